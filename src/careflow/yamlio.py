@@ -1,0 +1,83 @@
+"""Read YAML input files keeping the line of every key, so errors can name the line and field.
+
+Used by every YAML format careflow reads (parameters, scenarios, business cases, category mappings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from careflow.errors import CareflowError, Finding
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class YamlDoc:
+    """A parsed YAML document and the 1-based line of each key path (``("levers", 0, "type")``)."""
+
+    data: Any
+    file: str
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line(self, path: Path_) -> int | None:
+        """Line of ``path`` or of its nearest ancestor that has one."""
+        p = tuple(path)
+        while p:
+            if p in self.lines:
+                return self.lines[p]
+            p = p[:-1]
+        return self.lines.get((), None)
+
+    def error(self, path: Path_, message: str, rule: str = "schema") -> CareflowError:
+        """A CareflowError pointing at ``path`` (a key path) in this file."""
+        return CareflowError(Finding(rule=rule, message=message, file=self.file, row=self.line(path),
+                                     field=".".join(str(p) for p in path) or None))
+
+
+def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = k.value
+            lines[path + (key,)] = k.start_mark.line + 1
+            _walk(v, path + (key,), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            _walk(v, path + (i,), lines)
+
+
+def loads(text: str, file: str = "<string>") -> YamlDoc:
+    """Parse YAML text; syntax errors become a CareflowError naming the line."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise CareflowError(Finding(rule="yaml-syntax", message=f"not valid YAML: {problem}", file=file,
+                                    row=row)) from None
+    lines: dict[Path_, int] = {}
+    if node is not None:
+        _walk(node, (), lines)
+    return YamlDoc(data=data, file=file, lines=lines)
+
+
+def load(path: str | Path) -> YamlDoc:
+    """Read and parse a YAML file; unreadable files become a CareflowError."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise CareflowError(Finding(rule="file", message=f"cannot read file: {exc.strerror}", file=str(p))) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CareflowError(Finding(rule="encoding", message=f"not UTF-8 text (byte {exc.start})",
+                                    file=str(p))) from None
+    return loads(text, file=str(p))
