@@ -1,0 +1,389 @@
+"""The financial model of a business case and the case-file loader.
+
+A case file is YAML: the financial keys (:data:`FINANCIAL_KEYS`) are validated strictly here; the business-case
+template keys (:data:`TEMPLATE_KEYS`, owned by the register) are accepted without interpretation; any other key is
+an error naming the file, line and key. Amounts are in the file's ``units`` (``£`` or ``£k``).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+)
+
+from careflow import yamlio
+from careflow.errors import CareflowError, Finding
+from careflow.finance import profile as prof
+from careflow.fy import FinancialYear
+
+# Keys of the business-case template (DESIGN.md section 8): accepted as written, interpreted by the register.
+TEMPLATE_KEYS: tuple[str, ...] = (
+    "reference", "project_code", "title", "senior_responsible_officer", "directorate", "service", "status",
+    "description", "background", "what_if_not", "aims", "approach", "assumptions", "constraints", "options",
+    "scope", "dependencies", "non_financial_benefits", "risks", "community_impact", "indicators", "milestones",
+    "tracking", "source", "notes",
+)
+
+# Keys this module interprets. `directorate` and `status` are shared with the template (used by the roll-up).
+FINANCIAL_KEYS: tuple[str, ...] = (
+    "units", "first_year", "investment", "savings", "savings_basis", "recurring", "ongoing_costs", "saving_type",
+    "lines", "stated", "appraisal", "savings_from", "rag",
+)
+
+CASE_KEYS: tuple[str, ...] = TEMPLATE_KEYS + tuple(k for k in FINANCIAL_KEYS if k not in TEMPLATE_KEYS)
+
+UNITS: dict[str, float] = {"£": 1.0, "£k": 1000.0}  # pounds per unit
+
+
+def _parse_year(value: Any) -> FinancialYear:
+    if isinstance(value, FinancialYear):
+        return value
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(f"not a financial year: {value!r} (expected e.g. 2017-18)")
+    if isinstance(value, int):
+        # a bare 2017 is ambiguous (2016-17 or 2017-18?): insist on a label
+        raise ValueError(f"not a financial year: {value!r} (write it as e.g. {value}-{(value + 1) % 100:02d})")
+    return FinancialYear.parse(value)
+
+
+def _parse_amount(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a number, got {value!r} (write amounts as plain numbers in the file's units, "
+                         "without £ or commas)")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return float(value)
+
+
+Year = Annotated[FinancialYear, PlainValidator(_parse_year), PlainSerializer(lambda y: y.label)]
+Amount = Annotated[float, PlainValidator(_parse_amount)]
+YearAmounts = dict[Year, Amount]
+
+
+class SavingType(enum.StrEnum):
+    cashable = "cashable"
+    non_cashable = "non_cashable"
+    cost_avoidance = "cost_avoidance"
+    income = "income"
+
+
+class Rag(enum.StrEnum):
+    """Delivery status of a saving, as MTFS savings trackers report it."""
+
+    planned = "planned"
+    forecast = "forecast"
+    delivered = "delivered"
+    at_risk = "at_risk"
+
+
+def _enum_parser(kind: type[enum.StrEnum]):
+    def parse(value: Any):
+        if isinstance(value, kind):
+            return value
+        if isinstance(value, str):
+            key = value.strip().lower().replace("-", "_").replace(" ", "_")
+            if key in kind.__members__:
+                return kind(key)
+        raise ValueError(f"{value!r} is not one of {', '.join(m.value for m in kind)}")
+    return parse
+
+
+SavingTypeField = Annotated[SavingType, PlainValidator(_enum_parser(SavingType)), PlainSerializer(str)]
+RagField = Annotated[Rag, PlainValidator(_enum_parser(Rag)), PlainSerializer(str)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LineStated(_Strict):
+    """Row totals a document states for one line item."""
+
+    total_investment: Amount | None = None
+    total_savings: Amount | None = None
+    total_ongoing_costs: Amount | None = None
+
+
+class LineItem(_Strict):
+    """One row of a business case's breakdown (e.g. Project A), in the case's units and savings basis."""
+
+    name: str
+    title: str | None = None
+    investment: YearAmounts = Field(default_factory=dict)
+    savings: YearAmounts = Field(default_factory=dict)
+    ongoing_costs: YearAmounts = Field(default_factory=dict)
+    saving_type: SavingTypeField | None = None
+    directorate: str | None = None
+    rag: RagField | None = None
+    stated: LineStated | None = None
+
+
+class Stated(_Strict):
+    """Figures the document states, each recomputed and checked (see :mod:`careflow.finance.checks`).
+
+    ``savings_by_year`` and ``total_savings`` are in the case's savings basis, as written (the sum of an MTFS
+    table's incremental row is its total); ``net_savings_by_year`` is savings less ongoing costs.
+    """
+
+    payback_years: float | None = None  # "simple" convention
+    payback_years_cashflow: float | None = None
+    total_savings_years_1_to_5: Amount | None = None
+    total_savings_years_1_to_10: Amount | None = None
+    total_investment: Amount | None = None
+    total_savings: Amount | None = None
+    total_ongoing_costs: Amount | None = None
+    investment_by_year: YearAmounts | None = None
+    savings_by_year: YearAmounts | None = None
+    net_savings_by_year: YearAmounts | None = None
+    ongoing_costs_by_year: YearAmounts | None = None
+    npv: Amount | None = None
+    benefit_cost_ratio: float | None = None
+
+
+class OptimismBias(_Strict):
+    """Green Book optimism bias: percentage uplift on costs and percentage reduction of benefits."""
+
+    investment_pct: float = Field(default=0.0, ge=0)
+    ongoing_costs_pct: float = Field(default=0.0, ge=0)
+    savings_pct: float = Field(default=0.0, ge=0, le=100)
+
+
+class AppraisalSettings(_Strict):
+    """How to discount and over how many years (counted from the first year of the case, year 0)."""
+
+    discount: Literal["green_book"] | Annotated[float, Field(ge=0, lt=1)] = "green_book"
+    horizon_years: int | None = Field(default=None, ge=1, le=300)
+    optimism_bias: OptimismBias = Field(default_factory=OptimismBias)
+    sensitivity_pct: list[Annotated[float, Field(gt=0, lt=100)]] = Field(default_factory=lambda: [10.0, 20.0])
+
+
+class SavingsFrom(_Strict):
+    """Take the savings from a ``difference.csv`` written by ``careflow scenario`` (pounds, savings positive)."""
+
+    file: str
+    lever: str = "all"
+    measure: Literal["pounds_mean", "pounds_p10", "pounds_p90"] = "pounds_mean"
+
+
+class CaseFinancials(_Strict):
+    """The financial keys of a case file. Amounts are in ``units``; savings in ``savings_basis``."""
+
+    units: Literal["£", "£k"]
+    first_year: Year | None = None
+    investment: YearAmounts | None = None
+    savings: YearAmounts | None = None
+    savings_basis: Literal["cumulative", "incremental"] = "cumulative"
+    recurring: bool = False
+    ongoing_costs: YearAmounts | None = None
+    saving_type: SavingTypeField = SavingType.cashable
+    lines: list[LineItem] = Field(default_factory=list)
+    stated: Stated = Field(default_factory=Stated)
+    appraisal: AppraisalSettings = Field(default_factory=AppraisalSettings)
+    savings_from: SavingsFrom | None = None
+    rag: RagField | None = None
+    directorate: str | None = None
+    status: Any = None
+
+    # -- flows (what the appraisal and roll-up use) ------------------------------------------------------------
+
+    def _levels(self, savings: dict[FinancialYear, float]) -> prof.Profile:
+        return prof.to_cumulative(savings) if self.savings_basis == "incremental" else dict(savings)
+
+    def line_sums(self) -> dict[str, prof.Profile]:
+        """Column totals of the line items (savings in the case's basis, as written)."""
+        return {flow: prof.add(*(getattr(line, flow) for line in self.lines))
+                for flow in ("investment", "savings", "ongoing_costs")}
+
+    def flow(self, name: str) -> prof.Profile:
+        """``investment``, ``savings`` (as written) or ``ongoing_costs``: the case-level figures when given,
+        else the column totals of the lines."""
+        own = getattr(self, name)
+        if own is not None:
+            return dict(sorted(own.items()))
+        return self.line_sums()[name]
+
+    @property
+    def savings_levels(self) -> prof.Profile:
+        """Each year's saving against the baseline (cumulative basis), over the stated years."""
+        return self._levels(self.flow("savings"))
+
+    @property
+    def start(self) -> FinancialYear:
+        """The first year of the case (t = 0 for discounting and the cash-flow payback)."""
+        if self.first_year is not None:
+            return self.first_year
+        years = [y for name in ("investment", "savings", "ongoing_costs") for y in self.flow(name)]
+        return min(years)
+
+    @property
+    def last_stated_year(self) -> FinancialYear:
+        years = [y for name in ("investment", "savings", "ongoing_costs") for y in self.flow(name)]
+        return max(years)
+
+    @property
+    def pounds_per_unit(self) -> float:
+        return UNITS[self.units]
+
+
+@dataclass
+class Case:
+    """A loaded case file: its financials, the template keys as written, and where it came from."""
+
+    reference: str
+    financials: CaseFinancials
+    title: str | None = None
+    template: dict[str, Any] = field(default_factory=dict)
+    file: str | None = None
+    doc: yamlio.YamlDoc | None = None
+
+    @property
+    def directorate(self) -> str | None:
+        return self.financials.directorate
+
+
+# -- loading ---------------------------------------------------------------------------------------------------
+
+
+def _loc_line(doc: yamlio.YamlDoc, loc: tuple) -> int | None:
+    variants = [tuple(loc), tuple(p if isinstance(p, int) else str(p) for p in loc),
+                tuple(str(p) for p in loc)]
+    for v in variants:
+        if v in doc.lines:
+            return doc.lines[v]
+    return doc.line(variants[1])
+
+
+def _findings_from_validation(exc: ValidationError, doc: yamlio.YamlDoc, prefix: tuple = ()) -> list[Finding]:
+    findings = []
+    for err in exc.errors():
+        loc = prefix + tuple(p for p in err["loc"] if p != "[key]")
+        # Annotated validators add the function name to the location; keep only real keys and indices
+        loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
+        if err["type"] == "extra_forbidden":
+            message = f"unknown key '{loc[-1]}'"
+        elif err["type"] == "missing":
+            message = f"'{loc[-1]}' is required"
+        else:
+            message = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "literal_error":
+                message = f"{message}, got {err.get('input')!r}"
+        findings.append(Finding(rule="case", message=message, file=doc.file, row=_loc_line(doc, loc),
+                                field=".".join(str(p) for p in loc) or None))
+    return findings
+
+
+def financials_from_mapping(data: dict[str, Any], doc: yamlio.YamlDoc | None = None) -> CaseFinancials:
+    """Validate the financial keys of a case (a mapping as read from YAML). Other keys are ignored here."""
+    doc = doc or yamlio.YamlDoc(data=data, file="<case>")
+    subset = {k: v for k, v in data.items() if k in FINANCIAL_KEYS or k in ("directorate", "status")}
+    try:
+        fin = CaseFinancials.model_validate(subset)
+    except ValidationError as exc:
+        raise CareflowError(_findings_from_validation(exc, doc)) from None
+    _check_consistency(fin, doc)
+    return fin
+
+
+def _check_consistency(fin: CaseFinancials, doc: yamlio.YamlDoc) -> None:
+    errors: list[CareflowError] = []
+    if fin.savings is not None and fin.savings_from is not None:
+        errors.append(doc.error(("savings_from",), "give either savings or savings_from, not both"))
+    if fin.savings_from is not None and fin.savings_basis != "cumulative":
+        errors.append(doc.error(("savings_basis",), "savings_from gives each year's saving against the baseline: "
+                                "savings_basis must be cumulative"))
+    places: list[tuple[tuple, dict]] = []
+    for name in ("investment", "savings", "ongoing_costs"):
+        if getattr(fin, name):
+            places.append(((name,), getattr(fin, name)))
+        for i, line in enumerate(fin.lines):
+            if getattr(line, name):
+                places.append((("lines", i, name), getattr(line, name)))
+    for path, amounts in places:
+        if path[-1] in ("investment", "ongoing_costs"):
+            for year, value in amounts.items():
+                if value < 0:
+                    errors.append(doc.error(path + (year.label,), f"{path[-1]} in {year} is {value:g}: costs are "
+                                            "positive amounts (a negative cost is a saving)"))
+    all_years = [y for _, amounts in places for y in amounts]
+    if not all_years and fin.savings_from is None:
+        errors.append(doc.error((), "the case states no investment, savings or ongoing costs"))
+    if fin.first_year is not None:
+        for path, amounts in places:
+            for year in amounts:
+                if year < fin.first_year:
+                    errors.append(doc.error(path + (year.label,), f"{path[-1]} in {year}, before the case starts "
+                                            f"(first_year {fin.first_year})"))
+    names = [line.name for line in fin.lines]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            errors.append(doc.error(("lines", i, "name"), f"line name '{name}' is used twice"))
+    if errors:
+        raise CareflowError([f for e in errors for f in e.findings])
+
+
+def case_from_doc(doc: yamlio.YamlDoc, base_dir: Path | None = None) -> Case:
+    """Build a :class:`Case` from a parsed case file."""
+    data = doc.data
+    if not isinstance(data, dict):
+        raise doc.error((), "a case file must be a mapping of keys (reference, units, investment, savings, ...)")
+    findings = []
+    for key in data:
+        if key not in CASE_KEYS:
+            findings.append(doc.error((str(key),), f"unknown key '{key}' (financial keys: "
+                                      f"{', '.join(FINANCIAL_KEYS)}; template keys: {', '.join(TEMPLATE_KEYS)})")
+                            .findings[0])
+    reference = data.get("reference")
+    if reference is None or str(reference).strip() == "":
+        findings.append(doc.error(("reference",), "'reference' is required (e.g. BC2 or A/R.6.255)").findings[0])
+    if "units" not in data:
+        # a missing key has no line of its own: point at the start of the document
+        findings.append(Finding(rule="case", message="'units' is required: £ or £k (the units of every amount)",
+                                file=doc.file, row=doc.line(()) or 1, field="units"))
+    if findings:
+        raise CareflowError(findings)
+    fin = financials_from_mapping(data, doc)
+    if fin.savings_from is not None:
+        from careflow.finance.scenario_link import savings_from_scenario
+
+        base = base_dir if base_dir is not None else Path(doc.file).parent
+        levels = savings_from_scenario(fin.savings_from, base, fin.units, doc)
+        fin = fin.model_copy(update={"savings": levels})
+        _check_consistency(fin, doc)
+    template = {k: v for k, v in data.items() if k in TEMPLATE_KEYS}
+    title = data.get("title")
+    return Case(reference=str(reference), financials=fin, title=None if title is None else str(title),
+                template=template, file=doc.file, doc=doc)
+
+
+def load_case(path: str | Path) -> Case:
+    """Read and validate a case file. Errors name the file, line and field (:class:`CareflowError`)."""
+    doc = yamlio.load(path)
+    return case_from_doc(doc, Path(path).parent)
+
+
+def loads_case(text: str, file: str = "<case>", base_dir: str | Path | None = None) -> Case:
+    """Parse a case from YAML text (for tests and notebooks)."""
+    return case_from_doc(yamlio.loads(text, file=file), Path(base_dir) if base_dir else Path.cwd())
+
+
+def find_case_files(paths: list[str | Path]) -> list[Path]:
+    """Case files named directly, plus every ``*.yaml``/``*.yml`` in the folders named (sorted)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(q for q in p.rglob("*") if q.suffix in (".yaml", ".yml") and q.is_file()))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise CareflowError(Finding(rule="file", message="no such file or folder", file=str(p)))
+    return out

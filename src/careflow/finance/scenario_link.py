@@ -1,0 +1,74 @@
+"""Savings taken from a scenario run: the ``difference.csv`` that ``careflow scenario`` writes.
+
+Columns: ``financial_year, lever, children_mean, care_days_mean, pounds_mean, pounds_p10, pounds_p90``; amounts in
+pounds, savings positive, each year's saving against the baseline (a cumulative profile).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from careflow import yamlio
+from careflow.errors import CareflowError, Finding
+from careflow.fy import FinancialYear
+
+if TYPE_CHECKING:
+    from careflow.finance.case import SavingsFrom
+
+REQUIRED_COLUMNS = ("financial_year", "lever")
+
+
+def read_difference(path: str | Path, lever: str = "all", measure: str = "pounds_mean") -> dict[FinancialYear, float]:
+    """Pounds by financial year for one lever (``all`` for the combined run) from a scenario ``difference.csv``."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise CareflowError(Finding(rule="file", message=f"cannot read scenario difference: {exc.strerror}",
+                                    file=str(p))) from None
+    reader = csv.DictReader(text.splitlines())
+    columns = reader.fieldnames or []
+    missing = [c for c in (*REQUIRED_COLUMNS, measure) if c not in columns]
+    if missing:
+        raise CareflowError(Finding(rule="scenario-difference", message=f"missing column(s) {', '.join(missing)} "
+                                    f"(found {', '.join(columns) or 'none'})", file=str(p), row=0))
+    out: dict[FinancialYear, float] = {}
+    levers = set()
+    for i, row in enumerate(reader, start=1):
+        levers.add(row["lever"])
+        if row["lever"] != lever:
+            continue
+        try:
+            year = FinancialYear.parse(row["financial_year"])
+        except ValueError as exc:
+            raise CareflowError(Finding(rule="scenario-difference", message=str(exc), file=str(p), row=i,
+                                        field="financial_year")) from None
+        try:
+            value = float(row[measure])
+        except (TypeError, ValueError):
+            raise CareflowError(Finding(rule="scenario-difference", message=f"expected a number, got "
+                                        f"{row[measure]!r}", file=str(p), row=i, field=measure)) from None
+        if year in out:
+            raise CareflowError(Finding(rule="scenario-difference", message=f"{year} appears twice for lever "
+                                        f"'{lever}'", file=str(p), row=i, field="financial_year"))
+        out[year] = value
+    if not out:
+        raise CareflowError(Finding(rule="scenario-difference", message=f"no rows for lever '{lever}' (levers: "
+                                    f"{', '.join(sorted(levers)) or 'none'})", file=str(p), field="lever"))
+    return dict(sorted(out.items()))
+
+
+def savings_from_scenario(spec: SavingsFrom, base_dir: Path, units: str, doc: yamlio.YamlDoc
+                          ) -> dict[FinancialYear, float]:
+    """The case's savings (cumulative basis, in its units) from ``spec``; the path is relative to the case file."""
+    from careflow.finance.case import UNITS
+
+    path = Path(spec.file)
+    if not path.is_absolute():
+        path = base_dir / path
+    if not path.exists():
+        raise doc.error(("savings_from", "file"), f"no such scenario difference file: {path}")
+    pounds = read_difference(path, spec.lever, spec.measure)
+    return {year: value / UNITS[units] for year, value in pounds.items()}
