@@ -1,7 +1,74 @@
-"""CLI commands for this area (see careflow.cli)."""
+"""CLI commands for finance: ``appraise`` (one business case) and ``portfolio`` (the MTFS roll-up)."""
+
+from __future__ import annotations
+
+import json
+import sys
 
 import click
 
 
 def register(group: click.Group) -> None:
     """Add this module's commands to the top-level group."""
+    group.add_command(appraise)
+    group.add_command(portfolio)
+
+
+def _json_default(value):
+    return str(value)
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Report format.")
+def appraise(file: str, fmt: str) -> None:
+    """Appraise the business case in FILE (YAML): net flows by year, totals, payback (simple and cash-flow),
+    NPV, benefit-cost ratio, sensitivity, switching values, and a check of every figure the case states.
+
+    Exits 1 when a stated figure disagrees with its recomputation (after printing the report)."""
+    from careflow.finance.appraisal import appraise as run
+    from careflow.finance.case import load_case
+    from careflow.finance.render import appraisal_text
+
+    result = run(load_case(file))
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2, default=_json_default))
+    else:
+        click.echo(appraisal_text(result), nl=False)
+    if not result.ok:
+        click.echo(f"{file}: {len(result.failed_checks)} stated figure(s) disagree with the recomputation",
+                   err=True)
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True,
+              help="Report format (csv: one row per breakdown, group and financial year).")
+@click.option("--units", type=click.Choice(["£", "£k"]), default=None,
+              help="Units of the roll-up (default: the cases' own units, £k when they differ).")
+@click.option("--stated", "stated", type=click.Path(dir_okay=False), default=None,
+              help="YAML of totals a document states (units, savings_incremental_by_year, total_savings) to check.")
+def portfolio(paths: tuple[str, ...], fmt: str, units: str | None, stated: str | None) -> None:
+    """Roll business cases (files, or folders of *.yaml case files) up into an MTFS table by financial year:
+    incremental and cumulative savings by directorate, type of saving and delivery status (RAG), with totals.
+
+    Exits 1 when a case file is invalid or a --stated total disagrees."""
+    from careflow.finance.case import find_case_files, load_case
+    from careflow.finance.portfolio import check_stated_totals_file, rollup
+    from careflow.finance.render import portfolio_text
+
+    files = find_case_files(list(paths))
+    result = rollup([load_case(f) for f in files], units=units)
+    if stated:
+        check_stated_totals_file(result, stated)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2, default=_json_default))
+    elif fmt == "csv":
+        click.echo(result.breakdown().to_csv(index=False), nl=False)
+    else:
+        click.echo(portfolio_text(result), nl=False)
+    if not result.ok:
+        click.echo("stated totals disagree with the roll-up", err=True)
+        sys.exit(1)

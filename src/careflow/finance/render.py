@@ -1,0 +1,94 @@
+"""Plain-text renderings of an appraisal and a portfolio roll-up (the CLI's text format)."""
+
+from __future__ import annotations
+
+from careflow.finance.appraisal import Appraisal
+from careflow.finance.portfolio import Portfolio
+
+
+def _money(value: float | None, units: str) -> str:
+    if value is None:
+        return "-"
+    sign = "-" if value < 0 else ""
+    places = 0 if abs(value) >= 100 or value == 0 else 2
+    suffix = "k" if units == "£k" else ""
+    return f"{sign}£{abs(value):,.{places}f}{suffix}"
+
+
+def _num(value: float | None, places: int = 0) -> str:
+    return "-" if value is None else f"{value:,.{places}f}"
+
+
+def payback_text(years: float | None) -> str:
+    return "not reached" if years is None else f"{years:.2f} years"
+
+
+def appraisal_text(a: Appraisal) -> str:
+    m = a.measures
+    u = a.units
+    lines = [f"{a.reference or ''} {a.title or ''}".strip() + (f"  ({a.file})" if a.file else ""),
+             f"Amounts in {u}. Year 0 = {m.first_year}; discounting: {m.discount} over {m.horizon_years} years.",
+             ""]
+    header = ["year", "investment", "savings", "ongoing costs", "net savings", "net", "cumulative net",
+              "discount factor", "present value"]
+    rows = [[r.financial_year + ("" if r.stated else "*"), _num(r.investment), _num(r.savings),
+             _num(r.ongoing_costs), _num(r.net_savings), _num(r.net), _num(r.cumulative_net),
+             f"{r.discount_factor:.4f}", _num(r.present_value)] for r in a.years]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    lines.append("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
+    for row in rows:
+        lines.append("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
+    if any(not r.stated for r in a.years):
+        lines.append("* carried forward: the savings recur after the last stated year")
+    first_sav = m.first_savings_year or "(no savings)"
+    lines += [
+        "",
+        "Measures",
+        f"  total investment                          {_money(m.total_investment, u)}",
+        f"  net savings, years 1 to 5 of savings      {_money(m.total_savings_years_1_to_5, u)}",
+        f"  net savings, years 1 to 10 of savings     {_money(m.total_savings_years_1_to_10, u)}",
+        f"  payback, simple (from start of {first_sav})   {payback_text(m.payback_years_simple)}",
+        f"  payback, cash-flow (from start of {m.first_year}) {payback_text(m.payback_years_cashflow)}",
+        f"  NPV                                       {_money(m.npv, u)}"
+        + (f" (before optimism bias {_money(m.npv_before_optimism_bias, u)})"
+           if m.npv != m.npv_before_optimism_bias else ""),
+        f"  PV benefits / PV costs                    {_money(m.pv_benefits, u)} / {_money(m.pv_costs, u)}",
+        f"  benefit-cost ratio                        {_num(m.benefit_cost_ratio, 2)}",
+        "",
+        "Sensitivity (change, NPV, payback simple, payback cash-flow)",
+    ]
+    for s in a.sensitivity:
+        lines.append(f"  {s.variable} {s.change_pct:+.0f}%".ljust(18) + f"{_money(s.npv, u):>14}  "
+                     f"{payback_text(s.payback_years_simple):>14}  {payback_text(s.payback_years_cashflow):>14}")
+    sw = a.switching
+    lines += ["", "Switching values (the change that brings NPV to zero)",
+              f"  savings {_num(sw.savings_pct, 1)}%, investment {_num(sw.investment_pct, 1)}%, "
+              f"ongoing costs {_num(sw.ongoing_costs_pct, 1)}%", ""]
+    if not a.checks:
+        lines.append("Checks: the case states no figures to check")
+    else:
+        bad = a.failed_checks
+        lines.append(f"Checks: {len(a.checks)} stated figures, {len(bad)} disagree"
+                     + (" (all agree)" if not bad else ""))
+        for c in a.checks:
+            mark = "ok   " if c.ok else "WRONG"
+            lines.append(f"  {mark} {c.item}: stated {_num(c.stated, 2).removesuffix('.00')}, computed "
+                         f"{_num(c.computed, 2).removesuffix('.00')}" + (f" ({c.note})" if c.note else ""))
+    return "\n".join(lines) + "\n"
+
+
+def portfolio_text(p: Portfolio) -> str:
+    lines = [f"MTFS roll-up of {len(p.cases)} cases, amounts in {p.units}; savings net of ongoing costs", ""]
+    by_year = p.by_year()
+    lines.append(by_year.map(lambda v: f"{v:,.0f}").to_string())
+    for dim in ("directorate", "saving_type", "rag"):
+        lines += ["", f"Incremental savings by {dim.replace('_', ' ')}",
+                  p.table(dim).map(lambda v: f"{v:,.0f}").to_string()]
+    lines += ["", "Incremental savings by case", p.table("reference").map(lambda v: f"{v:,.0f}").to_string()]
+    if p.checks:
+        bad = [c for c in p.checks if not c.ok]
+        lines += ["", f"Checks: {len(p.checks)} stated totals, {len(bad)} disagree"]
+        for c in p.checks:
+            lines.append(f"  {'ok   ' if c.ok else 'WRONG'} {c.item}: stated {c.stated:,.0f}, computed "
+                         f"{c.computed:,.0f}")
+    return "\n".join(lines) + "\n"
