@@ -294,9 +294,9 @@ def financials_from_mapping(data: dict[str, Any], doc: yamlio.YamlDoc | None = N
     return fin
 
 
-def _check_consistency(fin: CaseFinancials, doc: yamlio.YamlDoc) -> None:
+def _check_consistency(fin: CaseFinancials, doc: yamlio.YamlDoc, resolved: bool = False) -> None:
     errors: list[CareflowError] = []
-    if fin.savings is not None and fin.savings_from is not None:
+    if fin.savings is not None and fin.savings_from is not None and not resolved:
         errors.append(doc.error(("savings_from",), "give either savings or savings_from, not both"))
     if fin.savings_from is not None and fin.savings_basis != "cumulative":
         errors.append(doc.error(("savings_basis",), "savings_from gives each year's saving against the baseline: "
@@ -358,7 +358,7 @@ def case_from_doc(doc: yamlio.YamlDoc, base_dir: Path | None = None) -> Case:
         base = base_dir if base_dir is not None else Path(doc.file).parent
         levels = savings_from_scenario(fin.savings_from, base, fin.units, doc)
         fin = fin.model_copy(update={"savings": levels})
-        _check_consistency(fin, doc)
+        _check_consistency(fin, doc, resolved=True)
     template = {k: v for k, v in data.items() if k in TEMPLATE_KEYS}
     title = data.get("title")
     return Case(reference=str(reference), financials=fin, title=None if title is None else str(title),

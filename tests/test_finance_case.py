@@ -1,0 +1,95 @@
+"""Case files: the shared format is accepted as written; malformed files name file, line and field."""
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from careflow.cli import main
+from careflow.errors import CareflowError
+from careflow.finance.case import FINANCIAL_KEYS, TEMPLATE_KEYS, load_case, loads_case
+from careflow.fy import FinancialYear
+
+BRIEF_EXAMPLE = """\
+reference: BC2
+title: Maximising Children's Social Care Effectiveness
+units: £k
+investment: {2016-17: 446, 2017-18: 1055, 2018-19: 200}
+savings: {2017-18: 797, 2018-19: 1261, 2019-20: 1365, 2020-21: 1365}
+savings_basis: cumulative
+recurring: true
+stated:
+  payback_years: 1.72
+  total_savings_years_1_to_5: 6153
+  total_savings_years_1_to_10: 13978
+  total_investment: 1701
+"""
+
+
+def test_brief_example_is_accepted_as_written():
+    case = loads_case(BRIEF_EXAMPLE)
+    fin = case.financials
+    assert case.reference == "BC2" and fin.units == "£k" and fin.recurring
+    assert fin.investment[FinancialYear(2017)] == 1055
+    assert fin.start == FinancialYear(2016) and fin.last_stated_year == FinancialYear(2020)
+
+
+def test_template_keys_are_accepted_without_interpretation():
+    text = BRIEF_EXAMPLE + "risks:\n  - {title: staff not bought in, likelihood: medium}\nmilestones: [a, b]\n"
+    case = loads_case(text)
+    assert case.template["risks"][0]["likelihood"] == "medium"
+    assert not set(TEMPLATE_KEYS) & {"units", "investment", "savings"}
+    assert "lines" in FINANCIAL_KEYS
+
+
+def _error(text: str, tmp_path: Path):
+    f = tmp_path / "case.yaml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(CareflowError) as exc:
+        load_case(f)
+    return exc.value.findings
+
+
+@pytest.mark.parametrize("text, line, field, words", [
+    (BRIEF_EXAMPLE.replace("2017-18: 1055", "2017-19: 1055"), 4, "investment.2017-19", "financial year"),
+    (BRIEF_EXAMPLE.replace("2018-19: 1261", "2018-19: lots"), 5, "savings.2018-19", "expected a number"),
+    (BRIEF_EXAMPLE.replace("2018-19: 1261", "2018-19: '£1,261'"), 5, "savings.2018-19", "expected a number"),
+    (BRIEF_EXAMPLE.replace("units: £k\n", ""), 1, "units", "'units' is required"),
+    (BRIEF_EXAMPLE + "budget_holder: Jo\n", 13, "budget_holder", "unknown key 'budget_holder'"),
+    (BRIEF_EXAMPLE + "first_year: 2017-18\n", 4, "investment.2016-17", "before the case starts"),
+    (BRIEF_EXAMPLE.replace("  total_investment: 1701", "  total_invest: 1701"), 12, "stated.total_invest",
+     "unknown key"),
+    (BRIEF_EXAMPLE.replace("units: £k", "units: GBP"), 3, "units", "'£'"),
+    (BRIEF_EXAMPLE.replace("savings_basis: cumulative", "savings_basis: running"), 6, "savings_basis",
+     "cumulative"),
+    (BRIEF_EXAMPLE.replace("2018-19: 200}", "2018-19: -200}"), 4, "investment.2018-19", "positive"),
+])
+def test_malformed_case_names_file_line_and_field(tmp_path, text, line, field, words):
+    findings = _error(text, tmp_path)
+    f = findings[0]
+    assert f.file.endswith("case.yaml") and f.row == line and f.field == field, f
+    assert words in f.message, f.message
+
+
+def test_savings_before_the_stated_first_year_is_an_error(tmp_path):
+    text = BRIEF_EXAMPLE.replace("investment: {2016-17: 446,", "first_year: 2017-18\ninvestment: {") \
+        .replace("savings: {2017-18", "savings: {2016-17: 5, 2017-18")
+    findings = _error(text, tmp_path)
+    assert any(f.field == "savings.2016-17" and "before the case starts" in f.message for f in findings)
+
+
+def test_cli_exits_1_with_the_finding_and_no_traceback(tmp_path):
+    f = tmp_path / "bad.yaml"
+    f.write_text(BRIEF_EXAMPLE.replace("2018-19: 1261", "2018-19: lots"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["appraise", str(f)])
+    assert result.exit_code == 1
+    assert "bad.yaml" in result.output and "row 5" in result.output and "savings.2018-19" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_every_example_case_loads():
+    root = Path(__file__).resolve().parents[1] / "examples" / "cases"
+    files = sorted(root.glob("*.yaml"))
+    assert len(files) >= 11
+    for f in files:
+        assert load_case(f).reference
