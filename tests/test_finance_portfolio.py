@@ -124,3 +124,16 @@ def test_rollup_totals_equal_the_sum_of_cases(texts):
     for dim in ("directorate", "reference", "rag"):
         t = p.table(dim)
         assert t.loc["Total", "Total"] == pytest.approx(expected_last_level, abs=1e-6)
+
+
+def test_demo_writes_the_portfolio(tmp_path):
+    import csv
+
+    from careflow.demo import _demo_finance
+
+    _demo_finance(tmp_path)
+    rows = list(csv.DictReader((tmp_path / "finance" / "portfolio.csv").open()))
+    total = next(r for r in rows if r["breakdown"] == "all" and r["financial_year"] == "total")
+    assert float(total["savings_incremental"]) == 16784 + 1365  # Haringey Table 3 plus H&F's ongoing saving
+    assert float(total["investment"]) == 1701
+    assert "16,784" in (tmp_path / "finance" / "haringey_table3.txt").read_text()
