@@ -254,6 +254,10 @@ class Case:
 # -- loading ---------------------------------------------------------------------------------------------------
 
 
+def _err(doc: yamlio.YamlDoc, path: tuple, message: str) -> CareflowError:
+    return doc.error(path, message, rule="case")
+
+
 def _loc_line(doc: yamlio.YamlDoc, loc: tuple) -> int | None:
     variants = [tuple(loc), tuple(p if isinstance(p, int) else str(p) for p in loc),
                 tuple(str(p) for p in loc)]
@@ -297,9 +301,9 @@ def financials_from_mapping(data: dict[str, Any], doc: yamlio.YamlDoc | None = N
 def _check_consistency(fin: CaseFinancials, doc: yamlio.YamlDoc, resolved: bool = False) -> None:
     errors: list[CareflowError] = []
     if fin.savings is not None and fin.savings_from is not None and not resolved:
-        errors.append(doc.error(("savings_from",), "give either savings or savings_from, not both"))
+        errors.append(_err(doc, ("savings_from",), "give either savings or savings_from, not both"))
     if fin.savings_from is not None and fin.savings_basis != "cumulative":
-        errors.append(doc.error(("savings_basis",), "savings_from gives each year's saving against the baseline: "
+        errors.append(_err(doc, ("savings_basis",), "savings_from gives each year's saving against the baseline: "
                                 "savings_basis must be cumulative"))
     places: list[tuple[tuple, dict]] = []
     for name in ("investment", "savings", "ongoing_costs"):
@@ -312,21 +316,21 @@ def _check_consistency(fin: CaseFinancials, doc: yamlio.YamlDoc, resolved: bool 
         if path[-1] in ("investment", "ongoing_costs"):
             for year, value in amounts.items():
                 if value < 0:
-                    errors.append(doc.error(path + (year.label,), f"{path[-1]} in {year} is {value:g}: costs are "
+                    errors.append(_err(doc, path + (year.label,), f"{path[-1]} in {year} is {value:g}: costs are "
                                             "positive amounts (a negative cost is a saving)"))
     all_years = [y for _, amounts in places for y in amounts]
     if not all_years and fin.savings_from is None:
-        errors.append(doc.error((), "the case states no investment, savings or ongoing costs"))
+        errors.append(_err(doc, (), "the case states no investment, savings or ongoing costs"))
     if fin.first_year is not None:
         for path, amounts in places:
             for year in amounts:
                 if year < fin.first_year:
-                    errors.append(doc.error(path + (year.label,), f"{path[-1]} in {year}, before the case starts "
+                    errors.append(_err(doc, path + (year.label,), f"{path[-1]} in {year}, before the case starts "
                                             f"(first_year {fin.first_year})"))
     names = [line.name for line in fin.lines]
     for i, name in enumerate(names):
         if name in names[:i]:
-            errors.append(doc.error(("lines", i, "name"), f"line name '{name}' is used twice"))
+            errors.append(_err(doc, ("lines", i, "name"), f"line name '{name}' is used twice"))
     if errors:
         raise CareflowError([f for e in errors for f in e.findings])
 
@@ -335,23 +339,28 @@ def case_from_doc(doc: yamlio.YamlDoc, base_dir: Path | None = None) -> Case:
     """Build a :class:`Case` from a parsed case file."""
     data = doc.data
     if not isinstance(data, dict):
-        raise doc.error((), "a case file must be a mapping of keys (reference, units, investment, savings, ...)")
+        raise _err(doc, (), "a case file must be a mapping of keys (reference, units, investment, savings, ...)")
     findings = []
     for key in data:
         if key not in CASE_KEYS:
-            findings.append(doc.error((str(key),), f"unknown key '{key}' (financial keys: "
+            findings.append(_err(doc, (str(key),), f"unknown key '{key}' (financial keys: "
                                       f"{', '.join(FINANCIAL_KEYS)}; template keys: {', '.join(TEMPLATE_KEYS)})")
                             .findings[0])
     reference = data.get("reference")
     if reference is None or str(reference).strip() == "":
-        findings.append(doc.error(("reference",), "'reference' is required (e.g. BC2 or A/R.6.255)").findings[0])
+        findings.append(_err(doc, ("reference",), "'reference' is required (e.g. BC2 or A/R.6.255)").findings[0])
     if "units" not in data:
         # a missing key has no line of its own: point at the start of the document
         findings.append(Finding(rule="case", message="'units' is required: £ or £k (the units of every amount)",
                                 file=doc.file, row=doc.line(()) or 1, field="units"))
+    try:
+        fin = financials_from_mapping(data, doc)
+    except CareflowError as exc:
+        # report unknown keys and every problem with the financial keys together
+        seen = {(f.row, f.field) for f in findings}
+        findings += [f for f in exc.findings if (f.row, f.field) not in seen]
     if findings:
         raise CareflowError(findings)
-    fin = financials_from_mapping(data, doc)
     if fin.savings_from is not None:
         from careflow.finance.scenario_link import savings_from_scenario
 
