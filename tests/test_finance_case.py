@@ -93,3 +93,29 @@ def test_every_example_case_loads():
     assert len(files) >= 11
     for f in files:
         assert load_case(f).reference
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_values = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=True), st.text(max_size=8), st.booleans(),
+                    st.none(), st.lists(st.integers(), max_size=3))
+_keys = st.sampled_from(["units", "investment", "savings", "savings_basis", "recurring", "ongoing_costs",
+                         "lines", "stated", "appraisal", "first_year", "rag", "saving_type", "bogus", "2017-18"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.dictionaries(_keys, st.one_of(_values, st.dictionaries(st.sampled_from(
+    ["2017-18", "2018/19", "17-18", "2017", "x", "name", "payback_years"]), _values, max_size=3)), max_size=6))
+def test_fuzzed_case_files_give_findings_never_a_crash(data):
+    import yaml
+
+    from careflow.finance.appraisal import appraise
+
+    text = "reference: F\n" + yaml.safe_dump(data, allow_unicode=True)
+    try:
+        case = loads_case(text, file="fuzz.yaml")
+    except CareflowError as exc:
+        assert all(f.file == "fuzz.yaml" for f in exc.findings)
+        return
+    appraise(case)
