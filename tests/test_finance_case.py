@@ -119,3 +119,12 @@ def test_fuzzed_case_files_give_findings_never_a_crash(data):
         assert all(f.file == "fuzz.yaml" for f in exc.findings)
         return
     appraise(case)
+
+
+def test_financials_round_trip_through_json_for_the_register():
+    from careflow.finance.case import CaseFinancials
+
+    fin = load_case(Path(__file__).resolve().parents[1] / "examples" / "cases" / "hf_bc2.yaml").financials
+    data = fin.model_dump(mode="json", exclude_none=True)
+    assert data["investment"] == {"2016-17": 446, "2017-18": 1055, "2018-19": 200}
+    assert CaseFinancials.model_validate(data) == fin
