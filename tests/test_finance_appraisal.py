@@ -129,6 +129,7 @@ def test_incremental_basis_is_converted_to_levels():
     a = appraise(case("savings_basis: incremental\nsavings: {2025-26: 100, 2026-27: 50}\nrecurring: true\n"
                       "stated: {total_savings: 150, total_savings_years_1_to_5: 700}\n"))
     assert [r.savings for r in a.years[:3]] == [100, 150, 150]
+    assert [r.savings_incremental for r in a.years[:3]] == [100, 50, 0]
     assert a.ok  # 100 + 150 * 4 = 700
 
 

@@ -29,7 +29,8 @@ class YearRow:
     financial_year: str
     t: int
     investment: float
-    savings: float
+    savings: float  # against the baseline (cumulative basis)
+    savings_incremental: float  # the new saving in the year
     ongoing_costs: float
     net_savings: float
     net: float
@@ -240,7 +241,9 @@ def appraise(case: Case | CaseFinancials, *, check: bool = True) -> Appraisal:
         cum += net
         factor = factors[t] if t < len(factors) else 0.0
         rows.append(YearRow(financial_year=(flows.start + t).label, t=t, investment=flows.investment[t],
-                            savings=flows.savings[t], ongoing_costs=flows.ongoing_costs[t],
+                            savings=flows.savings[t],
+                            savings_incremental=flows.savings[t] - (flows.savings[t - 1] if t else 0.0),
+                            ongoing_costs=flows.ongoing_costs[t],
                             net_savings=net_savings[t], net=net, cumulative_net=cum, discount_factor=factor,
                             present_value=factor * net if t < horizon else 0.0, stated=t < flows.n_stated))
 
