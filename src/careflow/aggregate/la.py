@@ -46,7 +46,7 @@ def find_la(data: DfeData, text: str) -> LocalAuthority:
             raise CareflowError(f"'{text}' matches several local authorities: {options}; give the code",
                                 rule="la-ambiguous", field="la")
     if rows.empty:
-        names = las.la_name.tolist()
+        names = sorted(set(las.la_name))
         close = difflib.get_close_matches(t, names, n=4, cutoff=0.5) or difflib.get_close_matches(
             t.title(), names, n=4, cutoff=0.4)
         hint = f"; did you mean {', '.join(close)}?" if close else ""

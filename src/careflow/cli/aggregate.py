@@ -1,7 +1,107 @@
-"""CLI commands for this area (see careflow.cli)."""
+"""CLI commands for LA-level data from DfE published statistics: benchmark, national-forecast, national-backtest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import click
+
+from careflow.errors import CareflowError
 
 
 def register(group: click.Group) -> None:
     """Add this module's commands to the top-level group."""
+    group.add_command(benchmark_cmd)
+    group.add_command(national_forecast_cmd)
+    group.add_command(national_backtest_cmd)
+
+
+def _read(data: str):
+    from careflow.dfe import read_folder
+
+    d = read_folder(data)
+    if d.series.empty:
+        raise CareflowError(d.findings or [], rule="dfe-no-data") if d.findings else CareflowError(
+            f"no DfE children looked after figures found under {data}", rule="dfe-no-data", file=data)
+    return d
+
+
+def _warn(findings, verbose: bool) -> None:
+    shown = [f for f in findings if verbose or f.rule not in ("dfe-unrecognised",)]
+    for f in shown:
+        click.echo(str(f), err=True)
+    hidden = len(findings) - len(shown)
+    if hidden:
+        click.echo(f"({hidden} unrecognised files passed over; --verbose lists them)", err=True)
+
+
+DATA = click.option("--data", "data", required=True, type=click.Path(exists=True),
+                    help="Folder (searched recursively) or file of DfE/ONS/statistical-neighbour CSVs.")
+VERBOSE = click.option("--verbose", is_flag=True, help="List every file passed over.")
+
+
+@click.command("benchmark")
+@DATA
+@click.option("--la", "la", required=True, help="Old 3-digit LA code, 9-character ONS code or name.")
+@click.option("--year", type=int, default=None, help="Year ending 31 March (default: latest with figures).")
+@click.option("--neighbours", "model", type=click.Choice(["2025", "2021"]), default="2025", show_default=True,
+              help="Statistical neighbour model.")
+@click.option("--weekly-cost", type=float, default=None,
+              help="Average weekly cost of a child looked after, GBP (default: the cla_weekly_cost parameter).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@VERBOSE
+def benchmark_cmd(data: str, la: str, year: int | None, model: str, weekly_cost: float | None, fmt: str,
+                  verbose: bool) -> None:
+    """Rates per 10,000 children against the LA's 10 statistical neighbours and England, and the gap in children
+    and pounds a year."""
+    from careflow.aggregate import benchmark
+
+    d = _read(data)
+    b = benchmark(d, la, year, neighbour_model=model, weekly_cost=weekly_cost)
+    _warn(d.findings, verbose)
+    click.echo(json.dumps(b.to_dict(), indent=2) if fmt == "json" else b.to_text())
+
+
+@click.command("national-forecast")
+@DATA
+@click.option("--origin", type=int, required=True, help="Last year of data used (year ending 31 March).")
+@click.option("--horizon", type=click.IntRange(1, 10), default=3, show_default=True, help="Years ahead.")
+@click.option("--output", type=click.Path(dir_okay=False), required=True, help="CSV to write.")
+@VERBOSE
+def national_forecast_cmd(data: str, origin: int, horizon: int, output: str, verbose: bool) -> None:
+    """Forecast children looked after on 31 March for every LA, with P10/P50/P90."""
+    from careflow.aggregate import national_forecast
+
+    d = _read(data)
+    f = national_forecast(d, origin, horizon)
+    _warn(d.findings + f.findings, verbose)
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    f.table.round(1).to_csv(output, index=False)
+    n = f.table.old_la_code.nunique()
+    click.echo(f"{n} LAs forecast for {origin + 1}-{origin + horizon} from data to {origin}: {output}")
+    click.echo(f"one-year change = {f.coefficients[0]:.3f} x stock-flow change + {f.coefficients[1]:.3f} x last "
+               f"change; intervals from {f.error_model.n} past one-step errors")
+
+
+@click.command("national-backtest")
+@DATA
+@click.option("--origins", default="2020,2021,2022,2023", show_default=True, help="Comma-separated origins.")
+@click.option("--horizons", default="1,2,3", show_default=True, help="Comma-separated horizons.")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True)
+def national_backtest_cmd(data: str, origins: str, horizons: str, fmt: str) -> None:
+    """Repeat the national forecast at past origins: error across LAs against last-value and linear-trend."""
+    from careflow.aggregate import national_backtest
+
+    try:
+        o = [int(x) for x in origins.split(",") if x.strip()]
+        h = [int(x) for x in horizons.split(",") if x.strip()]
+    except ValueError as exc:
+        raise click.BadParameter("origins and horizons are comma-separated years/integers") from exc
+    d = _read(data)
+    table = national_backtest(d, o, h)
+    if fmt == "csv":
+        click.echo(table.to_csv(index=False), nl=False)
+    else:
+        click.echo("Absolute percentage error across LAs (median / mean), P10-P90 coverage, percent")
+        click.echo(table.to_string(index=False))
