@@ -61,13 +61,13 @@ def build_panel(data: DfeData, origin: int) -> Panel:
     def wide(measure: str) -> np.ndarray:
         w = s[s.measure == measure].pivot_table(index="old_la_code", columns="year", values="value",
                                                   aggfunc="first", dropna=False)
-        return w.reindex(index=las, columns=years).to_numpy(dtype=float)
+        return np.array(w.reindex(index=las, columns=years).to_numpy(dtype=float), copy=True)
 
     stock, starts, ceases = wide("cla"), wide("starts"), wide("ceases")
     # A year with flows but no stock (2018 in the public files) is rebuilt from the next year's stock and flows:
     # stock(y) = stock(y+1) - starts(y+1) + ceases(y+1), only inside an LA's history and with data <= origin.
     for j in range(1, len(years) - 1):
-        gap = np.isnan(stock[:, j]) & ~np.isnan(stock[:, :j]).all(axis=1)
+        gap = np.isnan(stock[:, j]) & (~np.isnan(stock[:, :j])).any(axis=1)
         rebuilt = stock[:, j + 1] - starts[:, j + 1] + ceases[:, j + 1]
         fill = gap & ~np.isnan(rebuilt)
         stock[fill, j] = rebuilt[fill]

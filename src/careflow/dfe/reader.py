@@ -329,12 +329,10 @@ _SFR_COLUMNS = {
 
 
 def _read_sfr(c: _Collector, file: str, header, rows) -> tuple[str, list[int], str]:
-    for kind, (pattern, measure) in _SFR_COLUMNS.items():
-        col = next((h for h in header if pattern.match(h)), None)
-        if col:
-            break
-    else:
+    found = next(((k, pat, m, h) for k, (pat, m) in _SFR_COLUMNS.items() for h in header if pat.match(h)), None)
+    if found is None:
         return "unrecognised", [], "SFR table without CLA_Mar<year>, CLA_started<year> or CLA_cease columns"
+    kind, pattern, measure, col = found
     col_year = pattern.match(col).group(1)
     # The SFR file name carries the year of the release; some tables mislabel the column (SFR34_ADM2015 has
     # CLA_started2014 holding the 2015 starts), so the name wins for starts and ceases, with a note.
