@@ -16,7 +16,7 @@ POP = {"101": 20000, "102": 10000, "103": 40000, "104": 25000, "105": 5000}
 
 
 def rates_row(year, code, measure, number, pop=None, rate=None, level="Local authority"):
-    name, new = LAS.get(code, ("England", ""))
+    name, new = LAS.get(code, (f"Synth {code}", f"E0699{code:0>4}"))
     pop = POP.get(code, 100000) if pop is None else pop
     if rate is None:
         rate = round(float(number) / pop * 10000) if str(number).isdigit() else "z"

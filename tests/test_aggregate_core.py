@@ -12,7 +12,7 @@ from careflow.aggregate import benchmark, find_la, national_backtest, national_f
 from careflow.cli import main
 from careflow.dfe import read_folder
 from careflow.errors import CareflowError
-from dfe_fixtures import LAS, POP, rates_row, write_folder, write_rates
+from dfe_fixtures import rates_row, write_folder, write_rates
 
 
 @pytest.fixture
@@ -72,8 +72,6 @@ def synthetic_folder(root, seed=7, n=40, years=range(2010, 2025), change_after=N
     rows = []
     for i in range(n):
         code = str(600 + i)
-        LAS.setdefault(code, (f"Synth {i}", f"E0699{i:04d}"))
-        POP.setdefault(code, 30000)
         s = float(rng.integers(50, 600))
         growth = rng.normal(0, 0.04)
         for y in years:
