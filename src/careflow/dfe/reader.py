@@ -126,7 +126,11 @@ def _read_table(path: Path, findings: list[Finding]) -> tuple[list[str], list[li
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        first = next(csv.reader(io.StringIO(text.split("\n", 1)[0], newline="")), [])
+        if _classify([h.strip().lstrip("\ufeff") for h in first]) == "unrecognised":
+            rows = [first]  # not ours: no need to parse the rest
+        else:
+            rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         findings.append(Finding("dfe-unreadable", f"not a readable CSV: {exc}", file=str(path), severity="warning"))
         return None
