@@ -125,3 +125,11 @@ def test_too_little_history_is_a_clear_error(tmp_path):
     write_rates(tmp_path / "r.csv", [rates_row(y, "101", "cla", 50 + y - 2019) for y in (2019, 2020, 2021)])
     with pytest.raises(CareflowError, match="too little history"):
         national_forecast(read_folder(tmp_path), 2021, 1)
+
+
+def test_demo_step_skips_without_shared_data(tmp_path, monkeypatch, capsys):
+    from careflow import demo
+
+    monkeypatch.setattr(demo, "_shared_data", lambda: tmp_path / "absent")
+    demo._demo_aggregate(tmp_path)
+    assert "aggregate: skipped" in capsys.readouterr().out and not (tmp_path / "aggregate").exists()

@@ -15,6 +15,7 @@ def run_demo(output: str | Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     click.echo(f"careflow demo: outputs in {out}")
     _demo_finance(out)
+    _demo_aggregate(out)
 
 
 def _demo_finance(out: Path) -> None:
@@ -60,3 +61,35 @@ def _demo_finance(out: Path) -> None:
     total = haringey.by_year().loc["Total", "savings_incremental"]
     click.echo(f"finance: appraised {len(cases)} cases ({wrong} stated figures disagree); Haringey Table 3 "
                f"rolls up to £{total:,.0f}k; portfolio in {folder}")
+
+
+def _shared_data() -> Path:
+    # ../shared/data beside the project checkout (public DfE files; never copied into the repo)
+    return Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+
+def _demo_aggregate(out: Path) -> None:
+    """Benchmark one LA against its statistical neighbours and forecast every LA, from the public DfE files."""
+    data_dir = _shared_data()
+    if not data_dir.is_dir():
+        click.echo(f"aggregate: skipped (no public DfE data at {data_dir})")
+        return
+    import json
+
+    from careflow.aggregate import benchmark, national_forecast
+    from careflow.dfe import read_folder
+
+    folder = out / "aggregate"
+    folder.mkdir(parents=True, exist_ok=True)
+    data = read_folder(data_dir)
+    b = benchmark(data, "873", 2024)
+    (folder / "benchmark_873_2024.txt").write_text(b.to_text() + "\n")
+    (folder / "benchmark_873_2024.json").write_text(json.dumps(b.to_dict(), indent=2))
+    f = national_forecast(data, 2024, 3)
+    f.table.round(1).to_csv(folder / "national_forecast_2024.csv", index=False)
+    g = b.gap
+    click.echo(f"aggregate: {b.la.label} {b.year}: {g.la_count:.0f} children looked after, "
+               f"{g.expected_at_neighbours_mean:.0f} at its statistical neighbours' mean rate "
+               f"(gap {g.gap_children:+.0f}, GBP {g.gap_pounds_a_year:+,.0f} a year)")
+    click.echo(f"aggregate: {f.table.old_la_code.nunique()} LAs forecast to {2024 + 3} -> "
+               f"{folder / 'national_forecast_2024.csv'}")

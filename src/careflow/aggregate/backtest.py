@@ -19,13 +19,14 @@ COLUMNS = ["origin", "horizon", "target_year", "n_las", "model_median_ape", "mod
            "naive_mean_ape", "trend_median_ape", "trend_mean_ape", "p10_p90_coverage"]
 
 
-def national_backtest(data: DfeData, origins: list[int], horizons: list[int]) -> pd.DataFrame:
+def national_backtest(data: DfeData, origins: list[int], horizons: list[int], *,
+                      flows: bool = False) -> pd.DataFrame:
     """One row per origin and horizon (percentages); targets with no published stock are skipped."""
     full = build_panel(data, max(data.years))
     rows = []
     for origin in origins:
         h_max = max(horizons)
-        f = national_forecast(data, origin, h_max)
+        f = national_forecast(data, origin, h_max, flows=flows)
         if origin not in full.years:
             raise CareflowError(f"no figures for origin {origin}", rule="backtest-origin", field="origin")
         last = full.stock[:, full.col(origin)]
@@ -34,7 +35,9 @@ def national_backtest(data: DfeData, origins: list[int], horizons: list[int]) ->
             target = origin + h
             if target not in full.years:
                 continue
-            actual = dict(zip(full.las, full.stock[:, full.col(target)], strict=True))
+            # a stock rebuilt from flows (2018 in the public files) is not an actual
+            published = np.where(full.rebuilt[:, full.col(target)], np.nan, full.stock[:, full.col(target)])
+            actual = dict(zip(full.las, published, strict=True))
             base = dict(zip(full.las, last, strict=True))
             trend = dict(zip(full.las, np.where(np.isnan(prev), last, last + h * (last - prev)), strict=True))
             t = f.table[f.table.year == target]

@@ -45,6 +45,7 @@ class Panel:
     starts: np.ndarray
     ceases: np.ndarray
     reasons: dict[tuple[str, int], str]
+    rebuilt: np.ndarray  # True where the stock was rebuilt from the next year's flows (not a published figure)
 
     def col(self, year: int) -> int:
         return self.years.index(year)
@@ -66,14 +67,16 @@ def build_panel(data: DfeData, origin: int) -> Panel:
     stock, starts, ceases = wide("cla"), wide("starts"), wide("ceases")
     # A year with flows but no stock (2018 in the public files) is rebuilt from the next year's stock and flows:
     # stock(y) = stock(y+1) - starts(y+1) + ceases(y+1), only inside an LA's history and with data <= origin.
+    rebuilt_mask = np.zeros_like(stock, dtype=bool)
     for j in range(1, len(years) - 1):
         gap = np.isnan(stock[:, j]) & (~np.isnan(stock[:, :j])).any(axis=1)
         rebuilt = stock[:, j + 1] - starts[:, j + 1] + ceases[:, j + 1]
         fill = gap & ~np.isnan(rebuilt)
         stock[fill, j] = rebuilt[fill]
+        rebuilt_mask[fill, j] = True
     miss = s[s.value.isna()]
     reasons = {(r.old_la_code, int(r.year)): str(r.reason) for r in miss[miss.measure == "cla"].itertuples()}
-    return Panel(las, [names.get(c, c) for c in las], years, stock, starts, ceases, reasons)
+    return Panel(las, [names.get(c, c) for c in las], years, stock, starts, ceases, reasons, rebuilt_mask)
 
 
 def _features(p: Panel, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -132,11 +135,14 @@ def _training(p: Panel, last_target: int) -> tuple[np.ndarray, np.ndarray, np.nd
     return np.vstack(xs), np.concatenate(ys), np.concatenate(ss)
 
 
-def fit_coefficients(p: Panel, last_target: int) -> np.ndarray:
+def fit_coefficients(p: Panel, last_target: int, flows: bool = False) -> np.ndarray:
+    """(b1, b2): weights of the stock-flow change and of last year's change; b1 = 0 unless ``flows``."""
     x, y, _ = _training(p, last_target)
-    if len(y) < 20:
-        return np.array([1.0, 0.0])  # too little history to calibrate: trust the stock-flow step as it is
-    return _lad(x, y)
+    if len(y) < 20:  # too little history to calibrate: the stock-flow step as it is, or no change
+        return np.array([1.0, 0.0]) if flows else np.array([0.0, 0.0])
+    if flows:
+        return _lad(x, y)
+    return np.array([0.0, _lad(x[:, 1:2], y)[0]])
 
 
 def _step(s: np.ndarray, a: np.ndarray, d: np.ndarray, last_change: np.ndarray, beta: np.ndarray) -> np.ndarray:
@@ -145,13 +151,13 @@ def _step(s: np.ndarray, a: np.ndarray, d: np.ndarray, last_change: np.ndarray, 
     return s * (1 + beta[0] * x1 + beta[1] * last_change)
 
 
-def past_errors(p: Panel, origin: int) -> tuple[np.ndarray, np.ndarray]:
+def past_errors(p: Panel, origin: int, flows: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-sample one-step log errors at every origin before ``origin`` and the stock they started from."""
     errs, sizes = [], []
-    for t in p.years[2:]:
+    for t in p.years[1:]:
         if t + 1 > origin:
             break
-        beta = fit_coefficients(p, t)
+        beta = fit_coefficients(p, t, flows)
         s_t, _, x2, a, d = _features(p, t)
         pred = _step(s_t, a, d, x2, beta)
         actual = p.stock[:, p.col(t + 1)]
@@ -202,17 +208,19 @@ class NationalForecast:
     findings: list[Finding]
 
 
-def national_forecast(data: DfeData, origin: int, horizon: int = 1, *,
+def national_forecast(data: DfeData, origin: int, horizon: int = 1, *, flows: bool = False,
                       panel: Panel | None = None) -> NationalForecast:
     """Forecast children looked after on 31 March of origin+1 .. origin+horizon for every LA with a figure at the
-    origin, using only data up to the origin year."""
+    origin, using only data up to the origin year. ``flows=True`` adds the stock-flow step (starts and shrunk
+    exit proportions) to the pooled regression; by default only last year's change is used, the better of the two
+    in the pre-2020 design backtests (docs/aggregate.md)."""
     if horizon < 1:
         raise CareflowError("horizon must be at least 1 year", rule="forecast-horizon", field="horizon")
     p = panel or build_panel(data, origin)
     if origin not in p.years:
         raise CareflowError(f"no figures for the origin year {origin}", rule="forecast-origin", field="origin")
-    beta = fit_coefficients(p, origin)
-    em = calibrate(*past_errors(p, origin))
+    beta = fit_coefficients(p, origin, flows)
+    em = calibrate(*past_errors(p, origin, flows))
     s_t, _, x2, a, d = _features(p, origin)
     findings: list[Finding] = []
     j = p.col(origin)

@@ -68,13 +68,15 @@ def benchmark_cmd(data: str, la: str, year: int | None, model: str, weekly_cost:
 @click.option("--origin", type=int, required=True, help="Last year of data used (year ending 31 March).")
 @click.option("--horizon", type=click.IntRange(1, 10), default=3, show_default=True, help="Years ahead.")
 @click.option("--output", type=click.Path(dir_okay=False), required=True, help="CSV to write.")
+@click.option("--with-flows", "flows", is_flag=True,
+              help="Add the stock-flow step (starts, shrunk exit proportions) to the pooled change model.")
 @VERBOSE
-def national_forecast_cmd(data: str, origin: int, horizon: int, output: str, verbose: bool) -> None:
+def national_forecast_cmd(data: str, origin: int, horizon: int, output: str, flows: bool, verbose: bool) -> None:
     """Forecast children looked after on 31 March for every LA, with P10/P50/P90."""
     from careflow.aggregate import national_forecast
 
     d = _read(data)
-    f = national_forecast(d, origin, horizon)
+    f = national_forecast(d, origin, horizon, flows=flows)
     _warn(d.findings + f.findings, verbose)
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     f.table.round(1).to_csv(output, index=False)
@@ -89,7 +91,9 @@ def national_forecast_cmd(data: str, origin: int, horizon: int, output: str, ver
 @click.option("--origins", default="2020,2021,2022,2023", show_default=True, help="Comma-separated origins.")
 @click.option("--horizons", default="1,2,3", show_default=True, help="Comma-separated horizons.")
 @click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True)
-def national_backtest_cmd(data: str, origins: str, horizons: str, fmt: str) -> None:
+@click.option("--with-flows", "flows", is_flag=True,
+              help="Add the stock-flow step (starts, shrunk exit proportions) to the pooled change model.")
+def national_backtest_cmd(data: str, origins: str, horizons: str, fmt: str, flows: bool) -> None:
     """Repeat the national forecast at past origins: error across LAs against last-value and linear-trend."""
     from careflow.aggregate import national_backtest
 
@@ -99,7 +103,7 @@ def national_backtest_cmd(data: str, origins: str, horizons: str, fmt: str) -> N
     except ValueError as exc:
         raise click.BadParameter("origins and horizons are comma-separated years/integers") from exc
     d = _read(data)
-    table = national_backtest(d, o, h)
+    table = national_backtest(d, o, h, flows=flows)
     if fmt == "csv":
         click.echo(table.to_csv(index=False), nl=False)
     else:
