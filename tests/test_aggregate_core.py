@@ -133,3 +133,23 @@ def test_demo_step_skips_without_shared_data(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(demo, "_shared_data", lambda: tmp_path / "absent")
     demo._demo_aggregate(tmp_path)
     assert "aggregate: skipped" in capsys.readouterr().out and not (tmp_path / "aggregate").exists()
+
+
+def test_cli_national_forecast_and_backtest(tmp_path):
+    synthetic_folder(tmp_path / "d")
+    out = tmp_path / "f.csv"
+    r = CliRunner().invoke(main, ["national-forecast", "--data", str(tmp_path / "d"), "--origin", "2022",
+                                  "--horizon", "2", "--output", str(out)])
+    assert r.exit_code == 0, r.output
+    lines = out.read_text().splitlines()
+    assert lines[0] == "old_la_code,la_name,year,mean,p10,p50,p90" and len(lines) == 1 + 40 * 2
+    r = CliRunner().invoke(main, ["national-backtest", "--data", str(tmp_path / "d"), "--origins", "2021",
+                                  "--horizons", "1", "--format", "csv"])
+    assert r.exit_code == 0 and r.output.splitlines()[0].startswith("origin,horizon,target_year,n_las")
+
+
+def test_cli_folder_without_dfe_figures_exits_1(tmp_path):
+    (tmp_path / "x.csv").write_text("a,b\n1,2\n")
+    r = CliRunner().invoke(main, ["national-forecast", "--data", str(tmp_path), "--origin", "2022",
+                                  "--output", str(tmp_path / "o.csv")])
+    assert r.exit_code == 1 and "dfe-no-data" in r.output and "dfe-unrecognised" in r.output

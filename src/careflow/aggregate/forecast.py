@@ -236,7 +236,8 @@ def national_forecast(data: DfeData, origin: int, horizon: int = 1, *, flows: bo
             findings.append(Finding("forecast-zero", f"{label}: no children looked after at {origin}; a ratio model "
                                     "cannot move from 0, so the forecast is held at 0 with P90 at the most in the "
                                     "last five years (at least 1)", field="old_la_code", severity="warning"))
-        elif np.isnan(p.starts[i, max(0, j - 1):j + 1]).all() or np.isnan(p.ceases[i, max(0, j - 1):j + 1]).all():
+        elif flows and (np.isnan(p.starts[i, max(0, j - 1):j + 1]).all()
+                        or np.isnan(p.ceases[i, max(0, j - 1):j + 1]).all()):
             findings.append(Finding("forecast-short-history", f"{label}: no starts or ceases in the last two years "
                                     "to the origin; national rates used", field="old_la_code", severity="warning"))
         elif j >= 1 and np.isnan(p.stock[i, j - 1]):

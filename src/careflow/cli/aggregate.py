@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from careflow.errors import CareflowError
+from careflow.errors import CareflowError, Finding
 
 
 def register(group: click.Group) -> None:
@@ -22,8 +22,9 @@ def _read(data: str):
 
     d = read_folder(data)
     if d.series.empty:
-        raise CareflowError(d.findings or [], rule="dfe-no-data") if d.findings else CareflowError(
-            f"no DfE children looked after figures found under {data}", rule="dfe-no-data", file=data)
+        none = Finding("dfe-no-data", "no DfE children looked after figures (stock, starts or ceases by LA) "
+                       "found", file=data)
+        raise CareflowError([*d.findings, none])
     return d
 
 
