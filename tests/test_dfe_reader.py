@@ -93,3 +93,17 @@ def test_fuzzed_cells_in_a_rates_file_never_raise(tmp_path, cells):
     write_rates(f, [rates_row(2020, "101", "cla", 50), rates_row(year, "102", "starts", number, rate=rate)])
     d = read_folder(f)
     assert d.value("101", 2020, "cla") == 50
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_corrupted_real_layouts_never_raise(tmp_path_factory, data):
+    root = write_folder(tmp_path_factory.mktemp("corrupt"))
+    files = sorted(p for p in root.rglob("*.csv"))
+    victim = files[data.draw(st.integers(0, len(files) - 1))]
+    text = victim.read_bytes()
+    cut = data.draw(st.integers(0, len(text)))
+    junk = data.draw(st.binary(max_size=40))
+    victim.write_bytes(text[:cut] + junk + text[cut + len(junk):])
+    d = read_folder(root)  # findings, never an exception
+    assert all(f.file for f in d.findings if f.rule.startswith("dfe-") and f.rule != "dfe-folder")
