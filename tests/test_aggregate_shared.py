@@ -6,6 +6,7 @@ Expected values are computed here with plain csv reading, independent of careflo
 from __future__ import annotations
 
 import csv
+import math
 import statistics
 from pathlib import Path
 
@@ -116,3 +117,24 @@ def test_backtest_one_year_against_naive(data):
     # Goal met at 2020-2022; at origin 2023 the model (4.45%) is worse than last value (3.91%): see
     # docs/aggregate.md. This assertion records the measured state; it fails if that changes either way.
     assert beats == {2020: True, 2021: True, 2022: True, 2023: False}
+
+
+def test_placement_mix_2024_by_hand(data):
+    # grep ',873,' .../la_cla_on_31_march_by_characteristics_2021_2024.csv | grep '^2024' | grep Placement:
+    # Foster placements 427 of Total 631; neighbours' shares computed the same way from the same file.
+    d, shared = data
+    path = shared / "dfe/release_2025_to_2024_only/la_cla_on_31_march_by_characteristics_2021_2024.csv"
+    counts = {}
+    for r in _rows(path):
+        if r["time_period"] == "2024" and r["cla_group"] == "Placement":
+            counts.setdefault(r["old_la_code"], {})[r["characteristic"]] = r["number"]
+    sn = next(r for r in csv.reader(open(shared / "statistical_neighbours/sn_model_2025_wide.csv",
+                                         encoding="utf-8-sig")) if r[0] == "873")
+    shares = [float(counts[n]["Foster placements"]) / float(counts[n]["Total"]) * 100
+              for n in (sn[4 + 2 * k] for k in range(10))]
+    b = benchmark(d, "873", 2024)
+    foster = next(m for m in b.mix if m.characteristic == "Foster placements")
+    assert foster.la_count == 427 and foster.la_share == pytest.approx(427 / 631 * 100)
+    assert foster.neighbours_median == pytest.approx(statistics.median(shares))
+    suppressed = next(m for m in b.mix if m.characteristic == "Residential schools")
+    assert math.isnan(suppressed.la_share) and suppressed.la_reason.startswith("c")

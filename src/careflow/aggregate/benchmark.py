@@ -57,6 +57,7 @@ class MixRow:
     neighbours_median: float
     neighbours_mean: float
     neighbours_used: int
+    la_reason: str = ""  # why the LA's own count is missing (DfE suppression symbol), if it is
 
 
 @dataclass
@@ -117,7 +118,8 @@ class Benchmark:
                     f"At GBP {g.weekly_cost:,.0f} a week per child that is GBP {g.gap_pounds_a_year:,.0f} a year.",
                     f"Weekly cost: {g.cost_source}"]
         if self.mix:
-            out += ["", f"Placement at 31 March {self.mix_year} (percent of children looked after)",
+            out += ["", f"Placement at 31 March {self.mix_year} (percent of children looked after; '-' where DfE "
+                    "suppressed the figure)",
                     f"  {'placement':<60}  {'LA %':>5}  {'SN median':>9}  {'SN mean':>7}  {'n':>2}"]
             for m in self.mix:
                 out.append(f"  {m.characteristic[:60]:<60}  {_f(m.la_share):>5}  {_f(m.neighbours_median):>9}  "
@@ -239,18 +241,18 @@ def placement_mix(data: DfeData, la: str, neighbours: list[str], year: int,
     mix_year = int(ch[ch.old_la_code == la].year.max())
     ch = ch[ch.year == mix_year]
 
-    def shares(code: str) -> dict[str, tuple[float, float]]:
+    def shares(code: str) -> dict[str, tuple[float, float, str]]:
         rows = ch[ch.old_la_code == code]
         total = rows[rows.characteristic.str.lower() == "total"].value
         t = float(total.iloc[0]) if len(total) else math.nan
-        return {r.characteristic: (r.value, r.value / t * 100 if t and t == t else math.nan)
+        return {r.characteristic: (r.value, r.value / t * 100 if t and t == t else math.nan, r.reason)
                 for r in rows.itertuples() if r.characteristic.lower() != "total"}
 
     own = shares(la)
     others = [shares(n) for n in neighbours]
     out = []
-    for characteristic, (count, share) in sorted(own.items()):
+    for characteristic, (count, share, reason) in sorted(own.items()):
         vals = [o[characteristic][1] for o in others if characteristic in o and not math.isnan(o[characteristic][1])]
         out.append(MixRow(characteristic, count, share, statistics.median(vals) if vals else math.nan,
-                          statistics.fmean(vals) if vals else math.nan, len(vals)))
+                          statistics.fmean(vals) if vals else math.nan, len(vals), str(reason or "")))
     return mix_year, out
