@@ -1,0 +1,381 @@
+"""The register: business cases in a database, each with a version, every change in the audit trail.
+
+Every write is one transaction: the case row, its new version, its tracking rows and its audit rows commit together
+or not at all (a crash or a killed process mid-write leaves the previous state). Optimistic concurrency: an edit
+names the version it was based on; if the case has moved on since, the edit is refused and nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from careflow.errors import CareflowError, Finding
+from careflow.fy import FinancialYear
+from careflow.register import db
+from careflow.register import financials as fin
+from careflow.register.model import BusinessCase, Status, TrackingEntry, can_move
+
+ENV_USER = "CAREFLOW_USER"
+
+_md = sa.MetaData()
+cases_t = sa.Table(
+    "cases", _md,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("reference", sa.String(100), nullable=False, unique=True),
+    sa.Column("title", sa.Text),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("document", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_by", sa.String(200), nullable=False),
+)
+audit_t = sa.Table(
+    "audit", _md,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("user", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("field", sa.Text, nullable=False),
+    sa.Column("old", sa.JSON),
+    sa.Column("new", sa.JSON),
+)
+tracking_t = sa.Table(
+    "tracking", _md,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False),
+    sa.Column("year", sa.String(7), nullable=False),
+    sa.Column("planned", sa.Float),
+    sa.Column("forecast", sa.Float),
+    sa.Column("delivered", sa.Float),
+    sa.Column("note", sa.Text),
+)
+
+
+def current_user(user: str | None = None) -> str:
+    """Who is making a change: ``--user``, else ``CAREFLOW_USER``, else the operating-system login."""
+    if user:
+        return user
+    if os.environ.get(ENV_USER):
+        return os.environ[ENV_USER]
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers)
+        return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+class StaleEditError(CareflowError):
+    """An edit based on an older version of a case than the register holds."""
+
+
+@dataclass(frozen=True)
+class StoredCase:
+    case: BusinessCase
+    version: int
+    created_at: dt.datetime
+    created_by: str
+    updated_at: dt.datetime
+    updated_by: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    reference: str
+    version: int
+    at: dt.datetime
+    user: str
+    action: str
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Imported:
+    reference: str
+    version: int
+    action: str  # "created", "updated" or "unchanged"
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Dicts flattened to dotted paths (``community_impact.positive``, ``savings.2019-20``); lists kept whole."""
+    if isinstance(value, dict) and (value or not prefix):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    return {prefix: value}
+
+
+def _diff(old: dict, new: dict) -> list[tuple[str, Any, Any]]:
+    def filled(d: dict) -> dict:  # None, [] and {} all mean "blank": no change between them
+        return {k: v for k, v in _flatten(d).items() if v not in (None, [], {})}
+
+    a, b = filled(old), filled(new)
+    return [(k, a.get(k), b.get(k)) for k in list(a) + [k for k in b if k not in a] if a.get(k) != b.get(k)]
+
+
+def _document(case: BusinessCase) -> dict:
+    """What is stored in cases.document: everything but tracking (its own table)."""
+    return {"status": case.status.value,
+            **case.model_dump(mode="json", exclude_defaults=True, exclude={"tracking"})}
+
+
+def _tracking_doc(entries: list[TrackingEntry]) -> dict:
+    return {e.year: e.model_dump(mode="json", exclude={"year"}, exclude_none=True) for e in entries}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Register:
+    """A register of business cases in the database at ``url`` (see :func:`careflow.register.db.resolve_url`).
+
+    Opening it brings the schema up to date (migrations run in-process).
+    """
+
+    def __init__(self, database: str | None = None, *, user: str | None = None, migrate: bool = True):
+        self.url = db.resolve_url(database)
+        self.engine = db.make_engine(self.url)
+        self.user = current_user(user)
+        if migrate:
+            try:
+                if db.current_revision(self.engine) != db.head():
+                    db.upgrade(self.engine)
+            except sa.exc.OperationalError as exc:
+                raise CareflowError(f"cannot open the register at {self.safe_url}: {exc.orig}",
+                                    rule="database") from None
+
+    @property
+    def safe_url(self) -> str:
+        return sa.make_url(self.url).render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Register:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # reading ---------------------------------------------------------------------------------------------------
+    def _row(self, conn: sa.Connection, reference: str, *, lock: bool = False):
+        q = sa.select(cases_t).where(cases_t.c.reference == reference)
+        if lock:
+            q = q.with_for_update()
+        row = conn.execute(q).mappings().first()
+        if row is None:
+            raise CareflowError(Finding(rule="case-not-found", message=f"no case {reference!r} in the register",
+                                        field="reference"))
+        return row
+
+    def _tracking(self, conn: sa.Connection, case_id: int) -> list[TrackingEntry]:
+        rows = conn.execute(sa.select(tracking_t).where(tracking_t.c.case_id == case_id)
+                            .order_by(tracking_t.c.year)).mappings().all()
+        return [TrackingEntry(year=r["year"], planned=r["planned"], forecast=r["forecast"],
+                              delivered=r["delivered"], note=r["note"]) for r in rows]
+
+    def _stored(self, conn: sa.Connection, row) -> StoredCase:
+        case = BusinessCase.model_validate({**row["document"], "tracking": self._tracking(conn, row["id"])})
+        return StoredCase(case, row["version"], row["created_at"], row["created_by"], row["updated_at"],
+                          row["updated_by"])
+
+    def get(self, reference: str) -> StoredCase:
+        with self.engine.connect() as conn:
+            return self._stored(conn, self._row(conn, reference))
+
+    def __contains__(self, reference: str) -> bool:
+        with self.engine.connect() as conn:
+            q = sa.select(cases_t.c.id).where(cases_t.c.reference == reference)
+            return conn.execute(q).first() is not None
+
+    def list(self) -> list[StoredCase]:
+        """Every case, in reference order."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(cases_t).order_by(cases_t.c.reference)).mappings().all()
+            return [self._stored(conn, r) for r in rows]
+
+    def cases(self) -> list[BusinessCase]:
+        return [s.case for s in self.list()]
+
+    def history(self, reference: str) -> list[AuditEntry]:
+        """The audit trail of one case, oldest first."""
+        with self.engine.connect() as conn:
+            row = self._row(conn, reference)
+            rows = conn.execute(sa.select(audit_t).where(audit_t.c.case_id == row["id"])
+                                .order_by(audit_t.c.id)).mappings().all()
+        return [AuditEntry(reference, r["version"], r["at"], r["user"], r["action"], r["field"], r["old"], r["new"])
+                for r in rows]
+
+    # writing ---------------------------------------------------------------------------------------------------
+    def _insert(self, conn: sa.Connection, case: BusinessCase, user: str, action: str) -> Imported:
+        now = _now()
+        exists = conn.execute(sa.select(cases_t.c.version).where(cases_t.c.reference == case.reference)).first()
+        if exists is not None:
+            raise CareflowError(Finding(
+                rule="case-duplicate", field="reference",
+                message=f"{case.reference!r} is already in the register (version {exists[0]}); "
+                        "use import --update to edit it"))
+        doc = _document(case)
+        case_id = conn.execute(cases_t.insert().values(
+            reference=case.reference, title=case.title, status=case.status.value, version=1, document=doc,
+            created_at=now, created_by=user, updated_at=now, updated_by=user)).inserted_primary_key[0]
+        self._write_tracking(conn, case_id, case.tracking)
+        changes = _diff({}, {**doc, "tracking": _tracking_doc(case.tracking)})
+        self._audit(conn, case_id, 1, now, user, action, changes or [("reference", None, case.reference)])
+        return Imported(case.reference, 1, "created")
+
+    def _write_tracking(self, conn: sa.Connection, case_id: int, entries: list[TrackingEntry]) -> None:
+        conn.execute(tracking_t.delete().where(tracking_t.c.case_id == case_id))
+        if entries:
+            conn.execute(tracking_t.insert(), [
+                {"case_id": case_id, "year": e.year, "planned": e.planned, "forecast": e.forecast,
+                 "delivered": e.delivered, "note": e.note} for e in entries])
+
+    def _audit(self, conn, case_id, version, at, user, action, changes) -> None:
+        conn.execute(audit_t.insert(), [
+            {"case_id": case_id, "version": version, "at": at, "user": user, "action": action, "field": field,
+             "old": old, "new": new} for field, old, new in changes])
+
+    def _replace(self, conn: sa.Connection, case: BusinessCase, expected_version: int | None, user: str,
+                 action: str, *, check_status: bool = True) -> Imported:
+        row = self._row(conn, case.reference, lock=True)
+        current = self._stored(conn, row)
+        if expected_version is not None and expected_version != row["version"]:
+            raise StaleEditError(Finding(
+                rule="stale-edit", field="version",
+                message=f"{case.reference!r} has changed since version {expected_version} "
+                        f"(now version {row['version']}, last changed by {row['updated_by']} at "
+                        f"{_fmt(row['updated_at'])}); nothing was changed: export it again, "
+                        f"re-apply your edit and retry"))
+        old_status, new_status = current.case.status, case.status
+        if check_status and not can_move(old_status, new_status):
+            raise CareflowError(_transition_finding(case.reference, old_status, new_status))
+        old = {**row["document"], "tracking": _tracking_doc(current.case.tracking)}
+        new_doc = _document(case)
+        changes = _diff(old, {**new_doc, "tracking": _tracking_doc(case.tracking)})
+        if not changes:
+            return Imported(case.reference, row["version"], "unchanged")
+        version = row["version"] + 1
+        now = _now()
+        done = conn.execute(cases_t.update()
+                            .where(cases_t.c.id == row["id"], cases_t.c.version == row["version"])
+                            .values(title=case.title, status=case.status.value, version=version,
+                                    document=new_doc, updated_at=now, updated_by=user))
+        if done.rowcount != 1:  # another writer got in between (guard; the row lock should prevent it)
+            raise StaleEditError(Finding(rule="stale-edit", field="version",
+                                         message=f"{case.reference!r} changed while saving; nothing was changed"))
+        self._write_tracking(conn, row["id"], case.tracking)
+        self._audit(conn, row["id"], version, now, user, action, changes)
+        return Imported(case.reference, version, "updated")
+
+    def add(self, case: BusinessCase, *, user: str | None = None) -> int:
+        """Add a new case (version 1). A reference already in the register is refused."""
+        with self.engine.begin() as conn:
+            return self._insert(conn, case, current_user(user or self.user), "create").version
+
+    def update(self, case: BusinessCase, expected_version: int, *, user: str | None = None) -> int:
+        """Replace a case with an edited copy based on ``expected_version``; return the new version.
+
+        Refused (StaleEditError, nothing written) if the register's version is not ``expected_version``; a status
+        change must be an allowed transition.
+        """
+        with self.engine.begin() as conn:
+            return self._replace(conn, case, expected_version, current_user(user or self.user), "update").version
+
+    def import_cases(self, items: list[tuple[BusinessCase, int | None]], *, update: bool = False,
+                     user: str | None = None) -> list[Imported]:
+        """Import many cases in one transaction: all of them or, on any error, none.
+
+        New references are created. An existing reference is refused unless ``update``; then the file's
+        ``version`` (if it has one) must be the register's current version.
+        """
+        who = current_user(user or self.user)
+        refs = [c.reference for c, _ in items]
+        dupes = sorted({r for r in refs if refs.count(r) > 1})
+        if dupes:
+            raise CareflowError([Finding(rule="case-duplicate", field="reference",
+                                         message=f"{r!r} appears in more than one of the files imported")
+                                 for r in dupes])
+        out = []
+        with self.engine.begin() as conn:
+            for case, version in items:
+                exists = conn.execute(sa.select(cases_t.c.id).where(cases_t.c.reference == case.reference)).first()
+                if exists is None:
+                    out.append(self._insert(conn, case, who, "import"))
+                elif not update:
+                    out.append(self._insert(conn, case, who, "import"))  # raises the duplicate finding
+                else:
+                    out.append(self._replace(conn, case, version, who, "import"))
+        return out
+
+    def set_status(self, reference: str, status: Status | str, *, user: str | None = None,
+                   expected_version: int | None = None) -> int:
+        """Move a case along its workflow; a move the workflow does not allow is refused."""
+        try:
+            new = Status(status)
+        except ValueError:
+            raise CareflowError(Finding(rule="case-status", field="status",
+                                        message=f"unknown status {status!r}: one of "
+                                                f"{', '.join(s.value for s in Status)}")) from None
+        with self.engine.begin() as conn:
+            current = self._stored(conn, self._row(conn, reference, lock=True)).case
+            if not can_move(current.status, new):
+                raise CareflowError(_transition_finding(reference, current.status, new))
+            edited = current.model_copy(update={"status": new})
+            return self._replace(conn, edited, expected_version, current_user(user or self.user), "status").version
+
+    def track(self, reference: str, year: str, *, planned: float | None = None, forecast: float | None = None,
+              delivered: float | None = None, note: str | None = None, user: str | None = None,
+              expected_version: int | None = None) -> TrackingEntry:
+        """Record planned/forecast/delivered savings for one financial year (in the case's units).
+
+        Values not given keep what was recorded; ``planned`` defaults to the case's savings for that year
+        (cumulative basis) when nothing was recorded.
+        """
+        try:
+            label = FinancialYear.parse(year).label
+        except ValueError as exc:
+            raise CareflowError(Finding(rule="tracking-year", field="year", message=str(exc))) from None
+        for name, value in (("planned", planned), ("forecast", forecast), ("delivered", delivered)):
+            if value is not None and (value != value or value in (float("inf"), float("-inf"))):
+                raise CareflowError(Finding(rule="tracking-value", field=name, message="must be a finite number"))
+        with self.engine.begin() as conn:
+            current = self._stored(conn, self._row(conn, reference, lock=True)).case
+            entry = current.tracking_for(label) or TrackingEntry(year=label)
+            values = entry.model_dump()
+            for name, value in (("planned", planned), ("forecast", forecast), ("delivered", delivered),
+                                ("note", note)):
+                if value is not None:
+                    values[name] = value
+            if values["planned"] is None:
+                values["planned"] = fin.planned_savings(current.financials).get(label)
+            new_entry = TrackingEntry(**values)
+            entries = [e for e in current.tracking if e.year != label] + [new_entry]
+            edited = current.model_copy(update={"tracking": sorted(entries, key=lambda e: e.year)})
+            self._replace(conn, edited, expected_version, current_user(user or self.user), "track")
+            return new_entry
+
+
+def _transition_finding(reference: str, old: Status, new: Status) -> Finding:
+    from careflow.register.model import TRANSITIONS
+
+    allowed = ", ".join(sorted(s.value for s in TRANSITIONS[old])) or "none (final)"
+    return Finding(rule="case-status", field="status",
+                   message=f"{reference!r} cannot move from {old.value} to {new.value}; from {old.value} it can "
+                           f"move to: {allowed}")
+
+
+def _fmt(at: dt.datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S") if isinstance(at, dt.datetime) else str(at)
