@@ -1,7 +1,205 @@
-"""CLI commands for this area (see careflow.cli)."""
+"""``careflow cases``: the register of business cases (import, list, show, export, history, track, status)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import click
+
+from careflow.errors import CareflowError, Finding
 
 
 def register(group: click.Group) -> None:
     """Add this module's commands to the top-level group."""
+    group.add_command(cases)
+
+
+def _open(ctx: click.Context):
+    from careflow.register import Register
+
+    settings = ctx.find_object(_Settings) or _Settings()
+    if settings.register is None:
+        settings.register = Register(settings.database, user=settings.user)
+        ctx.find_root().call_on_close(settings.register.close)
+    return settings.register
+
+
+class _Settings:
+    def __init__(self, database: str | None = None, user: str | None = None):
+        self.database = database
+        self.user = user
+        self.register = None
+
+
+@click.group()
+@click.option("--database", metavar="URL|FILE", default=None,
+              help="Register database: a SQLAlchemy URL (postgresql://user@host/db) or an SQLite file. "
+                   "Default: $CAREFLOW_DATABASE_URL, else register.sqlite in the user data directory.")
+@click.option("--user", default=None, help="Name recorded in the audit trail (default: $CAREFLOW_USER, else the "
+                                           "OS login).")
+@click.pass_context
+def cases(ctx: click.Context, database: str | None, user: str | None) -> None:
+    """The register of business cases: import, list, show, export, history, track delivery, move status."""
+    ctx.obj = _Settings(database, user)
+
+
+def read_case_file(path: str | Path):
+    """A YAML (.yaml/.yml) or Excel (.xlsx) case file -> (case, version)."""
+    from careflow.register.casefile import load_case
+    from careflow.register.workbook import read_workbook
+
+    suffix = Path(path).suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return load_case(path)
+    if suffix == ".xlsx":
+        return read_workbook(path)
+    raise CareflowError(Finding(rule="case-file", file=str(path),
+                                message="case files are .yaml, .yml or .xlsx"))
+
+
+@cases.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--update", is_flag=True, help="Edit cases already in the register (the file's version, if it has "
+                                             "one, must be the register's current version).")
+@click.pass_context
+def import_(ctx: click.Context, files: tuple[str, ...], update: bool) -> None:
+    """Import case files (YAML or Excel). All or nothing: any error and the register is unchanged."""
+    items, findings = [], []
+    for f in files:
+        try:
+            items.append((*read_case_file(f), f))
+        except CareflowError as exc:
+            findings.extend(exc.findings)
+    if findings:
+        raise CareflowError(findings)
+    reg = _open(ctx)
+    try:
+        results = reg.import_cases([(c, v) for c, v, _ in items], update=update)
+    except CareflowError as exc:  # name the file the refused case came from
+        by_ref = {}
+        for c, _, f in items:
+            by_ref.setdefault(c.reference, []).append(f)
+        raise CareflowError([
+            Finding(**{**x.to_dict(), "file": x.file or ", ".join(
+                next((fs for ref, fs in by_ref.items() if repr(ref) in x.message), []))}) if not x.file else x
+            for x in exc.findings]) from None
+    for r in results:
+        click.echo(f"{r.action:9} {r.reference} (version {r.version})")
+    click.echo(f"{len(results)} case(s) imported into {reg.safe_url}")
+
+
+@cases.command("list")
+@click.option("--status", "status", default=None, help="Only cases with this status.")
+@click.pass_context
+def list_(ctx: click.Context, status: str | None) -> None:
+    """List the cases in the register."""
+    from careflow.register import financials as fin
+
+    stored = _open(ctx).list()
+    if status:
+        stored = [s for s in stored if s.case.status.value == status]
+    rows = [("reference", "ver", "status", "units", "savings", "RAG", "title")]
+    for s in stored:
+        c = s.case
+        planned = fin.planned_savings(c.financials)
+        total = f"{max(planned.values()):,.0f}" if planned else ""
+        latest = c.tracking[-1] if c.tracking else None
+        rows.append((c.reference, str(s.version), c.status.value, fin.units(c.financials) or "", total,
+                     f"{latest.year} {latest.rag.value}" if latest and latest.rag else "", (c.title or "")[:60]))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for r in rows:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)) + "  " + r[-1])
+    click.echo(f"{len(stored)} case(s)")
+
+
+@cases.command("show")
+@click.argument("reference")
+@click.pass_context
+def show(ctx: click.Context, reference: str) -> None:
+    """Show one case (as YAML, with its register version and delivery RAG)."""
+    from careflow.register.casefile import dumps_case
+
+    s = _open(ctx).get(reference)
+    click.echo(f"# {s.case.reference}, version {s.version}, last changed by {s.updated_by} at "
+               f"{s.updated_at:%Y-%m-%d %H:%M}")
+    for e in s.case.tracking:
+        if e.rag:
+            click.echo(f"# {e.year}: planned {e.planned}, forecast {e.forecast}, delivered {e.delivered}: "
+                       f"{e.rag.value}")
+    click.echo(dumps_case(s.case, s.version), nl=False)
+
+
+def _default_name(reference: str, suffix: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", reference).strip("_").lower() + suffix
+
+
+@cases.command("export")
+@click.argument("reference")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "xlsx"]), default="yaml", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="File to write (YAML default: standard output; xlsx default: <reference>.xlsx).")
+@click.pass_context
+def export(ctx: click.Context, reference: str, fmt: str, output: str | None) -> None:
+    """Export a case as a YAML case file or an Excel workbook (re-importable with --update)."""
+    from careflow.register.casefile import dumps_case
+    from careflow.register.workbook import write_workbook
+
+    s = _open(ctx).get(reference)
+    if fmt == "yaml":
+        text = dumps_case(s.case, s.version)
+        if output is None:
+            click.echo(text, nl=False)
+            return
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        output = output or _default_name(reference, ".xlsx")
+        write_workbook(s.case, output, s.version)
+    click.echo(f"wrote {output} ({reference}, version {s.version})")
+
+
+@cases.command("history")
+@click.argument("reference")
+@click.pass_context
+def history(ctx: click.Context, reference: str) -> None:
+    """The audit trail of a case: who changed which field when, old and new values."""
+    import json
+
+    def short(v) -> str:
+        text = "" if v is None else json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
+        text = text.replace("\n", " ")
+        return text if len(text) <= 60 else text[:57] + "..."
+
+    for e in _open(ctx).history(reference):
+        click.echo(f"v{e.version:<3} {e.at:%Y-%m-%d %H:%M:%S}  {e.user:<12} {e.action:<7} {e.field}: "
+                   f"{short(e.old) or '-'} -> {short(e.new) or '-'}")
+
+
+@cases.command("track")
+@click.argument("reference")
+@click.option("--year", required=True, help="Financial year, e.g. 2025-26.")
+@click.option("--planned", type=float, default=None, help="Planned saving (default: the case's savings that year).")
+@click.option("--forecast", type=float, default=None, help="Forecast saving for the year.")
+@click.option("--delivered", type=float, default=None, help="Saving delivered in the year.")
+@click.option("--note", default=None)
+@click.option("--expect-version", type=int, default=None,
+              help="Refuse the change unless the case is still at this version.")
+@click.pass_context
+def track(ctx, reference, year, planned, forecast, delivered, note, expect_version) -> None:
+    """Record delivery of a case's savings in one financial year (amounts in the case's units)."""
+    e = _open(ctx).track(reference, year, planned=planned, forecast=forecast, delivered=delivered, note=note,
+                         expected_version=expect_version)
+    click.echo(f"{reference} {e.year}: planned {e.planned}, forecast {e.forecast}, delivered {e.delivered}: "
+               f"RAG {e.rag.value if e.rag else '-'}")
+
+
+@cases.command("status")
+@click.argument("reference")
+@click.argument("new_status")
+@click.option("--expect-version", type=int, default=None,
+              help="Refuse the change unless the case is still at this version.")
+@click.pass_context
+def status(ctx, reference, new_status, expect_version) -> None:
+    """Move a case along its workflow (draft, submitted, approved, delivering, delivered, withdrawn)."""
+    version = _open(ctx).set_status(reference, new_status, expected_version=expect_version)
+    click.echo(f"{reference}: {new_status} (version {version})")

@@ -1,0 +1,418 @@
+"""A business case as an Excel workbook: one sheet per section, written with xlsxwriter, read with openpyxl.
+
+Layout (row 1 of every sheet is its header, exactly as below; data from row 2):
+
+=====================  =============================================================================================
+sheet                  columns
+=====================  =============================================================================================
+overview               field | value — the text fields, one per row (``reference`` required; ``options.study`` and
+                       ``community_impact.*`` use dotted names; ``version`` is the register version exported)
+scope                  part | item — part is ``within`` or ``outside``
+dependencies           dependency
+financials             key | value | format — the scalar financial keys; format ``yaml`` marks a value written as
+                       YAML text (line items, stated figures, appraisal settings)
+financials_by_year     item | one column per financial year (``2019-20``) — rows ``investment``, ``savings``,
+                       ``ongoing_costs``; amounts in the units given in ``financials``
+options                title | description | preferred (TRUE/FALSE)
+risks                  title | description | likelihood | impact | mitigation | owner
+indicators             name | description | unit | baseline | target | then ``actual <period>`` columns
+milestones             phase | date | description
+tracking               year | planned | forecast | delivered | note | rag (rag is derived, ignored on import)
+=====================  =============================================================================================
+
+A sheet in the wrong shape (unknown sheet, wrong header, a number where text belongs) is reported naming the sheet,
+row and column.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import xlsxwriter
+import yaml
+from openpyxl.utils import get_column_letter
+from pydantic import ValidationError
+
+from careflow.errors import CareflowError, Finding
+from careflow.fy import FinancialYear
+from careflow.register import financials as fin
+from careflow.register.model import BusinessCase
+
+OVERVIEW_FIELDS = (
+    "reference", "project_code", "title", "senior_responsible_officer", "directorate", "service", "status",
+    "description", "background", "what_if_not", "aims", "approach", "assumptions", "constraints", "options.study",
+    "non_financial_benefits", "community_impact.affected", "community_impact.positive", "community_impact.negative",
+    "community_impact.neutral", "community_impact.disproportionate", "source", "notes",
+)
+HEADERS = {
+    "overview": ("field", "value"),
+    "scope": ("part", "item"),
+    "dependencies": ("dependency",),
+    "financials": ("key", "value", "format"),
+    "financials_by_year": ("item",),  # + financial years
+    "options": ("title", "description", "preferred"),
+    "risks": ("title", "description", "likelihood", "impact", "mitigation", "owner"),
+    "indicators": ("name", "description", "unit", "baseline", "target"),  # + "actual <period>"
+    "milestones": ("phase", "date", "description"),
+    "tracking": ("year", "planned", "forecast", "delivered", "note", "rag"),
+}
+BY_YEAR_ITEMS = ("investment", "savings", "ongoing_costs")
+EXCEL_TEXT_LIMIT = 32767
+
+
+# writing -------------------------------------------------------------------------------------------------------
+def write_workbook(case: BusinessCase, target: str | Path | io.BytesIO, version: int | None = None) -> None:
+    """Write ``case`` to an .xlsx file (or a BytesIO) in the layout above."""
+    wb = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_numbers": False,
+                                      "strings_to_formulas": False, "strings_to_urls": False})
+    bold = wb.add_format({"bold": True, "bg_color": "#DDDDDD"})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    money = wb.add_format({"num_format": "#,##0.###"})
+    problems: list[Finding] = []
+
+    def sheet(name: str, header: tuple[str, ...], widths: tuple[int, ...] = ()):
+        ws = wb.add_worksheet(name)
+        for c, h in enumerate(header):
+            ws.write_string(0, c, h, bold)
+            ws.set_column(c, c, widths[c] if c < len(widths) else 16)
+        ws.freeze_panes(1, 0)
+        return ws
+
+    def put(ws, r: int, c: int, value: Any, fmt=None) -> None:
+        if value is None:
+            return
+        if isinstance(value, bool):
+            ws.write_boolean(r, c, value)
+        elif isinstance(value, int | float):
+            ws.write_number(r, c, value, fmt or money)
+        else:
+            text = str(value)
+            if len(text) > EXCEL_TEXT_LIMIT:
+                problems.append(Finding(rule="xlsx-cell", file=str(target), row=r + 1,
+                                        field=f"{ws.name}!{get_column_letter(c + 1)}",
+                                        message=f"text of {len(text)} characters is over Excel's limit of "
+                                                f"{EXCEL_TEXT_LIMIT}"))
+                return
+            ws.write_string(r, c, text, fmt or wrap)
+
+    data = case.model_dump(mode="json")
+    ws = sheet("overview", HEADERS["overview"], (30, 100))
+    rows = [("version", version)] if version is not None else []
+    rows = [("reference", case.reference)] + rows
+    for name in OVERVIEW_FIELDS[1:]:
+        head, _, tail = name.partition(".")
+        rows.append((name, data[head][tail] if tail else data[head]))
+    for r, (name, value) in enumerate(rows, start=1):
+        ws.write_string(r, 0, name)
+        put(ws, r, 1, value)
+
+    ws = sheet("scope", HEADERS["scope"], (10, 100))
+    r = 1
+    for part in ("within", "outside"):
+        for item in case.scope.model_dump()[part]:
+            ws.write_string(r, 0, part)
+            put(ws, r, 1, item)
+            r += 1
+    ws = sheet("dependencies", HEADERS["dependencies"], (100,))
+    for r, item in enumerate(case.dependencies, start=1):
+        put(ws, r, 0, item)
+
+    money_data = case.financials
+    ws = sheet("financials", HEADERS["financials"], (16, 60, 8))
+    r = 1
+    for key in fin.FINANCIAL_KEYS:
+        if key in BY_YEAR_ITEMS or key not in money_data:
+            continue
+        value = money_data[key]
+        ws.write_string(r, 0, key)
+        if isinstance(value, dict | list):
+            put(ws, r, 1, yaml.safe_dump(value, sort_keys=False, allow_unicode=True, width=1000).rstrip("\n"))
+            ws.write_string(r, 2, "yaml")
+        else:
+            put(ws, r, 1, value)
+        r += 1
+    years = sorted({y for item in BY_YEAR_ITEMS for y in (money_data.get(item) or {})})
+    ws = sheet("financials_by_year", HEADERS["financials_by_year"] + tuple(years), (16,))
+    r = 1
+    for item in BY_YEAR_ITEMS:
+        if item not in money_data or money_data[item] is None:
+            continue
+        ws.write_string(r, 0, item)
+        for c, year in enumerate(years, start=1):
+            put(ws, r, c, money_data[item].get(year))
+        r += 1
+
+    ws = sheet("options", HEADERS["options"], (40, 80, 10))
+    for r, o in enumerate(case.options.considered, start=1):
+        put(ws, r, 0, o.title)
+        put(ws, r, 1, o.description)
+        ws.write_boolean(r, 2, o.preferred)
+    ws = sheet("risks", HEADERS["risks"], (40, 60, 20, 30, 60, 20))
+    for r, risk in enumerate(data["risks"], start=1):
+        for c, col in enumerate(HEADERS["risks"]):
+            put(ws, r, c, risk[col])
+    periods = sorted({p for ind in case.indicators for p in ind.actuals})
+    ws = sheet("indicators", HEADERS["indicators"] + tuple(f"actual {p}" for p in periods), (40, 60))
+    for r, ind in enumerate(data["indicators"], start=1):
+        for c, col in enumerate(HEADERS["indicators"]):
+            put(ws, r, c, ind[col])
+        for c, p in enumerate(periods, start=len(HEADERS["indicators"])):
+            put(ws, r, c, ind["actuals"].get(p))
+    ws = sheet("milestones", HEADERS["milestones"], (24, 20, 80))
+    for r, m in enumerate(data["milestones"], start=1):
+        for c, col in enumerate(HEADERS["milestones"]):
+            put(ws, r, c, m[col])
+    ws = sheet("tracking", HEADERS["tracking"], (10, 12, 12, 12, 60, 12))
+    for r, e in enumerate(case.tracking, start=1):
+        put(ws, r, 0, e.year)
+        for c, col in enumerate(("planned", "forecast", "delivered", "note"), start=1):
+            put(ws, r, c, getattr(e, col))
+        put(ws, r, 5, e.rag.value if e.rag else None)
+    if problems:
+        raise CareflowError(problems)
+    wb.close()
+
+
+# reading -------------------------------------------------------------------------------------------------------
+class _Reader:
+    def __init__(self, file: str):
+        self.file = file
+        self.findings: list[Finding] = []
+        self.where: dict[tuple, tuple[str, int, int]] = {}  # model location -> (sheet, row, column)
+
+    def bad(self, sheet: str, row: int | None, col: int | None, message: str, rule: str = "xlsx-shape") -> None:
+        field = sheet if col is None else f"{sheet}!{get_column_letter(col)}"
+        self.findings.append(Finding(rule=rule, message=message, file=self.file, row=row, field=field))
+
+    def text(self, sheet, r, c, value, loc) -> str | None:
+        self.where[loc] = (sheet, r, c)
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            self.bad(sheet, r, c, f"expected text, found {value!r}")
+            return None
+        if isinstance(value, int | float):
+            return str(value) if not isinstance(value, float) or not value.is_integer() else str(int(value))
+        return str(value)
+
+    def number(self, sheet, r, c, value, loc) -> float | None:
+        self.where[loc] = (sheet, r, c)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.bad(sheet, r, c, f"expected a number, found {value!r}", rule="xlsx-type")
+            return None
+        return value
+
+
+def _rows(ws) -> list[tuple]:
+    return [tuple(row) for row in ws.iter_rows(values_only=True)]
+
+
+def read_workbook(path: str | Path) -> tuple[BusinessCase, int | None]:
+    """Read a case workbook; any problem is a CareflowError naming sheet, row and column."""
+    file = str(path)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for non-workbooks
+        raise CareflowError(Finding(rule="xlsx-file", file=file, message=f"not a readable .xlsx workbook ({exc})")
+                            ) from None
+    rd = _Reader(file)
+    sheets = {}
+    for name in wb.sheetnames:
+        if name not in HEADERS:
+            rd.bad(name, None, None, f"unknown sheet {name!r}; expected sheets: {', '.join(HEADERS)}")
+            continue
+        rows = _rows(wb[name])
+        while rows and all(v is None for v in rows[-1]):
+            rows.pop()
+        header = [h for h in (rows[0] if rows else ())]
+        while header and header[-1] is None:
+            header.pop()
+        expected = HEADERS[name]
+        ok = True
+        for c, exp in enumerate(expected, start=1):
+            got = header[c - 1] if c <= len(header) else None
+            if got != exp:
+                rd.bad(name, 1, c, f"header should be {exp!r}, found {got!r} (header: {', '.join(expected)})")
+                ok = False
+                break
+        if ok:
+            sheets[name] = (header, rows[1:])
+    wb.close()
+    if "overview" not in sheets and not any(f.field and f.field.startswith("overview") for f in rd.findings):
+        rd.bad("overview", None, None, "the workbook has no overview sheet (field | value)")
+    if rd.findings:
+        raise CareflowError(rd.findings)
+
+    data: dict[str, Any] = {"options": {"considered": []}, "community_impact": {}, "scope": {"within": [],
+                                                                                          "outside": []}}
+    version = None
+    for r, row in enumerate(sheets.get("overview", (None, []))[1], start=2):
+        key = row[0] if row else None
+        value = row[1] if len(row) > 1 else None
+        if key is None and value is None:
+            continue
+        if key == "version":
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                rd.bad("overview", r, 2, f"version must be a whole number >= 1, found {value!r}", "xlsx-type")
+            version = value
+            continue
+        if key not in OVERVIEW_FIELDS:
+            rd.bad("overview", r, 1, f"unknown field {key!r}")
+            continue
+        head, _, tail = key.partition(".")
+        loc = (head, tail) if tail else (head,)
+        if tail == "study":
+            loc = ("options", "study")
+        val = rd.text("overview", r, 2, value, loc)
+        if tail:
+            data[head][tail] = val
+        else:
+            data[head] = val
+
+    for r, row in enumerate(sheets.get("scope", (None, []))[1], start=2):
+        part, item = (list(row) + [None, None])[:2]
+        if part is None and item is None:
+            continue
+        if part not in ("within", "outside"):
+            rd.bad("scope", r, 1, f"part must be within or outside, found {part!r}")
+            continue
+        data["scope"][part].append(rd.text("scope", r, 2, item, ("scope", part)))
+    deps = []
+    for r, row in enumerate(sheets.get("dependencies", (None, []))[1], start=2):
+        if row and row[0] is not None:
+            deps.append(rd.text("dependencies", r, 1, row[0], ("dependencies", len(deps))))
+    data["dependencies"] = deps
+
+    money: dict[str, Any] = {}
+    for r, row in enumerate(sheets.get("financials", (None, []))[1], start=2):
+        key, value, fmt = (list(row) + [None, None, None])[:3]
+        if key is None and value is None:
+            continue
+        if key not in fin.FINANCIAL_KEYS or key in BY_YEAR_ITEMS:
+            rd.bad("financials", r, 1, f"unknown financial key {key!r}" if key not in fin.FINANCIAL_KEYS else
+                   f"{key} belongs on the financials_by_year sheet")
+            continue
+        rd.where[("financials", key)] = ("financials", r, 2)
+        if fmt == "yaml":
+            try:
+                money[key] = yaml.safe_load(value) if isinstance(value, str) else value
+            except yaml.YAMLError as exc:
+                rd.bad("financials", r, 2, f"not valid YAML: {getattr(exc, 'problem', exc)}")
+        elif fmt is None:
+            money[key] = value
+        else:
+            rd.bad("financials", r, 3, f"format must be empty or yaml, found {fmt!r}")
+    if "financials_by_year" in sheets:
+        header, rows = sheets["financials_by_year"]
+        years = []
+        for c, h in enumerate(header[1:], start=2):
+            try:
+                years.append(FinancialYear.parse(str(h)).label if h is not None else None)
+            except ValueError:
+                years.append(None)
+            if years[-1] is None:
+                rd.bad("financials_by_year", 1, c, f"column header should be a financial year like 2019-20, "
+                                                   f"found {h!r}")
+        for r, row in enumerate(rows, start=2):
+            item = row[0] if row else None
+            if item is None and all(v is None for v in row):
+                continue
+            if item not in BY_YEAR_ITEMS:
+                rd.bad("financials_by_year", r, 1, f"item must be one of {', '.join(BY_YEAR_ITEMS)}, found {item!r}")
+                continue
+            series = {}
+            for c, year in enumerate(years, start=2):
+                value = row[c - 1] if c - 1 < len(row) else None
+                amount = rd.number("financials_by_year", r, c, value, ("financials", item, year))
+                if amount is not None and year is not None:
+                    series[year] = amount
+            money[item] = series
+    try:
+        money = fin.validate(money)
+    except fin.FinancialsError as exc:
+        for p, message in exc.problems:
+            sheet, r, c = rd.where.get(("financials",) + tuple(p), rd.where.get(("financials", p[0]),
+                                                                                ("financials", None, None)))
+            rd.bad(sheet, r, c, f"{'.'.join(map(str, p))}: {message}", "xlsx-financials")
+    data["financials"] = money
+
+    def table(name: str, cols: tuple[str, ...], numeric=(), boolean=()) -> list[dict]:
+        out = []
+        for r, row in enumerate(sheets.get(name, (None, []))[1], start=2):
+            if all(v is None for v in row):
+                continue
+            item = {}
+            for c, col in enumerate(cols, start=1):
+                value = row[c - 1] if c - 1 < len(row) else None
+                loc = (name, len(out), col)
+                if col in boolean:
+                    rd.where[loc] = (name, r, c)
+                    if value is not None and not isinstance(value, bool):
+                        rd.bad(name, r, c, f"expected TRUE or FALSE, found {value!r}", "xlsx-type")
+                    item[col] = bool(value)
+                elif col in numeric:
+                    item[col] = rd.number(name, r, c, value, loc)
+                elif isinstance(value, int | float) and not isinstance(value, bool) and col in ("likelihood",
+                                                                                                "impact",
+                                                                                                "baseline",
+                                                                                                "target"):
+                    rd.where[loc] = (name, r, c)
+                    item[col] = value
+                else:
+                    item[col] = rd.text(name, r, c, value, loc)
+            item["_row"] = r
+            out.append(item)
+        return out
+
+    data["options"]["considered"] = [{k: v for k, v in o.items() if k != "_row"}
+                                     for o in table("options", HEADERS["options"], boolean=("preferred",))]
+    data["risks"] = [{k: v for k, v in o.items() if k != "_row"} for o in table("risks", HEADERS["risks"])]
+    indicators = table("indicators", HEADERS["indicators"])
+    if "indicators" in sheets:
+        header, rows = sheets["indicators"]
+        extra = header[len(HEADERS["indicators"]):]
+        periods = []
+        for c, h in enumerate(extra, start=len(HEADERS["indicators"]) + 1):
+            if not (isinstance(h, str) and h.startswith("actual ") and h[7:].strip()):
+                rd.bad("indicators", 1, c, f"extra columns must be named 'actual <period>', found {h!r}")
+                periods.append(None)
+            else:
+                periods.append(h[7:].strip())
+        for i, ind in enumerate(indicators):
+            row = rows[ind["_row"] - 2]
+            actuals = {}
+            for c, p in enumerate(periods, start=len(HEADERS["indicators"]) + 1):
+                value = row[c - 1] if c - 1 < len(row) else None
+                v = rd.number("indicators", ind["_row"], c, value, ("indicators", i, "actuals", p))
+                if v is not None and p is not None:
+                    actuals[p] = v
+            ind["actuals"] = actuals
+    data["indicators"] = [{k: v for k, v in o.items() if k != "_row"} for o in indicators]
+    data["milestones"] = [{k: v for k, v in o.items() if k != "_row"}
+                          for o in table("milestones", HEADERS["milestones"])]
+    data["tracking"] = [{k: v for k, v in o.items() if k not in ("_row", "rag")}
+                        for o in table("tracking", HEADERS["tracking"], numeric=("planned", "forecast",
+                                                                                 "delivered"))]
+    if rd.findings:
+        raise CareflowError(rd.findings)
+    if not data.get("reference"):
+        rd.bad("overview", None, 2, "reference is required (a row 'reference' with the case's reference)",
+               "case-reference")
+        raise CareflowError(rd.findings)
+    try:
+        case = BusinessCase.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            if loc[:2] == ("options", "considered"):
+                loc = ("options",) + loc[2:]
+            hit = next((rd.where[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in rd.where), None)
+            sheet, r, c = hit if hit else ("overview", None, None)
+            rd.bad(sheet, r, c, f"{'.'.join(map(str, err['loc']))}: {err['msg']}", "xlsx-value")
+        raise CareflowError(rd.findings) from None
+    return case, version
