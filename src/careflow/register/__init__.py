@@ -25,6 +25,7 @@ from careflow.register.model import (
     Scope,
     Status,
     TrackingEntry,
+    can_move,
     rag,
 )
 from careflow.register.store import AuditEntry, Imported, Register, StaleEditError, StoredCase, current_user
@@ -32,5 +33,5 @@ from careflow.register.store import AuditEntry, Imported, Register, StaleEditErr
 __all__ = [
     "TRANSITIONS", "AuditEntry", "BusinessCase", "CommunityImpact", "Imported", "Indicator", "Milestone", "Option",
     "Options", "Rag", "Register", "Risk", "Scope", "StaleEditError", "Status", "StoredCase", "TrackingEntry",
-    "current_user", "dumps_case", "from_mapping", "load_case", "loads_case", "rag", "to_mapping",
+    "can_move", "current_user", "dumps_case", "from_mapping", "load_case", "loads_case", "rag", "to_mapping",
 ]
