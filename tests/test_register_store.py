@@ -13,12 +13,12 @@ from careflow.register import Register, StaleEditError, Status, dumps_case, load
 from careflow.register import db as regdb
 from careflow.register.workbook import read_workbook, write_workbook
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "cases"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 db_url = db_url_fixture()
 
 
 def _examples():
-    return [load_case(p) for p in sorted(EXAMPLES.glob("*.yaml"))]
+    return [load_case(p) for p in sorted([*EXAMPLES.glob("cases/*.yaml"), *EXAMPLES.glob("cases_without_figures/*.yaml")])]
 
 
 def test_round_trip_every_example_through_the_register(db_url, tmp_path):

@@ -52,10 +52,16 @@ def from_mapping(data: Any, *, file: str = "<mapping>", doc: YamlDoc | None = No
         findings.append(Finding(rule="case-reference", message="reference is required (e.g. A/R.6.255)",
                                 **where(())))
     try:
-        money = fin.validate(money)
+        context = {k: data[k] for k in ("directorate", "status") if k in data}
+        money = fin.validate(money, doc=doc, context=context)
     except fin.FinancialsError as exc:
-        for path, message in exc.problems:
-            findings.append(Finding(rule="case-financials", message=message, **where(path)))
+        for path, message, line in exc.problems:
+            if path[:1] in (("directorate",), ("status",)):
+                continue  # reported by the template's own checks
+            loc = where(path)
+            if line is not None:
+                loc["row"] = line
+            findings.append(Finding(rule="case-financials", message=message, **loc))
     case = None
     try:
         case = BusinessCase.model_validate({**template, "financials": money})

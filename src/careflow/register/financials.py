@@ -1,89 +1,112 @@
-"""The financial part of a case file, as the register sees it.
+"""The financial part of a case, as the register sees it: validated by :mod:`careflow.finance`.
 
-The financial keys belong to :mod:`careflow.finance` (its case model validates and appraises them). The register
-only stores them and needs two things from them: that they are valid, and the savings planned in each financial
-year for delivery tracking. Both go through this module so the register has one place that knows about finance.
+The financial keys belong to the finance package (its :class:`~careflow.finance.CaseFinancials` validates and
+appraises them). The register stores them as the file wrote them (financial-year keys normalised to ``2019-20``)
+and needs three things from finance, all here: that they are valid, the savings planned in each year for delivery
+tracking, and a finance :class:`~careflow.finance.Case` for the MTFS roll-up.
+
+A case may have no financial keys at all (a draft, or a document whose figures are in "an accompanying financial
+report"): the register keeps it; finance has nothing to appraise. Once any financial key is given, finance's rules
+apply in full (``units`` and at least one year of investment, savings or ongoing costs).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from careflow.errors import CareflowError
+from careflow.finance.case import FINANCIAL_KEYS as _FINANCE_KEYS
+from careflow.finance.case import Case, CaseFinancials, financials_from_mapping
 from careflow.fy import FinancialYear
+from careflow.yamlio import YamlDoc
 
-FINANCIAL_KEYS: tuple[str, ...] = (
-    "units", "investment", "savings", "savings_basis", "recurring", "ongoing_costs", "saving_type", "lines",
-    "stated", "appraisal", "savings_from", "rag",
-)
+if TYPE_CHECKING:
+    from careflow.register.model import BusinessCase
+
+FINANCIAL_KEYS: tuple[str, ...] = tuple(_FINANCE_KEYS)
 _BY_YEAR = ("investment", "savings", "ongoing_costs")
-UNITS = ("£", "£k")
-BASES = ("cumulative", "incremental")
 
 
 class FinancialsError(ValueError):
-    """Problems in the financial keys: a list of (key path, message)."""
+    """Problems in the financial keys: a list of (key path, message, line or None)."""
 
-    def __init__(self, problems: list[tuple[tuple, str]]):
+    def __init__(self, problems: list[tuple[tuple, str, int | None]]):
         self.problems = problems
-        super().__init__("; ".join(f"{'.'.join(map(str, p))}: {m}" for p, m in problems))
+        super().__init__("; ".join(f"{'.'.join(map(str, p))}: {m}" for p, m, _ in problems))
 
 
-def validate(data: dict[str, Any]) -> dict[str, Any]:
-    """Check the financial keys and normalise financial-year labels; raise FinancialsError.
-
-    Checks what the register relies on: units, by-year mappings of numbers, the savings basis. The finance
-    package's model checks the rest when a case is appraised.
-    """
-    problems: list[tuple[tuple, str]] = []
+def _normalise_years(data: dict[str, Any]) -> dict[str, Any]:
     out = dict(data)
-    if not data:
-        return out
-    unknown = [k for k in data if k not in FINANCIAL_KEYS]
-    for k in unknown:
-        problems.append(((k,), "not a financial key"))
-    if "units" not in data:
-        problems.append((("units",), f"required when a case has financial figures: one of {', '.join(UNITS)}"))
-    elif data["units"] not in UNITS:
-        problems.append((("units",), f"must be one of {', '.join(UNITS)}, not {data['units']!r}"))
-    if "savings_basis" in data and data["savings_basis"] not in BASES:
-        problems.append((("savings_basis",), f"must be one of {', '.join(BASES)}, not {data['savings_basis']!r}"))
     for key in _BY_YEAR:
-        if key not in data or data[key] is None:
-            continue
-        value = data[key]
-        if not isinstance(value, dict):
-            problems.append(((key,), "must map financial years to amounts, e.g. {2019-20: 200}"))
-            continue
-        normalised = {}
-        for year, amount in value.items():
-            try:
-                label = FinancialYear.parse(year).label
-            except ValueError as exc:
-                problems.append(((key, year), str(exc)))
-                continue
-            if isinstance(amount, bool) or not isinstance(amount, int | float):
-                problems.append(((key, year), f"amount must be a number, not {amount!r}"))
-                continue
-            if label in normalised:
-                problems.append(((key, year), f"{label} appears twice"))
-            normalised[label] = amount
-        out[key] = dict(sorted(normalised.items()))
-    if problems:
-        raise FinancialsError(problems)
+        value = out.get(key)
+        if isinstance(value, dict):
+            normalised = {}
+            for year, amount in value.items():
+                try:
+                    label = FinancialYear.parse(year).label if isinstance(year, str) else year
+                except ValueError:
+                    label = year  # finance reports it
+                normalised[label] = amount
+            out[key] = dict(sorted(normalised.items(), key=lambda kv: str(kv[0])))
     return out
 
 
+def validate(data: dict[str, Any], *, doc: YamlDoc | None = None, context: dict[str, Any] | None = None
+             ) -> dict[str, Any]:
+    """Check the financial keys with finance's model; return them with year labels normalised.
+
+    ``context`` carries the shared keys finance also reads (``directorate``, ``status``). Raises FinancialsError
+    listing (key path, message, line).
+    """
+    if not data:
+        return {}
+    unknown = [k for k in data if k not in FINANCIAL_KEYS]
+    if unknown:
+        raise FinancialsError([((k,), "not a financial key", doc.line((k,)) if doc else None) for k in unknown])
+    problems = []
+    if "units" not in data:
+        problems.append((("units",), "'units' is required when a case has financial keys: £ or £k", None))
+    try:
+        financials_from_mapping({**data, **(context or {})}, doc)
+    except CareflowError as exc:
+        for f in exc.findings:
+            path = tuple(f.field.split(".")) if f.field else ()
+            if path == ("units",) and problems:
+                continue
+            problems.append((path, f.message, f.row))
+    if problems:
+        raise FinancialsError(problems)
+    return _normalise_years(data)
+
+
+def to_model(financials: dict[str, Any], context: dict[str, Any] | None = None) -> CaseFinancials | None:
+    """Finance's model of a case's financial keys (None when the case has none)."""
+    if not financials:
+        return None
+    return financials_from_mapping({**financials, **(context or {})})
+
+
+def _context(case: BusinessCase) -> dict[str, Any]:
+    return {"directorate": case.directorate, "status": case.status.value}
+
+
 def planned_savings(financials: dict[str, Any]) -> dict[str, float]:
-    """Savings against the baseline in each stated year (cumulative basis), in the case's units."""
-    savings = financials.get("savings") or {}
-    if financials.get("savings_basis") == "incremental":
-        total, out = 0.0, {}
-        for year in sorted(savings):
-            total += savings[year]
-            out[year] = total
-        return out
-    return {year: float(v) for year, v in sorted(savings.items())}
+    """Savings against the baseline in each stated year (cumulative basis, lines included), in the case's units."""
+    model = to_model(financials)
+    if model is None:
+        return {}
+    return {year.label: value for year, value in model.savings_levels.items()}
 
 
 def units(financials: dict[str, Any]) -> str | None:
     return financials.get("units")
+
+
+def finance_case(case: BusinessCase) -> Case | None:
+    """The case as finance's roll-up and appraisal take it (None when it has no financial keys)."""
+    model = to_model(case.financials, _context(case))
+    if model is None:
+        return None
+    template = case.model_dump(mode="json", exclude_defaults=True, exclude={"financials"})
+    return Case(reference=case.reference, financials=model, title=case.title, template=template,
+                file=f"register:{case.reference}")

@@ -333,11 +333,11 @@ def read_workbook(path: str | Path) -> tuple[BusinessCase, int | None]:
                     series[year] = amount
             money[item] = series
     try:
-        money = fin.validate(money)
+        money = fin.validate(money, context={k: data[k] for k in ("directorate", "status") if data.get(k)})
     except fin.FinancialsError as exc:
-        for p, message in exc.problems:
-            sheet, r, c = rd.where.get(("financials",) + tuple(p), rd.where.get(("financials", p[0]),
-                                                                                ("financials", None, None)))
+        for p, message, _ in exc.problems:
+            sheet, r, c = rd.where.get(("financials",) + tuple(p), rd.where.get(
+                ("financials",) + tuple(p[:1]), ("financials", None, None)))
             rd.bad(sheet, r, c, f"{'.'.join(map(str, p))}: {message}", "xlsx-financials")
     data["financials"] = money
 
