@@ -43,15 +43,22 @@ def appraise(file: str, fmt: str) -> None:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--register", "from_register", is_flag=True,
+              help="Also roll up the cases in the register (careflow cases); --database chooses which.")
+@click.option("--database", metavar="URL|FILE", default=None,
+              help="Register database for --register (default: $CAREFLOW_DATABASE_URL, else register.sqlite in the "
+                   "user data directory).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True,
               help="Report format (csv: one row per breakdown, group and financial year).")
 @click.option("--units", type=click.Choice(["£", "£k"]), default=None,
               help="Units of the roll-up (default: the cases' own units, £k when they differ).")
 @click.option("--stated", "stated", type=click.Path(dir_okay=False), default=None,
               help="YAML of totals a document states (units, savings_incremental_by_year, total_savings) to check.")
-def portfolio(paths: tuple[str, ...], fmt: str, units: str | None, stated: str | None) -> None:
-    """Roll business cases (files, or folders of *.yaml case files) up into an MTFS table by financial year:
+def portfolio(paths: tuple[str, ...], fmt: str, units: str | None, stated: str | None, from_register: bool,
+              database: str | None) -> None:
+    """Roll business cases (files, folders of *.yaml case files, and/or the register with --register) up into an
+    MTFS table by financial year:
     incremental and cumulative savings by directorate, type of saving and delivery status (RAG), with totals.
 
     Exits 1 when a case file is invalid or a --stated total disagrees."""
@@ -59,8 +66,14 @@ def portfolio(paths: tuple[str, ...], fmt: str, units: str | None, stated: str |
     from careflow.finance.portfolio import check_stated_totals_file, rollup
     from careflow.finance.render import portfolio_text
 
-    files = find_case_files(list(paths))
-    result = rollup([load_case(f) for f in files], units=units)
+    if not paths and not from_register:
+        raise click.UsageError("give case files or folders, or --register")
+    cases = [load_case(f) for f in find_case_files(list(paths))]
+    if from_register:
+        from careflow.register.portfolio import with_register_cases
+
+        cases = with_register_cases(cases, database)
+    result = rollup(cases, units=units)
     if stated:
         check_stated_totals_file(result, stated)
     if fmt == "json":

@@ -209,6 +209,22 @@ class Register:
     def cases(self) -> list[BusinessCase]:
         return [s.case for s in self.list()]
 
+    def finance_cases(self) -> list:
+        """The cases with financial figures, as :mod:`careflow.finance` appraises and rolls them up (cases without
+        financial keys are left out)."""
+        out = []
+        for case in self.cases():
+            fc = fin.finance_case(case)
+            if fc is not None:
+                out.append(fc)
+        return out
+
+    def portfolio(self, units: str | None = None):
+        """The MTFS roll-up (:func:`careflow.finance.rollup`) of every case in the register with figures."""
+        from careflow.finance.portfolio import rollup
+
+        return rollup(self.finance_cases(), units=units)
+
     def history(self, reference: str) -> list[AuditEntry]:
         """The audit trail of one case, oldest first."""
         with self.engine.connect() as conn:
