@@ -16,6 +16,7 @@ def run_demo(output: str | Path) -> None:
     click.echo(f"careflow demo: outputs in {out}")
     _demo_finance(out)
     _demo_aggregate(out)
+    _demo_register(out)
 
 
 def _demo_finance(out: Path) -> None:
@@ -93,3 +94,40 @@ def _demo_aggregate(out: Path) -> None:
                f"(gap {g.gap_children:+.0f}, GBP {g.gap_pounds_a_year:+,.0f} a year)")
     click.echo(f"aggregate: {f.table.old_la_code.nunique()} LAs forecast to {2024 + 3} -> "
                f"{folder / 'national_forecast_2024.csv'}")
+
+
+def _demo_register(out: Path) -> None:
+    """Import the example business cases into a fresh SQLite register under out/register/, record some delivery,
+    export a case to Excel and print the list."""
+    from careflow.register import Register, load_case
+    from careflow.register.workbook import write_workbook
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    files = sorted([*examples.glob("cases/*.yaml"), *examples.glob("cambridgeshire*/*.yaml")])
+    if not files:
+        click.echo("register: example cases not found (examples/ in the source checkout); skipped")
+        return
+    folder = out / "register"
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / "register.sqlite"
+    for stale in folder.glob("register.sqlite*"):
+        stale.unlink()
+    with Register(str(database), user="careflow-demo") as reg:
+        reg.import_cases([load_case(f) for f in files])
+        for status in ("submitted", "approved", "delivering"):
+            reg.set_status("A/R.6.264", status)
+        reg.track("A/R.6.264", "2019-20", forecast=300, delivered=321)
+        reg.track("Cambs Early Help 2020-21", "2020-21", forecast=700)
+        reg.track("BC2", "2017-18", forecast=720)
+        stored = reg.get("BC2")
+        write_workbook(stored.case, folder / "bc2.xlsx", stored.version)
+        rows = reg.list()
+        total = reg.portfolio().by_year().loc["Total"]
+    click.echo(f"register: {len(rows)} cases in {database}")
+    for s in rows:
+        c = s.case
+        latest = c.tracking[-1] if c.tracking else None
+        rag = f"  {latest.year} {latest.rag.value}" if latest and latest.rag else ""
+        click.echo(f"  {c.reference:<26} v{s.version} {c.status.value:<10} {(c.title or '')[:48]}{rag}")
+    click.echo(f"register: portfolio of the register: £{total['investment']:,.0f}k invested, "
+               f"£{total['savings_incremental']:,.0f}k savings; BC2 workbook {folder / 'bc2.xlsx'}")
