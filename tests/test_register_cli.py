@@ -189,3 +189,20 @@ def test_portfolio_from_register_checks_stated_totals(tmp_path):
     assert "16,784" in r.output
     r = CliRunner().invoke(main, ["portfolio"])
     assert r.exit_code == 2  # neither files nor --register
+
+
+def test_track_indicator_actuals_against_baseline_and_target(db):
+    assert run(db, "import", str(CASES / "hf_bc2.yaml")).exit_code == 0
+    name = "Increase in social worker time & capacity"  # baseline 20%, target 40% (H&F BC2)
+    r = run(db, "track", "BC2", "--year", "2017-18", "--forecast", "797", "--indicator", f"{name}=28.5")
+    assert r.exit_code == 0, r.output
+    assert f"BC2 2017-18: {name} = 28.5 (baseline 20.0, target 40.0)" in r.output
+    assert run(db, "track", "BC2", "--year", "2018-19", "--indicator", f"{name}=33").exit_code == 0
+    with Register(db) as reg:
+        ind = next(i for i in reg.get("BC2").case.indicators if i.name == name)
+        assert ind.actuals == {"2017-18": 28.5, "2018-19": 33.0}
+        assert any(h.field == "indicators" for h in reg.history("BC2"))
+    assert "actuals 2017-18 28.5, 2018-19 33" in run(db, "show", "BC2").output
+    r = run(db, "track", "BC2", "--year", "2018-19", "--indicator", "No such indicator=1")
+    assert r.exit_code == 1 and "has no indicator" in r.output
+    assert run(db, "track", "BC2", "--year", "2018-19", "--indicator", "junk").exit_code == 2

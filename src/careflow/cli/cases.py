@@ -127,6 +127,10 @@ def show(ctx: click.Context, reference: str) -> None:
         if e.rag:
             click.echo(f"# {e.year}: planned {e.planned}, forecast {e.forecast}, delivered {e.delivered}: "
                        f"{e.rag.value}")
+    for ind in s.case.indicators:
+        if ind.actuals:
+            series = ", ".join(f"{p} {v:g}" for p, v in ind.actuals.items())
+            click.echo(f"# {ind.name}: baseline {ind.baseline}, target {ind.target}; actuals {series}")
     click.echo(dumps_case(s.case, s.version), nl=False)
 
 
@@ -182,13 +186,30 @@ def history(ctx: click.Context, reference: str) -> None:
 @click.option("--forecast", type=float, default=None, help="Forecast saving for the year.")
 @click.option("--delivered", type=float, default=None, help="Saving delivered in the year.")
 @click.option("--note", default=None)
+@click.option("--indicator", "indicator_values", multiple=True, metavar="NAME=VALUE",
+              help="An indicator's actual value for the year (repeatable); NAME as in the case's indicators.")
 @click.option("--expect-version", type=int, default=None,
               help="Refuse the change unless the case is still at this version.")
 @click.pass_context
-def track(ctx, reference, year, planned, forecast, delivered, note, expect_version) -> None:
-    """Record delivery of a case's savings in one financial year (amounts in the case's units)."""
-    e = _open(ctx).track(reference, year, planned=planned, forecast=forecast, delivered=delivered, note=note,
-                         expected_version=expect_version)
+def track(ctx, reference, year, planned, forecast, delivered, note, indicator_values, expect_version) -> None:
+    """Record delivery of a case's savings in one financial year (amounts in the case's units), and the year's
+    indicator actuals."""
+    actuals = {}
+    for item in indicator_values:
+        name, sep, value = item.rpartition("=")
+        try:
+            actuals[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=NUMBER, got {item!r}", param_hint="--indicator")
+    reg = _open(ctx)
+    e = reg.track(reference, year, planned=planned, forecast=forecast, delivered=delivered, note=note,
+                  indicators=actuals or None, expected_version=expect_version)
+    for ind in reg.get(reference).case.indicators:
+        if ind.name in actuals:
+            click.echo(f"{reference} {e.year}: {ind.name} = {ind.actuals[e.year]:g} (baseline {ind.baseline}, "
+                       f"target {ind.target})")
     click.echo(f"{reference} {e.year}: planned {e.planned}, forecast {e.forecast}, delivered {e.delivered}: "
                f"RAG {e.rag.value if e.rag else '-'}")
 

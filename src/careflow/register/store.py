@@ -353,9 +353,10 @@ class Register:
             return self._replace(conn, edited, expected_version, current_user(user or self.user), "status").version
 
     def track(self, reference: str, year: str, *, planned: float | None = None, forecast: float | None = None,
-              delivered: float | None = None, note: str | None = None, user: str | None = None,
-              expected_version: int | None = None) -> TrackingEntry:
-        """Record planned/forecast/delivered savings for one financial year (in the case's units).
+              delivered: float | None = None, note: str | None = None, indicators: dict[str, float] | None = None,
+              user: str | None = None, expected_version: int | None = None) -> TrackingEntry:
+        """Record planned/forecast/delivered savings for one financial year (in the case's units), and indicator
+        actuals for that year (``{indicator name: value}``).
 
         Values not given keep what was recorded; ``planned`` defaults to the case's savings for that year
         (cumulative basis) when nothing was recorded.
@@ -379,7 +380,19 @@ class Register:
                 values["planned"] = fin.planned_savings(current.financials).get(label)
             new_entry = TrackingEntry(**values)
             entries = [e for e in current.tracking if e.year != label] + [new_entry]
-            edited = current.model_copy(update={"tracking": sorted(entries, key=lambda e: e.year)})
+            update: dict = {"tracking": sorted(entries, key=lambda e: e.year)}
+            if indicators:
+                names = [i.name for i in current.indicators]
+                unknown = [n for n in indicators if n not in names]
+                if unknown:
+                    raise CareflowError([Finding(rule="tracking-indicator", field="indicator",
+                                                 message=f"{reference!r} has no indicator {n!r}; its indicators: "
+                                                         f"{'; '.join(names) or 'none'}") for n in unknown])
+                update["indicators"] = [
+                    i.model_copy(update={"actuals": dict(sorted({**i.actuals, label: float(indicators[i.name])}
+                                                               .items()))}) if i.name in indicators else i
+                    for i in current.indicators]
+            edited = current.model_copy(update=update)
             self._replace(conn, edited, expected_version, current_user(user or self.user), "track")
             return new_entry
 
