@@ -88,11 +88,23 @@ def test_cli_exits_1_with_the_finding_and_no_traceback(tmp_path):
 
 
 def test_every_example_case_loads():
+    from careflow.finance.case import load_cases
+
     root = Path(__file__).resolve().parents[1] / "examples" / "cases"
-    files = sorted(root.glob("*.yaml"))
-    assert len(files) >= 11
-    for f in files:
-        assert load_case(f).reference
+    cases, without = load_cases([root])
+    assert len(cases) >= 18 and all(c.reference for c in cases)
+    # the six Cambridgeshire proposals whose figures are in "an accompanying financial report" (not in the seeds)
+    assert sorted(f.message.split()[1] for f in without) == [
+        "A/R.6.213", "A/R.6.214", "A/R.6.253", "A/R.6.254", "A/R.6.255", "A/R.6.258"]
+
+
+def test_a_case_without_figures_cannot_be_appraised(tmp_path):
+    f = tmp_path / "draft.yaml"
+    f.write_text("reference: X1\ntitle: A draft\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["appraise", str(f)])
+    assert result.exit_code == 1 and "states no financial figures" in result.output
+    r = CliRunner().invoke(main, ["portfolio", str(tmp_path)])
+    assert "X1 states no financial figures" in r.output
 
 
 from hypothesis import given, settings  # noqa: E402

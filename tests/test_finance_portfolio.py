@@ -134,6 +134,8 @@ def test_demo_writes_the_portfolio(tmp_path):
     _demo_finance(tmp_path)
     rows = list(csv.DictReader((tmp_path / "finance" / "portfolio.csv").open()))
     total = next(r for r in rows if r["breakdown"] == "all" and r["financial_year"] == "total")
-    assert float(total["savings_incremental"]) == 16784 + 1365  # Haringey Table 3 plus H&F's ongoing saving
+    # Haringey Table 3, H&F's ongoing saving, and Cambridgeshire's stated savings: A/R.6.259-263 £200k, £151k,
+    # £100k, £30k; A/R.6.264 (MST) £321k; A/R.7.103 £50k income; Early Help £750k
+    assert float(total["savings_incremental"]) == 16784 + 1365 + (200 + 151 + 100 + 30 + 321 + 50 + 750)
     assert float(total["investment"]) == 1701
     assert "16,784" in (tmp_path / "finance" / "haringey_table3.txt").read_text()

@@ -13,7 +13,7 @@ from careflow.register import Register
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "examples" / "cases"
-CAMBS = sorted([*(ROOT / "examples").glob("cambridgeshire*/*.yaml")])
+CAMBS = sorted((ROOT / "examples" / "cases").glob("cambs_*.yaml"))
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ def _demo_finance(out: Path) -> None:
     import re
 
     from careflow.finance.appraisal import appraise
-    from careflow.finance.case import find_case_files, load_case
+    from careflow.finance.case import load_cases
     from careflow.finance.portfolio import check_stated_totals_file, rollup
     from careflow.finance.render import appraisal_text, payback_text, portfolio_text
 
@@ -35,7 +35,7 @@ def _demo_finance(out: Path) -> None:
         return
     folder = out / "finance"
     folder.mkdir(parents=True, exist_ok=True)
-    cases = [load_case(f) for f in find_case_files([examples / "cases"])]
+    cases, without_figures = load_cases([examples / "cases"])
     wrong = 0
     for case in cases:
         result = appraise(case)
@@ -60,7 +60,8 @@ def _demo_finance(out: Path) -> None:
                                            encoding="utf-8")
     (folder / "haringey_table3.txt").write_text(portfolio_text(haringey), encoding="utf-8")
     total = haringey.by_year().loc["Total", "savings_incremental"]
-    click.echo(f"finance: appraised {len(cases)} cases ({wrong} stated figures disagree); Haringey Table 3 "
+    click.echo(f"finance: appraised {len(cases)} cases ({wrong} stated figures disagree; {len(without_figures)} "
+               f"cases state no figures); Haringey Table 3 "
                f"rolls up to £{total:,.0f}k; portfolio in {folder}")
 
 
@@ -103,7 +104,7 @@ def _demo_register(out: Path) -> None:
     from careflow.register.workbook import write_workbook
 
     examples = Path(__file__).resolve().parents[2] / "examples"
-    files = sorted([*examples.glob("cases/*.yaml"), *examples.glob("cambridgeshire*/*.yaml")])
+    files = sorted(examples.glob("cases/*.yaml"))
     if not files:
         click.echo("register: example cases not found (examples/ in the source checkout); skipped")
         return

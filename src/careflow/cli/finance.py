@@ -62,13 +62,15 @@ def portfolio(paths: tuple[str, ...], fmt: str, units: str | None, stated: str |
     incremental and cumulative savings by directorate, type of saving and delivery status (RAG), with totals.
 
     Exits 1 when a case file is invalid or a --stated total disagrees."""
-    from careflow.finance.case import find_case_files, load_case
+    from careflow.finance.case import load_cases
     from careflow.finance.portfolio import check_stated_totals_file, rollup
     from careflow.finance.render import portfolio_text
 
     if not paths and not from_register:
         raise click.UsageError("give case files or folders, or --register")
-    cases = [load_case(f) for f in find_case_files(list(paths))]
+    cases, without_figures = load_cases(list(paths))
+    for note in without_figures:
+        click.echo(f"note: {note.message}; not in the roll-up ({note.file})", err=True)
     if from_register:
         from careflow.register.portfolio import with_register_cases
 

@@ -335,11 +335,22 @@ def _check_consistency(fin: CaseFinancials, doc: yamlio.YamlDoc, resolved: bool 
         raise CareflowError([f for e in errors for f in e.findings])
 
 
+class NoFinancialFigures(CareflowError):
+    """A well-formed case that states no financial keys at all (its figures are "in an accompanying report").
+
+    The register keeps such cases; there is nothing to appraise, and a roll-up lists them as without figures."""
+
+
 def case_from_doc(doc: yamlio.YamlDoc, base_dir: Path | None = None) -> Case:
     """Build a :class:`Case` from a parsed case file."""
     data = doc.data
     if not isinstance(data, dict):
         raise _err(doc, (), "a case file must be a mapping of keys (reference, units, investment, savings, ...)")
+    unknown = [k for k in data if k not in CASE_KEYS]
+    if not unknown and data.get("reference") and not any(k in FINANCIAL_KEYS for k in data):
+        raise NoFinancialFigures(Finding(rule="case-no-figures", file=doc.file, row=doc.line(("reference",)),
+                                         field="units", message=f"case {data['reference']} states no financial "
+                                         "figures (no units, investment or savings): nothing to appraise"))
     findings = []
     for key in data:
         if key not in CASE_KEYS:
@@ -383,6 +394,21 @@ def load_case(path: str | Path) -> Case:
 def loads_case(text: str, file: str = "<case>", base_dir: str | Path | None = None) -> Case:
     """Parse a case from YAML text (for tests and notebooks)."""
     return case_from_doc(yamlio.loads(text, file=file), Path(base_dir) if base_dir else Path.cwd())
+
+
+def load_cases(paths: list[str | Path]) -> tuple[list[Case], list[Finding]]:
+    """Load every case file named or found in the folders named.
+
+    Returns the cases with figures and, for cases that state none (:class:`NoFinancialFigures`), a note each: they
+    are listed, never silently dropped. Any other problem raises :class:`CareflowError`."""
+    cases: list[Case] = []
+    without: list[Finding] = []
+    for f in find_case_files(paths):
+        try:
+            cases.append(load_case(f))
+        except NoFinancialFigures as exc:
+            without.extend(exc.findings)
+    return cases, without
 
 
 def find_case_files(paths: list[str | Path]) -> list[Path]:
