@@ -1,0 +1,196 @@
+"""Clean SSDA903 tables into the modelling data: stack years, one row per episode, periods of care.
+
+Steps (each reported through findings where it changes or excludes data):
+
+1. Exclude rows that cannot be placed in time or attributed: blank CHILD, invalid DECOM (141), DEC before DECOM
+   (356), unknown collection year (CF-YEAR). Exact duplicate rows of one file are counted once (CF-DUPLICATE).
+2. Latest return wins: an episode (LA, CHILD, DECOM) found in several returns is taken from the latest one.
+3. Repairs: an open episode followed by another episode is closed when the next starts (142); an episode running
+   past the next episode's start is cut there (501); an episode open at the end of a return but missing from all
+   later returns is closed on 1 April after that return (CF-LOST). REC is ignored on open episodes (148).
+4. Same-day continuations are merged: an episode with RNE L, T or U starting on the previous episode's DEC, where
+   that episode ended X1, with the same placement category and the same short-break status, is not a real move.
+   Placement changes (RNE P, B, or a different category) stay separate episodes in the same period of care.
+5. Periods of care: a new period starts unless the episode starts on the previous DEC after an X1 (or blank) REC.
+6. Categories from the mapping, exit groups from REC on a period's last episode, short breaks (LS V3/V4),
+   pseudonymised child ids (salted SHA-256 of LA and CHILD).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import numpy as np
+import pandas as pd
+
+from careflow.errors import Finding
+from careflow.fy import FinancialYear
+from careflow.ssda903 import codes
+from careflow.ssda903.categories import UNKNOWN, CategoryMap
+from careflow.ssda903.validate import emit
+
+DEFAULT_SALT = "careflow-ssda903-2026"
+SALT_ENV = "CAREFLOW_SALT"
+
+EPISODE_COLUMNS = ["child", "la", "dob", "sex", "uasc", "decom", "dec", "rne", "ls", "cin", "place",
+                   "place_provider", "rec", "reason_place_change", "category", "period", "exit_group",
+                   "short_break", "year", "source_file", "source_row"]
+PERIOD_COLUMNS = ["child", "la", "period", "start", "end", "exit_group", "dob", "first_category", "short_break"]
+
+
+def resolve_salt(salt: str | None) -> str:
+    """The explicit salt, else ``CAREFLOW_SALT``, else careflow's documented project salt."""
+    if salt is not None:
+        return salt
+    return os.environ.get(SALT_ENV) or DEFAULT_SALT
+
+
+def pseudonymise(la: pd.Series, child: pd.Series, salt: str) -> pd.Series:
+    """Salted SHA-256 (first 16 hex digits) of LA and CHILD; hashed once per distinct child."""
+    keys = la.astype(str) + "\x1f" + child.astype(str)
+    uniq = pd.unique(keys)
+    prefix = (salt + "\x1f").encode()
+    table = {k: hashlib.sha256(prefix + k.encode()).hexdigest()[:16] for k in uniq}
+    return keys.map(table).astype("str")
+
+
+def latest_episodes(ep: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
+    """Steps 1-2: usable rows, one per (LA, CHILD, DECOM), from the latest return; sorted by LA, CHILD, DECOM."""
+    usable = (ep["CHILD"] != "") & ep["_DECOM"].notna() & ep["year"].notna() & ~(ep["_DEC"] < ep["_DECOM"])
+    ep = ep.loc[usable].copy()
+    content = ["LA", "year", "_file", *[c for c in ep.columns if c.isupper() and c != "LA"]]
+    dup = ep.duplicated(subset=content, keep="first")
+    emit(findings, ep, dup, "CF-DUPLICATE", None, "row repeats an earlier row of this file exactly; counted once")
+    ep = ep.loc[~dup]
+    ep["_order"] = np.arange(len(ep))
+    ep = ep.sort_values(["LA", "CHILD", "_DECOM", "year", "_order"], kind="stable")
+    same_return = ep.duplicated(subset=["LA", "CHILD", "_DECOM", "year"], keep="last")
+    emit(findings, ep, same_return, "CF-DUPLICATE-EPISODE", "DECOM",
+         lambda r: f"another row of the same return has this child and DECOM {r['DECOM']}; the later row is used")
+    ep = ep.drop_duplicates(subset=["LA", "CHILD", "_DECOM"], keep="last")
+    return ep.drop(columns="_order").reset_index(drop=True)
+
+
+def people_table(raw_header: pd.DataFrame, raw_uasc: pd.DataFrame) -> pd.DataFrame:
+    """Latest header row per (LA, CHILD), preferring rows with a valid DOB; UASC flag from the UASC table."""
+    h = raw_header.loc[(raw_header["CHILD"] != "") & raw_header["year"].notna()].copy()
+    h["_valid"] = h["_DOB"].notna()
+    h = h.sort_values(["LA", "CHILD", "_valid", "year"], kind="stable")
+    h = h.drop_duplicates(subset=["LA", "CHILD"], keep="last")
+    people = pd.DataFrame({"LA": h["LA"], "CHILD": h["CHILD"], "dob": h["_DOB"],
+                           "sex": h["SEX"].str.upper().map(codes.SEX_LABEL).astype("str")})
+    u = raw_uasc.loc[raw_uasc["CHILD"] != "", ["LA", "CHILD"]].drop_duplicates()
+    u["uasc"] = True
+    people = people.merge(u, on=["LA", "CHILD"], how="outer")
+    people["uasc"] = people["uasc"].fillna(False).astype(bool)
+    return people
+
+
+def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categories: CategoryMap,
+          salt: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Steps 3-6 on the output of :func:`latest_episodes` (sorted by LA, CHILD, DECOM); (episodes, periods)."""
+    n = len(ep)
+    decom = ep["_DECOM"].to_numpy()
+    dec = ep["_DEC"].to_numpy().copy()
+    rec = ep["REC"].str.upper().where(ep["_DEC"].notna() & (ep["REC"] != "")).to_numpy(dtype=object)
+    la = ep["LA"].to_numpy(dtype=object)
+    child = ep["CHILD"].to_numpy(dtype=object)
+    same_next = np.zeros(n, dtype=bool)
+    if n > 1:
+        same_next[:-1] = (la[:-1] == la[1:]) & (child[:-1] == child[1:])
+    next_decom = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    next_decom[:-1] = decom[1:]
+    # 142: open followed by another episode -> closed when the next starts, as a continuation.
+    open_then_next = same_next & np.isnat(dec)
+    dec[open_then_next] = next_decom[open_then_next]
+    rec[open_then_next] = "X1"
+    # 501: running past the next start -> cut there.
+    overlap = same_next & ~np.isnat(dec) & (next_decom < dec)
+    dec[overlap] = next_decom[overlap]
+    # CF-LOST: open at the end of a return that is not the latest for this LA.
+    year = ep["year"].astype("int64").to_numpy()
+    last_year = ep.groupby("LA")["year"].transform("max").astype("int64").to_numpy()
+    lost = np.isnat(dec) & (year < last_year) & ~same_next
+    if lost.any():
+        emit(findings, ep, lost, "CF-LOST", "DEC",
+             lambda r: f"open at the end of the {FinancialYear(int(r['year'])).label} return but missing from "
+                       "later returns; closed on 1 April after that return")
+        dec[lost] = (pd.to_datetime((year[lost] + 1).astype(str) + "-04-01")).to_numpy(dtype="datetime64[ns]")
+
+    out = pd.DataFrame({
+        "la": ep["LA"].to_numpy(), "CHILD": ep["CHILD"].to_numpy(), "decom": decom, "dec": dec,
+        "rne": ep["RNE"].str.upper().to_numpy(), "ls": ep["LS"].str.upper().to_numpy(),
+        "cin": ep["CIN"].str.upper().to_numpy(), "place": ep["PLACE"].str.upper().to_numpy(),
+        "place_provider": ep["PLACE_PROVIDER"].str.upper().replace("", pd.NA).to_numpy(),
+        "rec": rec, "reason_place_change": ep["REASON_PLACE_CHANGE"].replace("", pd.NA).to_numpy(),
+        "year": year, "source_file": ep["_file"].to_numpy(), "source_row": ep["_row"].to_numpy(),
+    })
+    out["rec"] = out["rec"].astype("str").where(pd.notna(rec), pd.NA)
+    out["category"] = categories.assign(out["place"], out["place_provider"])
+    unknown = (out["category"] == UNKNOWN) & out["place"].isin(codes.PLACE)
+    emit(findings, ep.assign(_cat=out["category"].to_numpy()), unknown.to_numpy(), "CF-CATEGORY",
+         "PLACE_PROVIDER", lambda r: f"the category mapping has no category for PLACE {r['PLACE']} with provider "
+                                     f"{r['PLACE_PROVIDER'] or 'blank'}; category 'unknown'")
+    out["short_break"] = out["ls"].isin(codes.SHORT_BREAK_LS)
+
+    # Same-day continuations (step 4), vectorised: a merge flag per row, then one group per kept episode.
+    prev_same = np.zeros(n, dtype=bool)
+    prev_same[1:] = same_next[:-1]
+    prev_dec = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    prev_dec[1:] = dec[:-1]
+    prev_rec = np.empty(n, dtype=object)
+    prev_rec[1:] = out["rec"].to_numpy(dtype=object)[:-1]
+    cat = out["category"].to_numpy(dtype=object)
+    sb = out["short_break"].to_numpy()
+    prev_cat = np.empty(n, dtype=object)
+    prev_cat[1:] = cat[:-1]
+    prev_sb = np.zeros(n, dtype=bool)
+    prev_sb[1:] = sb[:-1]
+    contiguous = prev_same & (decom == prev_dec)
+    continuation = (contiguous & (prev_rec == "X1") & out["rne"].isin(codes.CONTINUATION_RNE).to_numpy()
+                    & (cat == prev_cat) & (sb == prev_sb))
+    first_idx = np.flatnonzero(~continuation)
+    last_idx = np.r_[first_idx[1:] - 1, n - 1] if n else first_idx
+    merged = out.iloc[last_idx].reset_index(drop=True)  # latest state of the merged episode
+    merged["decom"] = out["decom"].to_numpy()[first_idx]
+    merged["rne"] = out["rne"].to_numpy()[first_idx]
+    merged["source_file"] = out["source_file"].to_numpy()[first_idx]
+    merged["source_row"] = out["source_row"].to_numpy()[first_idx]
+
+    # Periods of care (step 5): continuing when the episode starts on the previous DEC after X1 or a blank REC.
+    m = len(merged)
+    mla, mchild = merged["la"].to_numpy(dtype=object), merged["CHILD"].to_numpy(dtype=object)
+    mdecom, mdec = merged["decom"].to_numpy(), merged["dec"].to_numpy()
+    mrec = merged["rec"].to_numpy(dtype=object)
+    first_of_child = np.ones(m, dtype=bool)
+    starts_new = np.ones(m, dtype=bool)
+    if m > 1:
+        first_of_child[1:] = (mla[1:] != mla[:-1]) | (mchild[1:] != mchild[:-1])
+        prev_x1 = pd.isna(mrec[:-1]) | (mrec[:-1] == "X1")
+        starts_new[1:] = first_of_child[1:] | ~((mdecom[1:] == mdec[:-1]) & prev_x1)
+    period_global = np.cumsum(starts_new)
+    child_base = pd.Series(period_global).where(pd.Series(first_of_child)).ffill().to_numpy()
+    merged["period"] = (period_global - child_base).astype("int64")
+    last_of_period = np.r_[starts_new[1:], True] if m else starts_new
+    closed = last_of_period & ~np.isnat(mdec)
+    # X1, blank or unknown REC at the end of a closed period: "other" (reported by 388/148/149).
+    groups = pd.Series(mrec, dtype=object).map(codes.EXIT_GROUP_OF).fillna("other")
+    merged["exit_group"] = pd.Series(groups.to_numpy(), dtype="str").where(pd.Series(closed), pd.NA)
+
+    # People and pseudonyms (step 6).
+    people = people.rename(columns={"LA": "la"})
+    episodes = merged.merge(people, on=["la", "CHILD"], how="left", sort=False)
+    episodes["uasc"] = episodes["uasc"].fillna(False).astype(bool)
+    episodes["dob"] = episodes["dob"].astype("datetime64[ns]")
+    episodes["child"] = pseudonymise(episodes["la"], episodes["CHILD"], salt)
+    episodes = episodes[EPISODE_COLUMNS].reset_index(drop=True)
+
+    first = episodes.groupby(["child", "period"], sort=False)
+    periods = first.agg(la=("la", "first"), start=("decom", "first"), dob=("dob", "first"),
+                        first_category=("category", "first"), short_break=("short_break", "all"))
+    ends = episodes.drop_duplicates(["child", "period"], keep="last").set_index(["child", "period"])
+    periods["end"] = ends["dec"]
+    periods["exit_group"] = ends["exit_group"]
+    periods = periods.reset_index()[PERIOD_COLUMNS]
+    return episodes, periods
