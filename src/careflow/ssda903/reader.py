@@ -331,7 +331,7 @@ def read_tables(paths, year_convention: str = "auto") -> RawTables:
         start = df["_year_num"].where(df["_year_explicit"].astype(bool) | (convention == "starting"),
                                       df["_year_num"] - 1)
         df["year"] = start.astype("Int64")
-        df.drop(columns=["_year_num", "_year_explicit"], inplace=True)
+        del df["_year_num"], df["_year_explicit"]
     return RawTables(episodes=tables["episodes"], header=tables["header"], uasc=tables["uasc"],
                      findings=findings, files=[str(f) for f, _ in files], year_convention=convention)
 

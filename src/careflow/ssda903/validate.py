@@ -161,9 +161,9 @@ def check_episode_rows(ep: pd.DataFrame, findings: list[Finding]) -> None:
              lambda r: f"provider {r['PLACE_PROVIDER']} cannot be associated with placement {r['PLACE']}")
     has_dec = ep["DEC"] != ""
     has_rec = ep["REC"] != ""
-    emit(findings, ep, has_dec != has_rec, "148", "REC" if has_dec.any() else "DEC",
-         lambda r: ("DEC is set but REC is blank" if r["DEC"] else
-                    f"REC {r['REC']!r} is set but DEC is blank; episode treated as open"))
+    emit(findings, ep, has_dec & ~has_rec, "148", "REC", "DEC is set but REC is blank")
+    emit(findings, ep, has_rec & ~has_dec, "148", "DEC",
+         lambda r: f"REC {r['REC']!r} is set but DEC is blank; episode treated as open")
 
 
 def check_person_rows(df: pd.DataFrame, findings: list[Finding], table: str) -> None:
