@@ -128,7 +128,10 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
     })
     out["rec"] = out["rec"].astype("str").where(pd.notna(rec), pd.NA)
     out["category"] = categories.assign(out["place"], out["place_provider"])
-    unknown = (out["category"] == UNKNOWN) & out["place"].isin(codes.PLACE)
+    # Invalid codes are reported by 146/178/526 already; this is for valid codes the mapping leaves out.
+    valid_provider = out["place_provider"].isin(codes.PLACE_PROVIDER) | (
+        out["place_provider"].isna() & out["place"].isin(codes.NO_PROVIDER_PLACE))
+    unknown = (out["category"] == UNKNOWN) & out["place"].isin(codes.PLACE) & valid_provider
     emit(findings, ep.assign(_cat=out["category"].to_numpy()), unknown.to_numpy(), "CF-CATEGORY",
          "PLACE_PROVIDER", lambda r: f"the category mapping has no category for PLACE {r['PLACE']} with provider "
                                      f"{r['PLACE_PROVIDER'] or 'blank'}; category 'unknown'")
