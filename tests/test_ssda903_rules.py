@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from careflow.cli import main
 from careflow.ssda903 import load, validate
-from ssda903_fixtures import YEAR, base_tables, to_csv, write_return
+from ssda903_fixtures import YEAR, base_tables, write_return
 
 
 def _problems(report):

@@ -28,6 +28,7 @@ from careflow.errors import Finding
 from careflow.fy import FinancialYear
 from careflow.ssda903 import codes
 from careflow.ssda903.categories import UNKNOWN, CategoryMap
+from careflow.ssda903.reader import upper
 from careflow.ssda903.validate import emit
 
 DEFAULT_SALT = "careflow-ssda903-2026"
@@ -79,7 +80,7 @@ def people_table(raw_header: pd.DataFrame, raw_uasc: pd.DataFrame) -> pd.DataFra
     h = h.sort_values(["LA", "CHILD", "_valid", "year"], kind="stable")
     h = h.drop_duplicates(subset=["LA", "CHILD"], keep="last")
     people = pd.DataFrame({"LA": h["LA"], "CHILD": h["CHILD"], "dob": h["_DOB"],
-                           "sex": h["SEX"].str.upper().map(codes.SEX_LABEL).astype("str")})
+                           "sex": upper(h["SEX"]).map(codes.SEX_LABEL).astype("str")})
     u = raw_uasc.loc[raw_uasc["CHILD"] != "", ["LA", "CHILD"]].drop_duplicates()
     u["uasc"] = True
     people = people.merge(u, on=["LA", "CHILD"], how="outer")
@@ -93,7 +94,7 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
     n = len(ep)
     decom = ep["_DECOM"].to_numpy()
     dec = ep["_DEC"].to_numpy().copy()
-    rec = ep["REC"].str.upper().where(ep["_DEC"].notna() & (ep["REC"] != "")).to_numpy(dtype=object)
+    rec = upper(ep["REC"]).where(ep["_DEC"].notna() & (ep["REC"] != "")).to_numpy(dtype=object)
     la = ep["LA"].to_numpy(dtype=object)
     child = ep["CHILD"].to_numpy(dtype=object)
     same_next = np.zeros(n, dtype=bool)
@@ -120,9 +121,9 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
 
     out = pd.DataFrame({
         "la": ep["LA"].to_numpy(), "CHILD": ep["CHILD"].to_numpy(), "decom": decom, "dec": dec,
-        "rne": ep["RNE"].str.upper().to_numpy(), "ls": ep["LS"].str.upper().to_numpy(),
-        "cin": ep["CIN"].str.upper().to_numpy(), "place": ep["PLACE"].str.upper().to_numpy(),
-        "place_provider": ep["PLACE_PROVIDER"].str.upper().replace("", pd.NA).to_numpy(),
+        "rne": upper(ep["RNE"]).to_numpy(), "ls": upper(ep["LS"]).to_numpy(),
+        "cin": upper(ep["CIN"]).to_numpy(), "place": upper(ep["PLACE"]).to_numpy(),
+        "place_provider": upper(ep["PLACE_PROVIDER"]).replace("", pd.NA).to_numpy(),
         "rec": rec, "reason_place_change": ep["REASON_PLACE_CHANGE"].replace("", pd.NA).to_numpy(),
         "year": year, "source_file": ep["_file"].to_numpy(), "source_row": ep["_row"].to_numpy(),
     })

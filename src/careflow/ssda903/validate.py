@@ -13,6 +13,7 @@ import pandas as pd
 
 from careflow.errors import Finding
 from careflow.ssda903 import codes
+from careflow.ssda903.reader import upper
 
 # code -> (field, severity, rule text) for the documentation table and the CLI.
 RULES: dict[str, tuple[str, str, str]] = {
@@ -116,7 +117,9 @@ def emit(findings: list[Finding], df: pd.DataFrame, mask, rule: str, field_: str
     rows = sub["_row"].tolist()
     children = sub["CHILD"].tolist() if "CHILD" in sub else [None] * len(sub)
     if callable(message):
-        texts = [message(r) for r in sub.to_dict("records")]
+        cols = [c for c in sub.columns if not c.startswith("_") or c in ("_DEC", "_DECOM")]
+        texts = [message(dict(zip(cols, vals, strict=True)))
+                 for vals in zip(*(sub[c].tolist() for c in cols), strict=True)]
     else:
         texts = [message] * len(sub)
     findings.extend(Finding(rule=rule, message=t, file=f, row=int(r), field=field_, child=c or None,
@@ -125,7 +128,7 @@ def emit(findings: list[Finding], df: pd.DataFrame, mask, rule: str, field_: str
 
 
 def _code_rule(findings, df, column, valid, rule, allow_blank=False):
-    values = df[column].str.upper()
+    values = upper(df[column])
     bad = ~values.isin(valid)
     if allow_blank:
         bad &= values != ""
@@ -147,8 +150,8 @@ def check_episode_rows(ep: pd.DataFrame, findings: list[Finding]) -> None:
     _code_rule(findings, ep, "CIN", codes.CIN, "145")
     _code_rule(findings, ep, "PLACE", codes.PLACE, "146")
     _code_rule(findings, ep, "REC", codes.REC, "149", allow_blank=True)
-    place = ep["PLACE"].str.upper()
-    prov = ep["PLACE_PROVIDER"].str.upper()
+    place = upper(ep["PLACE"])
+    prov = upper(ep["PLACE_PROVIDER"])
     no_prov = place.isin(codes.NO_PROVIDER_PLACE)
     emit(findings, ep, (prov != "") & (~prov.isin(codes.PLACE_PROVIDER) | no_prov), "178", "PLACE_PROVIDER",
          lambda r: (f"PLACE_PROVIDER {r['PLACE_PROVIDER']!r} must be blank for placement {r['PLACE']}"
@@ -182,6 +185,6 @@ def check_sequences(ep: pd.DataFrame, findings: list[Finding]) -> None:
          lambda r: "episode has no DEC but a later episode starts; closed when the next episode starts")
     emit(findings, ep, same & ep["_DEC"].notna() & (next_decom < ep["_DEC"]), "501", "DEC",
          lambda r: f"episode ends {r['_DEC']:%d/%m/%Y}, after the next episode of this child starts")
-    x1 = ep["REC"].str.upper().eq("X1") & ep["_DEC"].notna()
+    x1 = upper(ep["REC"]).eq("X1") & ep["_DEC"].notna()
     emit(findings, ep, x1 & ~(next_decom == ep["_DEC"]), "388", "REC",
          "REC is X1 (new episode begins) but no episode of this child starts on its DEC")
