@@ -1,33 +1,47 @@
 """SSDA903 (children looked after) return: read, validate, clean.
 
+Public API (see docs/ssda903.md)::
+
+    load(paths, categories=None, salt=None, year_convention="auto") -> Ssda903Data
+    validate(paths, categories=None, year_convention="auto") -> ValidationReport   # never raises for bad data
+    summarise(data, include_short_breaks=False) -> DataFrame    # per collection year: DfE counts
+    in_care_on(episodes, day, include_short_breaks=False) -> int
+    load_categories(path=None) -> CategoryMap                   # YAML placement category mapping
+    read_tables(paths, year_convention="auto") -> RawTables     # the tables as read, before cleaning
+
 Data contract (what the rest of careflow may rely on), produced by :func:`careflow.ssda903.load`:
 
 ``Ssda903Data.episodes`` — one row per cleaned episode (years stacked, latest return wins, same-day continuation
-episodes merged), pandas DataFrame with columns:
+episodes merged), sorted by LA, child and start, pandas DataFrame with columns:
 
 =================  ==========================================================================================
-child              pseudonymised child identifier (str, salted hash of LA + CHILD)
-dob                date of birth (datetime64[ns])
-sex                "M", "F" or "U"
-uasc               bool: the child was ever an unaccompanied asylum-seeking child (UASC table or UASC flag)
+child              pseudonymised child identifier (str, salted hash of LA + CHILD; 16 hex digits)
+la                 LA from the stacked layout's LA column ("" for one LA's own returns)
+dob                date of birth (datetime64[ns]; NaT when the child has no valid Header row, reported)
+sex                "M", "F" or "U" (<NA> when unknown)
+uasc               bool: the child is in a UASC table of any return
 decom              episode start (datetime64[ns])
 dec                episode end (datetime64[ns]); NaT while open at the end of the data
-rne, ls, cin       reason for new episode, legal status, category of need (str codes)
+rne, ls, cin       reason for new episode, legal status, category of need (str codes, upper case)
 place              placement code (str), place_provider (str or <NA>)
-rec                reason episode ceased (str or <NA>); "X1" continuation
+rec                reason episode ceased (str or <NA>; <NA> on open episodes); "X1" continuation
 reason_place_change  (str or <NA>)
-category           placement category key from the category mapping (e.g. "ifa_fostering")
+category           placement category key from the category mapping (e.g. "ifa_fostering"); "unknown" for
+                   codes the mapping does not cover (always reported by a finding)
 period             integer index of the period of care within the child (0, 1, ...)
 exit_group         for the last episode of a closed period: adoption, sgo, cao, return_home, adulthood, other;
                    <NA> otherwise
 short_break        bool: legal status V3/V4 (short-break-only care, excluded from DfE counts)
+year               start year of the collection year of the return the row came from (2020 = 2020-21)
+source_file, source_row  where the (first) row of the episode is in the input, for tracing
 =================  ==========================================================================================
 
-``Ssda903Data.periods`` — one row per period of care: ``child, period, start, end (NaT if open), exit_group,
-dob, first_category``.
+``Ssda903Data.periods`` — one row per period of care: ``child, la, period, start, end (NaT if open), exit_group,
+dob, first_category, short_break`` (short_break: every episode of the period is V3/V4).
 
-``Ssda903Data.findings`` — list of :class:`careflow.errors.Finding` from reading and validation.
-``Ssda903Data.data_end`` — last date the data covers (31 March of the latest collection year).
+``Ssda903Data.findings`` — list of :class:`careflow.errors.Finding` from reading and validation (severity error,
+warning or info). ``Ssda903Data.data_end`` — last date the data covers (31 March of the latest collection year).
+``Ssda903Data.categories`` — category keys in display order; ``Ssda903Data.years`` — collection-year labels.
 """
 
 from __future__ import annotations
