@@ -199,3 +199,26 @@ def test_fuzz_reader_only_returns_findings_or_careflow_error(tmp_path_factory, e
         return
     assert all(f.rule and f.severity in ("error", "warning", "info") for f in report.findings)
     assert len(data.episodes) <= max(episodes.count(b"\n"), 1)
+
+
+def test_clean_workbook_with_a_notes_sheet_passes(tmp_path):
+    t = base_tables()
+    path = tmp_path / f"903_{YEAR}.xlsx"
+    with pd.ExcelWriter(path) as xl:
+        pd.DataFrame(t["header"]).rename(columns=str.lower).to_excel(xl, sheet_name="h", index=False)
+        pd.DataFrame(t["episodes"]).to_excel(xl, sheet_name="e", index=False)
+        pd.DataFrame({"Note": ["x"]}).to_excel(xl, sheet_name="Notes", index=False)
+    code, doc = _run(path)
+    assert code == 0, doc["issues"]  # the notes sheet is a warning, lower-case headers are fine
+    assert doc["summary"]["children"] == 2 and doc["summary"]["warnings"] == 1
+
+
+def test_summary_formats(tmp_path):
+    folder = write_return(tmp_path, base_tables())
+    res = CliRunner().invoke(main, ["summary", str(folder), "--format", "csv"])
+    assert res.exit_code == 0
+    header, row = res.stdout.strip().splitlines()
+    assert header.startswith("year,at_31_march,starts,ceases,kinship_fostering")
+    assert row.startswith(f"{YEAR},1,2,1,1")
+    res = CliRunner().invoke(main, ["summary", str(folder)])
+    assert res.exit_code == 0 and YEAR in res.stdout and "at_31_march" in res.stdout

@@ -176,3 +176,17 @@ def test_pseudonyms_are_salted_and_stable(tmp_path, monkeypatch):
     assert a != set(load(folder, salt="other").episodes["child"])
     monkeypatch.setenv("CAREFLOW_SALT", "other")
     assert set(load(folder).episodes["child"]) == set(load(folder, salt="other").episodes["child"])
+
+
+def test_open_episode_closed_by_next_start_continues_period_unless_rne_s(tmp_path):
+    t = base_tables()
+    _ep(t, 0, DEC="", REC="")  # child 1's first episode left open (142); the move (RNE P) continues the period
+    data = load(write_return(tmp_path / "p", t))
+    c1 = data.episodes[data.episodes["decom"] < "2021-06-01"]
+    assert str(c1["dec"].iloc[0].date()) == "2021-06-10" and c1["rec"].iloc[0] == "X1"
+    assert sorted(data.periods["period"]) == [0, 0]
+    t["episodes"][1]["RNE"] = "S"  # ...but a next episode that says "started" opens a new period
+    data = load(write_return(tmp_path / "s", t))
+    assert sorted(data.periods["period"]) == [0, 0, 1]
+    first = data.periods[data.periods["period"] == 0].sort_values("start").iloc[0]
+    assert first["exit_group"] == "other"

@@ -11,7 +11,8 @@ Steps (each reported through findings where it changes or excludes data):
 4. Same-day continuations are merged: an episode with RNE L, T or U starting on the previous episode's DEC, where
    that episode ended X1, with the same placement category and the same short-break status, is not a real move.
    Placement changes (RNE P, B, or a different category) stay separate episodes in the same period of care.
-5. Periods of care: a new period starts unless the episode starts on the previous DEC after an X1 (or blank) REC.
+5. Periods of care: a new period starts unless the episode starts on the previous DEC after an X1 REC (or a blank
+   REC, unless the episode's RNE is S).
 6. Categories from the mapping, exit groups from REC on a period's last episode, short breaks (LS V3/V4),
    pseudonymised child ids (salted SHA-256 of LA and CHILD).
 """
@@ -103,9 +104,12 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
     next_decom = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     next_decom[:-1] = decom[1:]
     # 142: open followed by another episode -> closed when the next starts, as a continuation.
+    # When the next episode says it starts a new period (RNE S), the open one ends there without a reason.
     open_then_next = same_next & np.isnat(dec)
+    next_rne = np.empty(n, dtype=object)
+    next_rne[:-1] = upper(ep["RNE"]).to_numpy(dtype=object)[1:]
     dec[open_then_next] = next_decom[open_then_next]
-    rec[open_then_next] = "X1"
+    rec[open_then_next & (next_rne != "S")] = "X1"
     # 501: running past the next start -> cut there.
     overlap = same_next & ~np.isnat(dec) & (next_decom < dec)
     dec[overlap] = next_decom[overlap]
@@ -162,7 +166,8 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
     merged["source_file"] = out["source_file"].to_numpy()[first_idx]
     merged["source_row"] = out["source_row"].to_numpy()[first_idx]
 
-    # Periods of care (step 5): continuing when the episode starts on the previous DEC after X1 or a blank REC.
+    # Periods of care (step 5): continuing when the episode starts on the previous DEC after X1 (or a blank REC,
+    # unless the new episode's RNE says a new period starts).
     m = len(merged)
     mla, mchild = merged["la"].to_numpy(dtype=object), merged["CHILD"].to_numpy(dtype=object)
     mdecom, mdec = merged["decom"].to_numpy(), merged["dec"].to_numpy()
@@ -171,7 +176,7 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
     starts_new = np.ones(m, dtype=bool)
     if m > 1:
         first_of_child[1:] = (mla[1:] != mla[:-1]) | (mchild[1:] != mchild[:-1])
-        prev_x1 = pd.isna(mrec[:-1]) | (mrec[:-1] == "X1")
+        prev_x1 = (mrec[:-1] == "X1") | (pd.isna(mrec[:-1]) & (merged["rne"].to_numpy()[1:] != "S"))
         starts_new[1:] = first_of_child[1:] | ~((mdecom[1:] == mdec[:-1]) & prev_x1)
     period_global = np.cumsum(starts_new)
     child_base = pd.Series(period_global).where(pd.Series(first_of_child)).ffill().to_numpy()

@@ -266,8 +266,8 @@ def _frame_findings(df: pd.DataFrame, name: str, path: Path, root: Path,
     if "YEAR" in df.columns:
         vals = per_unique(df["YEAR"], _clean_text)
         parsed = {v: _year_from_text(v) for v in vals.unique()}
-        df["_year_num"] = pd.array([parsed[v][0] if parsed[v] else pd.NA for v in vals], dtype="Int64")
-        df["_year_explicit"] = [bool(parsed[v][1]) if parsed[v] else False for v in vals]
+        df["_year_num"] = vals.map({v: p[0] if p else None for v, p in parsed.items()}).astype("Int64")
+        df["_year_explicit"] = vals.map({v: bool(p and p[1]) for v, p in parsed.items()}).astype(bool)
         bad = df["_year_num"].isna()
         for r in df.loc[bad, "_row"].tolist()[:1000]:
             findings.append(Finding("CF-YEAR", "YEAR is not a collection year (e.g. 2021 or 2020-21); row "
