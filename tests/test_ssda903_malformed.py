@@ -167,8 +167,8 @@ _header_csv = to_csv(base_tables()["header"], list(TABLE_COLUMNS["header"]))
 
 
 @st.composite
-def mutated_csv(draw):
-    data = bytearray(_base_csv.encode())
+def mutated_csv(draw, base: str = _base_csv):
+    data = bytearray(base.encode())
     for _ in range(draw(st.integers(1, 6))):
         op = draw(st.sampled_from(["flip", "insert", "delete", "truncate"]))
         pos = draw(st.integers(0, max(len(data) - 1, 0)))
@@ -185,12 +185,16 @@ def mutated_csv(draw):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(episodes=st.one_of(mutated_csv(), st.binary(max_size=400)))
-def test_fuzz_reader_only_returns_findings_or_careflow_error(tmp_path_factory, episodes):
+@given(episodes=st.one_of(mutated_csv(), st.binary(max_size=400)),
+       header=st.one_of(st.just(_header_csv.encode()), mutated_csv(_header_csv)),
+       extra=st.one_of(st.none(), st.binary(max_size=200).map(lambda b: b"PK\x03\x04" + b)))
+def test_fuzz_reader_only_returns_findings_or_careflow_error(tmp_path_factory, episodes, header, extra):
     d = tmp_path_factory.mktemp("fuzz") / YEAR
     d.mkdir()
     (d / "episodes.csv").write_bytes(episodes)
-    (d / "header.csv").write_text(_header_csv)
+    (d / "header.csv").write_bytes(header)
+    if extra is not None:
+        (d / "book.xlsx").write_bytes(extra)
     try:
         report = validate(d.parent)
         data = load(d.parent)
@@ -199,6 +203,8 @@ def test_fuzz_reader_only_returns_findings_or_careflow_error(tmp_path_factory, e
         return
     assert all(f.rule and f.severity in ("error", "warning", "info") for f in report.findings)
     assert len(data.episodes) <= max(episodes.count(b"\n"), 1)
+    if extra is not None:
+        assert any(f.rule == "CF-XLSX" for f in report.findings)
 
 
 def test_clean_workbook_with_a_notes_sheet_passes(tmp_path):
