@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from careflow.cli import main
-from careflow.ssda903 import load, validate
+from careflow.ssda903 import RULES, load, validate
 from ssda903_fixtures import YEAR, base_tables, write_return
 
 
@@ -55,6 +55,7 @@ CASES = {
     "530": (lambda t: _ep(t, 2, PLACE="P1", PLACE_PROVIDER="PR4"), "PLACE_PROVIDER", "2"),
     "531": (lambda t: _ep(t, 2, PLACE="P1", PLACE_PROVIDER="PR5"), "PLACE_PROVIDER", "2"),
     "CF-NO-HEADER": (lambda t: t["header"].pop(1), "CHILD", "2"),
+    "CF-AFTER-YEAR": (lambda t: _ep(t, 2, DEC="01/04/2022"), "DEC", "2"),
     "CF-CHILD": (lambda t: _ep(t, 2, CHILD=""), "CHILD", None),
     "CF-DUPLICATE": (lambda t: t["episodes"].append(dict(t["episodes"][2])), None, "2"),
     "CF-DUPLICATE-EPISODE": (lambda t: t["episodes"].append({**t["episodes"][2], "PLACE": "K1"}), "DECOM", "2"),
@@ -67,7 +68,7 @@ def test_each_rule_fires_alone(tmp_path, rule):
     tables = base_tables()
     mutate(tables)
     report = validate(write_return(tmp_path, tables))
-    severity = "warning" if rule == "CF-DUPLICATE" else "error"
+    severity = RULES[rule][1]
     assert _problems(report) == [(rule, severity)]
     hits = [f for f in report.findings if f.rule == rule]
     assert len(hits) == 1
@@ -190,3 +191,17 @@ def test_open_episode_closed_by_next_start_continues_period_unless_rne_s(tmp_pat
     assert sorted(data.periods["period"]) == [0, 0, 1]
     first = data.periods[data.periods["period"] == 0].sort_values("start").iloc[0]
     assert first["exit_group"] == "other"
+
+
+def test_a_file_given_twice_is_read_once(tmp_path):
+    folder = write_return(tmp_path, base_tables())
+    report = validate([folder, folder / YEAR / "episodes.csv"])
+    assert _problems(report) == [] and report.episodes == 3
+
+
+def test_docs_table_lists_every_rule():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "ssda903.md").read_text()
+    for code, (_field, severity, _text) in RULES.items():
+        assert f"| {code} |" in doc and severity in ("error", "warning", "info")

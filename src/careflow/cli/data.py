@@ -64,6 +64,9 @@ def validate(paths, fmt, output, year_convention, categories) -> None:
     else:
         lines = [str(f) for f in report.findings]
         s = doc["summary"]
+        by_rule = report.counts_by_rule()
+        if by_rule:
+            lines.append("by rule: " + ", ".join(f"{k} x{v}" for k, v in by_rule.items()))
         lines.append(f"{s['errors']} error(s), {s['warnings']} warning(s); {s['children']} children, "
                      f"{s['episodes']} episodes, years {', '.join(s['years']) or 'none'}")
         _write("\n".join(lines) + "\n", output)

@@ -98,15 +98,19 @@ def _discover(paths) -> tuple[list[tuple[Path, Path]], list[Finding]]:
     findings: list[Finding] = []
     if isinstance(paths, str | Path):
         paths = [paths]
+    seen: set[Path] = set()
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
             files = sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith((".", "~$")))
             if not files:
                 findings.append(Finding("CF-EMPTY", "folder holds no files", file=str(p)))
-            found.extend((f, p) for f in files)
+            found.extend((f, p) for f in files if f.resolve() not in seen)
+            seen.update(f.resolve() for f in files)
         elif p.is_file():
-            found.append((p, p.parent))
+            if p.resolve() not in seen:  # the same file given twice (or inside a folder given) is read once
+                found.append((p, p.parent))
+                seen.add(p.resolve())
         else:
             findings.append(Finding("CF-FILE", "no such file or folder", file=str(p)))
     return found, findings

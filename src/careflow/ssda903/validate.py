@@ -41,6 +41,7 @@ RULES: dict[str, tuple[str, str, str]] = {
     "529": ("PLACE_PROVIDER", "error", "PR3 cannot be associated with P1, A3-A6, K1, K2, U1-U6."),
     "530": ("PLACE_PROVIDER", "error", "PR4 cannot be associated with placement P1."),
     "531": ("PLACE_PROVIDER", "error", "PR5 cannot be associated with placement P1."),
+    "CF-AFTER-YEAR": ("DECOM", "warning", "Episode starts or ends after 31 March of its return's collection year."),
     "CF-NO-HEADER": ("CHILD", "error", "Child has episodes but no Header row in any return (no date of birth)."),
     "CF-CHILD": ("CHILD", "error", "CHILD is blank (row excluded)."),
     "CF-DUPLICATE": ("", "warning", "Row repeats another row of the same file exactly (counted once)."),
@@ -162,6 +163,14 @@ def check_episode_rows(ep: pd.DataFrame, findings: list[Finding]) -> None:
     for rule, (pcode, places) in codes.PROVIDER_INVALID_FOR_PLACE.items():
         emit(findings, ep, (prov == pcode) & place.isin(places), rule, "PLACE_PROVIDER",
              lambda r: f"provider {r['PLACE_PROVIDER']} cannot be associated with placement {r['PLACE']}")
+    year_end = pd.to_datetime((ep["year"].astype("float") + 1).astype("Int64").astype(str) + "-03-31",
+                              errors="coerce")
+    emit(findings, ep, ep["_DECOM"] > year_end, "CF-AFTER-YEAR", "DECOM",
+         lambda r: f"DECOM {r['DECOM']} is after the end of this return's collection year "
+                   f"({int(r['year'])}-{(int(r['year']) + 1) % 100:02d})")
+    emit(findings, ep, (ep["_DEC"] > year_end) & ~(ep["_DECOM"] > year_end), "CF-AFTER-YEAR", "DEC",
+         lambda r: f"DEC {r['DEC']} is after the end of this return's collection year "
+                   f"({int(r['year'])}-{(int(r['year']) + 1) % 100:02d})")
     has_dec = ep["DEC"] != ""
     has_rec = ep["REC"] != ""
     emit(findings, ep, has_dec & ~has_rec, "148", "REC", "DEC is set but REC is blank")
