@@ -205,3 +205,19 @@ def test_docs_table_lists_every_rule():
     doc = (Path(__file__).resolve().parents[1] / "docs" / "ssda903.md").read_text()
     for code, (_field, severity, _text) in RULES.items():
         assert f"| {code} |" in doc and severity in ("error", "warning", "info")
+
+
+def test_year_convention_from_the_dates(tmp_path):
+    # The base return's episodes run May 2021 - March 2022: folder "2021" must mean 2021-22...
+    t = base_tables()
+    write_return(tmp_path / "a", t, year="2021")
+    assert validate(tmp_path / "a").years == ["2021-22"]
+    # ...and folder "2022" 2021-22 too, even with one mistyped future DECOM (reported, not flipping the reading).
+    t["episodes"].append({**t["episodes"][2], "CHILD": "1", "DECOM": "01/06/2023", "DEC": "", "REC": ""})
+    for i in range(3, 30):  # enough ordinary episodes that one typo is under 5%
+        t["episodes"].append({**t["episodes"][2], "CHILD": str(100 + i)})
+        t["header"].append({**t["header"][1], "CHILD": str(100 + i)})
+    write_return(tmp_path / "b", t, year="2022")
+    report = validate(tmp_path / "b")
+    assert report.years == ["2021-22"]
+    assert [f.row for f in report.findings if f.rule == "CF-AFTER-YEAR"] == [4]

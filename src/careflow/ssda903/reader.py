@@ -310,7 +310,7 @@ def read_tables(paths, year_convention: str = "auto") -> RawTables:
 
     ``year_convention`` says what a bare year number in a name or YEAR column means: ``"ending"`` (2021 is the
     year ending 31 March 2021, i.e. 2020-21), ``"starting"`` (2021 is 2021-22), or ``"auto"``: "starting" when
-    any return holds episodes that begin after 31 March of its number, else "ending". Labels like ``2020-21`` are
+    most returns hold over 5% of episodes that begin after 31 March of their number, else "ending". Labels like ``2020-21`` are
     never ambiguous.
     """
     if year_convention not in ("auto", "ending", "starting"):
@@ -368,11 +368,13 @@ def _resolve_convention(tables: dict[str, pd.DataFrame], wanted: str, findings: 
     bare = ep[~ep["_year_explicit"].astype(bool) & ep["_year_num"].notna()]
     if bare.empty:
         return "ending"
-    latest = bare.groupby("_year_num")["_DECOM"].max()
-    ends = pd.to_datetime([f"{int(y)}-03-31" for y in latest.index])
-    after = pd.Series(latest.to_numpy() > ends.to_numpy(), index=latest.index)
-    convention = "starting" if after.any() else "ending"
-    example = int(latest.index[0])
+    # Under the "ending" reading almost no episode starts after 31 March of its return's number (only errors);
+    # under "starting" the episodes that began during the year do (typically a third or more). A majority of
+    # returns with more than 5% such episodes decides, so a few mistyped dates cannot flip the reading.
+    ends = pd.to_datetime(bare["_year_num"].astype(str) + "-03-31", errors="coerce")
+    share = (bare["_DECOM"] > ends).groupby(bare["_year_num"]).mean()
+    convention = "starting" if (share > 0.05).mean() > 0.5 else "ending"
+    example = int(share.index[0])
     label = FinancialYear(example if convention == "starting" else example - 1).label
     findings.append(Finding(
         "CF-YEAR-CONVENTION",
