@@ -29,7 +29,7 @@ from careflow.errors import Finding
 from careflow.fy import FinancialYear
 from careflow.ssda903 import codes
 from careflow.ssda903.categories import UNKNOWN, CategoryMap
-from careflow.ssda903.reader import upper
+from careflow.ssda903.reader import UNUSED_COLUMNS, upper
 from careflow.ssda903.validate import emit
 
 DEFAULT_SALT = "careflow-ssda903-2026"
@@ -50,28 +50,50 @@ def resolve_salt(salt: str | None) -> str:
 
 def pseudonymise(la: pd.Series, child: pd.Series, salt: str) -> pd.Series:
     """Salted SHA-256 (first 16 hex digits) of LA and CHILD; hashed once per distinct child."""
-    keys = la.astype(str) + "\x1f" + child.astype(str)
-    uniq = pd.unique(keys)
+    # Hash each distinct (LA, CHILD) once; combine factorised codes instead of building a key string per row.
+    la_codes, la_uniques = pd.factorize(la.astype(str))
+    child_codes, child_uniques = pd.factorize(child.astype(str))
+    width = max(len(child_uniques), 1)
+    key = la_codes.astype(np.int64) * width + child_codes
+    uniq, inverse = np.unique(key, return_inverse=True)
     prefix = (salt + "\x1f").encode()
-    table = {k: hashlib.sha256(prefix + k.encode()).hexdigest()[:16] for k in uniq}
-    return keys.map(table).astype("str")
+    las, children = la_uniques.tolist(), child_uniques.tolist()
+    hashed = np.array([hashlib.sha256(prefix + f"{las[k // width]}\x1f{children[k % width]}".encode())
+                       .hexdigest()[:16] for k in uniq.tolist()], dtype=object)
+    return pd.Series(hashed[inverse.ravel()] if len(uniq) else [], index=la.index, dtype="str")
+
+
+def child_key(la: pd.Series, child: pd.Series) -> np.ndarray:
+    """One int64 per (LA, CHILD), ordered as the strings sort: integer sorts and comparisons are far faster."""
+    la_codes, _ = pd.factorize(la, sort=True)
+    child_codes, child_uniques = pd.factorize(child, sort=True)
+    return la_codes.astype(np.int64) * max(len(child_uniques), 1) + child_codes
 
 
 def latest_episodes(ep: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
-    """Steps 1-2: usable rows, one per (LA, CHILD, DECOM), from the latest return; sorted by LA, CHILD, DECOM."""
+    """Steps 1-2: usable rows, one per (LA, CHILD, DECOM), from the latest return; sorted by LA, CHILD, DECOM.
+
+    Adds ``_key`` (see :func:`child_key`)."""
     usable = (ep["CHILD"] != "") & ep["_DECOM"].notna() & ep["year"].notna() & ~(ep["_DEC"] < ep["_DECOM"])
     ep = ep.loc[usable].copy()
+    ep["_key"] = child_key(ep["LA"], ep["CHILD"])
+    ep["_fc"] = pd.factorize(ep["_file"])[0]
     content = ["LA", "year", "_file", *[c for c in ep.columns if c.isupper() and c != "LA"]]
-    dup = ep.duplicated(subset=content, keep="first")
+    # Exact duplicates are rare: compare whole rows only where file, child and start already coincide.
+    maybe = ep.duplicated(subset=["_fc", "_key", "_DECOM"], keep=False)
+    dup = pd.Series(False, index=ep.index)
+    if maybe.any():
+        dup[maybe] = ep.loc[maybe].duplicated(subset=content, keep="first")
     emit(findings, ep, dup, "CF-DUPLICATE", None, "row repeats an earlier row of this file exactly; counted once")
-    ep = ep.loc[~dup]
-    ep["_order"] = np.arange(len(ep))
-    ep = ep.sort_values(["LA", "CHILD", "_DECOM", "year", "_order"], kind="stable")
-    same_return = ep.duplicated(subset=["LA", "CHILD", "_DECOM", "year"], keep="last")
+    ep = ep.loc[~dup].drop(columns=[c for c in UNUSED_COLUMNS if c in ep.columns])
+    order = np.lexsort((np.arange(len(ep)), ep["year"].to_numpy(dtype="int64"),
+                        ep["_DECOM"].to_numpy().view("int64"), ep["_key"].to_numpy()))
+    ep = ep.iloc[order]
+    same_return = ep.duplicated(subset=["_key", "_DECOM", "year"], keep="last")
     emit(findings, ep, same_return, "CF-DUPLICATE-EPISODE", "DECOM",
          lambda r: f"another row of the same return has this child and DECOM {r['DECOM']}; the later row is used")
-    ep = ep.drop_duplicates(subset=["LA", "CHILD", "_DECOM"], keep="last")
-    return ep.drop(columns="_order").reset_index(drop=True)
+    ep = ep.loc[~ep.duplicated(subset=["_key", "_DECOM"], keep="last")]
+    return ep.drop(columns="_fc").reset_index(drop=True)
 
 
 def people_table(raw_header: pd.DataFrame, raw_uasc: pd.DataFrame) -> pd.DataFrame:
@@ -96,11 +118,10 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
     decom = ep["_DECOM"].to_numpy()
     dec = ep["_DEC"].to_numpy().copy()
     rec = upper(ep["REC"]).where(ep["_DEC"].notna() & (ep["REC"] != "")).to_numpy(dtype=object)
-    la = ep["LA"].to_numpy(dtype=object)
-    child = ep["CHILD"].to_numpy(dtype=object)
+    key = ep["_key"].to_numpy()
     same_next = np.zeros(n, dtype=bool)
     if n > 1:
-        same_next[:-1] = (la[:-1] == la[1:]) & (child[:-1] == child[1:])
+        same_next[:-1] = key[:-1] == key[1:]
     next_decom = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     next_decom[:-1] = decom[1:]
     # 142: open followed by another episode -> closed when the next starts, as a continuation.
@@ -115,7 +136,7 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
     dec[overlap] = next_decom[overlap]
     # CF-LOST: open at the end of a return that is not the latest for this LA.
     year = ep["year"].astype("int64").to_numpy()
-    last_year = ep.groupby("LA")["year"].transform("max").astype("int64").to_numpy()
+    last_year = pd.Series(year).groupby(pd.factorize(ep["LA"])[0]).transform("max").to_numpy()
     lost = np.isnat(dec) & (year < last_year) & ~same_next
     if lost.any():
         emit(findings, ep, lost, "CF-LOST", "DEC",
@@ -124,7 +145,7 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
         dec[lost] = (pd.to_datetime((year[lost] + 1).astype(str) + "-04-01")).to_numpy(dtype="datetime64[ns]")
 
     out = pd.DataFrame({
-        "la": ep["LA"].to_numpy(), "CHILD": ep["CHILD"].to_numpy(), "decom": decom, "dec": dec,
+        "la": ep["LA"].to_numpy(), "CHILD": ep["CHILD"].to_numpy(), "_key": key, "decom": decom, "dec": dec,
         "rne": upper(ep["RNE"]).to_numpy(), "ls": upper(ep["LS"]).to_numpy(),
         "cin": upper(ep["CIN"]).to_numpy(), "place": upper(ep["PLACE"]).to_numpy(),
         "place_provider": upper(ep["PLACE_PROVIDER"]).replace("", pd.NA).to_numpy(),
@@ -169,13 +190,13 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
     # Periods of care (step 5): continuing when the episode starts on the previous DEC after X1 (or a blank REC,
     # unless the new episode's RNE says a new period starts).
     m = len(merged)
-    mla, mchild = merged["la"].to_numpy(dtype=object), merged["CHILD"].to_numpy(dtype=object)
+    mkey = merged["_key"].to_numpy()
     mdecom, mdec = merged["decom"].to_numpy(), merged["dec"].to_numpy()
     mrec = merged["rec"].to_numpy(dtype=object)
     first_of_child = np.ones(m, dtype=bool)
     starts_new = np.ones(m, dtype=bool)
     if m > 1:
-        first_of_child[1:] = (mla[1:] != mla[:-1]) | (mchild[1:] != mchild[:-1])
+        first_of_child[1:] = mkey[1:] != mkey[:-1]
         prev_x1 = (mrec[:-1] == "X1") | (pd.isna(mrec[:-1]) & (merged["rne"].to_numpy()[1:] != "S"))
         starts_new[1:] = first_of_child[1:] | ~((mdecom[1:] == mdec[:-1]) & prev_x1)
     period_global = np.cumsum(starts_new)

@@ -24,6 +24,7 @@ from careflow.ssda903.codes import ESSENTIAL, OTHER_TABLES, STACKED_COLUMNS, TAB
 CSV_SUFFIXES = {".csv", ".txt"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 DATE_COLUMNS = {"episodes": ("DECOM", "DEC"), "header": ("DOB", "MC_DOB"), "uasc": ("DOB", "DUC")}
+UNUSED_COLUMNS = frozenset({"HOME_POST", "PL_POST", "URN", "UPN", "ETHNIC", "MOTHER", "MC_DOB"})
 META = ("_file", "_row", "_year_num", "_year_explicit", "LA")
 
 _EXPLICIT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-_/]\s*(\d\d)(?!\d)")
@@ -146,11 +147,11 @@ def _parse_csv(text: str, name: str, findings: list[Finding]) -> pd.DataFrame | 
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
         df.insert(0, "_row", np.arange(1, len(df) + 1))
-        short = df.isna().any(axis=1)
+        short = df.iloc[:, -1].isna()  # a short row lacks its trailing fields, so the last column shows it
         for r in df.loc[short, "_row"].tolist()[:1000]:
             findings.append(Finding("CF-ROW-FIELDS", "row has fewer fields than the header; missing fields read "
                                     "as blank", file=name, row=int(r)))
-        return df.fillna("")
+        return df.fillna("") if short.any() else df
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
     except Exception:  # noqa: BLE001 - fall back to the csv module to locate the bad rows
@@ -259,7 +260,9 @@ def _frame_findings(df: pd.DataFrame, name: str, path: Path, root: Path,
                                 file=name, severity="warning" if table != "uasc" else "info"))
     df = df[["_row", *expected, *[c for c in STACKED_COLUMNS if c in df.columns]]].copy()
     for c in expected:
-        df[c] = per_unique(df[c], _clean_text)
+        # Free-text fields careflow does not use (postcodes, URN, UPN, ethnicity) are left as read: cheaper.
+        if c not in UNUSED_COLUMNS:
+            df[c] = per_unique(df[c], _clean_text)
     df["_file"] = name
     if "LA" not in df.columns:
         df["LA"] = ""

@@ -187,8 +187,9 @@ def check_person_rows(df: pd.DataFrame, findings: list[Finding], table: str) -> 
 
 
 def check_sequences(ep: pd.DataFrame, findings: list[Finding]) -> None:
-    """Rules across a child's episodes; ``ep`` is sorted by LA, CHILD, DECOM, one row per episode."""
-    same = (ep["LA"] == ep["LA"].shift(-1)) & (ep["CHILD"] == ep["CHILD"].shift(-1))
+    """Rules across a child's episodes; ``ep`` (from ``latest_episodes``) is sorted by ``_key`` (LA, CHILD) and
+    DECOM, one row per episode."""
+    same = ep["_key"] == ep["_key"].shift(-1)
     next_decom = ep["_DECOM"].shift(-1).where(same)
     emit(findings, ep, same & ep["_DEC"].isna(), "142", "DEC",
          lambda r: "episode has no DEC but a later episode starts; closed when the next episode starts")
