@@ -228,3 +228,21 @@ def test_summary_formats(tmp_path):
     assert row.startswith(f"{YEAR},1,2,1,1")
     res = CliRunner().invoke(main, ["summary", str(folder)])
     assert res.exit_code == 0 and YEAR in res.stdout and "at_31_march" in res.stdout
+
+
+def test_duplicate_column_missing_path_and_other_files(tmp_path):
+    write_return(tmp_path, base_tables())
+    lines = _episodes_file(tmp_path).read_text().splitlines()
+    lines = [lines[0] + ",RNE"] + [line + ",S" for line in lines[1:]]
+    _episodes_file(tmp_path).write_text("\n".join(lines) + "\n")
+    (tmp_path / "readme.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / YEAR / "notes.csv").write_text("what,who\nchecked,analyst\n")
+    res = CliRunner().invoke(main, ["validate", str(tmp_path), str(tmp_path / "nope"), "--format", "json"])
+    doc = json.loads(res.stdout)
+    assert res.exit_code == 1
+    by_rule = {i["rule"]: i for i in doc["issues"]}
+    assert by_rule["CF-COLUMNS"]["field"] == "RNE" and by_rule["CF-COLUMNS"]["severity"] == "error"
+    assert by_rule["CF-FILE"]["file"].endswith("nope")
+    assert by_rule["CF-OTHER-FILE"]["severity"] == "info" and by_rule["CF-OTHER-FILE"]["file"].endswith(".pdf")
+    assert by_rule["CF-UNKNOWN-TABLE"]["severity"] == "warning"
+    assert doc["summary"]["episodes"] == 3

@@ -146,7 +146,11 @@ def _parse_csv(text: str, name: str, findings: list[Finding]) -> pd.DataFrame | 
         findings.append(Finding("CF-BINARY", "file holds NUL bytes; removed before reading", file=name))
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
-        df.insert(0, "_row", np.arange(1, len(df) + 1))
+        # pandas renames a repeated column ("RNE.1"): put the names back so the repeat is reported as such.
+        names = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+        if len(names) == df.shape[1] and len(set(names)) < len(names):
+            df.columns = names
+        df.insert(0, "_row", np.arange(1, len(df) + 1), allow_duplicates=True)
         short = df.iloc[:, -1].isna()  # a short row lacks its trailing fields, so the last column shows it
         for r in df.loc[short, "_row"].tolist()[:1000]:
             findings.append(Finding("CF-ROW-FIELDS", "row has fewer fields than the header; missing fields read "
