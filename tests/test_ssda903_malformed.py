@@ -184,7 +184,7 @@ def mutated_csv(draw, base: str = _base_csv):
     return bytes(data)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(episodes=st.one_of(mutated_csv(), st.binary(max_size=400)),
        header=st.one_of(st.just(_header_csv.encode()), mutated_csv(_header_csv)),
        extra=st.one_of(st.none(), st.binary(max_size=200).map(lambda b: b"PK\x03\x04" + b)))
