@@ -14,9 +14,42 @@ def run_demo(output: str | Path) -> None:
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     click.echo(f"careflow demo: outputs in {out}")
+    _demo_ssda903(out)
     _demo_finance(out)
     _demo_aggregate(out)
     _demo_register(out)
+
+
+def _demo_ssda903(out: Path) -> None:
+    """Validate and summarise SSDA903 returns: Anyshire's (written by the synth step to out/synth/ssda903) when
+    present, else the public sample in ../shared/data beside the checkout."""
+    import json
+
+    from careflow.errors import CareflowError
+    from careflow.ssda903 import load, summarise, validate
+
+    candidates = [out / "synth" / "ssda903",
+                  Path(__file__).resolve().parents[3] / "shared" / "data" / "ssda903_samples"
+                  / "cs_demand_model_combined"]
+    source = next((c for c in candidates if c.is_dir()), None)
+    if source is None:
+        click.echo("ssda903: no SSDA903 files to read (synthetic Anyshire returns not generated yet); skipped")
+        return
+    folder = out / "ssda903"
+    folder.mkdir(parents=True, exist_ok=True)
+    report = validate(source)
+    (folder / "validation.json").write_text(json.dumps(report.to_dict(), indent=2, default=str), encoding="utf-8")
+    try:
+        data = load(source)
+    except CareflowError as exc:
+        click.echo(f"ssda903: {source} unusable ({len(exc.findings)} findings); see {folder}/validation.json")
+        return
+    table = summarise(data)
+    table.to_csv(folder / "summary.csv", index=False)
+    last = table.iloc[-1]
+    click.echo(f"ssda903: {source.name}: {report.children} children, {report.episodes} episodes, "
+               f"{report.errors} errors, {report.warnings} warnings; {last['year']}: {last['at_31_march']} looked "
+               f"after on 31 March, {last['starts']} starts, {last['ceases']} ceases; outputs in {folder}")
 
 
 def _demo_finance(out: Path) -> None:

@@ -1,31 +1,145 @@
 """SSDA903 (children looked after) return: read, validate, clean.
 
+Public API (see docs/ssda903.md)::
+
+    load(paths, categories=None, salt=None, year_convention="auto") -> Ssda903Data
+    validate(paths, categories=None, year_convention="auto") -> ValidationReport   # never raises for bad data
+    summarise(data, include_short_breaks=False) -> DataFrame    # per collection year: DfE counts
+    in_care_on(episodes, day, include_short_breaks=False) -> int
+    load_categories(path=None) -> CategoryMap                   # YAML placement category mapping
+    read_tables(paths, year_convention="auto") -> RawTables     # the tables as read, before cleaning
+
 Data contract (what the rest of careflow may rely on), produced by :func:`careflow.ssda903.load`:
 
 ``Ssda903Data.episodes`` — one row per cleaned episode (years stacked, latest return wins, same-day continuation
-episodes merged), pandas DataFrame with columns:
+episodes merged), sorted by LA, child and start, pandas DataFrame with columns:
 
 =================  ==========================================================================================
-child              pseudonymised child identifier (str, salted hash of LA + CHILD)
-dob                date of birth (datetime64[ns])
-sex                "M", "F" or "U"
-uasc               bool: the child was ever an unaccompanied asylum-seeking child (UASC table or UASC flag)
+child              pseudonymised child identifier (str, salted hash of LA + CHILD; 16 hex digits)
+la                 LA from the stacked layout's LA column ("" for one LA's own returns)
+dob                date of birth (datetime64[ns]; NaT when the child has no valid Header row, reported)
+sex                "M", "F" or "U" (<NA> when unknown)
+uasc               bool: the child is in a UASC table of any return
 decom              episode start (datetime64[ns])
 dec                episode end (datetime64[ns]); NaT while open at the end of the data
-rne, ls, cin       reason for new episode, legal status, category of need (str codes)
+rne, ls, cin       reason for new episode, legal status, category of need (str codes, upper case)
 place              placement code (str), place_provider (str or <NA>)
-rec                reason episode ceased (str or <NA>); "X1" continuation
+rec                reason episode ceased (str or <NA>; <NA> on open episodes); "X1" continuation
 reason_place_change  (str or <NA>)
-category           placement category key from the category mapping (e.g. "ifa_fostering")
+category           placement category key from the category mapping (e.g. "ifa_fostering"); "unknown" for
+                   codes the mapping does not cover (always reported by a finding)
 period             integer index of the period of care within the child (0, 1, ...)
 exit_group         for the last episode of a closed period: adoption, sgo, cao, return_home, adulthood, other;
                    <NA> otherwise
 short_break        bool: legal status V3/V4 (short-break-only care, excluded from DfE counts)
+year               start year of the collection year of the return the row came from (2020 = 2020-21)
+source_file, source_row  where the (first) row of the episode is in the input, for tracing
 =================  ==========================================================================================
 
-``Ssda903Data.periods`` — one row per period of care: ``child, period, start, end (NaT if open), exit_group,
-dob, first_category``.
+``Ssda903Data.periods`` — one row per period of care: ``child, la, period, start, end (NaT if open), exit_group,
+dob, first_category, short_break`` (short_break: every episode of the period is V3/V4).
 
-``Ssda903Data.findings`` — list of :class:`careflow.errors.Finding` from reading and validation.
-``Ssda903Data.data_end`` — last date the data covers (31 March of the latest collection year).
+``Ssda903Data.findings`` — list of :class:`careflow.errors.Finding` from reading and validation (severity error,
+warning or info). ``Ssda903Data.data_end`` — last date the data covers (31 March of the latest collection year).
+``Ssda903Data.categories`` — category keys in display order; ``Ssda903Data.years`` — collection-year labels.
 """
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from careflow.errors import CareflowError, Finding
+from careflow.fy import FinancialYear
+from careflow.ssda903.categories import CategoryMap, load_categories
+from careflow.ssda903.clean import DEFAULT_SALT, clean, latest_episodes, people_table, resolve_salt
+from careflow.ssda903.reader import RawTables, read_tables
+from careflow.ssda903.summary import in_care_on, summarise
+from careflow.ssda903.validate import (
+    RULES,
+    ValidationReport,
+    check_episode_rows,
+    check_person_rows,
+    check_sequences,
+    emit,
+)
+
+__all__ = ["DEFAULT_SALT", "RULES", "CategoryMap", "Ssda903Data", "ValidationReport", "in_care_on", "load",
+           "load_categories", "read_tables", "summarise", "validate"]
+
+
+@dataclass
+class Ssda903Data:
+    """Cleaned SSDA903 data per the contract above."""
+
+    episodes: pd.DataFrame
+    periods: pd.DataFrame
+    findings: list[Finding] = field(default_factory=list)
+    data_end: pd.Timestamp | None = None
+    categories: tuple[str, ...] = ()
+    years: list[str] = field(default_factory=list)  # collection-year labels present, e.g. ["2020-21", ...]
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+
+def load(paths, categories: str | Path | CategoryMap | None = None, salt: str | None = None,
+         year_convention: str = "auto") -> Ssda903Data:
+    """Read, validate and clean SSDA903 files or folders.
+
+    Rows with errors are kept and flagged in ``findings`` or excluded with a finding saying so. Raises
+    :class:`CareflowError` (with every finding so far) only when no usable Episodes row is left.
+    """
+    cats = categories if isinstance(categories, CategoryMap) else load_categories(categories)
+    raw: RawTables = read_tables(paths, year_convention=year_convention)
+    findings = raw.findings
+    check_episode_rows(raw.episodes, findings)
+    check_person_rows(raw.header, findings, "header")
+    check_person_rows(raw.uasc, findings, "uasc")
+    ep = latest_episodes(raw.episodes, findings)
+    if ep.empty:
+        findings.append(Finding("CF-NO-DATA", "no usable Episodes rows found in "
+                                + ", ".join(str(p) for p in ([paths] if isinstance(paths, str | Path) else paths))))
+        raise CareflowError(findings)
+    check_sequences(ep, findings)
+    people = people_table(raw.header, raw.uasc)
+    known = people.loc[people["dob"].notna(), ["LA", "CHILD"]] if not people.empty else people
+    first = ep.drop_duplicates(["LA", "CHILD"])
+    has_header = pd.MultiIndex.from_frame(first[["LA", "CHILD"]]).isin(
+        pd.MultiIndex.from_frame(people[["LA", "CHILD"]])) if not people.empty else False
+    emit(findings, first, ~pd.Series(has_header, index=first.index), "CF-NO-HEADER", "CHILD",
+         "child has episodes but no Header row in any return (no date of birth)")
+    born = ep.merge(known.assign(_k=True), on=["LA", "CHILD"], how="left")
+    born = ep.merge(people[["LA", "CHILD", "dob"]], on=["LA", "CHILD"], how="left")
+    born.index = ep.index
+    emit(findings, ep, born["_DECOM"] < born["dob"], "302", "DECOM",
+         lambda r: f"episode starts {r['DECOM']}, before the child's date of birth")
+    episodes, periods = clean(ep, people, findings, cats, resolve_salt(salt))
+    last = int(episodes["year"].max())
+    years = [FinancialYear(y).label for y in range(int(episodes["year"].min()), last + 1)]
+    findings.sort(key=_finding_order)
+    return Ssda903Data(episodes=episodes, periods=periods, findings=findings,
+                       data_end=pd.Timestamp(FinancialYear(last).end), categories=cats.categories, years=years,
+                       files=raw.files)
+
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def _finding_order(f: Finding):
+    return (f.file or "", f.row if f.row is not None else -1, _SEVERITY_ORDER.get(f.severity, 3), f.rule)
+
+
+def validate(paths, categories: str | Path | CategoryMap | None = None,
+             year_convention: str = "auto") -> ValidationReport:
+    """Every finding for the files or folders in ``paths``, with counts; never raises for bad data."""
+    try:
+        data = load(paths, categories=categories, year_convention=year_convention)
+    except CareflowError as exc:
+        return ValidationReport(findings=sorted(exc.findings, key=_finding_order))
+    return ValidationReport(findings=data.findings, children=int(data.episodes["child"].nunique()),
+                            episodes=len(data.episodes), years=data.years)

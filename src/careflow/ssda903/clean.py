@@ -1,0 +1,226 @@
+"""Clean SSDA903 tables into the modelling data: stack years, one row per episode, periods of care.
+
+Steps (each reported through findings where it changes or excludes data):
+
+1. Exclude rows that cannot be placed in time or attributed: blank CHILD, invalid DECOM (141), DEC before DECOM
+   (356), unknown collection year (CF-YEAR). Exact duplicate rows of one file are counted once (CF-DUPLICATE).
+2. Latest return wins: an episode (LA, CHILD, DECOM) found in several returns is taken from the latest one.
+3. Repairs: an open episode followed by another episode is closed when the next starts (142); an episode running
+   past the next episode's start is cut there (501); an episode open at the end of a return but missing from all
+   later returns is closed on 1 April after that return (CF-LOST). REC is ignored on open episodes (148).
+4. Same-day continuations are merged: an episode with RNE L, T or U starting on the previous episode's DEC, where
+   that episode ended X1, with the same placement category and the same short-break status, is not a real move.
+   Placement changes (RNE P, B, or a different category) stay separate episodes in the same period of care.
+5. Periods of care: a new period starts unless the episode starts on the previous DEC after an X1 REC (or a blank
+   REC, unless the episode's RNE is S).
+6. Categories from the mapping, exit groups from REC on a period's last episode, short breaks (LS V3/V4),
+   pseudonymised child ids (salted SHA-256 of LA and CHILD).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import numpy as np
+import pandas as pd
+
+from careflow.errors import Finding
+from careflow.fy import FinancialYear
+from careflow.ssda903 import codes
+from careflow.ssda903.categories import UNKNOWN, CategoryMap
+from careflow.ssda903.reader import UNUSED_COLUMNS, upper
+from careflow.ssda903.validate import emit
+
+DEFAULT_SALT = "careflow-ssda903-2026"
+SALT_ENV = "CAREFLOW_SALT"
+
+EPISODE_COLUMNS = ["child", "la", "dob", "sex", "uasc", "decom", "dec", "rne", "ls", "cin", "place",
+                   "place_provider", "rec", "reason_place_change", "category", "period", "exit_group",
+                   "short_break", "year", "source_file", "source_row"]
+PERIOD_COLUMNS = ["child", "la", "period", "start", "end", "exit_group", "dob", "first_category", "short_break"]
+
+
+def resolve_salt(salt: str | None) -> str:
+    """The explicit salt, else ``CAREFLOW_SALT``, else careflow's documented project salt."""
+    if salt is not None:
+        return salt
+    return os.environ.get(SALT_ENV) or DEFAULT_SALT
+
+
+def pseudonymise(la: pd.Series, child: pd.Series, salt: str) -> pd.Series:
+    """Salted SHA-256 (first 16 hex digits) of LA and CHILD; hashed once per distinct child."""
+    # Hash each distinct (LA, CHILD) once; combine factorised codes instead of building a key string per row.
+    la_codes, la_uniques = pd.factorize(la.astype(str))
+    child_codes, child_uniques = pd.factorize(child.astype(str))
+    width = max(len(child_uniques), 1)
+    key = la_codes.astype(np.int64) * width + child_codes
+    uniq, inverse = np.unique(key, return_inverse=True)
+    prefix = (salt + "\x1f").encode()
+    las, children = la_uniques.tolist(), child_uniques.tolist()
+    hashed = np.array([hashlib.sha256(prefix + f"{las[k // width]}\x1f{children[k % width]}".encode())
+                       .hexdigest()[:16] for k in uniq.tolist()], dtype=object)
+    return pd.Series(hashed[inverse.ravel()] if len(uniq) else [], index=la.index, dtype="str")
+
+
+def child_key(la: pd.Series, child: pd.Series) -> np.ndarray:
+    """One int64 per (LA, CHILD), ordered as the strings sort: integer sorts and comparisons are far faster."""
+    la_codes, _ = pd.factorize(la, sort=True)
+    child_codes, child_uniques = pd.factorize(child, sort=True)
+    return la_codes.astype(np.int64) * max(len(child_uniques), 1) + child_codes
+
+
+def latest_episodes(ep: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
+    """Steps 1-2: usable rows, one per (LA, CHILD, DECOM), from the latest return; sorted by LA, CHILD, DECOM.
+
+    Adds ``_key`` (see :func:`child_key`)."""
+    usable = (ep["CHILD"] != "") & ep["_DECOM"].notna() & ep["year"].notna() & ~(ep["_DEC"] < ep["_DECOM"])
+    ep = ep.loc[usable].copy()
+    ep["_key"] = child_key(ep["LA"], ep["CHILD"])
+    ep["_fc"] = pd.factorize(ep["_file"])[0]
+    content = ["LA", "year", "_file", *[c for c in ep.columns if c.isupper() and c != "LA"]]
+    # Exact duplicates are rare: compare whole rows only where file, child and start already coincide.
+    maybe = ep.duplicated(subset=["_fc", "_key", "_DECOM"], keep=False)
+    dup = pd.Series(False, index=ep.index)
+    if maybe.any():
+        dup[maybe] = ep.loc[maybe].duplicated(subset=content, keep="first")
+    emit(findings, ep, dup, "CF-DUPLICATE", None, "row repeats an earlier row of this file exactly; counted once")
+    ep = ep.loc[~dup].drop(columns=[c for c in UNUSED_COLUMNS if c in ep.columns])
+    order = np.lexsort((np.arange(len(ep)), ep["year"].to_numpy(dtype="int64"),
+                        ep["_DECOM"].to_numpy().view("int64"), ep["_key"].to_numpy()))
+    ep = ep.iloc[order]
+    same_return = ep.duplicated(subset=["_key", "_DECOM", "year"], keep="last")
+    emit(findings, ep, same_return, "CF-DUPLICATE-EPISODE", "DECOM",
+         lambda r: f"another row of the same return has this child and DECOM {r['DECOM']}; the later row is used")
+    ep = ep.loc[~ep.duplicated(subset=["_key", "_DECOM"], keep="last")]
+    return ep.drop(columns="_fc").reset_index(drop=True)
+
+
+def people_table(raw_header: pd.DataFrame, raw_uasc: pd.DataFrame) -> pd.DataFrame:
+    """Latest header row per (LA, CHILD), preferring rows with a valid DOB; UASC flag from the UASC table."""
+    h = raw_header.loc[(raw_header["CHILD"] != "") & raw_header["year"].notna()].copy()
+    h["_valid"] = h["_DOB"].notna()
+    h = h.sort_values(["LA", "CHILD", "_valid", "year"], kind="stable")
+    h = h.drop_duplicates(subset=["LA", "CHILD"], keep="last")
+    people = pd.DataFrame({"LA": h["LA"], "CHILD": h["CHILD"], "dob": h["_DOB"],
+                           "sex": upper(h["SEX"]).map(codes.SEX_LABEL).astype("str")})
+    u = raw_uasc.loc[raw_uasc["CHILD"] != "", ["LA", "CHILD"]].drop_duplicates()
+    u["uasc"] = True
+    people = people.merge(u, on=["LA", "CHILD"], how="outer")
+    people["uasc"] = people["uasc"].fillna(False).astype(bool)
+    return people
+
+
+def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categories: CategoryMap,
+          salt: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Steps 3-6 on the output of :func:`latest_episodes` (sorted by LA, CHILD, DECOM); (episodes, periods)."""
+    n = len(ep)
+    decom = ep["_DECOM"].to_numpy()
+    dec = ep["_DEC"].to_numpy().copy()
+    rec = upper(ep["REC"]).where(ep["_DEC"].notna() & (ep["REC"] != "")).to_numpy(dtype=object)
+    key = ep["_key"].to_numpy()
+    same_next = np.zeros(n, dtype=bool)
+    if n > 1:
+        same_next[:-1] = key[:-1] == key[1:]
+    next_decom = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    next_decom[:-1] = decom[1:]
+    # 142: open followed by another episode -> closed when the next starts, as a continuation.
+    # When the next episode says it starts a new period (RNE S), the open one ends there without a reason.
+    open_then_next = same_next & np.isnat(dec)
+    next_rne = np.empty(n, dtype=object)
+    next_rne[:-1] = upper(ep["RNE"]).to_numpy(dtype=object)[1:]
+    dec[open_then_next] = next_decom[open_then_next]
+    rec[open_then_next & (next_rne != "S")] = "X1"
+    # 501: running past the next start -> cut there.
+    overlap = same_next & ~np.isnat(dec) & (next_decom < dec)
+    dec[overlap] = next_decom[overlap]
+    # CF-LOST: open at the end of a return that is not the latest for this LA.
+    year = ep["year"].astype("int64").to_numpy()
+    last_year = pd.Series(year).groupby(pd.factorize(ep["LA"])[0]).transform("max").to_numpy()
+    lost = np.isnat(dec) & (year < last_year) & ~same_next
+    if lost.any():
+        emit(findings, ep, lost, "CF-LOST", "DEC",
+             lambda r: f"open at the end of the {FinancialYear(int(r['year'])).label} return but missing from "
+                       "later returns; closed on 1 April after that return")
+        dec[lost] = (pd.to_datetime((year[lost] + 1).astype(str) + "-04-01")).to_numpy(dtype="datetime64[ns]")
+
+    out = pd.DataFrame({
+        "la": ep["LA"].to_numpy(), "CHILD": ep["CHILD"].to_numpy(), "_key": key, "decom": decom, "dec": dec,
+        "rne": upper(ep["RNE"]).to_numpy(), "ls": upper(ep["LS"]).to_numpy(),
+        "cin": upper(ep["CIN"]).to_numpy(), "place": upper(ep["PLACE"]).to_numpy(),
+        "place_provider": upper(ep["PLACE_PROVIDER"]).replace("", pd.NA).to_numpy(),
+        "rec": rec, "reason_place_change": ep["REASON_PLACE_CHANGE"].replace("", pd.NA).to_numpy(),
+        "year": year, "source_file": ep["_file"].to_numpy(), "source_row": ep["_row"].to_numpy(),
+    })
+    out["rec"] = out["rec"].astype("str").where(pd.notna(rec), pd.NA)
+    out["category"] = categories.assign(out["place"], out["place_provider"])
+    # Invalid codes are reported by 146/178/526 already; this is for valid codes the mapping leaves out.
+    valid_provider = out["place_provider"].isin(codes.PLACE_PROVIDER) | (
+        out["place_provider"].isna() & out["place"].isin(codes.NO_PROVIDER_PLACE))
+    unknown = (out["category"] == UNKNOWN) & out["place"].isin(codes.PLACE) & valid_provider
+    emit(findings, ep.assign(_cat=out["category"].to_numpy()), unknown.to_numpy(), "CF-CATEGORY",
+         "PLACE_PROVIDER", lambda r: f"the category mapping has no category for PLACE {r['PLACE']} with provider "
+                                     f"{r['PLACE_PROVIDER'] or 'blank'}; category 'unknown'")
+    out["short_break"] = out["ls"].isin(codes.SHORT_BREAK_LS)
+
+    # Same-day continuations (step 4), vectorised: a merge flag per row, then one group per kept episode.
+    prev_same = np.zeros(n, dtype=bool)
+    prev_same[1:] = same_next[:-1]
+    prev_dec = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    prev_dec[1:] = dec[:-1]
+    prev_rec = np.empty(n, dtype=object)
+    prev_rec[1:] = out["rec"].to_numpy(dtype=object)[:-1]
+    cat = out["category"].to_numpy(dtype=object)
+    sb = out["short_break"].to_numpy()
+    prev_cat = np.empty(n, dtype=object)
+    prev_cat[1:] = cat[:-1]
+    prev_sb = np.zeros(n, dtype=bool)
+    prev_sb[1:] = sb[:-1]
+    contiguous = prev_same & (decom == prev_dec)
+    continuation = (contiguous & (prev_rec == "X1") & out["rne"].isin(codes.CONTINUATION_RNE).to_numpy()
+                    & (cat == prev_cat) & (sb == prev_sb))
+    first_idx = np.flatnonzero(~continuation)
+    last_idx = np.r_[first_idx[1:] - 1, n - 1] if n else first_idx
+    merged = out.iloc[last_idx].reset_index(drop=True)  # latest state of the merged episode
+    merged["decom"] = out["decom"].to_numpy()[first_idx]
+    merged["rne"] = out["rne"].to_numpy()[first_idx]
+    merged["source_file"] = out["source_file"].to_numpy()[first_idx]
+    merged["source_row"] = out["source_row"].to_numpy()[first_idx]
+
+    # Periods of care (step 5): continuing when the episode starts on the previous DEC after X1 (or a blank REC,
+    # unless the new episode's RNE says a new period starts).
+    m = len(merged)
+    mkey = merged["_key"].to_numpy()
+    mdecom, mdec = merged["decom"].to_numpy(), merged["dec"].to_numpy()
+    mrec = merged["rec"].to_numpy(dtype=object)
+    first_of_child = np.ones(m, dtype=bool)
+    starts_new = np.ones(m, dtype=bool)
+    if m > 1:
+        first_of_child[1:] = mkey[1:] != mkey[:-1]
+        prev_x1 = (mrec[:-1] == "X1") | (pd.isna(mrec[:-1]) & (merged["rne"].to_numpy()[1:] != "S"))
+        starts_new[1:] = first_of_child[1:] | ~((mdecom[1:] == mdec[:-1]) & prev_x1)
+    period_global = np.cumsum(starts_new)
+    child_base = pd.Series(period_global).where(pd.Series(first_of_child)).ffill().to_numpy()
+    merged["period"] = (period_global - child_base).astype("int64")
+    last_of_period = np.r_[starts_new[1:], True] if m else starts_new
+    closed = last_of_period & ~np.isnat(mdec)
+    # X1, blank or unknown REC at the end of a closed period: "other" (reported by 388/148/149).
+    groups = pd.Series(mrec, dtype=object).map(codes.EXIT_GROUP_OF).fillna("other")
+    merged["exit_group"] = pd.Series(groups.to_numpy(), dtype="str").where(pd.Series(closed), pd.NA)
+
+    # People and pseudonyms (step 6).
+    people = people.rename(columns={"LA": "la"})
+    episodes = merged.merge(people, on=["la", "CHILD"], how="left", sort=False)
+    episodes["uasc"] = episodes["uasc"].fillna(False).astype(bool)
+    episodes["dob"] = episodes["dob"].astype("datetime64[ns]")
+    episodes["child"] = pseudonymise(episodes["la"], episodes["CHILD"], salt)
+    episodes = episodes[EPISODE_COLUMNS].reset_index(drop=True)
+
+    first = episodes.groupby(["child", "period"], sort=False)
+    periods = first.agg(la=("la", "first"), start=("decom", "first"), dob=("dob", "first"),
+                        first_category=("category", "first"), short_break=("short_break", "all"))
+    ends = episodes.drop_duplicates(["child", "period"], keep="last").set_index(["child", "period"])
+    periods["end"] = ends["dec"]
+    periods["exit_group"] = ends["exit_group"]
+    periods = periods.reset_index()[PERIOD_COLUMNS]
+    return episodes, periods

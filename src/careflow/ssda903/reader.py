@@ -1,0 +1,392 @@
+"""Find SSDA903 tables in files and folders and read them as text, with the collection year of every row.
+
+Accepted layouts: one folder per year (``2017/episodes.csv``), files named by year (``episodes_2018.csv``,
+``2018-episodes.csv``), or stacked files with ``LA`` and ``YEAR`` columns (the LIIA layout); CSV and XLSX (every
+sheet). A table is identified by its columns, never by its file name. Nothing here raises on bad input: every
+problem becomes a :class:`~careflow.errors.Finding` and the affected rows are kept or reported as excluded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from careflow.errors import CareflowError, Finding
+from careflow.fy import FinancialYear
+from careflow.ssda903.codes import ESSENTIAL, OTHER_TABLES, STACKED_COLUMNS, TABLE_COLUMNS
+
+CSV_SUFFIXES = {".csv", ".txt"}
+XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+DATE_COLUMNS = {"episodes": ("DECOM", "DEC"), "header": ("DOB", "MC_DOB"), "uasc": ("DOB", "DUC")}
+UNUSED_COLUMNS = frozenset({"HOME_POST", "PL_POST", "URN", "UPN", "ETHNIC", "MOTHER", "MC_DOB"})
+META = ("_file", "_row", "_year_num", "_year_explicit", "LA")
+
+_EXPLICIT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-_/]\s*(\d\d)(?!\d)")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+@dataclass
+class RawTables:
+    """The three modelling tables as read (text columns plus parsed dates), and the findings from reading.
+
+    Each frame has the table's columns (upper case; missing ones blank), ``_file`` and ``_row`` (data row number
+    in that file, the header being row 0), ``LA`` ("" when the data has no LA column), ``year`` (the collection
+    year's start, e.g. 2020 for 2020-21; <NA> when it could not be determined) and parsed dates ``_<COLUMN>``.
+    """
+
+    episodes: pd.DataFrame
+    header: pd.DataFrame
+    uasc: pd.DataFrame
+    findings: list[Finding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    year_convention: str = "auto"
+
+
+def per_unique(values: pd.Series, func) -> pd.Series:
+    """Apply ``func`` to each distinct value only: codes and dates repeat, so this is far faster than ``.str``."""
+    codes_, uniques = pd.factorize(values, use_na_sentinel=False)
+    mapped = func(pd.Series(uniques, dtype=object))
+    if not len(uniques):
+        return pd.Series([], index=values.index, dtype=mapped.dtype)
+    return pd.Series(mapped.to_numpy()[codes_], index=values.index, dtype=mapped.dtype)
+
+
+def _clean_text(u: pd.Series) -> pd.Series:
+    return pd.Series([("" if v is None or v != v else str(v)).strip() for v in u], dtype="str")
+
+
+def upper(values: pd.Series) -> pd.Series:
+    return per_unique(values, lambda u: pd.Series([str(v).upper() for v in u], dtype="str"))
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """DD/MM/YYYY (the return) or ISO (YYYY-MM-DD, with or without a time); anything else NaT."""
+    return per_unique(values, _parse_dates)
+
+
+def _parse_dates(values: pd.Series) -> pd.Series:
+    s = _clean_text(values)
+    out = pd.to_datetime(s, format="%d/%m/%Y", errors="coerce")
+    rest = out.isna() & (s != "")
+    if rest.any():
+        iso = pd.to_datetime(s[rest].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+        out = out.where(~rest, iso)
+    return out.astype("datetime64[ns]")
+
+
+def _year_from_text(text: str) -> tuple[int, bool] | None:
+    """(year number, explicit) from a name or YEAR value: '2017-18' is explicit (start 2017); '2017' is not."""
+    m = _EXPLICIT_YEAR.search(text)
+    if m:
+        first, second = int(m.group(1)), int(m.group(2))
+        if (first + 1) % 100 == second:
+            return first, True
+    m = _YEAR.search(text)
+    if m:
+        return int(m.group(1)), False
+    return None
+
+
+def _discover(paths) -> tuple[list[tuple[Path, Path]], list[Finding]]:
+    """(file, root it was found under) for every file under the given paths."""
+    found: list[tuple[Path, Path]] = []
+    findings: list[Finding] = []
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    seen: set[Path] = set()
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files = sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith((".", "~$")))
+            if not files:
+                findings.append(Finding("CF-EMPTY", "folder holds no files", file=str(p)))
+            found.extend((f, p) for f in files if f.resolve() not in seen)
+            seen.update(f.resolve() for f in files)
+        elif p.is_file():
+            if p.resolve() not in seen:  # the same file given twice (or inside a folder given) is read once
+                found.append((p, p.parent))
+                seen.add(p.resolve())
+        else:
+            findings.append(Finding("CF-FILE", "no such file or folder", file=str(p)))
+    return found, findings
+
+
+def _decode(raw: bytes, name: str, findings: list[Finding]) -> str | None:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        findings.append(Finding("CF-ENCODING", "file is UTF-16, not UTF-8: save it as CSV UTF-8; read as UTF-16",
+                                file=name))
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            findings.append(Finding("CF-BINARY", "not a readable text file", file=name))
+            return None
+    head = raw[:65536]
+    if b"\x00" in head or sum(b < 9 or 13 < b < 32 for b in head) > max(8, len(head) // 100):
+        findings.append(Finding("CF-BINARY", "file holds binary data, not CSV text; passed over", file=name))
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n")  # header line is row 0
+        findings.append(Finding("CF-ENCODING", f"not UTF-8 (byte 0x{raw[exc.start]:02x}); save it as CSV UTF-8. "
+                                "Read as Windows-1252, so names and postcodes may be wrong", file=name, row=line))
+        return raw.decode("cp1252", errors="replace")
+
+
+def _parse_csv(text: str, name: str, findings: list[Finding]) -> pd.DataFrame | None:
+    """Text columns, row numbers kept in ``_row``. Ragged rows are reported (too long: excluded)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+        findings.append(Finding("CF-BINARY", "file holds NUL bytes; removed before reading", file=name))
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
+        # pandas renames a repeated column ("RNE.1"): put the names back so the repeat is reported as such.
+        names = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+        if len(names) == df.shape[1] and len(set(names)) < len(names):
+            df.columns = names
+        df.insert(0, "_row", np.arange(1, len(df) + 1), allow_duplicates=True)
+        short = df.iloc[:, -1].isna()  # a short row lacks its trailing fields, so the last column shows it
+        for r in df.loc[short, "_row"].tolist()[:1000]:
+            findings.append(Finding("CF-ROW-FIELDS", "row has fewer fields than the header; missing fields read "
+                                    "as blank", file=name, row=int(r)))
+        return df.fillna("") if short.any() else df
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    except Exception:  # noqa: BLE001 - fall back to the csv module to locate the bad rows
+        pass
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        findings.append(Finding("CF-BINARY", f"cannot be read as CSV: {exc}", file=name))
+        return None
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        return pd.DataFrame()
+    head, body = rows[0], rows[1:]
+    good, numbers = [], []
+    for i, r in enumerate(body, start=1):
+        if len(r) > len(head):
+            findings.append(Finding("CF-ROW-FIELDS", f"row has {len(r)} fields, the header {len(head)}; "
+                                    "row excluded", file=name, row=i))
+            continue
+        if len(r) < len(head):
+            findings.append(Finding("CF-ROW-FIELDS", "row has fewer fields than the header; missing fields "
+                                    "read as blank", file=name, row=i))
+            r = r + [""] * (len(head) - len(r))
+        good.append(r)
+        numbers.append(i)
+    df = pd.DataFrame(good, columns=head, dtype=str) if good else pd.DataFrame(columns=head, dtype=str)
+    df.insert(0, "_row", np.array(numbers, dtype=int))
+    return df
+
+
+def _read_xlsx(path: Path, findings: list[Finding]) -> list[tuple[str, pd.DataFrame]]:
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, header=0, engine="openpyxl")
+    except Exception as exc:  # noqa: BLE001 - any failure of the workbook reader is the user's file
+        findings.append(Finding("CF-XLSX", f"unreadable spreadsheet: {type(exc).__name__}: {exc}"[:300],
+                                file=str(path)))
+        return []
+    out = []
+    for sheet, df in sheets.items():
+        df = df.dropna(how="all").fillna("")
+        df.columns = [str(c) for c in df.columns]
+        # Data row number as a user sees it in the sheet, minus the header row.
+        df.insert(0, "_row", np.asarray(df.index, dtype=int) + 1)
+        out.append((f"{path}[{sheet}]", df.reset_index(drop=True)))
+    return out
+
+
+def _identify(columns: list[str]) -> tuple[str | None, float]:
+    cols = set(columns)
+    for name, other in OTHER_TABLES.items():
+        if set(other) <= cols and "DECOM" not in cols:
+            return f"other:{name}", 1.0
+    best, score = None, 0.0
+    for name, expected in TABLE_COLUMNS.items():
+        s = len(cols & set(expected)) / len(expected)
+        if s > score or (s == score and best is not None and len(expected) > len(TABLE_COLUMNS[best])):
+            best, score = name, s
+    return (best, score) if score >= 0.6 else (None, score)
+
+
+def _frame_findings(df: pd.DataFrame, name: str, path: Path, root: Path,
+                    findings: list[Finding]) -> tuple[str, pd.DataFrame] | None:
+    """Identify the table, check its columns, attach LA and year; None when the frame is passed over."""
+    if df is None:
+        return None
+    if df.shape[1] <= 1 and len(df) == 0:
+        findings.append(Finding("CF-EMPTY", "file is empty", file=name))
+        return None
+    raw_cols = [c for c in df.columns if c != "_row"]
+    cols = [str(c).replace("\ufeff", "").strip().upper() for c in raw_cols]
+    dups = sorted({c for c in cols if cols.count(c) > 1})
+    if dups:
+        findings.append(Finding("CF-COLUMNS", f"column(s) appear more than once: {', '.join(dups)}; the first "
+                                "is used", file=name, field=dups[0]))
+    df = df.set_axis(["_row"] + cols, axis=1)
+    df = df.loc[:, ~df.columns.duplicated()]
+    table, score = _identify(cols)
+    if table is None:
+        sev = "warning"
+        what = "not an SSDA903 table (columns match no Header, Episodes or UASC table)"
+        findings.append(Finding("CF-UNKNOWN-TABLE", f"{what}; passed over. Columns: "
+                                f"{', '.join(cols[:12])}", file=name, severity=sev))
+        return None
+    if table.startswith("other:"):
+        findings.append(Finding("CF-OTHER-TABLE", f"SSDA903 {table[6:]} table: not used by careflow, passed over",
+                                file=name, severity="info"))
+        return None
+    expected = TABLE_COLUMNS[table]
+    missing = [c for c in expected if c not in df.columns]
+    extra = [c for c in df.columns if c not in expected and c not in STACKED_COLUMNS and c != "_row"]
+    if missing:
+        essential = [c for c in ESSENTIAL[table] if c in missing]
+        tail = ("; the table cannot be used and its rows are excluded" if essential
+                else "; read as blank")
+        findings.append(Finding("CF-COLUMNS-MISSING", f"{table} table lacks column(s) {', '.join(missing)}{tail}",
+                                file=name, field=missing[0]))
+        if essential:
+            return None
+        for c in missing:
+            df[c] = ""
+    if extra:
+        findings.append(Finding("CF-COLUMNS-EXTRA", f"{table} table has unexpected column(s) {', '.join(extra)} "
+                                "(a shifted or wrong header?); they are ignored", file=name, field=extra[0]))
+    if len(df) == 0:
+        findings.append(Finding("CF-EMPTY", f"{table} table has a header but no data rows",
+                                file=name, severity="warning" if table != "uasc" else "info"))
+    df = df[["_row", *expected, *[c for c in STACKED_COLUMNS if c in df.columns]]].copy()
+    for c in expected:
+        # Free-text fields careflow does not use (postcodes, URN, UPN, ethnicity) are left as read: cheaper.
+        if c not in UNUSED_COLUMNS:
+            df[c] = per_unique(df[c], _clean_text)
+    df["_file"] = name
+    if "LA" not in df.columns:
+        df["LA"] = ""
+    df["LA"] = per_unique(df["LA"], _clean_text)
+    # Collection year: the YEAR column, else the file name, else the nearest folder name below the root.
+    df["_year_num"] = pd.array([pd.NA] * len(df), dtype="Int64")
+    df["_year_explicit"] = False
+    if "YEAR" in df.columns:
+        vals = per_unique(df["YEAR"], _clean_text)
+        parsed = {v: _year_from_text(v) for v in vals.unique()}
+        df["_year_num"] = vals.map({v: p[0] if p else None for v, p in parsed.items()}).astype("Int64")
+        df["_year_explicit"] = vals.map({v: bool(p and p[1]) for v, p in parsed.items()}).astype(bool)
+        bad = df["_year_num"].isna()
+        for r in df.loc[bad, "_row"].tolist()[:1000]:
+            findings.append(Finding("CF-YEAR", "YEAR is not a collection year (e.g. 2021 or 2020-21); row "
+                                    "excluded", file=name, row=int(r), field="YEAR"))
+        df = df.drop(columns="YEAR")
+    else:
+        candidates = [path.stem]
+        try:
+            rel = path.parent.relative_to(root)
+            candidates += [p for p in reversed(rel.parts)]
+        except ValueError:
+            pass
+        if path.parent == root:
+            candidates.append(root.name)
+        year = next((y for y in (_year_from_text(c) for c in candidates) if y), None)
+        if year is None:
+            findings.append(Finding("CF-YEAR", f"cannot tell which collection year this {table} file is: name "
+                                    "the file or its folder by year (e.g. 2021/episodes.csv or episodes_2021.csv) "
+                                    "or add a YEAR column; its rows are excluded", file=name))
+        else:
+            df["_year_num"] = pd.array([year[0]] * len(df), dtype="Int64")
+            df["_year_explicit"] = year[1]
+    return table, df
+
+
+def _empty(table: str) -> pd.DataFrame:
+    df = pd.DataFrame({c: pd.Series(dtype="str") for c in ("_row", *TABLE_COLUMNS[table], "_file", "LA")})
+    df["_row"] = df["_row"].astype(int)
+    df["_year_num"] = pd.array([], dtype="Int64")
+    df["_year_explicit"] = pd.Series(dtype=bool)
+    return df
+
+
+def read_tables(paths, year_convention: str = "auto") -> RawTables:
+    """Read every Header, Episodes and UASC table under ``paths`` (files or folders).
+
+    ``year_convention`` says what a bare year number in a name or YEAR column means: ``"ending"`` (2021 is the
+    year ending 31 March 2021, i.e. 2020-21), ``"starting"`` (2021 is 2021-22), or ``"auto"``: "starting" when
+    most returns hold over 5% of episodes that begin after 31 March of their number, else "ending". Labels like ``2020-21`` are
+    never ambiguous.
+    """
+    if year_convention not in ("auto", "ending", "starting"):
+        raise CareflowError(f"year_convention must be auto, ending or starting, not {year_convention!r}",
+                            rule="CF-USAGE")
+    files, findings = _discover(paths)
+    frames: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLE_COLUMNS}
+    for path, root in files:
+        suffix = path.suffix.lower()
+        try:
+            if suffix in CSV_SUFFIXES:
+                raw = path.read_bytes()
+                if not raw.strip():
+                    findings.append(Finding("CF-EMPTY", "file is empty", file=str(path)))
+                    continue
+                text = _decode(raw, str(path), findings)
+                if text is None:
+                    continue
+                sheets = [(str(path), _parse_csv(text, str(path), findings))]
+            elif suffix in XLSX_SUFFIXES:
+                sheets = _read_xlsx(path, findings)
+            elif suffix == ".xls":
+                findings.append(Finding("CF-XLSX", "old Excel .xls files are not read: save as .xlsx or CSV",
+                                        file=str(path)))
+                continue
+            else:
+                findings.append(Finding("CF-OTHER-FILE", "not a CSV or XLSX file; passed over", file=str(path),
+                                        severity="info"))
+                continue
+        except OSError as exc:
+            findings.append(Finding("CF-FILE", f"cannot read file: {exc.strerror}", file=str(path)))
+            continue
+        for name, df in sheets:
+            got = _frame_findings(df, name, path, root, findings)
+            if got is not None:
+                frames[got[0]].append(got[1])
+    tables = {t: (pd.concat(fs, ignore_index=True) if fs else _empty(t)) for t, fs in frames.items()}
+    for t, df in tables.items():
+        for c in DATE_COLUMNS[t]:
+            df["_" + c] = parse_dates(df[c])
+    convention = _resolve_convention(tables, year_convention, findings)
+    for df in tables.values():
+        start = df["_year_num"].where(df["_year_explicit"].astype(bool) | (convention == "starting"),
+                                      df["_year_num"] - 1)
+        df["year"] = start.astype("Int64")
+        del df["_year_num"], df["_year_explicit"]
+    return RawTables(episodes=tables["episodes"], header=tables["header"], uasc=tables["uasc"],
+                     findings=findings, files=[str(f) for f, _ in files], year_convention=convention)
+
+
+def _resolve_convention(tables: dict[str, pd.DataFrame], wanted: str, findings: list[Finding]) -> str:
+    if wanted != "auto":
+        return wanted
+    ep = tables["episodes"]
+    bare = ep[~ep["_year_explicit"].astype(bool) & ep["_year_num"].notna()]
+    if bare.empty:
+        return "ending"
+    # Under the "ending" reading almost no episode starts after 31 March of its return's number (only errors);
+    # under "starting" the episodes that began during the year do (typically a third or more). A majority of
+    # returns with more than 5% such episodes decides, so a few mistyped dates cannot flip the reading.
+    ends = pd.to_datetime(bare["_year_num"].astype(str) + "-03-31", errors="coerce")
+    share = (bare["_DECOM"] > ends).groupby(bare["_year_num"]).mean()
+    convention = "starting" if (share > 0.05).mean() > 0.5 else "ending"
+    example = int(share.index[0])
+    label = FinancialYear(example if convention == "starting" else example - 1).label
+    findings.append(Finding(
+        "CF-YEAR-CONVENTION",
+        f"year numbers in names/YEAR read as the year the collection {'starts' if convention == 'starting' else 'ends'}"
+        f" ({example} = {label})" + (": returns hold episodes starting after 31 March of their number"
+                                     if convention == "starting" else ""),
+        severity="info"))
+    return convention
