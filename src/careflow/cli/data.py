@@ -15,6 +15,7 @@ def register(group: click.Group) -> None:
     group.add_command(validate)
     group.add_command(summary)
     group.add_command(demo)
+    group.add_command(synth)
 
 
 def _write(text: str, output: str | None) -> None:
@@ -110,3 +111,33 @@ def demo(output: str) -> None:
     from careflow.demo import run_demo
 
     run_demo(output)
+
+
+@click.command()
+@click.option("--children-in-care", type=click.IntRange(min=1), default=400, show_default=True,
+              help="Children looked after at the start of the first collection year (steady state).")
+@click.option("--first-year", default="2020", show_default=True,
+              help="First collection year, by the year it ends (2020 = 2019-20) or as a label like 2019-20.")
+@click.option("--years", type=click.IntRange(min=1, max=30), default=6, show_default=True,
+              help="Number of collection years.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed (same seed, same files).")
+@click.option("--output", type=click.Path(file_okay=False), required=True,
+              help="Folder to write <year>/header.csv, episodes.csv, uasc.csv to.")
+@click.option("--faults", default=None,
+              help="Faults to inject for testing, e.g. 'overlap,invalid_code:0.05' or 'all' (see docs/synth.md).")
+@click.option("--fault-rate", type=click.FloatRange(min=0, max=1, min_open=True), default=0.01, show_default=True,
+              help="Share of rows damaged by each fault kind without its own rate.")
+@click.option("--la-name", default="Anyshire", show_default=True, help="Name of the fictional LA.")
+def synth(children_in_care, first_year, years, seed, output, faults, fault_rate, la_name) -> None:
+    """Write synthetic SSDA903 returns for a fictional LA, calibrated to England's published figures."""
+    from careflow.errors import CareflowError
+    from careflow.synth import generate
+
+    try:
+        out = generate(children_in_care, first_year, years, seed, output, faults, la_name=la_name,
+                       fault_rate=fault_rate)
+    except ValueError as exc:  # e.g. an unparseable --first-year
+        raise CareflowError(str(exc), field="first-year", rule="synth") from exc
+    years_written = sorted(p.name for p in out.iterdir() if p.is_dir())
+    click.echo(f"{la_name}: {len(years_written)} collection years ({years_written[0]} to {years_written[-1]}) "
+               f"written to {out}")
