@@ -77,7 +77,8 @@ def generate_many(n_las: int, children_in_care: int, first_year: int | str, year
     sizes = np.exp(spread * rng.standard_normal(n_las))
     sizes = np.maximum(np.round(sizes / sizes.sum() * children_in_care), 10).astype(int)
     out = Path(output)
+    params = load_synth_parameters()
     for i, (size, child_rng) in enumerate(zip(sizes, rng.spawn(n_las), strict=True)):
-        la = synthesize(int(size), first_year, years, child_rng, la_name=f"LA{800 + i}", la_number=800 + i)
+        la = synthesize(int(size), first_year, years, child_rng, params, la_name=f"LA{800 + i}", la_number=800 + i)
         write_returns(returns_from(la), out / f"LA{800 + i}")
     return out

@@ -276,22 +276,31 @@ def placement_codes(rng, p: SynthParameters, pl: pd.DataFrame, area: str) -> pd.
 
 
 def _postcodes(rng, areas) -> np.ndarray:
+    """Fictional postcodes: a pool of 400 per postcode area (AN for the LA's own), drawn with replacement."""
+    areas = np.asarray(areas, dtype=object)
     n = len(areas)
     letters = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
-    district = rng.integers(1, 30, n).astype(str)
-    inward = (rng.integers(1, 10, n).astype(str).astype(object) + letters[rng.integers(0, 20, n)]
-              + letters[rng.integers(0, 20, n)])
-    return np.asarray(areas, dtype=object) + district.astype(object) + " " + inward
+    pool_n = 400
+    names, inverse = np.unique(areas.astype(str), return_inverse=True)
+    out = np.empty(n, dtype=object)
+    pick = rng.integers(0, pool_n, n)
+    for i, area in enumerate(names):
+        district = rng.integers(1, 30, pool_n).astype(str)
+        inward = np.char.add(np.char.add(rng.integers(1, 10, pool_n).astype(str), letters[rng.integers(0, 20, pool_n)]),
+                             letters[rng.integers(0, 20, pool_n)])
+        pool = np.char.add(np.char.add(np.char.add(area, district), " "), inward).astype(object)
+        m = inverse == i
+        out[m] = pool[pick[m]]
+    return out
 
 
 def upns(rng, la_number: int, n: int) -> np.ndarray:
     """Unique pupil numbers with a valid check letter (DfE UPN algorithm: weights 2..13, modulus 23)."""
-    body = np.column_stack([np.full(n, la_number // 100), np.full(n, la_number // 10 % 10),
-                            np.full(n, la_number % 10), rng.integers(0, 10, (n, 9))])
-    check = (body * np.arange(2, 14)[None, :]).sum(axis=1) % 23
+    body = np.int64(la_number % 1000) * 10**9 + rng.integers(0, 10**9, n, dtype=np.int64)
+    digits = (body[:, None] // (10 ** np.arange(11, -1, -1, dtype=np.int64))[None, :]) % 10
+    check = (digits * np.arange(2, 14)[None, :]).sum(axis=1) % 23
     letters = np.array(list(UPN_LETTERS))
-    digits = body.astype(str)
-    return letters[check].astype(object) + pd.DataFrame(digits).agg("".join, axis=1).to_numpy(dtype=object)
+    return np.char.add(letters[check], np.char.zfill(body.astype(str), 12)).astype(object)
 
 
 # ---------------------------------------------------------------------------------------------------- legal status

@@ -66,14 +66,7 @@ def simulate(children_in_care: int, first_year: int | str, years: int, rng: np.r
     fy0 = _first_year(first_year)
     data_start, data_end = fy0.start, (fy0 + (years - 1)).end
     t0, t1 = dyn.day(data_start), dyn.day(data_end)
-    pilot_rng, rng = rng.spawn(2)
-
-    # steady state: entries per day so that entries x mean days in care per child = children in care
-    ps = np.zeros(dyn.PILOT_CHILDREN, dtype=np.int64)
-    kids = dyn.new_children(pilot_rng, p, ps)
-    per = dyn.periods_for(pilot_rng, p, np.arange(len(ps)), ps, kids["dob"], kids["uasc"])
-    mean_days = (per.end - per.start).sum() / len(ps)
-    rate0 = children_in_care / mean_days
+    rate0 = children_in_care / mean_days_in_care(p)
 
     days = np.arange(t0 - dyn.BURN_IN_DAYS, t1 + 1)
     trend = np.where(days < t0, 1.0, (1 + p.starts_trend) ** ((days - t0) / 365.25))
@@ -114,6 +107,18 @@ def simulate(children_in_care: int, first_year: int | str, years: int, rng: np.r
     episodes.loc[episodes["dec"] > pd.Timestamp(data_end), ["dec", "rec", "reason_place_change"]] = None
     episodes = episodes[episodes["decom"] <= pd.Timestamp(data_end)].reset_index(drop=True)
     return SynthLA(la_name, la_number, data_start, data_end, children, episodes)
+
+
+def mean_days_in_care(p: SynthParameters) -> float:
+    """Mean days in care over all periods per new child, from a fixed-seed pilot (a property of the parameters,
+    so the entry rate that gives a requested stock does not depend on the user's seed)."""
+    if p.pilot_mean_days is None:
+        pilot_rng = np.random.default_rng(0)
+        ps = np.zeros(dyn.PILOT_CHILDREN, dtype=np.int64)
+        kids = dyn.new_children(pilot_rng, p, ps)
+        per = dyn.periods_for(pilot_rng, p, np.arange(len(ps)), ps, kids["dob"], kids["uasc"])
+        p.pilot_mean_days = float((per.end - per.start).sum() / len(ps))
+    return p.pilot_mean_days
 
 
 def _episodes(rng, p: SynthParameters, per: dyn.Periods, pl: pd.DataFrame, ls_ev: pd.DataFrame) -> pd.DataFrame:
@@ -157,7 +162,10 @@ def _episodes(rng, p: SynthParameters, per: dyn.Periods, pl: pd.DataFrame, ls_ev
 
 
 def _fmt(d: pd.Series) -> pd.Series:
-    return d.dt.strftime("%d/%m/%Y").astype(object).where(d.notna(), "")
+    """DD/MM/YYYY text, blank for missing; formats each distinct date once (there are few)."""
+    codes, uniques = pd.factorize(d)
+    text = np.append(pd.DatetimeIndex(uniques).strftime("%d/%m/%Y").to_numpy(dtype=object), "")
+    return pd.Series(text[codes], index=d.index, dtype=object)
 
 
 def returns_from(la: SynthLA) -> dict[int, dict[str, pd.DataFrame]]:

@@ -68,9 +68,10 @@ class SynthParameters:
     choice_factors: np.ndarray
     reason_place_change: tuple[np.ndarray, np.ndarray]
     published: dict = field(default_factory=dict, repr=False)
+    pilot_mean_days: float | None = field(default=None, repr=False)
 
     def with_choice_factors(self, factors) -> SynthParameters:
-        return replace(self, choice_factors=np.asarray(factors, dtype=float))
+        return replace(self, choice_factors=np.asarray(factors, dtype=float), pilot_mean_days=None)
 
     def cat(self, name: str) -> int:
         return self.categories.index(name)
