@@ -220,3 +220,15 @@ def test_cli_synth_writes_years_and_reports_bad_options(tmp_path):
     assert r.exit_code == 1 and "unknown fault kind 'bogus'" in r.output
     r = CliRunner().invoke(main, ["synth", "--output", str(tmp_path / "x"), "--first-year", "20x9"])
     assert r.exit_code == 1 and "not a financial year" in r.output
+
+
+def test_placement_durations_close_to_england(large_la):
+    """Placements ceasing in 2023-24: DfE 2024 median days (national_duration_of_placements_by_type_ceasing...):
+    foster 174, secure and children's homes 263, supported accommodation 114, with parents 147, adoption 235.
+    The synthetic medians are within 30% (the generator draws intended lengths; moves and exits cut them short)."""
+    from careflow.synth.calibrate import placement_durations
+
+    england = {"foster": 174, "homes": 263, "supported": 114, "parents": 147, "adoption": 235}
+    sim = placement_durations(large_la.episodes, 2024)["median"]
+    for group, median in england.items():
+        assert abs(sim[group] / median - 1) < 0.30, (group, sim[group], median)

@@ -14,23 +14,23 @@ def run_demo(output: str | Path) -> None:
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     click.echo(f"careflow demo: outputs in {out}")
-    _demo_ssda903(out)
+    _demo_data(out)
     _demo_finance(out)
     _demo_aggregate(out)
     _demo_register(out)
 
 
-def _demo_ssda903(out: Path) -> None:
-    """Validate and summarise SSDA903 returns: Anyshire's (written by the synth step to out/synth/ssda903) when
-    present, else the public sample in ../shared/data beside the checkout."""
+def _demo_ssda903(out: Path, source: Path | None = None) -> None:
+    """Validate and summarise SSDA903 returns: ``source`` (Anyshire's, from the synth step) when given, else the
+    public sample in ../shared/data beside the checkout. Writes out/summary.json and prints a short table."""
     import json
 
     from careflow.errors import CareflowError
     from careflow.ssda903 import load, summarise, validate
 
-    candidates = [out / "synth" / "ssda903",
-                  Path(__file__).resolve().parents[3] / "shared" / "data" / "ssda903_samples"
-                  / "cs_demand_model_combined"]
+    candidates = [source] if source is not None else [
+        out / "anyshire", Path(__file__).resolve().parents[3] / "shared" / "data" / "ssda903_samples"
+        / "cs_demand_model_combined"]
     source = next((c for c in candidates if c.is_dir()), None)
     if source is None:
         click.echo("ssda903: no SSDA903 files to read (synthetic Anyshire returns not generated yet); skipped")
@@ -46,10 +46,26 @@ def _demo_ssda903(out: Path) -> None:
         return
     table = summarise(data)
     table.to_csv(folder / "summary.csv", index=False)
+    (out / "summary.json").write_text(json.dumps(
+        {"source": str(source), "errors": report.errors, "warnings": report.warnings,
+         "years": json.loads(table.to_json(orient="records"))}, indent=2), encoding="utf-8")
+    short = table[["year", "at_31_march", "starts", "ceases"]].to_string(index=False)
+    click.echo("\n".join("  " + line for line in short.splitlines()))
     last = table.iloc[-1]
     click.echo(f"ssda903: {source.name}: {report.children} children, {report.episodes} episodes, "
                f"{report.errors} errors, {report.warnings} warnings; {last['year']}: {last['at_31_march']} looked "
                f"after on 31 March, {last['starts']} starts, {last['ceases']} ceases; outputs in {folder}")
+
+
+def _demo_data(out: Path) -> None:
+    """Build Anyshire's SSDA903 returns into out/anyshire/ (careflow's synthetic LA), then validate and summarise
+    them."""
+    from careflow.synth import anyshire
+
+    folder = anyshire(out / "anyshire")
+    years = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    click.echo(f"synth: Anyshire synthetic SSDA903 returns {years[0]} to {years[-1]} in {folder}")
+    _demo_ssda903(out, folder)
 
 
 def _demo_finance(out: Path) -> None:

@@ -51,6 +51,24 @@ def ceases_by_group(episodes: pd.DataFrame, year: int) -> pd.Series:
     return (v / v.sum()).rename("share")
 
 
+DFE_PLACEMENT_GROUPS = {"kin": "foster", "foster": "foster", "childrens_home": "homes", "secure": "homes",
+                        "supported": "supported", "parents": "parents", "adoption": "adoption"}
+
+
+def placement_durations(episodes: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Median and mean days of placements ceasing in the year, by DfE placement group (an episode that only changes
+    legal status, RNE L, continues the placement)."""
+    e = episodes.sort_values(["child", "decom"], kind="stable")
+    new_placement = e["rne"].isin(["S", "P", "T", "U", "B"]).to_numpy()
+    pid = np.cumsum(new_placement)
+    pl = e.groupby(pid).agg(start=("decom", "first"), end=("dec", "last"), cat=("category", "first"))
+    ys, ye = pd.Timestamp(year - 1, 4, 1), pd.Timestamp(year, 3, 31)
+    pl = pl[pl["end"].between(ys, ye)]
+    pl["days"] = (pl["end"] - pl["start"]).dt.days
+    pl["group"] = pl["cat"].map(DFE_PLACEMENT_GROUPS)
+    return pl.groupby("group")["days"].agg(["median", "mean", "count"])
+
+
 def published_ceases_by_group(p: SynthParameters) -> pd.Series:
     r = p.published["ceases"]["reason_episode_ceased"]
     m = {"E11": "adoption", "E45_E48": "sgo", "E41": "cao", "E4A": "return_home", "E4B": "return_home",
@@ -88,6 +106,11 @@ def report(p: SynthParameters, children_in_care: int = 20_000, seed: int = 1, ye
                                "synthetic": starts_by_age(la.episodes, la.children, year)}).round(3).to_string())
     lines.append(pd.DataFrame({"england_2024": published_ceases_by_group(p),
                                "synthetic": ceases_by_group(la.episodes, year)}).round(3).to_string())
+    pd_ = p.published["placements"]["placement_duration_days"]
+    dfe = pd.DataFrame({"england_median": {"foster": pd_["foster"]["median"], "homes": pd_["childrens_home"]["median"],
+                                           "supported": pd_["supported"]["median"], "parents": pd_["parents"]["median"],
+                                           "adoption": pd_["adoption"]["median"]}})
+    lines.append(dfe.join(placement_durations(la.episodes, year)).to_string())
     stock = {y: len(stock_on(la.episodes, pd.Timestamp(y, 3, 31))) for y in range(year - 4, year + 1)}
     lines.append(f"children in care on 31 March: {stock}")
     return "\n\n".join(lines)
