@@ -232,3 +232,35 @@ def test_placement_durations_close_to_england(large_la):
     sim = placement_durations(large_la.episodes, 2024)["median"]
     for group, median in england.items():
         assert abs(sim[group] / median - 1) < 0.30, (group, sim[group], median)
+
+
+def test_reason_for_new_episode_matches_what_changed(small_returns):
+    """RNE L: legal status changed, placement not (rule 434); P: placement changed, not legal status; T: both."""
+    place_cols = ["PLACE", "PLACE_PROVIDER", "PL_POST", "URN"]
+    for t in small_returns.values():
+        e = t["episodes"]
+        prev = e.groupby("CHILD").shift(1)
+        cont = prev["DEC"].notna() & (prev["DEC"] == e["DECOM"]) & (prev["REC"] == "X1")
+        ls_changed = e["LS"] != prev["LS"]
+        place_changed = (e[place_cols] != prev[place_cols]).any(axis=1)
+        rne = e["RNE"]
+        has_prev = prev["DECOM"].notna()
+        assert (rne[has_prev & ~cont] == "S").all() and (rne[has_prev & cont] != "S").all()
+        assert (ls_changed & ~place_changed)[cont & (rne == "L")].all()
+        assert (place_changed & ~ls_changed)[cont & (rne == "P")].all()
+        assert (place_changed & ls_changed)[cont & (rne == "T")].all()
+        # the reason for a placement change sits on the episode that ends with the move
+        moved_next = (e["RNE"].shift(-1).isin(["P", "T"])) & (e["REC"] == "X1")
+        assert (e.loc[moved_next, "REASON_PLACE_CHANGE"] != "").all()
+        assert (e.loc[e["REC"] != "X1", "REASON_PLACE_CHANGE"] == "").all()
+
+
+def test_anyshire_is_a_mid_sized_la_2019_20_to_2024_25(tmp_path):
+    from careflow.synth import anyshire
+
+    out = anyshire(tmp_path / "anyshire")
+    assert sorted(p.name for p in out.iterdir()) == ["2020", "2021", "2022", "2023", "2024", "2025"]
+    ep = pd.read_csv(out / "2020" / "episodes.csv", dtype=str, keep_default_na=False)
+    open_1_april = ((_dates(ep["DECOM"]) <= pd.Timestamp(2019, 4, 1))
+                    & (_dates(ep["DEC"]).isna() | (_dates(ep["DEC"]) > pd.Timestamp(2019, 4, 1))))
+    assert 340 <= open_1_april.sum() <= 460

@@ -268,6 +268,13 @@ def placement_codes(rng, p: SynthParameters, pl: pd.DataFrame, area: str) -> pd.
     out_of_area = external & (rng.random(n) < 0.55) | (~external & (rng.random(n) < 0.2))
     areas = np.where(out_of_area, rng.choice(["BX", "CY", "DW", "EV", "FU"], n), area)
     pl_post = _postcodes(rng, areas)
+    # a move is a move: the next placement of a period never has the same postcode as the last (validator 435)
+    period = pl["period"].to_numpy()
+    for _ in range(5):
+        same = np.r_[False, (period[1:] == period[:-1]) & (pl_post[1:] == pl_post[:-1])]
+        if not same.any():
+            break
+        pl_post[same] = _postcodes(rng, areas[same])
     registered = np.isin(place, ["K1", "K2", "K3"])
     pool = np.array([f"SC{v:06d}" for v in rng.choice(900_000, size=200, replace=False) + 100_000])
     urn = np.where(registered, pool[rng.integers(0, len(pool), n)], "XXXXXXX")
