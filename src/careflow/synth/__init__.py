@@ -6,7 +6,7 @@ Public API::
     synthesize(children_in_care, first_year, years, rng, ...) -> SynthLA      # DataFrames, nothing written
     returns_from(la) -> {year: {"header", "episodes", "uasc": DataFrame}}    # the yearly returns as text tables
     anyshire(output) -> Path                                                 # the embedded default LA
-    generate_many(n_las, children_in_care, first_year, years, seed, output) -> Path   # one folder per LA
+    generate_many(n_las, children_in_care, first_year, years, seed, output, layout="stacked") -> Path
 
 ``first_year`` is the year in which the first collection year ends (2020 means 2019-20; a label like "2019-20" is
 accepted too). Output: ``<output>/<year>/header.csv, episodes.csv, uasc.csv``, one folder per collection year named
@@ -19,6 +19,10 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+
+from careflow.errors import CareflowError
+from careflow.fy import FinancialYear
 
 from careflow.synth.faults import KINDS as FAULT_KINDS
 from careflow.synth.faults import fault_log_frame, inject, parse_faults
@@ -70,15 +74,34 @@ def anyshire(output: str | Path) -> Path:
 
 
 def generate_many(n_las: int, children_in_care: int, first_year: int | str, years: int, seed: int,
-                  output: str | Path, *, spread: float = 0.6) -> Path:
-    """Many LAs, one folder each (``<output>/LA<number>/<year>/...``), sizes lognormal around the mean so that
-    the total children in care is about ``children_in_care``. Returns ``output``."""
+                  output: str | Path, *, layout: str = "stacked", spread: float = 0.6) -> Path:
+    """Many fictional LAs whose children in care add up to about ``children_in_care`` (sizes lognormal).
+
+    ``layout="stacked"``: ``<output>/{header,episodes,uasc}.csv`` with ``LA`` and ``YEAR`` columns (the LIIA layout;
+    YEAR as a label such as ``2020-21``). ``layout="folders"``: ``<output>/LA<number>/<year>/...``. Returns
+    ``output``.
+    """
+    if layout not in ("stacked", "folders"):
+        raise CareflowError(f"layout must be 'stacked' or 'folders', not {layout!r}", field="layout", rule="synth")
     rng = np.random.default_rng(seed)
     sizes = np.exp(spread * rng.standard_normal(n_las))
     sizes = np.maximum(np.round(sizes / sizes.sum() * children_in_care), 10).astype(int)
     out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
     params = load_synth_parameters()
+    stacked: dict[str, list] = {"header": [], "episodes": [], "uasc": []}
     for i, (size, child_rng) in enumerate(zip(sizes, rng.spawn(n_las), strict=True)):
-        la = synthesize(int(size), first_year, years, child_rng, params, la_name=f"LA{800 + i}", la_number=800 + i)
-        write_returns(returns_from(la), out / f"LA{800 + i}")
+        la_code = 800 + i
+        la = synthesize(int(size), first_year, years, child_rng, params, la_name=f"LA{la_code}", la_number=la_code)
+        returns = returns_from(la)
+        if layout == "folders":
+            write_returns(returns, out / f"LA{la_code}")
+            continue
+        for year, tables in returns.items():
+            label = FinancialYear.ending(year).label
+            for name, df in tables.items():
+                stacked[name].append(df.assign(LA=str(la_code), YEAR=label))
+    if layout == "stacked":
+        for name, frames in stacked.items():
+            pd.concat(frames, ignore_index=True).to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
     return out
