@@ -23,7 +23,6 @@ import pandas as pd
 
 from careflow.errors import CareflowError
 from careflow.fy import FinancialYear
-
 from careflow.synth.faults import KINDS as FAULT_KINDS
 from careflow.synth.faults import fault_log_frame, inject, parse_faults
 from careflow.synth.generator import SynthLA, returns_from, simulate, write_returns
