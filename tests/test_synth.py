@@ -197,7 +197,7 @@ def test_fault_injector_produces_every_kind(tmp_path):
     assert (hd["SEX"] == "3").any()
     assert ((ep["DEC"] != "") & (ep["REC"] == "")).any()                # dec_without_rec
     assert ep["DECOM"].isin(["31/02/2021", "2021-13-45", "yesterday", "00/00/0000"]).any()
-    assert (ep["PLACE"].str.startswith("U") & (ep["PLACE_PROVIDER"] == "PR0")).any()
+    assert (ep["PLACE"].str.match(r"^[UK]") & (ep["PLACE_PROVIDER"] == "PR3")).any()
 
 
 def test_fault_spec_parsing():

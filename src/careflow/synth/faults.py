@@ -10,11 +10,11 @@ invalid_code           replaces RNE, LS, CIN, PLACE or REC with a code that does
 invalid_sex            SEX "3" in the header                                                     101
 dec_before_decom       DEC set a few days before DECOM                                           356
 overlap                an episode starts before the previous one ended (DECOM moved earlier)     501
-missing_header         drops the header row of a child who has episodes                          (header)
+missing_header         drops a child's header row from every year's return                       (header)
 dec_without_rec        blanks REC on an episode with a DEC                                       148
 duplicate_row          repeats an episode row                                                    (duplicate)
 bad_date               an impossible DECOM ("31/02/2021", "2021-13-45", "yesterday")              141
-provider_mismatch      PLACE_PROVIDER PR0 on a foster placement                                  526-531
+provider_mismatch      PLACE_PROVIDER PR3 (other public) on a foster placement or children's home  529
 before_birth           DECOM before the child's date of birth                                    302
 x1_no_next             REC X1 on a child's last episode of the year that ended before 31 March   388-like
 iso_dates              every date in the year's files written as YYYY-MM-DD (not an error: the   (none)
@@ -35,7 +35,7 @@ KINDS = ("invalid_code", "invalid_sex", "dec_before_decom", "overlap", "missing_
          "duplicate_row", "bad_date", "provider_mismatch", "before_birth", "x1_no_next", "iso_dates")
 EXPECTED_RULE = {"invalid_code": "143/144/145/146/149", "invalid_sex": "101", "dec_before_decom": "356",
                  "overlap": "501", "missing_header": "header", "dec_without_rec": "148", "duplicate_row": "duplicate",
-                 "bad_date": "141", "provider_mismatch": "526-531", "before_birth": "302", "x1_no_next": "388",
+                 "bad_date": "141", "provider_mismatch": "529", "before_birth": "302", "x1_no_next": "388",
                  "iso_dates": ""}
 INVALID = {"RNE": "Q", "LS": "Z9", "CIN": "N9", "PLACE": "U9", "REC": "E99"}
 
@@ -93,6 +93,7 @@ def inject(returns: dict[int, dict[str, pd.DataFrame]], faults: dict[str, float]
     """Return damaged copies of ``returns`` and the log of every fault injected."""
     log: list[Fault] = []
     out: dict[int, dict[str, pd.DataFrame]] = {}
+    headless: set[str] = set()   # children whose header rows go from every year (the reader reads all years)
     for year, tables in returns.items():
         ep = tables["episodes"].copy()
         hd = tables["header"].copy()
@@ -128,10 +129,10 @@ def inject(returns: dict[int, dict[str, pd.DataFrame]], faults: dict[str, float]
                     ep.at[r, "DECOM"] = v
                     log.append(Fault(kind, year, "episodes", ep.at[r, "CHILD"], "DECOM", v))
             elif kind == "missing_header":
-                drop = _pick(rng, np.arange(len(hd)), rate)
-                for r in drop:
-                    log.append(Fault(kind, year, "header", hd.at[r, "CHILD"], "CHILD", ""))
-                hd = hd.drop(index=drop).reset_index(drop=True)
+                for r in _pick(rng, np.arange(len(hd)), rate):
+                    if hd.at[r, "CHILD"] not in headless:
+                        headless.add(hd.at[r, "CHILD"])
+                        log.append(Fault(kind, year, "header", hd.at[r, "CHILD"], "CHILD", ""))
             elif kind == "dec_without_rec":
                 for r in _pick(rng, rows[(ep["REC"] != "").to_numpy()], rate):
                     ep.at[r, "REC"] = ""
@@ -143,10 +144,10 @@ def inject(returns: dict[int, dict[str, pd.DataFrame]], faults: dict[str, float]
                     ep.at[r, "DECOM"] = v
                     log.append(Fault(kind, year, "episodes", ep.at[r, "CHILD"], "DECOM", v))
             elif kind == "provider_mismatch":
-                cand = rows[ep["PLACE"].isin(["U1", "U2", "U3", "U4", "U5", "U6"]).to_numpy()]
+                cand = rows[ep["PLACE"].isin(["U1", "U2", "U3", "U4", "U5", "U6", "K1", "K2"]).to_numpy()]
                 for r in _pick(rng, cand, rate):
-                    ep.at[r, "PLACE_PROVIDER"] = "PR0"
-                    log.append(Fault(kind, year, "episodes", ep.at[r, "CHILD"], "PLACE_PROVIDER", "PR0"))
+                    ep.at[r, "PLACE_PROVIDER"] = "PR3"
+                    log.append(Fault(kind, year, "episodes", ep.at[r, "CHILD"], "PLACE_PROVIDER", "PR3"))
             elif kind == "before_birth":
                 dob = pd.to_datetime(hd.set_index("CHILD")["DOB"], format="%d/%m/%Y")
                 cand = rows[(ep["RNE"] == "S").to_numpy() & ep["CHILD"].isin(dob.index).to_numpy()]
@@ -174,6 +175,9 @@ def inject(returns: dict[int, dict[str, pd.DataFrame]], faults: dict[str, float]
                 uasc["DOB"], uasc["DUC"] = _to_iso(uasc["DOB"]), _to_iso(uasc["DUC"])
                 log.append(Fault(kind, year, "all", "", "dates", "ISO"))
         out[year] = {"header": hd, "episodes": ep, "uasc": uasc}
+    if headless:
+        for tables in out.values():
+            tables["header"] = tables["header"][~tables["header"]["CHILD"].isin(headless)].reset_index(drop=True)
     return out, log
 
 
