@@ -51,3 +51,18 @@ def test_the_validator_finds_each_fault(tmp_path, kind):
     assert found, f"{kind}: none of {EXPECTED[kind]} reported"
     # the findings name the damaged children
     assert {f["child"] for f in injected} & {f.child for f in found if f.child}
+
+
+def test_reader_counts_what_the_generator_put_in(tmp_path):
+    """Children in care on each 31 March as the reader counts them = the generator's own truth."""
+    import numpy as np
+    import pandas as pd
+
+    from careflow.synth import synthesize
+    from careflow.synth.calibrate import stock_on
+
+    out = generate(300, 2021, 3, 21, tmp_path / "la")
+    table = ssda903.summarise(ssda903.load(out))
+    la = synthesize(300, 2021, 3, np.random.default_rng(21).spawn(2)[0])   # generate() simulates with spawn()[0]
+    truth = [len(stock_on(la.episodes, pd.Timestamp(y, 3, 31))) for y in (2021, 2022, 2023)]
+    assert table["at_31_march"].astype(int).tolist() == truth
