@@ -248,9 +248,12 @@ def test_reason_for_new_episode_matches_what_changed(small_returns):
         assert (rne[has_prev & ~cont] == "S").all() and (rne[has_prev & cont] != "S").all()
         assert (ls_changed & ~place_changed)[cont & (rne == "L")].all()
         assert (place_changed & ~ls_changed)[cont & (rne == "P")].all()
-        assert (place_changed & ls_changed)[cont & (rne == "T")].all()
+        assert (place_changed & ls_changed)[cont & rne.isin(["T", "B"])].all()
+        # U: the same carer, only the placement code changes (H5/P2/Z1 recoded from 2025-26)
+        same_carer = (e["PL_POST"] == prev["PL_POST"]) & (e["PLACE"] != prev["PLACE"])
+        assert (same_carer & ~ls_changed)[cont & (rne == "U")].all()
         # the reason for a placement change sits on the episode that ends with the move
-        moved_next = (e["RNE"].shift(-1).isin(["P", "T"])) & (e["REC"] == "X1")
+        moved_next = (e["RNE"].shift(-1).isin(["P", "T", "U", "B"])) & (e["REC"] == "X1")
         assert (e.loc[moved_next, "REASON_PLACE_CHANGE"] != "").all()
         assert (e.loc[e["REC"] != "X1", "REASON_PLACE_CHANGE"] == "").all()
 
@@ -264,3 +267,29 @@ def test_anyshire_is_a_mid_sized_la_2019_20_to_2024_25(tmp_path):
     open_1_april = ((_dates(ep["DECOM"]) <= pd.Timestamp(2019, 4, 1))
                     & (_dates(ep["DEC"]).isna() | (_dates(ep["DEC"]) > pd.Timestamp(2019, 4, 1))))
     assert 340 <= open_1_april.sum() <= 460
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(children=st.integers(5, 150), first_year=st.integers(2012, 2027), years=st.integers(1, 3),
+       seed=st.integers(0, 2**32 - 1))
+def test_invariants_hold_for_any_size_year_and_seed(children, first_year, years, seed):
+    """Whatever the size, years and seed: the invariants a validator checks hold in every return."""
+    returns = returns_from(synthesize(children, first_year, years, np.random.default_rng(seed)))
+    assert sorted(returns) == list(range(first_year, first_year + years))
+    test_episodes_do_not_overlap_and_end_after_they_start(returns)
+    test_nobody_in_care_past_18_and_every_child_has_a_header(returns)
+    test_reason_for_new_episode_matches_what_changed(returns)
+    for year, t in returns.items():
+        e = t["episodes"]
+        assert set(e["RNE"]) <= RNE and set(e["LS"]) <= LS and set(e["CIN"]) <= CIN
+        assert ((e["DEC"] == "") == (e["REC"] == "")).all()
+        # H5, P2 and Z1 end with 2024-25 (Z11 begins in 2025-26); K3 begins in 2024-25; a Z1 placement open
+        # on 1 April 2025 is recoded Z11 that day
+        valid_place = (PLACE - ({"H5", "P2", "Z1"} if year >= 2026 else set()) - ({"K3"} if year < 2025 else set())
+                       | ({"Z11"} if year >= 2026 else set()))
+        recoded_z1 = (e["PLACE"] == "Z1") & (e["DEC"] == "01/04/2025")
+        assert set(e.loc[~recoded_z1, "PLACE"]) <= valid_place

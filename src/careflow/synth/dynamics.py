@@ -253,7 +253,7 @@ def placement_codes(rng, p: SynthParameters, pl: pd.DataFrame, area: str) -> pd.
         if name == "supported":
             s = start[m]
             codes = np.where(s < y2024, draw(rng, p.subcodes["supported_to_2024"], k),
-                             np.where(s < y2025, draw(rng, p.subcodes["supported_2024_25"], k),
+                             np.where(s < y2025 - 1, draw(rng, p.subcodes["supported_2024_25"], k),
                                       draw(rng, p.subcodes["supported_from_2025"], k)))
         elif name == "other":
             codes = np.where(start[m] < y2025, "Z1", draw(rng, p.subcodes["other_from_2025"], k))
@@ -261,6 +261,7 @@ def placement_codes(rng, p: SynthParameters, pl: pd.DataFrame, area: str) -> pd.
             codes = draw(rng, p.subcodes[name], k)
         place[m] = codes
         prov[m] = draw(rng, p.providers[c], k)
+    # (a supported placement starting on 31 March 2025 is already K3: H5/P2 are recoded that day, see below)
     # NHS trusts and YOIs are never LA provision (provider codes 526-531 in the validator)
     prov[np.isin(place, ["R2", "R5"]) & np.isin(prov, ["PR1", "PR2"])] = "PR3"
     prov[(cat == p.cat("adoption")) & (prov == "PR3")] = "PR1"
@@ -280,6 +281,30 @@ def placement_codes(rng, p: SynthParameters, pl: pd.DataFrame, area: str) -> pd.
     urn = np.where(registered, pool[rng.integers(0, len(pool), n)], "XXXXXXX")
     return pd.DataFrame({"place": place, "place_provider": prov, "pl_post": pl_post, "urn": urn},
                         index=pl.index)
+
+
+RETIRED_2025 = {"H5": "K3", "P2": "K3", "Z1": "Z11"}
+
+
+def recode_retired(rng, pl: pd.DataFrame) -> pd.DataFrame:
+    """H5, P2 and Z1 end with the 2024-25 return: a placement open across the change continues with the same carer
+    as K3 or Z11 (a new episode with RNE U, as an LA recoding it would return). H5/P2 become K3 (valid from
+    2024-25) on 31 March 2025, so no H5/P2 episode reaches 2025-26; Z11 is only valid from 2025-26, so Z1 becomes
+    Z11 on 1 April 2025 (the Z1 episode then ends on 01/04/2025 in the 2025-26 return). Adds ``same_carer``."""
+    switch = np.where(pl["place"] == "Z1", day(dt.date(2025, 4, 1)), day(dt.date(2025, 3, 31)))
+    m = (pl["place"].isin(list(RETIRED_2025)) & (pl["pstart"] < switch) & (pl["pend"] > switch)).to_numpy()
+    pl = pl.assign(same_carer=False)
+    if not m.any():
+        return pl
+    second = pl[m].copy()
+    second["pstart"] = switch[m]
+    second["place"] = second["place"].map(RETIRED_2025)
+    k3 = (second["place"] == "K3").to_numpy()
+    second["urn"] = np.where(k3, np.char.add("SC", rng.integers(100_000, 1_000_000, len(second)).astype(str)),
+                             "XXXXXXX").astype(object)
+    second["same_carer"] = True
+    pl.loc[m, "pend"] = switch[m]
+    return pd.concat([pl, second]).sort_values(["period", "pstart"], kind="stable", ignore_index=True)
 
 
 def _postcodes(rng, areas) -> np.ndarray:

@@ -82,6 +82,7 @@ def simulate(children_in_care: int, first_year: int | str, years: int, rng: np.r
     dob, uasc = kids["dob"][per.child], kids["uasc"][per.child]
     pl = dyn.placements_for(rng, p, per, dob, uasc)
     pl = pd.concat([pl, dyn.placement_codes(rng, p, pl, postcode_area)], axis=1)
+    pl = dyn.recode_retired(rng, pl)
     ls_ev = dyn.legal_status_events(rng, p, per, pl)
     episodes = _episodes(rng, p, per, pl, ls_ev)
 
@@ -130,7 +131,7 @@ def _episodes(rng, p: SynthParameters, per: dyn.Periods, pl: pd.DataFrame, ls_ev
     b["is_ls"] = b["is_ls"].fillna(False).astype(bool)
     b = b.sort_values("t", kind="stable")
     pl_s = pl.rename(columns={"pstart": "t"}).sort_values("t", kind="stable")
-    b = pd.merge_asof(b, pl_s[["t", "period", "cat", "place", "place_provider", "pl_post", "urn"]],
+    b = pd.merge_asof(b, pl_s[["t", "period", "cat", "place", "place_provider", "pl_post", "urn", "same_carer"]],
                       on="t", by="period")
     ls_all = pd.concat([pd.DataFrame({"period": np.arange(len(per.child)), "t": per.start, "ls": per.ls0}),
                         ls_ev], ignore_index=True).sort_values("t", kind="stable")
@@ -144,12 +145,15 @@ def _episodes(rng, p: SynthParameters, per: dyn.Periods, pl: pd.DataFrame, ls_ev
     nxt = np.r_[t[1:], 0]
     dec = np.where(last, per.end[period], nxt)
     is_place, is_ls = b["is_place"].to_numpy(), b["is_ls"].to_numpy()
-    rne = np.select([first, is_place & is_ls, is_place], ["S", "T", "P"], "L").astype(object)
+    same = b["same_carer"].to_numpy(dtype=bool)
+    rne = np.select([first, is_place & same & is_ls, is_place & same, is_place & is_ls, is_place],
+                    ["S", "B", "U", "T", "P"], "L").astype(object)
     rec = np.where(last, per.rec[period], "X1").astype(object)
     next_rne = np.append(rne[1:], "S")
     moved = ~last & np.isin(next_rne, ["P", "T"])
     rpc = np.full(len(b), None, dtype=object)
     rpc[moved] = dyn.draw(rng, p.reason_place_change, int(moved.sum()))
+    rpc[~last & np.isin(next_rne, ["U", "B"])] = "PLACE"   # change in the status of the placement only
     return pd.DataFrame({
         "child": per.child[period], "decom": t, "dec": dec, "rne": rne, "ls": b["ls"].to_numpy(),
         "cin": per.cin[period], "place": b["place"].to_numpy(), "place_provider": b["place_provider"].to_numpy(),
