@@ -1,4 +1,4 @@
-"""CLI commands for SSDA903 data: validate, summary, demo."""
+"""CLI commands for SSDA903 data: validate, summary, synth, demo."""
 
 from __future__ import annotations
 
