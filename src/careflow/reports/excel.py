@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import numbers
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -136,9 +138,9 @@ class _Book:
         elif isinstance(value, dt.date):
             ws.write_datetime(r, c, value if isinstance(value, dt.datetime)
                               else dt.datetime.combine(value, dt.time()), fmt)
-        elif isinstance(value, bool):
+        elif isinstance(value, bool | np.bool_):
             ws.write_string(r, c, "Yes" if value else "No", fmt)
-        elif isinstance(value, int | float):
+        elif isinstance(value, numbers.Number):
             ws.write_number(r, c, float(value), fmt)
         else:
             ws.write_string(r, c, str(value), fmt)
@@ -257,7 +259,7 @@ def forecast_workbook(path: str | Path | io.BytesIO, forecast: pd.DataFrame, cos
 
     # Costs in £k.
     cost_rows: list[list] = []
-    cost_totals = pd.DataFrame()
+    cost_totals = pd.DataFrame(columns=["financial_year", "mean", "p10", "p90"])
     if costs is not None and not costs.empty:
         cmiss = [c for c in ("financial_year", "category", "mean", "p10", "p50", "p90") if c not in costs.columns]
         if cmiss:
