@@ -37,16 +37,27 @@ class Line:
 
 
 def as_mapping(case: Any) -> dict:
-    """A case as a plain dict (accepts a mapping, a pydantic model or a dataclass)."""
+    """A case as a plain dict of template and financial keys.
+
+    Accepts the YAML mapping, a register ``BusinessCase`` (pydantic; its ``financials`` are merged back to the top
+    level as in the case file), or a finance ``Case`` (its YAML document).
+    """
     if isinstance(case, Mapping):
-        return dict(case)
-    if hasattr(case, "model_dump"):
-        return case.model_dump(mode="json")
-    if hasattr(case, "__dataclass_fields__"):
+        out = dict(case)
+    elif hasattr(case, "model_dump"):
+        out = case.model_dump(mode="json")
+    elif getattr(getattr(case, "doc", None), "data", None) is not None:
+        out = dict(case.doc.data)
+    elif hasattr(case, "__dataclass_fields__"):
         from dataclasses import asdict
 
-        return asdict(case)
-    raise TypeError(f"not a business case: {type(case).__name__}")
+        out = asdict(case)
+    else:
+        raise TypeError(f"not a business case: {type(case).__name__}")
+    fin = out.pop("financials", None)
+    if isinstance(fin, Mapping):
+        out = {**fin, **{k: v for k, v in out.items() if v not in (None, [], {})}}
+    return out
 
 
 def fy_label(value: Any) -> str | None:
@@ -85,11 +96,30 @@ def _kind(text: str, default: str) -> str:
     return default
 
 
+_FLOW_KEYS = {"investment": INVESTMENT, "savings": SAVING, "ongoing_costs": ONGOING}
+
+
 def case_lines(case: Mapping) -> list[Line]:
-    """The detail lines of a case (``lines``), each with a kind: investment, saving or ongoing cost."""
+    """The detail lines of a case (``lines``), each with a kind: investment, saving or ongoing cost.
+
+    A finance case-file line carries ``investment``, ``savings`` and ``ongoing_costs`` profiles side by side; each
+    becomes its own line here. The simpler ``{name, kind, values}`` form is accepted too.
+    """
     lines = []
     for i, raw in enumerate(case.get("lines") or []):
         if not isinstance(raw, Mapping):
+            continue
+        flows = {k: raw[k] for k in _FLOW_KEYS if isinstance(raw.get(k), Mapping | list)}
+        if flows:
+            name, title = raw.get("name"), raw.get("title")
+            label = f"{name}: {title}" if name and title and str(name) != str(title) else str(title or name
+                                                                                             or f"Line {i + 1}")
+            label = " ".join(label.split())
+            for key, node in flows.items():
+                values = _amounts(node)
+                if values:
+                    lines.append(Line(label, _FLOW_KEYS[key], values, str(raw.get("comment") or ""),
+                                      str(raw.get("saving_type") or "")))
             continue
         name = str(raw.get("name") or raw.get("title") or raw.get("description") or f"Line {i + 1}")
         kind = _kind(str(raw.get("kind") or raw.get("section") or raw.get("category") or ""), "")
@@ -103,6 +133,8 @@ def case_lines(case: Mapping) -> list[Line]:
                 break
         if not values:
             values = _amounts(raw)
+        if not values:
+            continue  # a project with no costs of its own ("met within existing resources")
         lines.append(Line(name, kind, values, str(raw.get("comment") or raw.get("comments") or ""),
                           saving_type if _kind(saving_type, "") != kind else ""))
     return lines
@@ -128,6 +160,94 @@ def overview_rows(case: Mapping) -> list[tuple[str, str]]:
             ("Directorate / Service", " / ".join(text_of(case.get(k)) for k in ("directorate", "service")
                                                   if case.get(k)) or NOT_STATED),
             ("Status", text_of(case.get("status")))]
+
+
+def scope_of(case: Mapping) -> tuple[Any, Any]:
+    scope = case.get("scope")
+    if isinstance(scope, Mapping):
+        return scope.get("within", scope.get("in")), scope.get("outside", scope.get("out"))
+    return scope, None
+
+
+def options_of(case: Mapping) -> tuple[Any, list[Mapping]]:
+    """(the feasibility-study answer, the options considered as mappings)."""
+    opts = case.get("options")
+    if isinstance(opts, Mapping):
+        considered = opts.get("considered") or []
+        return opts.get("study"), [o for o in considered if isinstance(o, Mapping)]
+    if isinstance(opts, list) and opts and all(isinstance(o, Mapping) for o in opts):
+        return None, list(opts)
+    return opts, []
+
+
+def community_impact_of(case: Mapping) -> dict:
+    cia = case.get("community_impact") or {}
+    if not isinstance(cia, Mapping):
+        return {"affected": cia}
+    out = dict(cia)
+    if "who" in out and "affected" not in out:
+        out["affected"] = out["who"]
+    return out
+
+
+_MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                           "nov", "dec"))}
+
+
+def parse_when(value: Any):
+    """A date from ISO text, a date, or "September 2016" / "Sept 2016" (first of the month); None if not one."""
+    import datetime as dt
+    import re
+
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        pass
+    m = re.match(r"^([A-Za-z]{3})[A-Za-z]*\.?\s+(\d{4})$", text)
+    if m and m.group(1).lower() in _MONTHS:
+        return dt.date(int(m.group(2)), _MONTHS[m.group(1).lower()], 1)
+    m = re.match(r"^(\d{4})-(\d{2})$", text)
+    if m:
+        return dt.date(int(m.group(1)), int(m.group(2)), 1)
+    return None
+
+
+def timeline_rows(case: Mapping) -> list[dict]:
+    """Milestones as ``project, phase, start, end`` rows for the timeline chart.
+
+    Milestones with only a ``date`` (the register's form) run from their date to the next milestone's date (the
+    last one for a month), in date order; milestones whose dates cannot be read are left out of the chart (they
+    still appear in the table).
+    """
+    import datetime as dt
+
+    rows, dated = [], []
+    for m in case.get("milestones") or []:
+        if not isinstance(m, Mapping):
+            continue
+        if m.get("start"):
+            start = parse_when(m.get("start"))
+            end = parse_when(m.get("end") or m.get("start"))
+            if start and end:
+                rows.append({"project": m.get("project") or m.get("title") or "Programme",
+                             "phase": m.get("phase") or m.get("name") or "implementation", "start": start,
+                             "end": end})
+        elif parse_when(m.get("date")):
+            dated.append((parse_when(m.get("date")), m))
+    dated.sort(key=lambda x: x[0])
+    for i, (when, m) in enumerate(dated):
+        nxt = dated[i + 1][0] if i + 1 < len(dated) else None
+        end = (nxt - dt.timedelta(days=1)) if nxt and nxt > when else when + dt.timedelta(days=30)
+        rows.append({"project": m.get("project") or m.get("description") or m.get("phase") or "Programme",
+                     "phase": m.get("phase") or "implementation", "start": when, "end": end})
+    return rows
 
 
 def units_of(case: Mapping, appraisal: Mapping | None = None) -> str:

@@ -398,6 +398,9 @@ def appraisal_years(appraisal: Mapping) -> pd.DataFrame:
         if c not in df:
             df[c] = 0.0
         df[c] = pd.to_numeric(df[c]).fillna(0.0)
+    if "net_savings" not in df:
+        df["net_savings"] = df["savings"] - df["ongoing_costs"]
+    df["net_savings"] = pd.to_numeric(df["net_savings"]).fillna(0.0)
     return df.sort_values("financial_year").reset_index(drop=True)
 
 
@@ -456,6 +459,10 @@ def _profile_rows(case: Mapping, years: pd.DataFrame, units: str, first_row: int
                                                  sum(t.value for t in totals)), bold)
         else:
             add(title, "total", appraised, _sum_row(first_row + len(rows), 2, 1 + ncol, sum(appraised)), bold)
+    if any(ln.kind == ONGOING for ln in lines) or years["ongoing_costs"].any():
+        ns = [float(years.loc[years["financial_year"] == fy, "net_savings"].sum()) for fy in fy_cols]
+        add("Net savings (savings less ongoing costs)", "net", ns,
+            _sum_row(first_row + len(rows), 2, 1 + ncol, sum(ns)), bold)
     net = [float(years.loc[years["financial_year"] == fy, "net"].sum()) for fy in fy_cols]
     add("Net (savings less investment and ongoing costs)", "net", net,
         _sum_row(first_row + len(rows), 2, 1 + ncol, sum(net)), bold)
@@ -619,21 +626,25 @@ def _to_k(value: float, units: str) -> float:
 
 
 def portfolio_table(cases: Sequence[tuple[Any, Mapping]]) -> pd.DataFrame:
-    """One row per case and financial year: savings against baseline and incremental, in £k, with the case's
-    reference, title, directorate, type of saving and delivery status."""
+    """One row per case and financial year: net savings (after ongoing costs, as MTFS tables report them) against
+    the baseline and incremental, in £k, with the case's reference, title, directorate, type of saving and
+    delivery status."""
     rows = []
     for case, appraisal in cases:
         c = as_mapping(case)
         units = units_of(c, appraisal)
         years = appraisal_years(appraisal)
         prev = 0.0
-        for fy, sav, inv in years[["financial_year", "savings", "investment"]].itertuples(index=False):
+        stated = years["stated"].astype(bool) if "stated" in years else pd.Series(True, index=years.index)
+        for fy, sav, inv, st in zip(years["financial_year"], years["net_savings"], years["investment"], stated,
+                                    strict=True):
             s = _to_k(float(sav), units)
             rows.append({"reference": str(c.get("reference") or ""), "title": str(c.get("title") or ""),
                          "directorate": str(c.get("directorate") or "Not stated"),
                          "saving_type": str(c.get("saving_type") or c.get("type_of_saving") or "Not stated"),
-                         "status": str(c.get("status") or c.get("rag") or "Not stated"), "financial_year": fy,
-                         "savings_k": s, "incremental_k": s - prev, "investment_k": _to_k(float(inv), units)})
+                         "status": str(c.get("rag") or c.get("status") or "Not stated"), "financial_year": fy,
+                         "savings_k": s, "incremental_k": s - prev, "investment_k": _to_k(float(inv), units),
+                         "stated": bool(st)})
             prev = s
     return pd.DataFrame(rows)
 
@@ -646,7 +657,9 @@ def portfolio_workbook(path: str | Path | io.BytesIO, cases: Sequence[tuple[Any,
     if not cases:
         raise CareflowError("no business cases to roll up", rule="report-input")
     table = portfolio_table(cases)
-    fys = sorted(table["financial_year"].unique())
+    # The MTFS years are those the cases state; recurring years the appraisal carries forward add nothing new.
+    fys = sorted(table.loc[table["stated"], "financial_year"].unique()) or sorted(table["financial_year"].unique())
+    table = table[table["financial_year"].isin(fys)]
     provenance = provenance or Provenance(title=f"{title}: MTFS roll-up")
     book = _Book(path)
     refs = list(dict.fromkeys(zip(table["reference"], table["title"], table["directorate"], table["saving_type"],

@@ -32,8 +32,12 @@ from careflow.reports.case_view import (
     SAVING,
     as_mapping,
     case_lines,
+    community_impact_of,
+    options_of,
     overview_rows,
+    scope_of,
     text_of,
+    timeline_rows,
     units_of,
 )
 from careflow.reports.excel import appraisal_years, failed_checks, measure_rows
@@ -112,8 +116,21 @@ def _text(doc, value: Any) -> None:
         for k, v in value.items():
             doc.add_paragraph(f"{str(k).replace('_', ' ').capitalize()}: {text_of(v)}", style="List Bullet")
     else:
-        for para in str(value).strip().split("\n\n"):
-            doc.add_paragraph(para.strip())
+        # Case files write paragraphs separated by blank lines and bullets as "- item" (indented for sub-items).
+        for block in str(value).strip().split("\n\n"):
+            para: list[str] = []
+            for line in block.split("\n"):
+                stripped = line.lstrip()
+                if stripped.startswith(("- ", "* ", "• ")):
+                    if para:
+                        doc.add_paragraph(" ".join(para))
+                        para = []
+                    level = 2 if len(line) - len(stripped) >= 2 else 1
+                    doc.add_paragraph(stripped[2:].strip(), style="List Bullet 2" if level == 2 else "List Bullet")
+                elif stripped:
+                    para.append(stripped)
+            if para:
+                doc.add_paragraph(" ".join(para))
 
 
 def _picture(doc, chart: ch.Chart, width_cm: float = 16.0) -> None:
@@ -141,18 +158,25 @@ def money(v: Any, units: str) -> str:
 
 
 def _stated_years(case: Mapping, years: pd.DataFrame) -> list[str]:
-    """The financial years the case itself states (lines' years), else every appraised year."""
-    fys = sorted({fy for ln in case_lines(case) for fy in ln.values})
+    """The financial years the case itself states (the appraisal's ``stated`` years, or the lines' years), else
+    every appraised year. Recurring years beyond are summarised in a sentence, as the councils' tables do."""
+    if "stated" in years and years["stated"].any():
+        fys = years.loc[years["stated"].astype(bool), "financial_year"].tolist()
+    else:
+        fys = sorted({fy for ln in case_lines(case) for fy in ln.values})
     return fys or years["financial_year"].tolist()
 
 
-def case_document(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping,
+def case_document(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping | None = None,
                   difference: pd.DataFrame | None = None, parameters: Iterable = (),
                   provenance: Provenance | None = None) -> str | Path | io.BytesIO:
-    """Write the business case as a Word document in the council template, with charts embedded."""
+    """Write the business case as a Word document in the council template, with charts embedded.
+
+    ``appraisal`` is the finance appraisal (``careflow appraise --format json``); without one (a case whose figures
+    are in an accompanying financial report) the Cost and Savings section says so.
+    """
     c = as_mapping(case)
     units = units_of(c, appraisal)
-    years = appraisal_years(appraisal)
     provenance = provenance or Provenance(title=f"Business case {c.get('reference') or ''}".strip())
     doc = Document()
     st = doc.styles["Normal"]
@@ -187,22 +211,22 @@ def case_document(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping,
     _text(doc, c.get("constraints"))
     doc.add_heading("Delivery Options", level=2)
     doc.add_heading("Has an options and feasibility study been undertaken?", level=3)
-    options = c.get("options")
-    if isinstance(options, list) and options and all(isinstance(o, Mapping) for o in options):
+    study, options = options_of(c)
+    if study or not options:
+        _text(doc, study)
+    if options:
         _table(doc, ["Option", "Description", "Preferred"],
-               [[text_of(o.get("name") or o.get("title")), text_of(o.get("description")),
+               [[text_of(o.get("title") or o.get("name")), text_of(o.get("description")),
                  "Preferred" if o.get("preferred") else ""] for o in options], widths=[5, 9.5, 2.5],
                bold_rows=[i for i, o in enumerate(options) if o.get("preferred")])
-    else:
-        _text(doc, options)
 
     doc.add_heading("Scope / Interdependencies", level=1)
     doc.add_heading("Scope", level=2)
-    scope = c.get("scope") or {}
+    within, outside = scope_of(c)
     doc.add_heading("What is within scope?", level=3)
-    _text(doc, scope.get("in") if isinstance(scope, Mapping) else scope)
+    _text(doc, within)
     doc.add_heading("What is outside of scope?", level=3)
-    _text(doc, scope.get("out") if isinstance(scope, Mapping) else None)
+    _text(doc, outside)
     doc.add_heading("Project Dependencies", level=2)
     deps = c.get("dependencies") or []
     if isinstance(deps, list) and deps:
@@ -210,7 +234,11 @@ def case_document(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping,
     else:
         _text(doc, deps)
 
-    _cost_and_savings(doc, c, appraisal, years, units, difference)
+    if appraisal:
+        _cost_and_savings(doc, c, appraisal, appraisal_years(appraisal), units, difference)
+    else:
+        doc.add_heading("Cost and Savings", level=1)
+        doc.add_paragraph("No financial figures are stated in this case (see the accompanying financial report).")
 
     doc.add_heading("Non Financial Benefits", level=1)
     doc.add_heading("Non Financial Benefits Summary", level=2)
@@ -228,9 +256,8 @@ def case_document(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping,
 
     doc.add_heading("Project Impact", level=1)
     doc.add_heading("Community Impact Assessment", level=2)
-    cia = c.get("community_impact") or {}
-    cia = cia if isinstance(cia, Mapping) else {"who": cia}
-    for key, question in (("who", "Who will be affected by this proposal?"),
+    cia = community_impact_of(c)
+    for key, question in (("affected", "Who will be affected by this proposal?"),
                           ("positive", "What positive impacts are anticipated from this proposal?"),
                           ("negative", "What negative impacts are anticipated from this proposal?"),
                           ("neutral", "Are there other impacts which are more neutral?"),
@@ -256,20 +283,27 @@ def case_document(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping,
     else:
         _text(doc, inds)
 
+    _tracking(doc, c, units)
+
     doc.add_heading("Timeline", level=1)
     milestones = [m for m in (c.get("milestones") or []) if isinstance(m, Mapping)]
-    if milestones:
+    if milestones and any("start" in m for m in milestones):
         _table(doc, ["Project", "Phase", "Start", "End"],
                [[text_of(m.get("project") or m.get("title") or "Programme"), text_of(m.get("phase") or m.get("name")),
                  text_of(m.get("start")), text_of(m.get("end") or m.get("start"))] for m in milestones],
                widths=[6, 5, 3, 3])
-        try:
-            chart = ch.timeline_chart(milestones, title=f"{c.get('title') or 'Programme'}: timeline")
-            _picture(doc, chart)
-        except CareflowError as exc:
-            doc.add_paragraph(f"Timeline chart not drawn: {exc}")
+    elif milestones:
+        _table(doc, ["Phase", "Date", "Description"],
+               [[text_of(m.get("phase")), text_of(m.get("date")), text_of(m.get("description"))]
+                for m in milestones], widths=[5, 4, 8])
     else:
         _text(doc, c.get("milestones"))
+    spans = timeline_rows(c)
+    if spans:
+        try:
+            _picture(doc, ch.timeline_chart(spans, title=f"{c.get('title') or 'Programme'}: timeline"))
+        except CareflowError as exc:
+            doc.add_paragraph(f"Timeline chart not drawn: {exc}")
 
     _annex(doc, parameters, provenance)
     try:
@@ -304,13 +338,14 @@ def _cost_and_savings(doc, c: Mapping, appraisal: Mapping, years: pd.DataFrame, 
 
     doc.add_heading("Net position", level=2)
     sub = years[years["financial_year"].isin(fys)]
-    rows = [["Net (savings less investment and ongoing costs)", *[money(v, units) for v in sub["net"]]],
+    rows = [["Net savings (savings less ongoing costs)", *[money(v, units) for v in sub["net_savings"]]],
+            ["Net (savings less investment and ongoing costs)", *[money(v, units) for v in sub["net"]]],
             ["Cumulative net", *[money(v, units) for v in sub["cumulative_net"]]]]
-    _table(doc, [f"{units}", *fys], rows, numeric=set(range(1, len(fys) + 1)), bold_rows=[1], size=8)
+    _table(doc, [f"{units}", *fys], rows, numeric=set(range(1, len(fys) + 1)), bold_rows=[0, 2], size=8)
     later = years[~years["financial_year"].isin(fys) & (years["financial_year"] > max(fys))]
     if not later.empty:
-        doc.add_paragraph(f"The appraisal continues to {later['financial_year'].iloc[-1]}: savings of "
-                          f"{money(float(later['savings'].iloc[-1]), units)} a year recur after {max(fys)}, and the "
+        doc.add_paragraph(f"The appraisal continues to {later['financial_year'].iloc[-1]}: net savings of "
+                          f"{money(float(later['net_savings'].iloc[-1]), units)} a year recur after {max(fys)}, and the "
                           f"cumulative net reaches {money(float(later['cumulative_net'].iloc[-1]), units)}.")
 
     doc.add_heading("Return on investment", level=2)
@@ -360,6 +395,19 @@ def _cost_and_savings(doc, c: Mapping, appraisal: Mapping, years: pd.DataFrame, 
         doc.add_paragraph("Modelled savings against the baseline forecast (£k, mean of the simulations).")
         _table(doc, ["Lever (£k)", *dfys], rows, numeric=set(range(1, len(dfys) + 1)), size=8)
         _picture(doc, ch.savings_waterfall(difference))
+
+
+def _tracking(doc, c: Mapping, units: str) -> None:
+    """Delivery tracking (planned, forecast, delivered savings by year) when the register holds it."""
+    entries = [t for t in (c.get("tracking") or []) if isinstance(t, Mapping)]
+    if not entries:
+        return
+    doc.add_heading("Delivery tracking", level=1)
+    doc.add_paragraph(f"Savings against the baseline in {units}: planned in the case, latest forecast and delivered.")
+    _table(doc, ["Financial year", "Planned", "Forecast", "Delivered", "Note"],
+           [[text_of(t.get("year")), money(t.get("planned"), units), money(t.get("forecast"), units),
+             money(t.get("delivered"), units), text_of(t.get("note")) if t.get("note") else ""] for t in entries],
+           numeric={1, 2, 3}, widths=[3, 3, 3, 3, 5])
 
 
 def _fmt(v: Any) -> str:
