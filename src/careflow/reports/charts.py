@@ -329,6 +329,22 @@ def mtfs_chart(years: pd.DataFrame | list[dict], units: str = "£k", title: str 
 # Benchmark against statistical neighbours
 
 
+def benchmark_frame(benchmark: Mapping, measure: str = "cla") -> tuple[pd.DataFrame, str]:
+    """A benchmark's JSON (``careflow benchmark --format json``) as the chart's table, and the LA's name."""
+    rows = [r for r in benchmark.get("rates") or [] if r.get("measure", measure) == measure]
+    if not rows:
+        raise CareflowError(f"the benchmark has no rates for measure '{measure}'", rule="report-input")
+    df = pd.DataFrame({"year": [int(r["year"]) for r in rows],
+                       "la": [r.get("la_rate") for r in rows],
+                       "neighbours_median": [r.get("neighbours_median") for r in rows],
+                       "neighbours_mean": [r.get("neighbours_mean") for r in rows],
+                       "england": [r.get("england_rate") for r in rows]}).astype(float)
+    df["year"] = df["year"].astype(int)
+    la = benchmark.get("la") or {}
+    name = la.get("name") or la.get("la_name") or la.get("label") if isinstance(la, Mapping) else str(la)
+    return df, str(name or "This LA")
+
+
 def benchmark_chart(benchmark: pd.DataFrame, la_name: str = "This LA", measure: str = "Children looked after",
                     unit: str = "rate per 10,000 children aged 0 to 17") -> Chart:
     """The LA's rate by year (year ending 31 March) against its neighbours' median and mean and England."""

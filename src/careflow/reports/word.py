@@ -89,10 +89,18 @@ def _table(doc, header: list[str], rows: list[list[Any]], widths: list[float] | 
                        colour="FFFFFF" if flagged else None, align_right=j in numeric, size=size)
             if flagged:
                 _shade(cells[j], RED)
+    if not widths and numeric:
+        # Money tables: a wide label column, narrow figure columns (17 cm of portrait text width).
+        n = len(header)
+        fig = 2.0 if n <= 7 else 1.7
+        widths = [max(4.0, 17.0 - fig * (n - 1))] + [fig] * (n - 1)
     if widths:
+        t.autofit = False
+        for j, w in enumerate(widths):
+            t.columns[j].width = Cm(w)  # the grid (LibreOffice reads this)
         for row in t.rows:
             for j, w in enumerate(widths):
-                row.cells[j].width = Cm(w)
+                row.cells[j].width = Cm(w)  # the cells (Word reads this)
     doc.add_paragraph()
     return t
 
