@@ -157,7 +157,7 @@ def test_case_workbook_flags_the_inconsistent_stated_figures(hf_xlsx):
     for i, r in enumerate(rows, start=1):
         is_red = cells[i][0].fill.fgColor.rgb.endswith(RED)
         assert is_red == (r["Result"] == "DOES NOT ADD UP")
-    overview = wb["Overview"]
+    overview = wb["Summary"]
     texts = [c.value for row in overview.iter_rows() for c in row if isinstance(c.value, str)]
     assert "2 stated figure(s) in the document do not add up: see Checks." in texts
     measures, _ = _table_rows(overview, "Measures")
@@ -196,3 +196,23 @@ def test_portfolio_reproduces_haringey_table_3(tmp_path):
     frows, _ = _table_rows(wbf["MTFS incremental"], "MTFSIncremental")
     assert frows[-1]["Total £k"].startswith("=SUM(")
     assert "Parameters" in wb.sheetnames and "About" in wb.sheetnames
+
+
+def test_every_shipped_parameter_appears_with_its_source(tmp_path):
+    from careflow.parameters import available, load_parameter
+
+    shipped = [load_parameter(n) for n in available()]
+    if not shipped:
+        pytest.skip("no parameter files shipped")
+    path = tmp_path / "p.xlsx"
+    case_workbook(path, HF_CASE, hf_appraisal(), parameters=shipped)
+    wb = openpyxl.load_workbook(path)
+    rows, _ = _table_rows(wb["Parameters"], "Parameters")
+    assert {r["Parameter"] for r in rows} == {p.name for p in shipped}
+    for p in shipped:
+        mine = [r for r in rows if r["Parameter"] == p.name]
+        assert all(r["Source"] == p.reference.strip() and r["Unit"] == p.unit for r in mine)
+        assert all(r["Value"] is not None for r in mine)
+    if "green_book_discount" in available():
+        gb = [(r["Item"], r["Value"]) for r in rows if r["Parameter"] == "green_book_discount"]
+        assert gb[0] == ("from_year 0, to_year 30", 0.035)  # Green Book: 3.5% for years 0-30

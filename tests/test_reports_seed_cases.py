@@ -69,6 +69,11 @@ def test_hf_workbook_profile_matches_the_seed(tmp_path):
     rows = {r[0].value: dict(zip(header, [c.value for c in r], strict=True)) for r in cells[1:]}
     inv = rows["Total investment (one-off)"]
     assert [inv["2016-17 £k"], inv["2017-18 £k"], inv["2018-19 £k"], inv["Total £k"]] == [446, 1055, 200, 1701]
+    # Gross savings 530 + 267 = 797, then 920 + 591 + 100 = 1,611, 920 + 695 + 100 = 1,715, recurring after 2020-21.
+    sav = rows["Total savings (against baseline)"]
+    assert [sav[f"{fy} £k"] for fy in ("2017-18", "2018-19", "2019-20", "2021-22", "2026-27")] == \
+        [797, 1611, 1715, 1715, 1715]
+    assert rows["Total ongoing costs"]["2021-22 £k"] == 350
     ns = rows["Net savings (savings less ongoing costs)"]
     assert [ns[f"{fy} £k"] for fy in ("2017-18", "2018-19", "2019-20", "2020-21")] == [797, 1261, 1365, 1365]
     checks = wb["Checks"]

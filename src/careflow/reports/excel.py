@@ -31,6 +31,7 @@ from careflow.reports.case_view import (
     INVESTMENT,
     ONGOING,
     SAVING,
+    Line,
     as_mapping,
     case_lines,
     fy_label,
@@ -55,6 +56,7 @@ class _Book:
                                               "strings_to_urls": False})
         self.wb.set_properties({"creator": "careflow", "comments": "Produced by careflow"})
         self.table_names: set[str] = set()
+        self.widths: dict[str, dict[int, float]] = {}
         f = self.wb.add_format
         self.fmt = {
             "title": f({"bold": True, "font_size": 14}),
@@ -79,6 +81,7 @@ class _Book:
             "£m_bold": f({"num_format": GBPM, "bold": True, "top": 1}),
             "flag": f({"bold": True, "font_color": "#FFFFFF", "bg_color": "#B10E1E", "text_wrap": True,
                        "valign": "top"}),
+            "flag_int": f({"bold": True, "font_color": "#FFFFFF", "bg_color": "#B10E1E", "num_format": "#,##0"}),
             "flag_£k": f({"bold": True, "font_color": "#FFFFFF", "bg_color": "#B10E1E", "num_format": GBPK}),
             "ok": f({"font_color": "#005A30", "bold": True}),
             "banner_bad": f({"bold": True, "font_color": "#FFFFFF", "bg_color": "#B10E1E"}),
@@ -88,6 +91,11 @@ class _Book:
     def sheet(self, name: str):
         ws = self.wb.add_worksheet(name[:31])
         ws.hide_gridlines(2)
+        # Printable as councils print: A4 landscape, one page wide, sheet name and page in the footer.
+        ws.set_paper(9)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.set_footer(f"&L{name[:31]}&RPage &P of &N")
         return ws
 
     def table_name(self, name: str) -> str:
@@ -121,8 +129,22 @@ class _Book:
             for j, value in enumerate(r):
                 key = (cell_formats or {}).get((i, j), columns[j][1])
                 self.write(ws, row + 1 + i, col + j, value, key)
+        widths = self.widths.setdefault(ws.name, {})
         for j, (_, _, width) in enumerate(columns):
-            ws.set_column(col + j, col + j, width)
+            # Several tables can share a sheet's columns: keep the widest each needs.
+            if width > widths.get(col + j, 0):
+                widths[col + j] = width
+                ws.set_column(col + j, col + j, width)
+        # Wrapped text needs a row height (LibreOffice and some viewers do not grow rows by themselves).
+        for i, r in enumerate(data):
+            lines = 1
+            for j, value in enumerate(r):
+                if isinstance(value, str) and (columns[j][1] in ("text", "flag") or "\n" in value):
+                    per_line = max(1.0, widths.get(col + j, columns[j][2]) * 1.15)
+                    n = sum(max(1, -(-len(part) // int(per_line))) for part in value.split("\n"))
+                    lines = max(lines, n)
+            if lines > 1:
+                ws.set_row(row + 1 + i, 12.75 * min(lines, 30))
         if freeze:
             ws.freeze_panes(row + 1, 0)
         return last_row, last_col
@@ -144,6 +166,9 @@ class _Book:
             ws.write_number(r, c, float(value), fmt)
         else:
             ws.write_string(r, c, str(value), fmt)
+
+    def banner(self, ws, row: int, text: str, bad: bool, last_col: int = 3) -> None:
+        ws.merge_range(row, 0, row, last_col, text, self.fmt["banner_bad" if bad else "banner_ok"])
 
     def heading(self, ws, title: str, subtitle: str = "") -> int:
         """Title and a one-line note (units, source) on rows 0-1; tables start at row 3."""
@@ -301,7 +326,7 @@ def forecast_workbook(path: str | Path | io.BytesIO, forecast: pd.DataFrame, cos
         s = validation.get("summary", {})
         note = (f"Data validation: {s.get('errors', 0)} error(s), {s.get('warnings', 0)} warning(s) "
                 f"(see Validation).")
-        summary.write_string(last + 2, 0, note, book.fmt["banner_bad" if s.get("errors") else "banner_ok"])
+        book.banner(summary, last + 2, note, bool(s.get("errors")), 2)
     if not totals.empty:
         n = len(totals)
         sheet = "Children in care"
@@ -338,7 +363,7 @@ def forecast_workbook(path: str | Path | io.BytesIO, forecast: pd.DataFrame, cos
                                            "plus_values": [float(h - m) for _, m, _, h in rows],
                                            "minus_values": [float(m - lo) for _, m, lo, _ in rows]}})
         chart.set_title({"name": "Placement spend by financial year (£k), P10 to P90 whiskers"})
-        chart.set_y_axis({"name": "£k (cash)", "num_format": '£#,##0"k"'})
+        chart.set_y_axis({"name": "£k (cash)", "num_format": '£#,##0"k"', "min": 0})
         chart.set_x_axis({"name": "Financial year"})
         chart.set_legend({"none": True})
         chart.set_size({"width": 620, "height": 320})
@@ -450,6 +475,20 @@ def _profile_rows(case: Mapping, years: pd.DataFrame, units: str, first_row: int
         if not detail and not any(appraised):
             continue
         if detail:
+            # The appraisal carries recurring amounts beyond the years the lines state: show them as their own
+            # row so the live totals equal the appraised figures.
+            residual = [a - sum(ln.values.get(fy, 0.0) for ln in detail) for a, fy in zip(appraised, fy_cols,
+                                                                                              strict=True)]
+            if any(abs(r) > 0.005 for r in residual):
+                stated = set(years.loc[years["stated"].astype(bool), "financial_year"]) if "stated" in years \
+                    else set()
+                late = all(fy not in stated for r, fy in zip(residual, fy_cols, strict=True) if abs(r) > 0.005)
+                label = ("Recurring after the last stated year (carried forward by the appraisal)" if late and stated
+                         else "In the case total but not in its lines")
+                vals = [r if abs(r) > 0.005 else None for r in residual]
+                add(label, kind.replace("_", " "), vals, sum(v for v in vals if v is not None))
+                detail = detail + [Line(label, kind, {fy: v for fy, v in zip(fy_cols, vals, strict=True)
+                                                      if v is not None})]
             # Live totals over the detail rows; cached value is the sum of the lines.
             totals = []
             for j, fy in enumerate(fy_cols):
@@ -489,24 +528,23 @@ def case_workbook(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping,
     book = _Book(path)
     bad = failed_checks(appraisal)
 
-    ws = book.sheet("Overview")
+    ws = book.sheet("Summary")
     ref = c.get("reference") or ""
     r = book.heading(ws, f"{ref + ' ' if ref else ''}{c.get('title') or 'Business case'}",
                      f"Money in {units} ({'thousands of pounds' if units == '£k' else 'pounds'}), financial years "
-                     f"1 April to 31 March.")
-    last, _ = book.table(ws, r, 0, "ProjectOverview", [("Field", "bold", 34), ("Detail", "text", 90)],
-                         overview_rows(c), freeze=False)
-    r = last + 2
+                     f"1 April to 31 March. The template fields are on Overview.")
     if bad:
-        ws.write_string(r, 0, f"{len(bad)} stated figure(s) in the document do not add up: see Checks.",
-                        book.fmt["banner_bad"])
+        book.banner(ws, r, f"{len(bad)} stated figure(s) in the document do not add up: see Checks.", True, 2)
     elif appraisal.get("checks"):
-        ws.write_string(r, 0, "Every stated figure checked adds up.", book.fmt["banner_ok"])
+        book.banner(ws, r, "Every stated figure checked adds up.", False, 2)
     r += 2
     mrows = measure_rows(appraisal, units)
     fmts = {(i, 1): key for i, (_, _, key, _) in enumerate(mrows)}
-    book.table(ws, r, 0, "Measures", [("Measure", "plain", 34), ("Value", "num2", 16), ("Unit", "plain", 10)],
+    book.table(ws, r, 0, "Measures", [("Measure", "plain", 60), ("Value", "num2", 16), ("Unit", "plain", 10)],
                [[a, b, d] for a, b, _, d in mrows], cell_formats=fmts, freeze=False)
+    ws = book.sheet("Overview")
+    r = book.heading(ws, "Project overview", "The council template's overview fields.")
+    book.table(ws, r, 0, "ProjectOverview", [("Field", "bold", 34), ("Detail", "text", 90)], overview_rows(c))
     settings = appraisal.get("settings") or appraisal.get("assumptions") or {}
     if settings:
         provenance.settings = {**{f"appraisal {k}": v for k, v in settings.items()}, **provenance.settings}
@@ -525,8 +563,9 @@ def case_workbook(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping,
         rr = last + 2
         ws.write_string(rr, 0, "Stated figures that do not add up (see Checks)", book.fmt["h2"])
         for k, chk in enumerate(bad):
-            ws.write_string(rr + 1 + k, 0, f"{chk.get('item')}: stated {_num(chk.get('stated'))}, computed "
-                                           f"{_num(chk.get('computed'))}", book.fmt["flag"])
+            ws.merge_range(rr + 1 + k, 0, rr + 1 + k, min(3 + len(fy_cols), 6),
+                           f"{chk.get('item')}: stated {_num(chk.get('stated'))}, computed "
+                           f"{_num(chk.get('computed'))}", book.fmt["flag"])
 
     # Cash flows (long form, for pivoting).
     ws = book.sheet("Cash flows")
@@ -564,9 +603,12 @@ def _checks_sheet(book: _Book, checks: Sequence[Mapping], units: str) -> None:
         ok = bool(chk.get("ok", True))
         rows.append([str(chk.get("item", "")), stated, computed, diff,
                      "Consistent" if ok else "DOES NOT ADD UP"])
+        for j, v in ((1, stated), (2, computed), (3, diff)):
+            if isinstance(v, int | float) and float(v).is_integer():
+                fmts[(i, j)] = "int"
         if not ok:
             for j in range(5):
-                fmts[(i, j)] = "flag"
+                fmts[(i, j)] = "flag_int" if j in (1, 2, 3) and fmts.get((i, j)) == "int" else "flag"
         else:
             fmts[(i, 4)] = "ok"
     if not rows:

@@ -63,6 +63,13 @@ def _as_parameter(p: Parameter | Mapping) -> Parameter:
     raise CareflowError(f"not a parameter: {p!r}", rule="parameter")
 
 
+_VALUE_KEYS = ("value", "rate", "amount", "cost", "weekly_cost", "share", "factor")
+
+
+def _flat(m: Mapping) -> bool:
+    return all(not isinstance(x, Mapping | list | tuple) for x in m.values())
+
+
 def parameter_rows(parameters: Iterable[Parameter | Mapping]) -> list[ParameterRow]:
     """Flatten parameters into one row per value: nested keys become ``item``, date keys become ``date``.
 
@@ -84,7 +91,16 @@ def parameter_rows(parameters: Iterable[Parameter | Mapping]) -> list[ParameterR
                         walk(v, items + (str(k),), date)
             elif isinstance(node, list | tuple) and any(isinstance(v, Mapping | list | tuple) for v in node):
                 for i, v in enumerate(node):
-                    walk(v, items + (str(i),), date)
+                    if isinstance(v, Mapping) and _flat(v):
+                        # A schedule row such as {from_year: 0, to_year: 30, rate: 0.035}: one row, the
+                        # value key as the value and the rest naming the item.
+                        key = next((k for k in _VALUE_KEYS if k in v), None)
+                        label = ", ".join(f"{k} {v[k]}" for k in v if k != key)
+                        rows.append(ParameterRow(p.name, p.description, " / ".join(items + (label,)), date,
+                                                 v[key] if key else "; ".join(f"{k}: {x}" for k, x in v.items()),
+                                                 p.unit, p.reference.strip()))
+                    else:
+                        walk(v, items + (str(i),), date)
             else:
                 value = ", ".join(str(v) for v in node) if isinstance(node, list | tuple) else node
                 rows.append(ParameterRow(p.name, p.description, " / ".join(items), date, value, p.unit,
