@@ -97,8 +97,9 @@ def test_charts_are_embedded_with_alt_text(hf_doc):
 
 def test_annex_lists_parameters_with_sources(hf_doc):
     params = _rows(_table_with(hf_doc, "Parameter"))
-    assert params[1][0] == "discount_rate" and params[1][3] == "0.035"
-    assert params[1][5].startswith("HM Treasury Green Book")
+    assert params[0] == ["Parameter", "Description", "Values", "Unit", "Source"]
+    assert params[1][0] == "discount_rate" and params[1][2] == "from 2022-04-01: 0.035"
+    assert params[1][4].startswith("HM Treasury Green Book")
 
 
 def test_missing_template_fields_say_not_stated(tmp_path):

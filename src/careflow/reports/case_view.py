@@ -112,8 +112,10 @@ def case_lines(case: Mapping) -> list[Line]:
         flows = {k: raw[k] for k in _FLOW_KEYS if isinstance(raw.get(k), Mapping | list)}
         if flows:
             name, title = raw.get("name"), raw.get("title")
-            label = f"{name}: {title}" if name and title and str(name) != str(title) else str(title or name
-                                                                                             or f"Line {i + 1}")
+            if name and title and not str(title).lower().startswith(str(name).lower()):
+                label = f"{name}: {title}"
+            else:
+                label = str(title or name or f"Line {i + 1}")
             label = " ".join(label.split())
             for key, node in flows.items():
                 values = _amounts(node)
@@ -214,8 +216,15 @@ def parse_when(value: Any):
     if m and m.group(1).lower() in _MONTHS:
         return dt.date(int(m.group(2)), _MONTHS[m.group(1).lower()], 1)
     m = re.match(r"^(\d{4})-(\d{2})$", text)
-    if m:
+    if m and 1 <= int(m.group(2)) <= 12 and fy_label(text) is None:
         return dt.date(int(m.group(1)), int(m.group(2)), 1)
+    label = fy_label(text)
+    if label is not None:  # a financial year ("2018-19", "2018/19"): its first day
+        return FinancialYear.parse(label).start
+    m = re.match(r"^(spring|summer|autumn|fall|winter)\s+(\d{4})$", text, re.IGNORECASE)
+    if m:  # seasons as council papers use them: first month of the season
+        month = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}[m.group(1).lower()]
+        return dt.date(int(m.group(2)), month, 1)
     return None
 
 
@@ -245,7 +254,7 @@ def timeline_rows(case: Mapping) -> list[dict]:
     for i, (when, m) in enumerate(dated):
         nxt = dated[i + 1][0] if i + 1 < len(dated) else None
         end = (nxt - dt.timedelta(days=1)) if nxt and nxt > when else when + dt.timedelta(days=30)
-        rows.append({"project": m.get("project") or m.get("description") or m.get("phase") or "Programme",
+        rows.append({"project": m.get("project") or m.get("phase") or "Programme",
                      "phase": m.get("phase") or "implementation", "start": when, "end": end})
     return rows
 

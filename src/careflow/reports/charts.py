@@ -361,7 +361,7 @@ def benchmark_chart(benchmark: pd.DataFrame, la_name: str = "This LA", measure: 
                     markersize=5, label=label)
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_xlabel("Year ending 31 March")
-    ax.set_ylabel(f"{measure} ({unit})")
+    ax.set_ylabel(unit[0].upper() + unit[1:])
     title = f"{measure}: {la_name} against its statistical neighbours"
     ax.set_title(title, loc="left", fontweight="bold")
     ax.set_ylim(bottom=0)

@@ -429,10 +429,18 @@ def _annex(doc, parameters: Iterable, provenance: Provenance) -> None:
     new.orientation = WD_ORIENT.LANDSCAPE
     new.page_width, new.page_height = new.page_height, new.page_width
     doc.add_heading("Annex: parameters and how this document was produced", level=1)
-    rows = [[p.parameter, p.item, p.date, str(p.value), p.unit, p.source] for p in parameter_rows(parameters)]
+    # One row per parameter (its values listed together) so each source is printed once.
+    grouped: dict[str, list] = {}
+    for p in parameter_rows(parameters):
+        grouped.setdefault(p.parameter, []).append(p)
+    rows = []
+    for name, ps in grouped.items():
+        values = "\n".join(" ".join(x for x in (q.item, f"from {q.date}" if q.date else "") if x) + f": {q.value}"
+                           if (q.item or q.date) else str(q.value) for q in ps)
+        rows.append([name, ps[0].description, values, ps[0].unit, ps[0].source])
     if rows:
-        _table(doc, ["Parameter", "Item", "Applies from", "Value", "Unit", "Source"], rows,
-               widths=[4, 4, 2.5, 2.5, 3.5, 9], size=8)
+        _table(doc, ["Parameter", "Description", "Values", "Unit", "Source"], rows, widths=[3.5, 5, 5, 3, 9],
+               size=8)
     else:
         doc.add_paragraph("No modelling parameters were used: the figures are the case's own.")
     _table(doc, ["Item", "Detail"], [list(r) for r in provenance.rows()], widths=[5, 20], size=8)
