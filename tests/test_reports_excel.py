@@ -76,9 +76,11 @@ def test_forecast_workbook_costs_are_in_thousands_with_the_unit_shown(forecast_x
     assert all_rows["2027-28"]["P90 £k"] == pytest.approx(23_600.0 * 1.12)
     assert '"k"' in cells[1][2].number_format and "£" in cells[1][2].number_format
     key, _ = _table_rows(wb["Summary"], "KeyFigures")
-    figures = {r["Measure"]: r["Value"] for r in key}
-    assert figures["Placement spend 2026-27 (mean)"] == pytest.approx(21_400.0)
-    assert figures["Children in care, April 2026 (median)"] == 340
+    figures = {r["Measure"]: r for r in key}
+    spend = figures["Placement spend 2026-27"]
+    assert (spend["Central"], spend["P10"], spend["P90"], spend["Unit"]) == \
+        (pytest.approx(21_400.0), pytest.approx(19_260.0), pytest.approx(23_968.0), "£k (mean)")
+    assert figures["Children in care, April 2026"]["Central"] == 340
 
 
 def test_forecast_workbook_has_native_excel_charts_on_its_data(forecast_xlsx):

@@ -310,18 +310,16 @@ def forecast_workbook(path: str | Path | io.BytesIO, forecast: pd.DataFrame, cos
                      f"and its source, About for data and settings.")
     key_rows: list[list] = []
     if not totals.empty:
-        a, b = totals.iloc[0], totals.iloc[-1]
-        key_rows += [[f"Children in care, {a['date']:%B %Y} (median)", a["p50"], "children"],
-                     [f"Children in care, {b['date']:%B %Y} (median)", b["p50"], "children"],
-                     [f"Children in care, {b['date']:%B %Y}, P10 to P90",
-                      f"{b['p10']:,.0f} to {b['p90']:,.0f}", "children"]]
+        for row in (totals.iloc[0], totals.iloc[-1]):
+            key_rows.append([f"Children in care, {row['date']:%B %Y}", row["p50"], row["p10"], row["p90"],
+                             "children (median)"])
     for fy, m, lo, hi in cost_totals[["financial_year", "mean", "p10", "p90"]].itertuples(index=False):
-        key_rows.append([f"Placement spend {fy} (mean)", m / 1000, "£k"])
-        key_rows.append([f"Placement spend {fy}, P10 to P90", f"£{lo / 1000:,.0f}k to £{hi / 1000:,.0f}k", "£k"])
-    fmts = {(i, 1): ("£k" if row[2] == "£k" and not isinstance(row[1], str) else "int")
-            for i, row in enumerate(key_rows)}
-    last, _ = book.table(summary, r, 0, "KeyFigures", [("Measure", "plain", 48), ("Value", "int", 22),
-                                                        ("Unit", "plain", 10)], key_rows, cell_formats=fmts)
+        key_rows.append([f"Placement spend {fy}", m / 1000, lo / 1000, hi / 1000, "£k (mean)"])
+    fmts = {(i, j): ("£k" if row[4].startswith("£k") else "int") for i, row in enumerate(key_rows)
+            for j in (1, 2, 3)}
+    last, _ = book.table(summary, r, 0, "KeyFigures", [("Measure", "plain", 34), ("Central", "int", 12),
+                                                        ("P10", "int", 12), ("P90", "int", 12),
+                                                        ("Unit", "plain", 17)], key_rows, cell_formats=fmts)
     if validation:
         s = validation.get("summary", {})
         note = (f"Data validation: {s.get('errors', 0)} error(s), {s.get('warnings', 0)} warning(s) "
@@ -341,15 +339,15 @@ def forecast_workbook(path: str | Path | io.BytesIO, forecast: pd.DataFrame, cos
         chart.set_x_axis({"name": "Month", "date_axis": True, "num_format": "mmm yy"})
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": 620, "height": 320})
-        summary.insert_chart(r, 4, chart)
+        summary.insert_chart(r, 6, chart)
     if not cost_totals.empty:
         # Cost chart reads the "all" rows of the Costs table; they are interleaved by year, so chart the
         # key-figures rows instead would mix units. Write a small helper range on the Summary sheet.
-        base = max(last + 4, r + 18)
+        base = last + 4
         summary.write_string(base, 0, "Placement spend, all categories (£k)", book.fmt["h2"])
         rows = [[fy, m / 1000, lo / 1000, hi / 1000] for fy, m, lo, hi in
                 cost_totals[["financial_year", "mean", "p10", "p90"]].itertuples(index=False)]
-        book.table(summary, base + 1, 0, "SpendByYear", [("Financial year", "plain", 48), ("Mean £k", "£k", 22),
+        book.table(summary, base + 1, 0, "SpendByYear", [("Financial year", "plain", 34), ("Mean £k", "£k", 12),
                                                           ("P10 £k", "£k", 12), ("P90 £k", "£k", 12)],
                    rows, freeze=False)
         chart = book.wb.add_chart({"type": "column"})
@@ -367,7 +365,7 @@ def forecast_workbook(path: str | Path | io.BytesIO, forecast: pd.DataFrame, cos
         chart.set_x_axis({"name": "Financial year"})
         chart.set_legend({"none": True})
         chart.set_size({"width": 620, "height": 320})
-        summary.insert_chart(base, 4 if totals.empty else 4, chart, {"y_offset": 340 if not totals.empty else 0})
+        summary.insert_chart(r, 6, chart, {"y_offset": 340 if not totals.empty else 0})
     summary.freeze_panes(r + 1, 0)
 
     _parameters_sheet(book, parameters)
