@@ -129,3 +129,15 @@ def test_save_writes_png_svg_and_alt_text(tmp_path):
     assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert paths["svg"].read_text().lstrip().startswith("<?xml")
     assert paths["alt"].read_text().strip() == chart.alt_text
+
+
+def test_timeline_of_phases_says_each_phase_once():
+    chart = timeline_chart([{"project": "Project A", "phase": "review", "start": "2017-06-01", "end": "2018-03-31"},
+                            {"project": "Project B", "phase": "scoping", "start": "2016-09-01",
+                             "end": "2017-05-31"}])
+    assert "2 projects" in chart.alt_text
+    phases = timeline_chart([{"project": "Review", "phase": "Review", "start": "2017-06-01", "end": "2018-03-31"},
+                             {"project": "Scoping", "phase": "Scoping", "start": "2016-09-01",
+                              "end": "2017-05-31"}])
+    assert phases.alt_text == ("Timeline of the programme's phases from September 2016 to March 2018: "
+                               "scoping Sep 2016 to May 2017; review Jun 2017 to Mar 2018.")

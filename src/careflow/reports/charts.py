@@ -440,6 +440,12 @@ def timeline_chart(milestones: Iterable[Mapping], title: str = "Programme timeli
     ax.set_title(title, loc="left", fontweight="bold", pad=14)
     fig.legend(handles=[Patch(facecolor=style[p][1], edgecolor=INK, hatch=style[p][0], label=p.capitalize())
                         for p in phases], loc="outside lower center", ncol=len(phases), frameon=False, fontsize=8)
+    if all(str(r.project).lower() == str(r.phase).lower() for r in df.itertuples()):
+        # Rows are the phases themselves (milestones dated by phase): say it once.
+        alt = (f"Timeline of the programme's phases from {first:%B %Y} to {last:%B %Y}: "
+               + "; ".join(f"{r.phase} {r.start:%b %Y} to {r.end:%b %Y}" for r in df.sort_values("start")
+                           .itertuples()) + ".")
+        return Chart("timeline", title, fig, alt, df)
     alt = (f"Timeline of {len(projects)} project{'s' if len(projects) != 1 else ''} from {first:%B %Y} to "
            f"{last:%B %Y}: " + "; ".join(
                f"{p}: " + ", ".join(f"{r.phase} {r.start:%b %Y} to {r.end:%b %Y}"

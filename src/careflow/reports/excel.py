@@ -83,7 +83,8 @@ class _Book:
                        "valign": "top"}),
             "flag_int": f({"bold": True, "font_color": "#FFFFFF", "bg_color": "#B10E1E", "num_format": "#,##0"}),
             "flag_£k": f({"bold": True, "font_color": "#FFFFFF", "bg_color": "#B10E1E", "num_format": GBPK}),
-            "ok": f({"font_color": "#005A30", "bold": True}),
+            "ok": f({"font_color": "#005A30", "bold": True, "indent": 1}),
+            "flag_result": f({"bold": True, "font_color": "#FFFFFF", "bg_color": "#B10E1E", "indent": 1}),
             "banner_bad": f({"bold": True, "font_color": "#FFFFFF", "bg_color": "#B10E1E"}),
             "banner_ok": f({"bold": True, "font_color": "#005A30"}),
         }
@@ -605,8 +606,9 @@ def _checks_sheet(book: _Book, checks: Sequence[Mapping], units: str) -> None:
             if isinstance(v, int | float) and float(v).is_integer():
                 fmts[(i, j)] = "int"
         if not ok:
-            for j in range(5):
+            for j in range(4):
                 fmts[(i, j)] = "flag_int" if j in (1, 2, 3) and fmts.get((i, j)) == "int" else "flag"
+            fmts[(i, 4)] = "flag_result"
         else:
             fmts[(i, 4)] = "ok"
     if not rows:
@@ -724,7 +726,7 @@ def portfolio_workbook(path: str | Path | io.BytesIO, cases: Sequence[tuple[Any,
             else []
         rows.append(["Total", "", "", "", "", *tot, *extra])
         fmts = {(n, j): "£k_bold" for j in range(5, 5 + len(fys) + len(extra))}
-        cols = [("Reference", "plain", 14), ("Title", "text", 44), ("Directorate", "plain", 16),
+        cols = [("Reference", "plain", 14), ("Title", "text", 44), ("Directorate", "text", 26),
                 ("Type of saving", "plain", 14), ("Status", "plain", 11)] + \
                [(f"{fy} £k", "£k", 12) for fy in fys] + ([("Total £k", "£k", 13)] if extra else [])
         book.table(ws, r0, 0, "MTFSIncremental" if col == "incremental_k" else "MTFSAgainstBaseline", cols, rows,
