@@ -191,7 +191,8 @@ def cost_chart(costs: pd.DataFrame, category: str = "all", la_name: str = "") ->
     ax.bar(xs, mean, color=LIGHT, edgecolor=DARK, hatch="//", width=0.6, label="Mean")
     ax.errorbar(xs, mean, yerr=[mean - lo, hi - mean], fmt="none", ecolor=INK, capsize=6, linewidth=1.2,
                 label="P10 to P90 (80% of simulations)")
-    ax.set_xticks(xs, sel["financial_year"].tolist())
+    ax.set_xticks(xs, sel["financial_year"].tolist(), rotation=45 if len(sel) > 6 else 0,
+                  ha="right" if len(sel) > 6 else "center")
     ax.set_xlabel("Financial year (1 April to 31 March)")
     ax.set_ylabel(f"Placement spend ({unit}, cash)")
     if unit != "£m":
@@ -306,7 +307,8 @@ def mtfs_chart(years: pd.DataFrame | list[dict], units: str = "£k", title: str 
     cum = df["cumulative_net"].to_numpy(float)
     ax.plot(xs, cum, color=DARK, marker="o", linestyle="-", linewidth=2, label="Cumulative net")
     ax.axhline(0, color=INK, linewidth=0.8)
-    ax.set_xticks(xs, df["financial_year"].tolist())
+    ax.set_xticks(xs, df["financial_year"].tolist(), rotation=45 if len(df) > 6 else 0,
+                  ha="right" if len(df) > 6 else "center")
     ax.set_xlabel("Financial year (1 April to 31 March)")
     ax.set_ylabel(f"{units} (cash; savings positive)")
     _thousands(ax)
