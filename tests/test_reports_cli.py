@@ -121,3 +121,34 @@ def test_report_portfolio_of_the_haringey_cases(tmp_path):
     ws = wb["MTFS incremental"]
     last = [c.value for c in list(ws[ws.tables["MTFSIncremental"].ref])[-1]]
     assert last[0] == "Total" and last[5:] == [5364, 7025, 4395, 16784]
+
+
+@pytest.mark.skipif(not (EXAMPLES / "cambs_ar_6_264.yaml").exists(), reason="Cambridgeshire example not present")
+def test_report_case_from_the_register_includes_status_and_tracking(tmp_path):
+    from careflow.register import Register, load_case
+
+    database = str(tmp_path / "register.sqlite")
+    with Register(database, user="test") as reg:
+        reg.import_cases([load_case(EXAMPLES / "cambs_ar_6_264.yaml")])
+        reg.track("A/R.6.264", "2019-20", forecast=300, delivered=321)
+    out = tmp_path / "ar.docx"
+    r = _run("report", "case", "A/R.6.264", "--database", database, "--output", out)
+    assert r.exit_code == 0, r.output
+    doc = docx.Document(str(out))
+    tracking = next(t for t in doc.tables if t.rows[0].cells[0].text == "Financial year")
+    row = [c.text for c in tracking.rows[1].cells]
+    # MST: £640k contract, £319k reinvested, £321k cashable saving planned in 2019-20; £321k delivered: green.
+    assert row[:5] == ["2019-20", "£321k", "£300k", "£321k", "green"]
+    r = _run("report", "case", "A/R.0.000", "--database", database, "--output", tmp_path / "x.docx")
+    assert r.exit_code == 1 and "no case 'A/R.0.000' in the register" in r.output
+
+
+def test_report_case_without_figures_writes_the_document_only(tmp_path):
+    case = tmp_path / "words.yaml"
+    case.write_text("reference: W1\ntitle: Words only\nbackground: Why we do this.\n")
+    r = _run("report", "case", case, "--output", tmp_path / "w.docx")
+    assert r.exit_code == 0, r.output
+    text = "\n".join(p.text for p in docx.Document(str(tmp_path / "w.docx")).paragraphs)
+    assert "No financial figures are stated in this case" in text and "Why we do this." in text
+    r = _run("report", "case", case, "--output", tmp_path / "w.xlsx")
+    assert r.exit_code == 1 and "no financial workbook" in r.output

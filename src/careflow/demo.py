@@ -201,13 +201,24 @@ def _demo_reports(out: Path) -> None:
         made += ["case_hf_bc2.docx", "case_hf_bc2.xlsx"]
     else:
         skipped.append("business case (examples/cases/hf_bc2.yaml not found)")
+    ar6255 = examples / "cambs_ar_6_255.yaml"
+    if ar6255.is_file():  # a case whose figures are "in the accompanying financial report": text only
+        cli_reports.write_case_report(ar6255, folder / "case_ar_6_255.docx", "docx")
+        made.append("case_ar_6_255.docx")
+    database = out / "register" / "register.sqlite"
+    if database.is_file():  # from the register: status and delivery tracking included
+        cli_reports.write_case_report("A/R.6.264", folder / "case_ar_6_264_from_register.docx", "docx",
+                                      database=str(database))
+        made.append("case_ar_6_264_from_register.docx")
+    else:
+        skipped.append("case from the register (no out/register/register.sqlite)")
     haringey = sorted(examples.glob("haringey_*.yaml"))
     if haringey:
         cli_reports.write_portfolio_report(haringey, folder / "portfolio_haringey.xlsx", "Haringey Priority 1")
         made.append("portfolio_haringey.xlsx")
     if examples.is_dir():
-        _, n = cli_reports.write_portfolio_report([examples], folder / "portfolio_all_examples.xlsx",
-                                                  "Example business cases")
+        _, n, _ = cli_reports.write_portfolio_report([examples], folder / "portfolio_all_examples.xlsx",
+                                                     "Example business cases")
         made.append(f"portfolio_all_examples.xlsx ({n} cases)")
 
     differences = sorted(p for p in out.glob("**/difference.csv") if folder not in p.parents)

@@ -101,38 +101,34 @@ def write_forecast_report(data, output, validation=None, la_name: str = "", char
 
 def load_and_appraise(path: str | Path):
     """A case file through careflow.finance: (case, appraisal dict or None when the case states no figures)."""
-    from careflow import finance
+    from careflow import finance, yamlio
 
-    case = finance.load_case(path)
+    try:
+        case = finance.load_case(path)
+    except CareflowError as exc:
+        # A case whose figures are in "the accompanying financial report": still a document, no appraisal.
+        if exc.findings and all(f.rule == "case-no-figures" for f in exc.findings):
+            return yamlio.load(path).data, None
+        raise
     data = case.doc.data if getattr(case, "doc", None) is not None else {}
     has_figures = any(data.get(k) for k in ("investment", "savings", "lines", "ongoing_costs", "savings_from"))
     return case, (finance.appraise(case).to_dict() if has_figures else None)
 
 
-def _case_from_register(ref: str):
-    try:
-        from careflow import register
-    except ImportError:
-        register = None
-    if register is None or not hasattr(register, "Register"):
-        raise CareflowError(Finding(rule="report-input", field="case",
-                                    message=f"no case file '{ref}', and this build has no register to look it "
-                                            "up in"))
+def _case_from_register(ref: str, database: str | None = None):
+    """A case from the register: (BusinessCase, appraisal dict or None when it states no figures)."""
     from careflow import finance
+    from careflow.register import Register
+    from careflow.register import financials as fin
 
-    stored = register.Register().get(ref)
-    if stored is None:
-        raise CareflowError(Finding(rule="report-input", field="case", message=f"no case '{ref}' in the register"))
-    bc = getattr(stored, "case", stored)
-    text = register.dumps_case(bc)
-    case = finance.loads_case(text, file=f"register:{ref}")
-    data = case.doc.data or {}
-    has_figures = any(data.get(k) for k in ("investment", "savings", "lines", "ongoing_costs", "savings_from"))
-    return bc, (finance.appraise(case).to_dict() if has_figures else None)
+    with Register(database) as reg:
+        stored = reg.get(ref)  # a clear finding when the reference is not there
+    fc = fin.finance_case(stored.case)
+    return stored.case, (finance.appraise(fc).to_dict() if fc is not None else None)
 
 
 def write_case_report(ref_or_file, output, fmt: str | None = None, difference=None, appraisal_file=None,
-                      charts_dir=None) -> Path:
+                      charts_dir=None, database: str | None = None) -> Path:
     from careflow.reports import Provenance, case_document, case_workbook, mtfs_chart, savings_waterfall
     from careflow.reports.case_view import as_mapping, timeline_rows
     from careflow.reports.charts import timeline_chart
@@ -149,7 +145,7 @@ def write_case_report(ref_or_file, output, fmt: str | None = None, difference=No
         case, appraisal = load_and_appraise(p)
         files.append(p)
     else:
-        case, appraisal = _case_from_register(str(ref_or_file))
+        case, appraisal = _case_from_register(str(ref_or_file), database)
     if appraisal_file:
         appraisal = _read_json(Path(appraisal_file), "the appraisal")
         files.append(Path(appraisal_file))
@@ -182,7 +178,9 @@ def write_case_report(ref_or_file, output, fmt: str | None = None, difference=No
     return out
 
 
-def write_portfolio_report(paths, output, title: str = "Savings programme") -> tuple[Path, int]:
+def write_portfolio_report(paths, output, title: str = "Savings programme") -> tuple[Path, int, list[Path]]:
+    """Roll the case files in ``paths`` up into the portfolio workbook. Returns the workbook, the number of cases
+    rolled up and the case files left out because they state no figures."""
     from careflow import finance
     from careflow.reports import Provenance, portfolio_workbook
 
@@ -190,18 +188,22 @@ def write_portfolio_report(paths, output, title: str = "Savings programme") -> t
     if not files:
         raise CareflowError(Finding(rule="report-input", message="no case files (*.yaml) found in "
                                                                  + ", ".join(str(p) for p in paths)))
-    cases = []
+    cases, without = [], []
     for f in files:
         case, appraisal = load_and_appraise(f)
         if appraisal is not None:
             cases.append((case, appraisal))
+        else:
+            without.append(Path(f))
     if not cases:
         raise CareflowError(Finding(rule="report-input", message="none of the cases states any savings"))
     prov = Provenance(title=f"{title}: MTFS roll-up", data_files=files, command=_command_line())
     out = Path(output)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if without:
+        prov.settings["cases without figures (not rolled up)"] = ", ".join(p.name for p in without)
     portfolio_workbook(out, cases, shipped_parameters(FINANCE_PARAMETERS), prov, title=title)
-    return out, len(cases)
+    return out, len(cases), without
 
 
 def register(group: click.Group) -> None:
@@ -242,11 +244,13 @@ def report_forecast(data, output, validation, la_name, charts_dir):
               help="Use this appraisal JSON (`careflow appraise --format json`) instead of appraising the case.")
 @click.option("--charts", "charts_dir", type=click.Path(file_okay=False),
               help="Also write the case's charts (PNG, SVG, alt text) into this folder.")
-def report_case(ref_or_file, fmt, output, difference, appraisal_file, charts_dir):
+@click.option("--database", default=None,
+              help="Register to look REF up in. Default: $CAREFLOW_DATABASE_URL, else the user's register.sqlite.")
+def report_case(ref_or_file, fmt, output, difference, appraisal_file, charts_dir, database):
     """A business case from REF_OR_FILE (a case YAML file, or a reference in the register) as a Word document in
     the council template or an Excel workbook (MTFS profile in £k, payback, NPV, checks with stated figures that
     do not add up flagged in red)."""
-    out = write_case_report(ref_or_file, output, fmt, difference, appraisal_file, charts_dir)
+    out = write_case_report(ref_or_file, output, fmt, difference, appraisal_file, charts_dir, database)
     click.echo(f"business case: {out}")
 
 
@@ -258,5 +262,7 @@ def report_portfolio(paths, output, title):
     """MTFS roll-up workbook of the business cases in PATHS (files, or folders of *.yaml case files): savings by
     financial year in £k, incremental and against the baseline, by directorate, type of saving and status, and
     every stated figure that does not add up."""
-    out, n = write_portfolio_report(paths, output, title)
+    out, n, without = write_portfolio_report(paths, output, title)
     click.echo(f"portfolio workbook ({n} cases): {out}")
+    if without:
+        click.echo(f"left out {len(without)} case(s) that state no figures: {', '.join(p.name for p in without)}")

@@ -412,10 +412,21 @@ def _tracking(doc, c: Mapping, units: str) -> None:
         return
     doc.add_heading("Delivery tracking", level=1)
     doc.add_paragraph(f"Savings against the baseline in {units}: planned in the case, latest forecast and delivered.")
-    _table(doc, ["Financial year", "Planned", "Forecast", "Delivered", "Note"],
+    try:
+        from careflow.register import rag  # the register's RAG rule, so the document agrees with the register
+    except ImportError:  # pragma: no cover - the register ships with careflow
+        rag = None
+
+    def status(t: Mapping) -> str:
+        if t.get("rag"):
+            return str(t["rag"])
+        r = rag(t.get("planned"), t.get("forecast"), t.get("delivered")) if rag else None
+        return getattr(r, "value", "") or ""
+
+    _table(doc, ["Financial year", "Planned", "Forecast", "Delivered", "RAG", "Note"],
            [[text_of(t.get("year")), money(t.get("planned"), units), money(t.get("forecast"), units),
-             money(t.get("delivered"), units), text_of(t.get("note")) if t.get("note") else ""] for t in entries],
-           numeric={1, 2, 3}, widths=[3, 3, 3, 3, 5])
+             money(t.get("delivered"), units), status(t), text_of(t.get("note")) if t.get("note") else ""]
+            for t in entries], numeric={1, 2, 3}, widths=[2.6, 2.6, 2.6, 2.6, 2.2, 4.4])
 
 
 def _fmt(v: Any) -> str:
