@@ -60,9 +60,14 @@ def test_report_forecast_writes_the_workbook_and_charts(tmp_path):
 
 
 def test_report_forecast_without_forecast_csv_is_a_clear_error(tmp_path):
-    r = _run("report", "forecast", tmp_path, "--output", tmp_path / "f.xlsx")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = _run("report", "forecast", empty, "--output", tmp_path / "f.xlsx")
+    # Neither a forecast folder nor SSDA903 data: a finding naming the folder, never a traceback.
     assert r.exit_code == 1
-    assert "no forecast.csv here" in r.output and "Traceback" not in r.output
+    assert "empty" in r.output and "Traceback" not in r.output
+    r = _run("report", "forecast", tmp_path / "missing", "--output", tmp_path / "f.xlsx")
+    assert r.exit_code == 1 and "no forecast.csv here" in r.output
 
 
 def test_report_forecast_with_a_broken_forecast_names_the_columns(tmp_path):

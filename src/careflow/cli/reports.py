@@ -80,9 +80,37 @@ def unit_cost_parameters(summary: dict) -> list[dict]:
              "reference": ref or "careflow shipped unit costs (see unit_costs)", "values": weekly}]
 
 
-def write_forecast_report(data, output, validation=None, la_name: str = "", charts_dir=None) -> Path:
+def run_forecast(data, folder: Path, runs: int = 1000, seed: int = 0) -> Path:
+    """Validate SSDA903 data and run the forecast into ``folder`` (forecast.csv, costs.csv, summary.json,
+    validation.json), as ``careflow validate`` and ``careflow forecast`` would."""
+    from careflow.cli import forecast as forecast_cli
+
+    if not hasattr(forecast_cli, "write_forecast"):
+        raise CareflowError(Finding(rule="report-input", file=str(data),
+                                    message="no forecast.csv here, and this build cannot run the forecast: give "
+                                            "the folder `careflow forecast --output` wrote"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        from careflow.ssda903 import validate
+
+        report = validate(data)
+        (folder / "validation.json").write_text(json.dumps(report.to_dict(), indent=2, default=str),
+                                                encoding="utf-8")
+    except ImportError:  # pragma: no cover - the reader ships with careflow
+        pass
+    episodes, data_end, categories = forecast_cli.load_data(data)
+    forecast_cli.write_forecast(folder, episodes, data_end=data_end, runs=runs, seed=seed, categories=categories)
+    return folder
+
+
+def write_forecast_report(data, output, validation=None, la_name: str = "", charts_dir=None, runs: int = 1000,
+                          seed: int = 0) -> Path:
+    """The forecast workbook from a forecast folder, or from SSDA903 data (forecast first, beside the workbook)."""
     from careflow.reports import Provenance, cost_chart, fan_chart, forecast_workbook
 
+    d = Path(data)
+    if not (d / "forecast.csv").is_file() and not d.name == "forecast.csv" and d.exists():
+        data = run_forecast(d, Path(output).with_suffix("").with_name(Path(output).stem + "_forecast"), runs, seed)
     forecast, costs, summary, valid, files = load_forecast_folder(data, validation)
     settings = {k: summary[k] for k in ("data_end", "start", "end", "runs", "trend", "reference_window")
                 if k in summary}
@@ -224,11 +252,16 @@ def report() -> None:
 @click.option("--la-name", default="", help="Name of the local authority for titles.")
 @click.option("--charts", "charts_dir", type=click.Path(file_okay=False),
               help="Also write the fan chart and cost chart (PNG, SVG, alt text) into this folder.")
-def report_forecast(data, output, validation, la_name, charts_dir):
-    """Forecast workbook from DATA, the folder `careflow forecast --output` wrote: children in care by category
-    and month (P10/P50/P90), placement spend by financial year in £k, native Excel charts, the data's validation
-    summary, the parameters used with their sources, and how it was produced."""
-    out = write_forecast_report(data, output, validation, la_name, charts_dir)
+@click.option("--runs", default=1000, show_default=True, type=int,
+              help="Monte Carlo runs, when DATA is SSDA903 data to forecast first.")
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="Random seed, when DATA is SSDA903 data to forecast first.")
+def report_forecast(data, output, validation, la_name, charts_dir, runs, seed):
+    """Forecast workbook from DATA: the folder `careflow forecast --output` wrote, or SSDA903 data (validated and
+    forecast first; the forecast files go beside the workbook). Children in care by category and month
+    (P10/P50/P90), placement spend by financial year in £k, native Excel charts, the data's validation summary,
+    the parameters used with their sources, and how it was produced."""
+    out = write_forecast_report(data, output, validation, la_name, charts_dir, runs, seed)
     click.echo(f"forecast workbook: {out}")
 
 
