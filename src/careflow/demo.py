@@ -18,6 +18,7 @@ def run_demo(output: str | Path) -> None:
     _demo_finance(out)
     _demo_aggregate(out)
     _demo_register(out)
+    _demo_reports(out)  # last: it reports on what the other steps wrote
 
 
 def _demo_ssda903(out: Path, source: Path | None = None) -> None:
@@ -181,3 +182,77 @@ def _demo_register(out: Path) -> None:
         click.echo(f"  {c.reference:<26} v{s.version} {c.status.value:<10} {(c.title or '')[:48]}{rag}")
     click.echo(f"register: portfolio of the register: £{total['investment']:,.0f}k invested, "
                f"£{total['savings_incremental']:,.0f}k savings; BC2 workbook {folder / 'bc2.xlsx'}")
+
+
+def _demo_reports(out: Path) -> None:
+    """Workbooks, Word business cases and charts from what the other demo steps wrote (and the example cases)."""
+    import json
+
+    from careflow.cli import reports as cli_reports
+    from careflow.reports import benchmark_chart, savings_waterfall
+    from careflow.reports.charts import benchmark_frame
+
+    folder = out / "reports"
+    charts = folder / "charts"
+    folder.mkdir(parents=True, exist_ok=True)
+    made: list[str] = []
+    skipped: list[str] = []
+
+    forecasts = sorted(out.glob("**/forecast.csv"), key=lambda p: (len(p.parts), str(p)))
+    forecasts = [p for p in forecasts if folder not in p.parents]
+    if forecasts:
+        d = forecasts[0].parent
+        validation = next((p for p in (d / "validation.json", out / "ssda903" / "validation.json") if p.is_file()),
+                          None)
+        cli_reports.write_forecast_report(d, folder / "forecast.xlsx", validation, "Anyshire", charts)
+        made.append("forecast.xlsx")
+    else:
+        skipped.append("forecast workbook (no forecast.csv from the forecast step)")
+
+    examples = Path(__file__).resolve().parents[2] / "examples" / "cases"
+    hf = examples / "hf_bc2.yaml"
+    if hf.is_file():
+        cli_reports.write_case_report(hf, folder / "case_hf_bc2.docx", "docx", charts_dir=charts)
+        cli_reports.write_case_report(hf, folder / "case_hf_bc2.xlsx", "xlsx")
+        made += ["case_hf_bc2.docx", "case_hf_bc2.xlsx"]
+    else:
+        skipped.append("business case (examples/cases/hf_bc2.yaml not found)")
+    ar6255 = examples / "cambs_ar_6_255.yaml"
+    if ar6255.is_file():  # a case whose figures are "in the accompanying financial report": text only
+        cli_reports.write_case_report(ar6255, folder / "case_ar_6_255.docx", "docx")
+        made.append("case_ar_6_255.docx")
+    database = out / "register" / "register.sqlite"
+    if database.is_file():  # from the register: status and delivery tracking included
+        cli_reports.write_case_report("A/R.6.264", folder / "case_ar_6_264_from_register.docx", "docx",
+                                      database=str(database))
+        made.append("case_ar_6_264_from_register.docx")
+    else:
+        skipped.append("case from the register (no out/register/register.sqlite)")
+    haringey = sorted(examples.glob("haringey_*.yaml"))
+    if haringey:
+        cli_reports.write_portfolio_report(haringey, folder / "portfolio_haringey.xlsx", "Haringey Priority 1")
+        made.append("portfolio_haringey.xlsx")
+    if examples.is_dir():
+        _, n, _ = cli_reports.write_portfolio_report([examples], folder / "portfolio_all_examples.xlsx",
+                                                     "Example business cases")
+        made.append(f"portfolio_all_examples.xlsx ({n} cases)")
+
+    differences = sorted(p for p in out.glob("**/difference.csv") if folder not in p.parents)
+    if differences:
+        import pandas as pd
+
+        savings_waterfall(pd.read_csv(differences[0]),
+                          title=f"Savings by lever: {differences[0].parent.name}").save(charts)
+        made.append("savings waterfall")
+    else:
+        skipped.append("savings waterfall (no scenario difference.csv)")
+    benchmarks = sorted(p for p in out.glob("**/benchmark*.json") if folder not in p.parents)
+    if benchmarks:
+        frame, name = benchmark_frame(json.loads(benchmarks[0].read_text(encoding="utf-8")))
+        benchmark_chart(frame, la_name=name).save(charts)
+        made.append("benchmark chart")
+    else:
+        skipped.append("benchmark chart (no benchmark JSON)")
+    click.echo(f"reports: {', '.join(made) or 'nothing'} in {folder}; charts (PNG, SVG, alt text) in {charts}")
+    for s in skipped:
+        click.echo(f"reports: skipped {s}")
