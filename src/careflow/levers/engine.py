@@ -115,7 +115,7 @@ def _price_matrix(p: Projected, unit_costs: UnitCosts, fixed: dict[str, float]) 
     for m, a in enumerate(p.month_starts):
         fy = FinancialYear.containing(a)
         for c, cat in enumerate(p.categories):
-            out[m, c] = fixed[cat] if cat in fixed else unit_costs.weekly(cat, fy)
+            out[m, c] = fixed[cat] if cat in fixed else unit_costs.weekly_cost(cat, fy)
     return out
 
 

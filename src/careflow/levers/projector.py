@@ -36,7 +36,7 @@ class Projector(Protocol):
 
 
 class UnitCosts(Protocol):
-    def weekly(self, category: str, fy) -> float:
+    def weekly_cost(self, category: str, fy) -> float:
         """Weekly unit cost in pounds of a placement in ``category`` in financial year ``fy``."""
         ...
 
@@ -47,5 +47,5 @@ class FixedUnitCosts:
 
     costs: dict[str, float]
 
-    def weekly(self, category: str, fy) -> float:
+    def weekly_cost(self, category: str, fy) -> float:
         return float(self.costs.get(category, 0.0))
