@@ -278,3 +278,19 @@ def test_cap_and_flows_keep_dates(tmp_path):
     """)
     assert pounds(res) == pytest.approx(10 * 500 * (365 - 30) / 7)
     assert res.month_starts[0] == dt.date(2025, 4, 1)
+
+
+def test_sufficiency_keeps_new_placements_filled_as_children_leave():
+    from careflow.levers.flows import LeverContext, flow_adjustment
+    from careflow.model.adjust import NO_CHANGE
+
+    model = StandIn(stock(ifa_fostering=60, in_house_fostering=20), exit_rate=np.full((4, 5), 0.05))
+    sc = Scenario.loads("name: s\nlevers:\n  - {type: sufficiency, add_category: in_house_fostering, "
+                        "displace_category: ifa_fostering, placements: 10, start: 2025-04-01}\n")
+    base = model.project(NO_CHANGE, runs=1, seed=0, deterministic=True)
+    ctx = LeverContext(model.age_bands, model.categories, base.month_starts, base.stock_end[0])
+    scen = model.project(flow_adjustment(sc.levers[0], ctx), runs=1, seed=0, deterministic=True)
+    c = model.categories.index("in_house_fostering")
+    days = np.array([(b - a).days + 1 for a, b in model.months])
+    # Every month starts with 10 more children in in-house fostering than the baseline, although 5% leave a month.
+    np.testing.assert_allclose(scen.care_days[0, :, c] - base.care_days[0, :, c], 10 * days)

@@ -125,8 +125,10 @@ class StepDownFlow(_FlowLever):
 
 
 class SufficiencyFlow(_FlowLever):
-    """New placements fill over ``ramp_months`` after ``lag_months``; each one moves a child from the displaced
-    category. Children so moved then leave care at the rates of their new category (they are not replaced)."""
+    """New placements fill over ``ramp_months`` after ``lag_months`` and stay filled: each month the lever moves
+    children from the displaced category until the added category holds its expected baseline number plus the
+    placements filled so far. When a child leaves one of the new placements, the carer takes another child who
+    would otherwise be in the displaced category (the business case's own assumption: net new placements)."""
 
     lever: Sufficiency
 
@@ -139,12 +141,19 @@ class SufficiencyFlow(_FlowLever):
         return lv.placements * min(1.0, (j + 1) / lv.ramp_months)
 
     def _changes(self, step, k):
-        j = k - self.lever.lag_months
-        count = self.filled(j) - self.filled(j - 1)
-        if count <= 0:
+        lv = self.lever
+        target = self.filled(k - lv.lag_months)
+        if target <= 0:
             return FlowChanges()
-        return FlowChanges(moves=[Move(self.lever.displace_category, self.lever.add_category, count,
-                                       self.age_bands)])
+        c = self.ctx.categories.index(lv.add_category)
+        # Expected baseline stock at the start of this month: the end of the previous one; in the first month
+        # every run starts from the same children, so this run's own stock is the baseline's.
+        now = float(np.sum(step.stock[:, c]))
+        expected = float(self.ctx.baseline_stock[step.index - 1, c]) if step.index > 0 else now
+        count = expected + target - now
+        if count <= 1e-12:
+            return FlowChanges()
+        return FlowChanges(moves=[Move(lv.displace_category, lv.add_category, count, self.age_bands)])
 
 
 class PermanenceExitsFlow(_FlowLever):
