@@ -38,7 +38,7 @@ def savings_chart(difference: pd.DataFrame, path: str | Path, title: str) -> Pat
         mean = np.array([total["pounds_mean"].get(fy, 0.0) for fy in fys]) / 1000.0
         lo = np.array([total["pounds_p10"].get(fy, 0.0) for fy in fys]) / 1000.0
         hi = np.array([total["pounds_p90"].get(fy, 0.0) for fy in fys]) / 1000.0
-        ax.errorbar(x, mean, yerr=[mean - lo, hi - mean], fmt="o", color="black", capsize=4,
+        ax.errorbar(x, mean, yerr=[np.clip(mean - lo, 0, None), np.clip(hi - mean, 0, None)], fmt="o", color="black", capsize=4,
                     label="all levers (P10-P90)")
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(x, fys)
