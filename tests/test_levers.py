@@ -294,3 +294,15 @@ def test_sufficiency_keeps_new_placements_filled_as_children_leave():
     days = np.array([(b - a).days + 1 for a, b in model.months])
     # Every month starts with 10 more children in in-house fostering than the baseline, although 5% leave a month.
     np.testing.assert_allclose(scen.care_days[0, :, c] - base.care_days[0, :, c], 10 * days)
+
+
+def test_combined_scenario_errors_name_the_right_file(tmp_path):
+    a = tmp_path / "a.yaml"
+    b = tmp_path / "b.yaml"
+    a.write_text("name: a\nlevers:\n  - {type: contract, annual_cost: 10, start: 2025-04-01}\n")
+    b.write_text("name: b\nlevers:\n  - type: reduce_entries\n    reduction: 5\n    start: 2025-04-01\n"
+                 "    age_bands: [7-9]\n")
+    with pytest.raises(CareflowError) as exc:
+        evaluate(Scenario.load(a) + Scenario.load(b), StandIn(stock(ifa_fostering=1)), COSTS, deterministic=True)
+    f = exc.value.findings[0]
+    assert f.file == str(b) and f.row == 6 and f.field == "levers.0.age_bands.0"

@@ -51,8 +51,9 @@ class Scenario:
     unit_costs: dict[str, float] = field(default_factory=dict)  # weekly pounds by category, for this scenario
     horizon: tuple[dt.date | None, dt.date | None] = (None, None)
     file: str | None = None
-    # lever index -> YAML key path of that lever (for errors found at run time, e.g. an age band the model lacks)
-    _doc: yamlio.YamlDoc | None = field(default=None, repr=False, compare=False)
+    # Where each lever came from (its file and index there), for errors found at run time (e.g. an age band the
+    # fitted model lacks) in scenarios combined from several files.
+    origins: list[tuple[yamlio.YamlDoc | None, int]] = field(default_factory=list, repr=False, compare=False)
 
     # --- reading -------------------------------------------------------------------------------------------
     @classmethod
@@ -150,19 +151,23 @@ class Scenario:
         return cls(name=str(name) if name is not None else Path(doc.file).stem, levers=levers,
                    description=data.get("description"),
                    unit_costs={str(k): float(v) for k, v in unit_costs.items()}, horizon=horizon,
-                   file=doc.file, _doc=doc)
+                   file=doc.file, origins=[(doc, i) for i in range(len(levers))])
 
     # --- errors found later (against a fitted model) --------------------------------------------------------
     def error(self, lever_index: int, fieldname: str, message: str) -> CareflowError:
-        return CareflowError(_finding(self._doc, ("levers", lever_index, *fieldname.split(".")), message))
+        doc, index = self.origins[lever_index] if lever_index < len(self.origins) else (None, lever_index)
+        return CareflowError(_finding(doc, ("levers", index, *fieldname.split(".")), message))
 
     # --- combining ---------------------------------------------------------------------------------------
     @classmethod
     def combine(cls, *scenarios: Scenario, name: str | None = None) -> Scenario:
         """One scenario with all the levers of ``scenarios``; lever names must stay distinct."""
         levers: list[LeverBase] = []
+        origins: list = []
         costs: dict[str, float] = {}
         for sc in scenarios:
+            origins.extend(sc.origins if len(sc.origins) == len(sc.levers) else
+                           [(None, i) for i in range(len(sc.levers))])
             for cat, v in sc.unit_costs.items():
                 if cat in costs and costs[cat] != v:
                     raise CareflowError(f"scenarios '{name or sc.name}' disagree on the weekly cost of {cat} "
@@ -174,7 +179,9 @@ class Scenario:
         if dupes:
             raise CareflowError(f"levers with the same name in the combined scenarios: {', '.join(dupes)}",
                                 rule="scenario")
-        return cls(name=name or " + ".join(sc.name for sc in scenarios), levers=levers, unit_costs=costs)
+        horizons = [sc.horizon for sc in scenarios if sc.horizon != (None, None)]
+        return cls(name=name or " + ".join(sc.name for sc in scenarios), levers=levers, unit_costs=costs,
+                   horizon=horizons[0] if horizons else (None, None), origins=origins)
 
     def __add__(self, other: Scenario) -> Scenario:
         return Scenario.combine(self, other)
