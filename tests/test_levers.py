@@ -306,3 +306,19 @@ def test_combined_scenario_errors_name_the_right_file(tmp_path):
         evaluate(Scenario.load(a) + Scenario.load(b), StandIn(stock(ifa_fostering=1)), COSTS, deterministic=True)
     f = exc.value.findings[0]
     assert f.file == str(b) and f.row == 6 and f.field == "levers.0.age_bands.0"
+
+
+def test_phasing_of_a_restructure():
+    text = """\
+    name: phased
+    levers:
+      - type: staffing
+        start: 2025-04-01
+        phasing: {2025-26: 0.5, 2026-27: 1}
+        posts: [{post: manager, fte_before: 10, fte_after: 8, salary: 50000}]
+    """
+    res = run(text, StandIn(stock(ifa_fostering=1), months=24))
+    assert pounds(res, "staffing") == pytest.approx(50_000)
+    assert pounds(res, "staffing", "2026-27") == pytest.approx(100_000)
+    with pytest.raises(CareflowError, match="2025-26, the year the lever starts in"):
+        run(text.replace("{2025-26: 0.5, 2026-27: 1}", "{2026-27: 1}"))

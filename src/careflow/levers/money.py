@@ -30,11 +30,11 @@ def _fy_pieces(a: dt.date, b: dt.date):
         day = hi + dt.timedelta(days=1)
 
 
-def annual(amount: float, a: dt.date, b: dt.date, start: dt.date, end: dt.date | None) -> float:
-    """``amount`` a year, active from ``start`` to ``end``, summed over the days [a, b]."""
+def annual(amount: float, a: dt.date, b: dt.date, start: dt.date, end: dt.date | None, share=None) -> float:
+    """``amount`` a year, active from ``start`` to ``end``, summed over the days [a, b]; ``share(fy)`` phases it."""
     total = 0.0
     for fy, lo, hi in _fy_pieces(a, b):
-        total += amount * _overlap(lo, hi, start, end) / fy.days
+        total += amount * _overlap(lo, hi, start, end) / fy.days * (1.0 if share is None else share(fy))
     return total
 
 
@@ -68,16 +68,17 @@ def staffing_redundancies(lever: Staffing) -> float:
 def saving(lever: LeverBase, a: dt.date, b: dt.date) -> float:
     """Pounds saved by a purely financial lever over the days [a, b] (inclusive)."""
     if isinstance(lever, Contract):
-        return (annual(lever.annual_cost - lever.reinvest, a, b, lever.start, lever.end)
+        return (annual(lever.annual_cost - lever.reinvest, a, b, lever.start, lever.end, lever.share)
                 - one_offs(lever.one_off, a, b))
     if isinstance(lever, CloseProvision):
-        out = annual(lever.annual_cost, a, b, lever.start, lever.end)
+        out = annual(lever.annual_cost, a, b, lever.start, lever.end, lever.share)
         for m in lever.moves:
             stop = min(d for d in (m.end, lever.end) if d is not None) if (m.end or lever.end) else None
             out -= weekly(m.weekly_cost * m.children, a, b, lever.start, stop)
         return out - one_offs(lever.one_off, a, b)
     if isinstance(lever, Staffing):
-        return annual(staffing_annual_saving(lever), a, b, lever.start, lever.end) - one_offs(lever.one_off, a, b)
+        return (annual(staffing_annual_saving(lever), a, b, lever.start, lever.end, lever.share)
+                - one_offs(lever.one_off, a, b))
     if isinstance(lever, Income):
         out = 0.0
         for key, amount in lever.profile.items():

@@ -218,6 +218,45 @@ class UnitCostChange(LeverBase):
     percent: Annotated[float, Field(ge=-100, le=1000)]
 
 
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class Phased(LeverBase):
+    """Optional ``phasing``: the share (0 to 1) of the full-year effect by financial year, holding until the next
+    year listed, e.g. ``{2025-26: 0.5, 2026-27: 1}``. The year the lever starts in must be listed."""
+
+    phasing: dict[str, Share] | None = None
+
+    @field_validator("phasing")
+    @classmethod
+    def _fys(cls, v):
+        if v is None:
+            return v
+        if not v:
+            raise ValueError("give at least one financial year")
+        for k in v:
+            try:
+                FinancialYear.parse(str(k))
+            except ValueError as exc:
+                raise ValueError(str(exc)) from None
+        return v
+
+    @model_validator(mode="after")
+    def _starts_listed(self):
+        if self.phasing is not None:
+            first = FinancialYear.containing(self.start)
+            if first not in {FinancialYear.parse(str(k)) for k in self.phasing}:
+                raise ValueError(f"phasing must give the share for {first.label}, the year the lever starts in")
+        return self
+
+    def share(self, fy: FinancialYear) -> float:
+        if self.phasing is None:
+            return 1.0
+        keyed = sorted((FinancialYear.parse(str(k)), float(v)) for k, v in self.phasing.items())
+        current = [v for y, v in keyed if y <= fy]
+        return current[-1] if current else 0.0
+
+
 class ProvisionMove(_Strict):
     """Where a child from a closed provision goes, at what weekly cost, and until when (default: the horizon)."""
 
@@ -243,7 +282,7 @@ class OneOff(_Strict):
         return v
 
 
-class CloseProvision(LeverBase):
+class CloseProvision(Phased):
     """Close a provision: its fixed annual cost stops; its children move to named alternatives at their costs."""
 
     type: Literal["close_provision"]
@@ -255,7 +294,7 @@ class CloseProvision(LeverBase):
         return {f"moves.{i}.category": m.category for i, m in enumerate(self.moves)}
 
 
-class Contract(LeverBase):
+class Contract(Phased):
     """End (or reduce) a contract: its annual cost stops and ``reinvest`` pounds a year are spent elsewhere."""
 
     type: Literal["contract"]
@@ -299,7 +338,7 @@ class Post(_Strict):
         return self.cost_per_fte * (1 + self.agency_premium)
 
 
-class Staffing(LeverBase):
+class Staffing(Phased):
     """A restructure: establishment FTE by post before and after, with one-off redundancy and pension strain costs.
 
     ``basis: establishment`` (the default, as MTFS budgets count it) saves the budgeted cost of the FTE removed;
