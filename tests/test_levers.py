@@ -322,3 +322,10 @@ def test_phasing_of_a_restructure():
     assert pounds(res, "staffing", "2026-27") == pytest.approx(100_000)
     with pytest.raises(CareflowError, match="2025-26, the year the lever starts in"):
         run(text.replace("{2025-26: 0.5, 2026-27: 1}", "{2026-27: 1}"))
+
+
+def test_savings_by_year_for_a_business_case():
+    res = run(BRIEF_EXAMPLE, StandIn(stock(ifa_fostering=10), months=24))
+    assert res.savings_by_year("contract") == pytest.approx({"2025-26": 321_000, "2026-27": 321_000})
+    with pytest.raises(KeyError):
+        res.savings_by_year("nonesuch")

@@ -81,6 +81,15 @@ class ScenarioResult:
                 })
         return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
 
+    def savings_by_year(self, lever: str = "all") -> dict[str, float]:
+        """Mean saving in pounds by financial year label, for a business case's savings profile (cumulative: each
+        year's saving against the baseline)."""
+        df = self.difference()
+        rows = df[df["lever"] == lever]
+        if rows.empty:
+            raise KeyError(f"no lever named '{lever}' (have: {', '.join(df['lever'].unique())})")
+        return dict(zip(rows["financial_year"], rows["pounds_mean"], strict=True))
+
     def difference_by_month(self) -> pd.DataFrame:
         rows = []
         for name, arr in [*self.by_lever.items(), ("all", self.total)]:
