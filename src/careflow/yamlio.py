@@ -51,6 +51,26 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
             _walk(v, path + (i,), lines)
 
 
+def _bad_scalar(node: yaml.Node | None, path: Path_ = ()) -> tuple[int, Path_] | None:
+    """Line and key path of the first scalar PyYAML cannot construct (e.g. a timestamp with month 13)."""
+    if isinstance(node, yaml.ScalarNode):
+        try:
+            yaml.SafeLoader("").construct_object(node, deep=True)
+        except ValueError:
+            return node.start_mark.line + 1, path
+        return None
+    children: list[tuple[yaml.Node, Path_]] = []
+    if isinstance(node, yaml.MappingNode):
+        children = [(v, path + (k.value,)) for k, v in node.value]
+    elif isinstance(node, yaml.SequenceNode):
+        children = [(v, path + (i,)) for i, v in enumerate(node.value)]
+    for child, p in children:
+        found = _bad_scalar(child, p)
+        if found is not None:
+            return found
+    return None
+
+
 def loads(text: str, file: str = "<string>") -> YamlDoc:
     """Parse YAML text; syntax errors become a CareflowError naming the line."""
     try:
@@ -62,6 +82,10 @@ def loads(text: str, file: str = "<string>") -> YamlDoc:
         problem = getattr(exc, "problem", None) or str(exc)
         raise CareflowError(Finding(rule="yaml-syntax", message=f"not valid YAML: {problem}", file=file,
                                     row=row)) from None
+    except ValueError as exc:  # a value that looks like a date but is not one (2025-13-01)
+        row, path = _bad_scalar(node) or (None, ())
+        raise CareflowError(Finding(rule="yaml-syntax", message=f"not a valid date or value: {exc}", file=file, row=row,
+                                    field=".".join(str(p) for p in path) or None)) from None
     lines: dict[Path_, int] = {}
     if node is not None:
         _walk(node, (), lines)

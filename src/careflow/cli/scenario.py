@@ -1,7 +1,108 @@
-"""CLI commands for this area (see careflow.cli)."""
+"""``careflow scenario``: price savings proposals (levers) against the forecast (see careflow.levers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
 
 import click
+
+from careflow.errors import CareflowError
+from careflow.levers import Scenario, ScenarioResult, evaluate
+from careflow.levers.outputs import write_outputs
+
+
+def _date(value: str | None, field: str) -> dt.date | None:
+    if value is None:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise CareflowError(f"'{value}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)", field=field, rule="date")
+
+
+def load_scenarios(files) -> Scenario:
+    scenarios = [Scenario.load(f) for f in files]
+    return scenarios[0] if len(scenarios) == 1 else Scenario.combine(*scenarios)
+
+
+def fitted_projector(data: str | Path, start: dt.date | None, end: dt.date | None,
+                     categories_file: str | None = None, window_months: int = 12):
+    """Read SSDA903 data (or cleaned episodes), fit the child-level model and wrap it as a projector."""
+    try:
+        from careflow.cli.forecast import load_data
+        from careflow.model import fit
+    except ImportError:
+        raise CareflowError("this build of careflow has no child-level model to price flow levers against",
+                            rule="model") from None
+    from careflow.levers.model_projector import ModelProjector
+
+    episodes, data_end, cats = load_data(data, categories_file)
+    model = fit(episodes, data_end=data_end, window_months=window_months, categories=cats)
+    start = start or model.data_end
+    if end is None:  # 31 March five years after the start, as `careflow forecast`
+        end = dt.date(start.year + (5 if start.month >= 4 else 4), 3, 31)
+    return ModelProjector(model, start=start, end=end)
+
+
+def price(files, data, *, runs: int = 200, seed: int = 0, deterministic: bool = False, start=None, end=None,
+          costs_file=None, categories_file=None, output=None) -> ScenarioResult:
+    """The whole command as a function (the demo calls it)."""
+    scenario = load_scenarios(files)  # a bad scenario file stops here, before the data are read
+    start = start or scenario.horizon[0]
+    end = end or scenario.horizon[1]
+    from careflow.costs import load_unit_costs
+
+    projector = fitted_projector(data, start, end, categories_file)
+    unit_costs = load_unit_costs(costs_file, categories=projector.categories)
+    result = evaluate(scenario, projector, unit_costs, runs=runs, seed=seed, deterministic=deterministic)
+    if output is not None:
+        write_outputs(result, output)
+    return result
+
+
+def summary_lines(result: ScenarioResult) -> list[str]:
+    df = result.difference()
+    lines = []
+    for fy, rows in df.groupby("financial_year", sort=True):
+        total = rows[rows.lever == "all"].iloc[0]
+        band = "" if result.deterministic else f" (P10 £{total.pounds_p10 / 1e3:,.0f}k to P90 " \
+                                               f"£{total.pounds_p90 / 1e3:,.0f}k)"
+        parts = ", ".join(f"{r.lever} £{r.pounds_mean / 1e3:,.0f}k" for r in rows.itertuples() if r.lever != "all")
+        lines.append(f"  {fy}: saving £{total.pounds_mean / 1e3:,.0f}k{band}; {parts}")
+    return lines
 
 
 def register(group: click.Group) -> None:
     """Add this module's commands to the top-level group."""
+
+    @group.command("scenario")
+    @click.argument("files", nargs=-1, required=True, type=click.Path())
+    @click.option("--data", required=True, type=click.Path(), help="SSDA903 files (folder) or cleaned episodes CSV.")
+    @click.option("--runs", default=200, show_default=True, type=int, help="Monte Carlo runs.")
+    @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (same seed, same result).")
+    @click.option("--deterministic", is_flag=True, help="Expected values only (no runs, no intervals).")
+    @click.option("--start", help="Projection start (YYYY-MM-DD); default: the scenario's horizon or the data end.")
+    @click.option("--end", help="Projection end (YYYY-MM-DD); default: 31 March five years after the start.")
+    @click.option("--costs", "costs_file", type=click.Path(), help="Weekly unit costs (YAML, as unit_costs.yaml).")
+    @click.option("--categories", "categories_file", type=click.Path(), help="Placement category mapping (YAML).")
+    @click.option("--output", required=True, type=click.Path(), help="Folder for the outputs.")
+    def scenario_cmd(files, data, runs, seed, deterministic, start, end, costs_file, categories_file, output):
+        """Price the levers in FILES (scenario YAML; several files combine) against the forecast.
+
+        Writes difference.csv (financial_year, lever, children_mean, care_days_mean, pounds_mean, pounds_p10,
+        pounds_p90; savings positive; lever 'all' is the combined scenario, each lever's row its Shapley
+        contribution), difference_by_month.csv, summary.json and savings.png into --output.
+        """
+        if runs < 1 and not deterministic:
+            raise click.BadParameter("must be at least 1 (or use --deterministic)", param_hint="--runs")
+        result = price(files, data, runs=runs, seed=seed, deterministic=deterministic,
+                       start=_date(start, "start"), end=_date(end, "end"), costs_file=costs_file,
+                       categories_file=categories_file, output=output)
+        mode = "deterministic" if deterministic else f"{result.runs} runs, seed {seed}"
+        click.echo(f"{result.scenario.name} ({mode}), savings against the baseline:")
+        for line in summary_lines(result):
+            click.echo(line)
+        click.echo(f"outputs in {output}")

@@ -1,0 +1,18 @@
+"""Savings levers as scenarios: price each kind of proposal against the forecast (DESIGN.md section 6).
+
+    from careflow.levers import Scenario, evaluate
+    sc = Scenario.load("examples/scenarios/ar6255_placement_mix.yaml")
+    result = evaluate(sc, projector, unit_costs, runs=200, seed=1)
+    result.difference()          # financial_year, lever, children_mean, care_days_mean, pounds_mean, p10, p90
+
+The file format is documented in docs/scenarios.md and ``careflow.levers.schema``.
+"""
+
+from careflow.levers.engine import DIFFERENCE_COLUMNS, ScenarioResult, evaluate
+from careflow.levers.flows import Combined, LeverContext, flow_adjustment
+from careflow.levers.projector import FixedUnitCosts, Projected, Projector, UnitCosts
+from careflow.levers.scenario import Scenario
+from careflow.levers.schema import LEVER_TYPES
+
+__all__ = ["DIFFERENCE_COLUMNS", "LEVER_TYPES", "Combined", "FixedUnitCosts", "LeverContext", "Projected",
+           "Projector", "Scenario", "ScenarioResult", "UnitCosts", "evaluate", "flow_adjustment"]

@@ -1,0 +1,255 @@
+"""Price a scenario against the forecast: the difference from the baseline by lever, financial year and month.
+
+Flow levers (entries, step-downs, sufficiency, permanence exits, caps) run inside the projection, deterministic or
+Monte Carlo with common random numbers, so their savings carry intervals. Unit cost changes re-price the projected
+care-days. The other levers add their own profile of pounds.
+
+Attribution: each lever's contribution is its Shapley value over the levers that interact (flow and unit cost
+levers): the average, over every order of adding levers, of the difference that lever makes. It does not depend on
+the order levers are listed in, and the contributions add up to the combined difference exactly, run by run.
+Exact over all subsets for up to ``max_exact`` interacting levers; above that, averaged over sampled orders
+(seeded). Purely financial levers are additive, so their Shapley value is their own profile.
+
+Signs: every difference is baseline minus scenario, so savings, fewer children and fewer care-days are positive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from careflow.fy import FinancialYear
+from careflow.levers import money
+from careflow.levers.flows import Combined, LeverContext, flow_adjustment
+from careflow.levers.projector import FixedUnitCosts, Projected, Projector, UnitCosts
+from careflow.levers.scenario import Scenario
+from careflow.levers.schema import LeverBase, Sufficiency, UnitCostChange
+from careflow.model.adjust import NO_CHANGE
+
+METRICS = ("children", "care_days", "pounds")
+DIFFERENCE_COLUMNS = ["financial_year", "lever", "children_mean", "care_days_mean", "pounds_mean", "pounds_p10",
+                      "pounds_p90"]
+
+
+@dataclass
+class ScenarioResult:
+    """Differences from the baseline. ``by_lever[name]`` is an array [metric, run, month] (metrics: METRICS)."""
+
+    scenario: Scenario
+    month_starts: tuple[dt.date, ...]
+    month_ends: tuple[dt.date, ...]
+    by_lever: dict[str, np.ndarray]
+    total: np.ndarray  # [metric, run, month], the combined scenario against the baseline
+    runs: int
+    deterministic: bool
+    exact: bool  # Shapley values computed exactly (not sampled)
+    weekly_costs: dict[str, float]  # the weekly costs used in the first financial year, by category
+
+    @property
+    def financial_years(self) -> list[FinancialYear]:
+        return sorted({FinancialYear.containing(d) for d in self.month_starts})
+
+    def _by_fy(self, arr: np.ndarray) -> tuple[list[FinancialYear], np.ndarray]:
+        """Aggregate [metric, run, month] to [metric, run, fy]: children at the FY's last month, others summed."""
+        fys = self.financial_years
+        out = np.zeros((arr.shape[0], arr.shape[1], len(fys)))
+        month_fy = [fys.index(FinancialYear.containing(d)) for d in self.month_starts]
+        for m, f in enumerate(month_fy):
+            out[1:, :, f] += arr[1:, :, m]
+            out[0, :, f] = arr[0, :, m]  # months in order, so the last one wins
+        return fys, out
+
+    def difference(self) -> pd.DataFrame:
+        """One row per financial year and lever (``all`` for the combined scenario): means and P10/P90 of pounds."""
+        rows = []
+        for name, arr in [*self.by_lever.items(), ("all", self.total)]:
+            fys, agg = self._by_fy(arr)
+            for f, fy in enumerate(fys):
+                pounds = agg[2, :, f]
+                rows.append({
+                    "financial_year": fy.label, "lever": name,
+                    "children_mean": float(np.mean(agg[0, :, f])),
+                    "care_days_mean": float(np.mean(agg[1, :, f])),
+                    "pounds_mean": float(np.mean(pounds)),
+                    "pounds_p10": float(np.percentile(pounds, 10)),
+                    "pounds_p90": float(np.percentile(pounds, 90)),
+                })
+        return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
+
+    def savings_by_year(self, lever: str = "all") -> dict[str, float]:
+        """Mean saving in pounds by financial year label, for a business case's savings profile (cumulative: each
+        year's saving against the baseline)."""
+        df = self.difference()
+        rows = df[df["lever"] == lever]
+        if rows.empty:
+            raise KeyError(f"no lever named '{lever}' (have: {', '.join(df['lever'].unique())})")
+        return dict(zip(rows["financial_year"], rows["pounds_mean"], strict=True))
+
+    def difference_by_month(self) -> pd.DataFrame:
+        rows = []
+        for name, arr in [*self.by_lever.items(), ("all", self.total)]:
+            mean = arr.mean(axis=1)
+            for m, a in enumerate(self.month_starts):
+                rows.append({"month": a.isoformat()[:7], "financial_year": FinancialYear.containing(a).label,
+                             "lever": name, "children_mean": float(mean[0, m]),
+                             "care_days_mean": float(mean[1, m]), "pounds_mean": float(mean[2, m])})
+        return pd.DataFrame(rows)
+
+
+def scenario_prices(scenario: Scenario, categories: tuple[str, ...]) -> dict[str, float]:
+    """Weekly costs the scenario states itself: ``unit_costs`` and sufficiency levers' own figures."""
+    prices = dict(scenario.unit_costs)
+    for i, lv in enumerate(scenario.levers):
+        if isinstance(lv, Sufficiency):
+            for fieldname, cat in (("add_weekly_cost", lv.add_category),
+                                   ("displace_weekly_cost", lv.displace_category)):
+                v = getattr(lv, fieldname)
+                if v is None:
+                    continue
+                if cat in prices and prices[cat] != v:
+                    raise scenario.error(i, fieldname, f"weekly cost of {cat} given twice in this scenario "
+                                                       f"({prices[cat]:,.0f} and {v:,.0f})")
+                prices[cat] = float(v)
+    return prices
+
+
+def _price_matrix(p: Projected, unit_costs: UnitCosts, fixed: dict[str, float]) -> np.ndarray:
+    """Weekly cost [month, category]."""
+    out = np.zeros((len(p.month_starts), len(p.categories)))
+    for m, a in enumerate(p.month_starts):
+        fy = FinancialYear.containing(a)
+        for c, cat in enumerate(p.categories):
+            out[m, c] = fixed[cat] if cat in fixed else unit_costs.weekly_cost(cat, fy)
+    return out
+
+
+def _cost_factor(levers: list[UnitCostChange], p: Projected) -> np.ndarray:
+    """Multiplier on weekly costs [month, category] from unit cost changes, by share of the month's days."""
+    out = np.ones((len(p.month_starts), len(p.categories)))
+    for lv in levers:
+        cols = [p.categories.index(c) for c in lv.categories if c in p.categories]
+        for m, (a, b) in enumerate(zip(p.month_starts, p.month_ends, strict=True)):
+            days = (b - a).days + 1
+            share = money._overlap(a, b, lv.start, lv.end) / days
+            out[m, cols] *= 1.0 + lv.percent / 100.0 * share
+    return out
+
+
+def _check_against_model(scenario: Scenario, projector: Projector) -> None:
+    cats, bands = tuple(projector.categories), tuple(projector.age_bands)
+    for i, lv in enumerate(scenario.levers):
+        for fieldname, cat in lv.categories_used().items():
+            if cat not in cats:
+                raise scenario.error(i, fieldname, f"the model has no placement category '{cat}' "
+                                                   f"(it has: {', '.join(cats)})")
+        for j, cat in enumerate(getattr(lv, "categories", None) or []):
+            if cat not in cats:
+                raise scenario.error(i, f"categories.{j}", f"the model has no placement category '{cat}'")
+        for j, band in enumerate(getattr(lv, "age_bands", None) or []):
+            if band not in bands:
+                raise scenario.error(i, f"age_bands.{j}", f"the model has no age band '{band}' "
+                                                         f"(it has: {', '.join(bands)})")
+
+
+def _shapley_weights(n: int) -> list[float]:
+    """Weight of a coalition of size s not containing the player: s!(n-s-1)!/n!."""
+    return [math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n) for s in range(n)]
+
+
+def evaluate(scenario: Scenario, projector: Projector, unit_costs: UnitCosts | dict[str, float] | None = None, *,
+             runs: int = 100, seed: int = 0, deterministic: bool = False, max_exact: int = 6,
+             sampled_orders: int = 24) -> ScenarioResult:
+    """Price ``scenario`` against ``projector``'s baseline. See the module docstring for the method."""
+    if isinstance(unit_costs, dict):
+        unit_costs = FixedUnitCosts(unit_costs)
+    if unit_costs is None:
+        unit_costs = FixedUnitCosts({})
+    _check_against_model(scenario, projector)
+    runs = 1 if deterministic else int(runs)
+    expected = projector.project(NO_CHANGE, runs=1, seed=seed, deterministic=True)
+    base = expected if deterministic else projector.project(NO_CHANGE, runs=runs, seed=seed, deterministic=False)
+    ctx = LeverContext(age_bands=tuple(projector.age_bands), categories=tuple(projector.categories),
+                       month_starts=base.month_starts, baseline_stock=expected.stock_end[0])
+
+    levers = scenario.levers
+    names = [lv.label() for lv in levers]
+    flow_idx = [i for i, lv in enumerate(levers) if lv.flow]
+    price_idx = [i for i, lv in enumerate(levers) if isinstance(lv, UnitCostChange)]
+    players = flow_idx + price_idx
+    adjustments = {i: flow_adjustment(levers[i], ctx) for i in flow_idx}
+
+    fixed = scenario_prices(scenario, ctx.categories)
+    price = _price_matrix(base, unit_costs, fixed)
+    weekly_costs = {cat: float(price[0, c]) for c, cat in enumerate(ctx.categories)}
+    base_cost = base.care_days * price[None, :, :] / 7.0  # [run, month, cat]
+    base_stock = base.stock_end.sum(axis=2)
+    base_days = base.care_days.sum(axis=2)
+
+    projections: dict[frozenset, Projected] = {frozenset(): base}
+
+    def projected(flow_set: frozenset) -> Projected:
+        if flow_set not in projections:
+            adj = Combined([adjustments[i] for i in sorted(flow_set)])
+            projections[flow_set] = projector.project(adj, runs=runs, seed=seed, deterministic=deterministic)
+        return projections[flow_set]
+
+    values: dict[frozenset, np.ndarray] = {}
+
+    def value(coalition: frozenset) -> np.ndarray:
+        """[metric, run, month] difference from the baseline of the levers in ``coalition``."""
+        if coalition not in values:
+            p = projected(frozenset(i for i in coalition if levers[i].flow))
+            factor = _cost_factor([levers[i] for i in coalition if i in price_idx], p)
+            cost = p.care_days * (price * factor)[None, :, :] / 7.0
+            values[coalition] = np.stack([base_stock - p.stock_end.sum(axis=2),
+                                          base_days - p.care_days.sum(axis=2),
+                                          (base_cost - cost).sum(axis=2)])
+        return values[coalition]
+
+    shape = (len(METRICS), runs, len(base.month_starts))
+    by_lever = {name: np.zeros(shape) for name in names}
+    n = len(players)
+    exact = n <= max_exact
+    if n:
+        if exact:
+            weights = _shapley_weights(n)
+            for k, i in enumerate(players):
+                others = players[:k] + players[k + 1:]
+                for size in range(n):
+                    for coalition in itertools.combinations(others, size):
+                        s = frozenset(coalition)
+                        by_lever[names[i]] += weights[size] * (value(s | {i}) - value(s))
+        else:
+            rng = np.random.default_rng(seed)
+            for _ in range(sampled_orders):
+                order = [players[j] for j in rng.permutation(n)]
+                s: frozenset = frozenset()
+                for i in order:
+                    by_lever[names[i]] += (value(s | {i}) - value(s)) / sampled_orders
+                    s = s | {i}
+    total = value(frozenset(players)).copy() if n else np.zeros(shape)
+
+    for i, lv in enumerate(levers):
+        if i in players:
+            continue
+        profile = np.array([money.saving(lv, a, b) for a, b in zip(base.month_starts, base.month_ends,
+                                                                    strict=True)])
+        by_lever[names[i]][2, :, :] += profile[None, :]
+        total[2, :, :] += profile[None, :]
+
+    return ScenarioResult(scenario=scenario, month_starts=base.month_starts, month_ends=base.month_ends,
+                          by_lever=by_lever, total=total, runs=runs, deterministic=deterministic, exact=exact,
+                          weekly_costs=weekly_costs)
+
+
+def lever_kind(lever: LeverBase) -> str:
+    if lever.flow:
+        return "flow"
+    if isinstance(lever, UnitCostChange):
+        return "price"
+    return "financial"

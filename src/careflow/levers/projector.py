@@ -1,0 +1,51 @@
+"""What the scenario engine needs from a projection: care-days and stock by run, month and category.
+
+Anything with a ``project(adjustment, runs=, seed=, deterministic=)`` method returning a :class:`Projected` will do:
+the child-level model (see ``careflow.levers.model_projector``) or a small stand-in in tests. A projector must use
+common random numbers: the same ``seed`` gives the same random draws whatever the adjustment, so the difference
+between a scenario and the baseline is the lever's effect, not noise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from careflow.model.adjust import Adjustment
+
+
+@dataclass(frozen=True)
+class Projected:
+    """A projection's output. ``runs`` is 1 for the deterministic (expected values) projection."""
+
+    month_starts: tuple[dt.date, ...]
+    month_ends: tuple[dt.date, ...]  # inclusive; the first/last month may be partial when the horizon is
+    categories: tuple[str, ...]
+    care_days: np.ndarray  # [run, month, category]
+    stock_end: np.ndarray  # [run, month, category], children in care at the end of each month
+
+
+class Projector(Protocol):
+    age_bands: tuple[str, ...]
+    categories: tuple[str, ...]
+
+    def project(self, adjustment: Adjustment, *, runs: int, seed: int, deterministic: bool) -> Projected: ...
+
+
+class UnitCosts(Protocol):
+    def weekly_cost(self, category: str, fy) -> float:
+        """Weekly unit cost in pounds of a placement in ``category`` in financial year ``fy``."""
+        ...
+
+
+@dataclass(frozen=True)
+class FixedUnitCosts:
+    """The same weekly cost every year (tests, and scenarios that state all their costs)."""
+
+    costs: dict[str, float]
+
+    def weekly_cost(self, category: str, fy) -> float:
+        return float(self.costs.get(category, 0.0))

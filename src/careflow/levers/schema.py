@@ -1,0 +1,389 @@
+"""The scenario file format: one pydantic model per lever type (DESIGN.md section 6).
+
+A scenario is a YAML mapping ``name``, optional ``description``, optional ``unit_costs`` (weekly pounds by category,
+overriding the unit cost parameters for this scenario), optional ``horizon`` and a list of ``levers``. Each lever is a
+mapping with a ``type`` and that type's fields; unknown keys are refused (``extra="forbid"``) so a typo is an error
+naming its line, not a silently ignored setting.
+
+Signs: every lever is described as the council states it (entries reduced by 5%, a contract of £640k ended, £319k
+reinvested); the engine reports savings as positive pounds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from careflow.fy import FinancialYear
+
+# The default placement categories (DESIGN.md 4.1). A fitted model may use others; the engine checks again then.
+DEFAULT_CATEGORIES = (
+    "kinship_fostering", "in_house_fostering", "ifa_fostering", "in_house_residential", "external_residential",
+    "secure", "supported_accommodation", "placed_for_adoption", "placed_with_parents", "other",
+)
+EXIT_GROUPS = ("adoption", "sgo", "child_arrangements", "return_home", "adulthood", "other")
+
+EARLIEST = dt.date(1990, 1, 1)
+LATEST = dt.date(2100, 12, 31)
+
+NonNeg = Annotated[float, Field(ge=0)]
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LeverBase(_Strict):
+    """Fields every lever has: an optional name (used in outputs), a start date and an optional end date."""
+
+    name: str | None = None
+    note: str | None = None  # free text: where the numbers come from
+    start: dt.date
+    end: dt.date | None = None
+
+    @field_validator("start", "end")
+    @classmethod
+    def _in_range(cls, v: dt.date | None) -> dt.date | None:
+        if v is not None and not (EARLIEST <= v <= LATEST):
+            raise ValueError(f"date {v.isoformat()} is out of range ({EARLIEST.year} to {LATEST.year})")
+        return v
+
+    @model_validator(mode="after")
+    def _end_after_start(self):
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"end {self.end.isoformat()} is before start {self.start.isoformat()}")
+        return self
+
+    # Levers that change flows of children run inside the projection; the others add a profile of pounds.
+    flow: ClassVar[bool] = False
+
+    def label(self) -> str:
+        return self.name or self.type  # type: ignore[attr-defined]
+
+    def categories_used(self) -> dict[str, str]:
+        """Field name -> category, for checking against the model's categories."""
+        return {}
+
+
+def _check_category(v: str, info: ValidationInfo) -> str:
+    known = (info.context or {}).get("categories") or DEFAULT_CATEGORIES
+    if v not in known:
+        raise ValueError(f"unknown placement category '{v}' (known: {', '.join(known)})")
+    return v
+
+
+Category = Annotated[str, AfterValidator(_check_category)]
+
+
+class ReduceEntries(LeverBase):
+    """Fewer entries into care: a % reduction by year, optionally only some age bands and first categories.
+
+    ``reduction`` is a single percentage, a list (year 1, year 2, ... counted in 12-month periods from ``start``;
+    the last value holds after), or a mapping from financial year label to percentage (holds until the next key).
+    """
+
+    type: Literal["reduce_entries"]
+    flow: ClassVar[bool] = True
+    reduction: Percent | list[Percent] | dict[str, Percent]
+    age_bands: list[str] | None = None
+    categories: list[Category] | None = None
+
+    @field_validator("reduction")
+    @classmethod
+    def _phasing(cls, v):
+        if isinstance(v, list) and not v:
+            raise ValueError("give at least one percentage")
+        if isinstance(v, dict):
+            if not v:
+                raise ValueError("give at least one financial year")
+            for k in v:
+                try:
+                    FinancialYear.parse(str(k))
+                except ValueError as exc:
+                    raise ValueError(str(exc)) from None
+        return v
+
+
+class StepDown(LeverBase):
+    """Move children from one category to a cheaper one: N a year (spread evenly by month) or a % of the stock a year,
+    after a lag (months from ``start``)."""
+
+    type: Literal["step_down"]
+    flow: ClassVar[bool] = True
+    from_category: Category
+    to_category: Category
+    children_per_year: NonNeg | None = None
+    percent_per_year: Percent | None = None
+    total: NonNeg | None = None  # stop after this many children in all
+    lag_months: Annotated[int, Field(ge=0, le=120)] = 0
+    age_bands: list[str] | None = None
+
+
+    @model_validator(mode="after")
+    def _one_rate(self):
+        if (self.children_per_year is None) == (self.percent_per_year is None):
+            raise ValueError("give exactly one of children_per_year or percent_per_year")
+        if self.from_category == self.to_category:
+            raise ValueError("from_category and to_category are the same")
+        return self
+
+    def categories_used(self):
+        return {"from_category": self.from_category, "to_category": self.to_category}
+
+
+class Sufficiency(LeverBase):
+    """New in-house capacity (N placements) displacing placements in another category, filled after a recruitment
+    lag and over a ramp. Weekly costs may be stated (the business case's own figures); otherwise unit costs apply."""
+
+    type: Literal["sufficiency"]
+    flow: ClassVar[bool] = True
+    add_category: Category
+    displace_category: Category
+    placements: NonNeg
+    lag_months: Annotated[int, Field(ge=0, le=120)] = 0
+    ramp_months: Annotated[int, Field(ge=0, le=120)] = 0
+    add_weekly_cost: NonNeg | None = None
+    displace_weekly_cost: NonNeg | None = None
+    age_bands: list[str] | None = None
+
+
+    @model_validator(mode="after")
+    def _distinct(self):
+        if self.add_category == self.displace_category:
+            raise ValueError("add_category and displace_category are the same")
+        return self
+
+    def categories_used(self):
+        return {"add_category": self.add_category, "displace_category": self.displace_category}
+
+
+class PermanenceExits(LeverBase):
+    """Extra exits (SGO, adoption, return home...) from a category: N a year spread by month, after a lag."""
+
+    type: Literal["permanence_exits"]
+    flow: ClassVar[bool] = True
+    from_category: Category
+    exit_group: Literal["adoption", "sgo", "child_arrangements", "return_home", "adulthood", "other"]
+    children_per_year: NonNeg
+    total: NonNeg | None = None
+    lag_months: Annotated[int, Field(ge=0, le=120)] = 0
+    age_bands: list[str] | None = None
+
+
+    def categories_used(self):
+        return {"from_category": self.from_category}
+
+
+class CapGrowth(LeverBase):
+    """Hold a category at a level, or remove N of its projected additions (relative to the stock when the lever
+    starts). Children above the cap move to ``to_category`` when given, else are avoided entries."""
+
+    type: Literal["cap_growth"]
+    flow: ClassVar[bool] = True
+    category: Category
+    level: NonNeg | None = None
+    remove: NonNeg | None = None
+    to_category: Category | None = None
+
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.level is None) == (self.remove is None):
+            raise ValueError("give exactly one of level or remove")
+        return self
+
+    def categories_used(self):
+        d = {"category": self.category}
+        if self.to_category:
+            d["to_category"] = self.to_category
+        return d
+
+
+class UnitCostChange(LeverBase):
+    """A % change on the weekly unit costs of some categories from a date (fee negotiation: negative)."""
+
+    type: Literal["unit_cost_change"]
+    categories: list[Category] = Field(min_length=1)
+    percent: Annotated[float, Field(ge=-100, le=1000)]
+
+
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class Phased(LeverBase):
+    """Optional ``phasing``: the share (0 to 1) of the full-year effect by financial year, holding until the next
+    year listed, e.g. ``{2025-26: 0.5, 2026-27: 1}``. The year the lever starts in must be listed."""
+
+    phasing: dict[str, Share] | None = None
+
+    @field_validator("phasing")
+    @classmethod
+    def _fys(cls, v):
+        if v is None:
+            return v
+        if not v:
+            raise ValueError("give at least one financial year")
+        for k in v:
+            try:
+                FinancialYear.parse(str(k))
+            except ValueError as exc:
+                raise ValueError(str(exc)) from None
+        return v
+
+    @model_validator(mode="after")
+    def _starts_listed(self):
+        if self.phasing is not None:
+            first = FinancialYear.containing(self.start)
+            if first not in {FinancialYear.parse(str(k)) for k in self.phasing}:
+                raise ValueError(f"phasing must give the share for {first.label}, the year the lever starts in")
+        return self
+
+    def share(self, fy: FinancialYear) -> float:
+        if self.phasing is None:
+            return 1.0
+        keyed = sorted((FinancialYear.parse(str(k)), float(v)) for k, v in self.phasing.items())
+        current = [v for y, v in keyed if y <= fy]
+        return current[-1] if current else 0.0
+
+
+class ProvisionMove(_Strict):
+    """Where a child from a closed provision goes, at what weekly cost, and until when (default: the horizon)."""
+
+    category: Category
+    weekly_cost: NonNeg
+    children: NonNeg = 1
+    end: dt.date | None = None
+
+
+
+class OneOff(_Strict):
+    """A one-off cost (positive) on a date: redundancy, pension strain, decommissioning, investment."""
+
+    item: str
+    amount: NonNeg
+    date: dt.date
+
+    @field_validator("date")
+    @classmethod
+    def _in_range(cls, v: dt.date) -> dt.date:
+        if not (EARLIEST <= v <= LATEST):
+            raise ValueError(f"date {v.isoformat()} is out of range ({EARLIEST.year} to {LATEST.year})")
+        return v
+
+
+class CloseProvision(Phased):
+    """Close a provision: its fixed annual cost stops; its children move to named alternatives at their costs."""
+
+    type: Literal["close_provision"]
+    annual_cost: NonNeg
+    moves: list[ProvisionMove] = Field(default_factory=list)
+    one_off: list[OneOff] = Field(default_factory=list)
+
+    def categories_used(self):
+        return {f"moves.{i}.category": m.category for i, m in enumerate(self.moves)}
+
+
+class Contract(Phased):
+    """End (or reduce) a contract: its annual cost stops and ``reinvest`` pounds a year are spent elsewhere."""
+
+    type: Literal["contract"]
+    annual_cost: NonNeg
+    reinvest: NonNeg = 0
+    one_off: list[OneOff] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _reinvest_le_cost(self):
+        if self.reinvest > self.annual_cost:
+            raise ValueError(f"reinvest ({self.reinvest:,.0f}) is more than the contract's annual cost "
+                             f"({self.annual_cost:,.0f})")
+        return self
+
+
+class Post(_Strict):
+    """One post in an establishment, before and after the change."""
+
+    post: str
+    fte_before: NonNeg  # establishment (budgeted) FTE
+    fte_after: NonNeg
+    in_post: NonNeg | None = None  # FTE filled by employees when the change is made (default: fte_before)
+    agency_fte: NonNeg = 0  # vacant FTE covered by agency workers
+    salary: NonNeg  # annual salary per FTE (pay point), pounds
+    on_costs: Annotated[float, Field(ge=0, le=1)] = 0.0  # employer NI and pension as a share of salary
+    agency_premium: Annotated[float, Field(ge=0, le=5)] = 0.0  # agency cost above salary + on-costs, a share
+
+    @model_validator(mode="after")
+    def _filled(self):
+        filled = (self.in_post if self.in_post is not None else self.fte_before) + self.agency_fte
+        if filled > self.fte_before + 1e-9:
+            raise ValueError(f"in_post + agency_fte ({filled:g}) is more than fte_before ({self.fte_before:g})")
+        return self
+
+    @property
+    def cost_per_fte(self) -> float:
+        return self.salary * (1 + self.on_costs)
+
+    @property
+    def agency_cost_per_fte(self) -> float:
+        return self.cost_per_fte * (1 + self.agency_premium)
+
+
+class Staffing(Phased):
+    """A restructure: establishment FTE by post before and after, with one-off redundancy and pension strain costs.
+
+    ``basis: establishment`` (the default, as MTFS budgets count it) saves the budgeted cost of the FTE removed;
+    ``basis: in_post`` saves what is actually being spent now (employees in post and agency cover) less the cost of
+    the new establishment.
+    """
+
+    type: Literal["staffing"]
+    posts: list[Post] = Field(min_length=1)
+    basis: Literal["establishment", "in_post"] = "establishment"
+    one_off: list[OneOff] = Field(default_factory=list)
+
+
+class Income(LeverBase):
+    """A profile of pounds by financial year: income, or any other saving (positive) or cost (negative).
+
+    Amounts are for the whole financial year and accrue evenly by day from ``start``."""
+
+    type: Literal["income", "other"]
+    profile: dict[str, float] = Field(min_length=1)
+
+    @field_validator("profile")
+    @classmethod
+    def _fys(cls, v):
+        for k in v:
+            try:
+                FinancialYear.parse(str(k))
+            except ValueError as exc:
+                raise ValueError(str(exc)) from None
+        return v
+
+
+LEVER_TYPES: dict[str, type[LeverBase]] = {
+    "reduce_entries": ReduceEntries,
+    "step_down": StepDown,
+    "sufficiency": Sufficiency,
+    "permanence_exits": PermanenceExits,
+    "cap_growth": CapGrowth,
+    "unit_cost_change": UnitCostChange,
+    "close_provision": CloseProvision,
+    "contract": Contract,
+    "staffing": Staffing,
+    "income": Income,
+    "other": Income,
+}
+
+Lever = (ReduceEntries | StepDown | Sufficiency | PermanenceExits | CapGrowth | UnitCostChange | CloseProvision
+         | Contract | Staffing | Income)
