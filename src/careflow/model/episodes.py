@@ -1,0 +1,117 @@
+"""Preparing cleaned episodes (the ``careflow.ssda903`` contract) for the model: censoring, stock, events.
+
+Everything here works on the ``episodes`` DataFrame only, so the model does not depend on how it was read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from careflow.errors import CareflowError
+
+REQUIRED = ("child", "dob", "decom", "dec", "category", "period", "exit_group")
+
+
+def as_timestamp(day) -> pd.Timestamp:
+    return pd.Timestamp(day).normalize()
+
+
+def check_columns(episodes: pd.DataFrame) -> None:
+    missing = [c for c in REQUIRED if c not in episodes.columns]
+    if missing:
+        raise CareflowError(f"episodes are missing columns: {', '.join(missing)}", field=",".join(missing),
+                            rule="model-input")
+
+
+def usable(episodes: pd.DataFrame) -> pd.DataFrame:
+    """Episodes the model counts: short-break-only care (V3/V4) is left out, as in the DfE's figures."""
+    check_columns(episodes)
+    ep = episodes
+    if "short_break" in ep.columns:
+        ep = ep[~ep["short_break"].fillna(False).astype(bool)]
+    ep = ep[ep["decom"].notna() & ep["dob"].notna()]
+    return ep
+
+
+def censor(episodes: pd.DataFrame, at) -> pd.DataFrame:
+    """The episodes as they would have looked at the end of day ``at``: later starts dropped, later ends opened."""
+    at = as_timestamp(at)
+    ep = episodes[episodes["decom"] <= at].copy()
+    late = ep["dec"].notna() & (ep["dec"] > at)
+    ep.loc[late, "dec"] = pd.NaT
+    ep["exit_group"] = ep["exit_group"].astype("object")
+    ep.loc[late, "exit_group"] = None
+    if "rec" in ep.columns:
+        ep["rec"] = ep["rec"].astype("object")
+        ep.loc[late, "rec"] = None
+    return ep
+
+
+def age_months(dob, day) -> np.ndarray:
+    """Age in completed months on ``day`` (vectorised over ``dob`` and/or ``day``)."""
+    dob = pd.DatetimeIndex(np.atleast_1d(pd.to_datetime(dob)))
+    day = pd.DatetimeIndex(np.atleast_1d(pd.to_datetime(day)))
+    y1, m1, d1 = (np.asarray(x, dtype=np.int64) for x in (dob.year, dob.month, dob.day))
+    y2, m2, d2 = (np.asarray(x, dtype=np.int64) for x in (day.year, day.month, day.day))
+    return (y2 - y1) * 12 + (m2 - m1) - (d2 < d1).astype(np.int64)
+
+
+def category_index(values: pd.Series, categories: tuple[str, ...]) -> np.ndarray:
+    lookup = {c: i for i, c in enumerate(categories)}
+    vals = values.astype("object").where(values.notna(), None)
+    unknown = sorted({v for v in vals if v not in lookup}, key=str)
+    if unknown:
+        raise CareflowError(
+            f"placement categories not in the model's list: {', '.join(map(str, unknown))} "
+            f"(known: {', '.join(categories)})", field="category", rule="unknown-category")
+    return np.array([lookup[v] for v in vals], dtype=np.int64)
+
+
+def stock_on(episodes: pd.DataFrame, day) -> pd.DataFrame:
+    """Episodes open at the end of ``day`` (one per child in care), with ``age_months`` on that day."""
+    day = as_timestamp(day)
+    ep = usable(episodes)
+    open_ = ep[(ep["decom"] <= day) & (ep["dec"].isna() | (ep["dec"] > day))]
+    open_ = open_.sort_values("decom").drop_duplicates("child", keep="last")
+    out = open_[["child", "dob", "decom", "category"]].copy()
+    out["age_months"] = age_months(out["dob"], day) if len(out) else np.array([], dtype=np.int64)
+    out = out[(out["age_months"] >= 0) & (out["age_months"] < 216)]
+    return out
+
+
+def period_starts(episodes: pd.DataFrame) -> pd.DataFrame:
+    """First episode of each period of care: the entry date, age and first placement category."""
+    ep = usable(episodes).sort_values(["child", "period", "decom"])
+    first = ep.drop_duplicates(["child", "period"], keep="first")
+    out = first[["child", "period", "dob", "decom", "category"]].rename(columns={"decom": "start"})
+    out["age_months"] = age_months(out["dob"], out["start"]) if len(out) else np.array([], dtype=np.int64)
+    return out
+
+
+def moves_and_exits(episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Changes of placement category within a period (``from_category, to_category, date, dob``) and exits from
+    care (``category, exit_group, date, dob``)."""
+    ep = usable(episodes).sort_values(["child", "period", "decom"]).reset_index(drop=True)
+    same = (ep["child"].shift(-1) == ep["child"]) & (ep["period"].shift(-1) == ep["period"])
+    nxt_cat = ep["category"].shift(-1)
+    is_move = same & ep["dec"].notna() & (nxt_cat != ep["category"])
+    moves = pd.DataFrame({"from_category": ep.loc[is_move, "category"].to_numpy(),
+                          "to_category": nxt_cat[is_move].to_numpy(),
+                          "date": ep.loc[is_move, "dec"].to_numpy(), "dob": ep.loc[is_move, "dob"].to_numpy()})
+    last = ~same & ep["dec"].notna() & ep["exit_group"].notna()
+    exits = pd.DataFrame({"category": ep.loc[last, "category"].to_numpy(),
+                          "exit_group": ep.loc[last, "exit_group"].astype("object").to_numpy(),
+                          "date": ep.loc[last, "dec"].to_numpy(), "dob": ep.loc[last, "dob"].to_numpy()})
+    return moves, exits
+
+
+def data_end_of(episodes: pd.DataFrame) -> dt.date:
+    """Last date seen in the data, when the caller gives no ``data_end``: the 31 March on or after it."""
+    last = pd.concat([episodes["decom"], episodes["dec"]]).max()
+    if pd.isna(last):
+        raise CareflowError("no episodes with dates: nothing to model", rule="model-input")
+    year = last.year if last.month <= 3 else last.year + 1
+    return dt.date(year, 3, 31)

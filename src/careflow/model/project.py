@@ -1,0 +1,424 @@
+"""Projecting children in care month by month: expected values (deterministic) and Monte Carlo.
+
+Both engines take the same monthly steps. In each step, for the children in care at the start of the month:
+1. the scenario's :class:`~careflow.model.adjust.FlowChanges` for the step are applied (moves, extra exits);
+2. each child may have one event in the month (a move to another category or an exit by reason group), with
+   probabilities from the hazards as competing risks: ``P(any) = 1 - exp(-H * days)``, shared in proportion to the
+   hazards;
+3. everyone ages one month, and those reaching 18 leave care (exit group ``adulthood``);
+4. entries arrive (expected ``rate * days * trend * scenario multiplier``, by age band and first category, at ages
+   drawn from the ages at entry seen in the data);
+5. caps from the scenario remove children above a category's limit; they are reported as ``capped``.
+Care-days in a month are ``days * (stock at start + stock at end) / 2`` per category.
+
+The deterministic engine carries expected numbers of children by month of age x category. The Monte Carlo engine
+follows individual children in all runs at once (vectorised), draws every run's rates from their Gamma posteriors
+(parameter uncertainty) and realises events, entries and adjustments as whole children (process uncertainty).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from careflow.errors import CareflowError
+from careflow.model import episodes as epi
+from careflow.model.adjust import NO_CHANGE, Adjustment, FlowChanges, NoChange, StepInfo
+from careflow.model.rates import FittedModel
+from careflow.model.states import MAX_AGE_MONTHS
+
+QUANTILES = (0.1, 0.5, 0.9)
+
+
+@dataclass
+class Projection:
+    """What a projection produced. Arrays are indexed by month (M), age band (B), category (C), exit group (G)
+    and, for Monte Carlo, run (R) first. Expected values come from the deterministic engine; ``*_runs`` from the
+    Monte Carlo runs (None when ``runs=0``). Children are counts at the end of each month."""
+
+    age_bands: tuple[str, ...]
+    categories: tuple[str, ...]
+    exit_groups: tuple[str, ...]
+    start: dt.date  # stock is taken at the end of this day; month 0 starts the day after
+    month_starts: list[dt.date]
+    month_ends: list[dt.date]
+    days: np.ndarray  # [M] days in each month
+    start_stock: np.ndarray  # [B, C]
+    expected_stock: np.ndarray  # [M, B, C]
+    expected_care_days: np.ndarray  # [M, C]
+    expected_entries: np.ndarray  # [M, B, C]
+    expected_exits: np.ndarray  # [M, C, G] by the category left from
+    expected_capped: np.ndarray  # [M, C] children removed by caps (avoided placements)
+    runs: int = 0
+    seed: int | None = None
+    stock_runs: np.ndarray | None = field(default=None, repr=False)  # [R, M, B, C]
+    care_days_runs: np.ndarray | None = field(default=None, repr=False)  # [R, M, C]
+    entries_runs: np.ndarray | None = field(default=None, repr=False)  # [R, M, C]
+    exits_runs: np.ndarray | None = field(default=None, repr=False)  # [R, M, C, G]
+    capped_runs: np.ndarray | None = field(default=None, repr=False)  # [R, M, C]
+
+    @property
+    def months(self) -> int:
+        return len(self.month_starts)
+
+    def stock_table(self, quantiles: tuple[float, ...] = QUANTILES) -> pd.DataFrame:
+        """Children in care at each month end by category x age band, with ``all`` rows for totals:
+        columns ``date, category, age_band, expected, mean, p10, p50, p90`` (mean and quantiles from the runs;
+        without runs the mean is the expected value and the quantiles are empty)."""
+        B, C = len(self.age_bands), len(self.categories)
+
+        def with_totals(a):  # [..., B, C] -> [..., B+1, C+1] with totals last
+            a = np.concatenate([a, a.sum(axis=-2, keepdims=True)], axis=-2)
+            return np.concatenate([a, a.sum(axis=-1, keepdims=True)], axis=-1)
+
+        exp = with_totals(self.expected_stock)
+        if self.stock_runs is not None:
+            runs = with_totals(self.stock_runs.astype(float))
+            mean = runs.mean(axis=0)
+            qs = np.quantile(runs, quantiles, axis=0)
+        else:
+            mean = exp
+            qs = np.full((len(quantiles),) + exp.shape, np.nan)
+        bands = list(self.age_bands) + ["all"]
+        cats = list(self.categories) + ["all"]
+        m_idx, b_idx, c_idx = np.meshgrid(np.arange(self.months), np.arange(B + 1), np.arange(C + 1), indexing="ij")
+        out = pd.DataFrame({
+            "date": np.array(self.month_ends, dtype="datetime64[D]")[m_idx.ravel()],
+            "category": np.array(cats, dtype=object)[c_idx.ravel()],
+            "age_band": np.array(bands, dtype=object)[b_idx.ravel()],
+            "expected": exp.ravel(), "mean": mean.ravel()})
+        for q, arr in zip(quantiles, qs, strict=True):
+            out[f"p{round(q * 100)}"] = arr.ravel()
+        return out
+
+    def total_runs(self) -> np.ndarray:
+        """Total children in care at each month end in each run [R, M]."""
+        if self.stock_runs is None:
+            raise CareflowError("this projection has no Monte Carlo runs (runs=0)", rule="model-runs")
+        return self.stock_runs.sum(axis=(2, 3))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# calendar and probabilities
+
+def _add_months(day: dt.date, n: int) -> dt.date:
+    return (pd.Timestamp(day) + pd.DateOffset(months=n)).date()
+
+
+def month_grid(start: dt.date, end: dt.date) -> tuple[list[dt.date], list[dt.date]]:
+    """Monthly steps from the day after ``start`` until a step ends on or after ``end``."""
+    if end <= start:
+        raise CareflowError(f"the end of the projection ({end}) must be after its start ({start})",
+                            field="end", rule="model-dates")
+    first = start + dt.timedelta(days=1)
+    starts, ends = [], []
+    i = 0
+    while True:
+        s = _add_months(first, i)
+        e = _add_months(first, i + 1) - dt.timedelta(days=1)
+        starts.append(s)
+        ends.append(e)
+        if e >= end:
+            return starts, ends
+        i += 1
+
+
+def _probabilities(h: np.ndarray, days: float) -> tuple[np.ndarray, np.ndarray]:
+    """P(any event) [..., C] and P(each outcome) [..., C, K] in a month from daily hazards."""
+    H = h.sum(axis=-1)
+    pany = -np.expm1(-H * days)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(H[..., None] > 0, h / np.where(H > 0, H, 1)[..., None], 0.0)
+    return pany, pany[..., None] * share
+
+
+def _index(names: tuple[str, ...], name: str, what: str) -> int:
+    try:
+        return names.index(name)
+    except ValueError:
+        raise CareflowError(f"unknown {what} '{name}' in a scenario adjustment (known: {', '.join(names)})",
+                            field=what, rule="adjustment") from None
+
+
+def _band_mask(model: FittedModel, bands: tuple[str, ...] | None) -> np.ndarray:
+    labels = model.age_bands.labels
+    mask = np.zeros(len(labels), dtype=bool)
+    if bands is None:
+        mask[:] = True
+    else:
+        for b in bands:
+            mask[_index(labels, b, "age band")] = True
+    return mask
+
+
+def _entry_multiplier(changes: FlowChanges, shape) -> np.ndarray:
+    m = np.asarray(changes.entry_multiplier, dtype=float)
+    try:
+        m = np.broadcast_to(m, shape)
+    except ValueError:
+        raise CareflowError(f"entry_multiplier must be a number or an array of shape {shape}",
+                            field="entry_multiplier", rule="adjustment") from None
+    if not np.all(np.isfinite(m)) or np.any(m < 0):
+        raise CareflowError("entry_multiplier must be finite and not negative", field="entry_multiplier",
+                            rule="adjustment")
+    return m
+
+
+def start_stock(model: FittedModel, start: dt.date, episodes: pd.DataFrame | None = None) -> np.ndarray:
+    """Children in care at the end of ``start`` by month of age x category [216, C]."""
+    ep = model.episodes if episodes is None else episodes
+    if ep is None:
+        raise CareflowError("no episodes to take the starting stock from", rule="model-input")
+    st = epi.stock_on(ep, start)
+    ci = epi.category_index(st["category"], model.categories)
+    S = np.zeros((MAX_AGE_MONTHS, len(model.categories)))
+    np.add.at(S, (st["age_months"].to_numpy(), ci), 1)
+    return S
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the engines
+
+def project(model: FittedModel, start: dt.date | None = None, end: dt.date | None = None, *, months: int | None = None,
+            runs: int = 0, rng: np.random.Generator | None = None, adjustment: Adjustment = NO_CHANGE,
+            stock: np.ndarray | None = None, parameter_uncertainty: bool = True) -> Projection:
+    """Project from the end of ``start`` (default: the model's ``data_end``) to ``end`` (or for ``months``).
+
+    ``runs`` Monte Carlo runs use ``rng`` (required when runs > 0); the same seed gives the same draws, so a
+    baseline and a scenario projected with generators from the same seed share their random numbers as far as
+    possible (parameter draws and each month's entries and events come from separate streams). ``stock``
+    overrides the starting children by month of age x category [216, C]. ``parameter_uncertainty=False`` keeps
+    every run on the posterior mean rates (process uncertainty only): the runs' mean then converges on the
+    expected values; with it, the mean stock is slightly higher than the expected values when rates are
+    uncertain (survival ``exp(-rate * days)`` is convex in the rate).
+    """
+    start = pd.Timestamp(start if start is not None else model.data_end).date()
+    if end is None:
+        if months is None:
+            raise CareflowError("give an end date or a number of months", rule="model-dates")
+        end = _add_months(start, months)
+    end = pd.Timestamp(end).date()
+    m_starts, m_ends = month_grid(start, end)
+    days = np.array([(e - s).days + 1 for s, e in zip(m_starts, m_ends, strict=True)], dtype=float)
+    S0 = start_stock(model, start) if stock is None else np.asarray(stock, dtype=float)
+    agg = np.zeros((model.age_bands.n, MAX_AGE_MONTHS))
+    agg[model.age_bands.month_band(), np.arange(MAX_AGE_MONTHS)] = 1.0
+    det = _deterministic(model, S0, m_starts, m_ends, days, adjustment, agg)
+    proj = Projection(age_bands=model.age_bands.labels, categories=model.categories,
+                      exit_groups=model.exit_groups, start=start, month_starts=m_starts, month_ends=m_ends,
+                      days=days, start_stock=agg @ S0, **det)
+    if runs:
+        if rng is None:
+            raise CareflowError("Monte Carlo runs need a seeded numpy Generator (rng)", rule="model-runs")
+        if runs < 0:
+            raise CareflowError(f"runs must be 0 or more (got {runs})", field="runs", rule="model-runs")
+        mc = _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, runs, rng, parameter_uncertainty)
+        proj.runs = runs
+        for k, v in mc.items():
+            setattr(proj, k, v)
+    return proj
+
+
+def _deterministic(model, S, m_starts, m_ends, days, adjustment, agg) -> dict:
+    C, G, B, M = len(model.categories), len(model.exit_groups), model.age_bands.n, len(m_starts)
+    mb = model.age_bands.month_band()
+    hz = model.hazards
+    lam = model.entry_rates
+    S = S.copy()
+    out = {"expected_stock": np.zeros((M, B, C)), "expected_care_days": np.zeros((M, C)),
+           "expected_entries": np.zeros((M, B, C)), "expected_exits": np.zeros((M, C, G)),
+           "expected_capped": np.zeros((M, C))}
+    cache: dict[float, tuple] = {}
+    adult = model.exit_groups.index("adulthood")
+    for m in range(M):
+        d = days[m]
+        if d not in cache:
+            pany, p = _probabilities(hz, d)
+            cache[d] = (1 - pany)[mb], p[mb]  # per month of age
+        stay, p = cache[d]
+        S_start = S.copy()
+        exits = np.zeros((C, G))
+        ch = adjustment.changes(StepInfo(m, m_starts[m], m_ends[m], model.age_bands.labels, model.categories,
+                                         agg @ S))
+        for mv in ch.moves:
+            i, j = _index(model.categories, mv.from_category, "category"), _index(model.categories, mv.to_category,
+                                                                                    "category")
+            sel = _band_mask(model, mv.age_bands)[mb] * S[:, i]
+            frac = min(max(mv.count, 0.0), sel.sum()) / sel.sum() if sel.sum() > 0 else 0.0
+            S[:, i] -= sel * frac
+            S[:, j] += sel * frac
+        for ex in ch.extra_exits:
+            i = _index(model.categories, ex.from_category, "category")
+            g = _index(model.exit_groups, ex.exit_group, "exit group")
+            sel = _band_mask(model, ex.age_bands)[mb] * S[:, i]
+            take = min(max(ex.count, 0.0), sel.sum())
+            if take > 0:
+                S[:, i] -= sel * take / sel.sum()
+                exits[i, g] += take
+        flows = np.einsum("ai,aik->aik", S, p)
+        new = S * stay + flows[:, :, :C].sum(axis=1)
+        exits += flows[:, :, C:].sum(axis=0)
+        exits[:, adult] += new[-1]
+        new[1:] = new[:-1]
+        new[0] = 0.0
+        mult = _entry_multiplier(ch, (B, C)) * model.entry_multiplier(m_starts[m])
+        entries = lam * d * mult  # [B, C]
+        new += model.entry_age_pmf.T @ entries
+        for cat, cap in ch.caps.items():
+            j = _index(model.categories, cat, "category")
+            total = new[:, j].sum()
+            if total > cap and total > 0:
+                excess = total - max(cap, 0.0)
+                new[:, j] *= 1 - excess / total
+                out["expected_capped"][m, j] += excess
+        S = new
+        out["expected_stock"][m] = agg @ S
+        out["expected_care_days"][m] = d * (S_start.sum(axis=0) + S.sum(axis=0)) / 2
+        out["expected_entries"][m] = entries
+        out["expected_exits"][m] = exits
+    return out
+
+
+def _realise(count: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Whole children from expected counts: the integer part plus one more with the fractional probability."""
+    count = np.maximum(np.asarray(count, dtype=float), 0.0)
+    base = np.floor(count)
+    return (base + (rng.random(count.shape) < count - base)).astype(np.int64)
+
+
+def _pick(run: np.ndarray, eligible: np.ndarray, n_per_run: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Indices of up to ``n_per_run[r]`` eligible children chosen at random in each run r."""
+    idx = np.flatnonzero(eligible)
+    if not len(idx):
+        return idx
+    order = np.lexsort((rng.random(len(idx)), run[idx]))
+    idx = idx[order]
+    r = run[idx]
+    first = np.searchsorted(r, r, side="left")
+    rank = np.arange(len(idx)) - first
+    return idx[rank < n_per_run[r]]
+
+
+def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, parameter_uncertainty=True) -> dict:
+    C, G, B, M = len(model.categories), len(model.exit_groups), model.age_bands.n, len(m_starts)
+    K = C + G
+    mb = model.age_bands.month_band()
+    adult = model.exit_groups.index("adulthood")
+    param_rng, step_parent = rng.spawn(2)
+    step_rngs = step_parent.spawn(M)
+    # parameter uncertainty: each run's rates from their Gamma posteriors
+    allowed = model.alpha > 0
+    h = param_rng.gamma(np.where(allowed, model.alpha, 1.0), 1.0 / model.beta, size=(R, B, C, K)) * allowed
+    lam = param_rng.gamma(model.entry_alpha, 1.0 / model.entry_beta, size=(R, B, C))
+    if not parameter_uncertainty:
+        h = np.broadcast_to(model.hazards, (R, B, C, K))
+        lam = np.broadcast_to(model.entry_rates, (R, B, C))
+    cdf_age = np.cumsum(model.entry_age_pmf, axis=1)
+    cdf_age[:, -1] = 1.0
+    # the starting children, copied into every run
+    a0, c0 = np.nonzero(S0)
+    n0 = S0[a0, c0].round().astype(np.int64)
+    age1 = np.repeat(a0, n0).astype(np.int16)
+    cat1 = np.repeat(c0, n0).astype(np.int16)
+    n1 = len(age1)
+    run = np.repeat(np.arange(R, dtype=np.int32), n1)
+    age = np.tile(age1, R)
+    cat = np.tile(cat1, R)
+    stock = np.zeros((R, M, B, C), dtype=np.int32)
+    care_days = np.zeros((R, M, C))
+    entries_out = np.zeros((R, M, C), dtype=np.int32)
+    exits_out = np.zeros((R, M, C, G), dtype=np.int32)
+    capped = np.zeros((R, M, C), dtype=np.int32)
+    cache: dict[float, tuple] = {}
+    baseline = isinstance(adjustment, NoChange)
+
+    def counts_rc(run, cat):
+        return np.bincount(run * C + cat, minlength=R * C).reshape(R, C)
+
+    def counts_rbc(run, age, cat):
+        return np.bincount((run * B + mb[age]) * C + cat, minlength=R * B * C).reshape(R, B, C)
+
+    for m in range(M):
+        d = days[m]
+        ev_rng, entry_rng, adj_rng = step_rngs[m].spawn(3)
+        if d not in cache:
+            pany, p = _probabilities(h, d)
+            cond = np.cumsum(p / np.where(pany > 0, pany, 1)[..., None], axis=-1)
+            cond[..., -1] = 1.0
+            cache[d] = pany, cond
+        pany, cond = cache[d]
+        start_rc = counts_rc(run, cat)
+        alive = np.ones(len(run), dtype=bool)
+        exits = np.zeros((R, C, G), dtype=np.int64)
+        mult = np.ones((R, B, C))
+        caps: dict[int, np.ndarray] = {}
+        if not baseline:
+            rbc = counts_rbc(run, age, cat)
+            moves: dict = defaultdict(lambda: np.zeros(R))
+            extra: dict = defaultdict(lambda: np.zeros(R))
+            for r in range(R):
+                ch = adjustment.changes(StepInfo(m, m_starts[m], m_ends[m], model.age_bands.labels,
+                                                 model.categories, rbc[r].astype(float)))
+                mult[r] = _entry_multiplier(ch, (B, C))
+                for mv in ch.moves:
+                    moves[(mv.from_category, mv.to_category, mv.age_bands)][r] += mv.count
+                for ex in ch.extra_exits:
+                    extra[(ex.from_category, ex.exit_group, ex.age_bands)][r] += ex.count
+                for c, cap in ch.caps.items():
+                    j = _index(model.categories, c, "category")
+                    caps.setdefault(j, np.full(R, np.inf))[r] = cap
+            for (fc, tc, bands), cnt in moves.items():
+                i, j = _index(model.categories, fc, "category"), _index(model.categories, tc, "category")
+                elig = (cat == i) & _band_mask(model, bands)[mb[age]]
+                chosen = _pick(run, elig, _realise(cnt, adj_rng), adj_rng)
+                cat[chosen] = j
+            for (fc, grp, bands), cnt in extra.items():
+                i, g = _index(model.categories, fc, "category"), _index(model.exit_groups, grp, "exit group")
+                elig = (cat == i) & _band_mask(model, bands)[mb[age]] & alive
+                chosen = _pick(run, elig, _realise(cnt, adj_rng), adj_rng)
+                alive[chosen] = False
+                np.add.at(exits, (run[chosen], i, g), 1)
+        # events: at most one per child per month
+        band = mb[age]
+        event = alive & (ev_rng.random(len(run)) < pany[run, band, cat])
+        e = np.flatnonzero(event)
+        k = (ev_rng.random(len(e))[:, None] > cond[run[e], band[e], cat[e]]).sum(axis=1)
+        is_move = k < C
+        np.add.at(exits, (run[e[~is_move]], cat[e[~is_move]], k[~is_move] - C), 1)
+        alive[e[~is_move]] = False
+        cat[e[is_move]] = k[is_move]
+        # ageing and leaving care at 18
+        age = age + 1
+        out18 = alive & (age >= MAX_AGE_MONTHS)
+        np.add.at(exits, (run[out18], cat[out18], adult), 1)
+        alive &= ~out18
+        run, age, cat = run[alive], age[alive], cat[alive]
+        # entries
+        n_new = entry_rng.poisson(lam * d * model.entry_multiplier(m_starts[m]) * mult)
+        flat = np.repeat(np.arange(R * B * C), n_new.ravel())
+        r_new, rest = np.divmod(flat, B * C)
+        b_new, c_new = np.divmod(rest, C)
+        a_new = (entry_rng.random(len(flat))[:, None] > cdf_age[b_new]).sum(axis=1)
+        run = np.concatenate([run, r_new.astype(np.int32)])
+        age = np.concatenate([age, a_new.astype(np.int16)])
+        cat = np.concatenate([cat, c_new.astype(np.int16)])
+        entries_out[:, m] = n_new.sum(axis=1)
+        # caps: remove children above the limit (realised as whole children), reported as capped
+        if caps:
+            keep = np.ones(len(run), dtype=bool)
+            now = counts_rc(run, cat)
+            for j, cap in caps.items():
+                excess = np.where(np.isfinite(cap), np.maximum(now[:, j] - np.floor(np.maximum(cap, 0)), 0), 0)
+                chosen = _pick(run, cat == j, excess.astype(np.int64), adj_rng)
+                keep[chosen] = False
+                capped[:, m, j] = excess
+            run, age, cat = run[keep], age[keep], cat[keep]
+        stock[:, m] = counts_rbc(run, age, cat)
+        care_days[:, m] = d * (start_rc + counts_rc(run, cat)) / 2
+        exits_out[:, m] = exits
+    return {"stock_runs": stock, "care_days_runs": care_days, "entries_runs": entries_out,
+            "exits_runs": exits_out, "capped_runs": capped}

@@ -1,0 +1,258 @@
+"""Fitting the child-level model: rates from events over person-days at risk in a reference window.
+
+Hazards (per child per day) are estimated for each age band x placement category and each outcome: a move to each
+other category, or an exit by reason group. Entries are a Poisson process per day by age band x first category.
+Small cells are shrunk toward pooled rates with a Gamma-Poisson empirical Bayes prior, so every rate is positive and
+finite: the posterior for a cell with ``x`` events over ``E`` days and prior mean ``m`` is
+``Gamma(s + x, s / m + E)`` where ``s`` (the prior's weight, in pseudo-events) is estimated by the method of moments
+across cells for each outcome. Prior means come from the category's pooled rate times the age band's relative rate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from careflow.errors import CareflowError
+from careflow.model import episodes as epi
+from careflow.model.states import DEFAULT_CATEGORIES, EXIT_GROUPS, MAX_AGE_MONTHS, AgeBands, age_bands
+
+PRIOR_DAYS = 365.0  # pseudo-exposure pulling a category's or band's pooled rate toward the overall rate
+S_MIN, S_MAX = 0.5, 50.0  # bounds on the prior weight (pseudo-events) of the empirical Bayes step
+TREND_MONTHS = 36  # span used to estimate an entry trend
+TREND_LIMIT = 0.30  # largest trend allowed, as a proportional change per year
+
+
+@dataclass
+class FittedModel:
+    """Rates fitted on a reference window; what :func:`careflow.model.project` needs."""
+
+    age_bands: AgeBands
+    categories: tuple[str, ...]
+    exit_groups: tuple[str, ...]
+    data_end: dt.date
+    window_start: dt.date
+    window_end: dt.date
+    exposure: np.ndarray  # [band, category] person-days at risk in the window
+    events: np.ndarray  # [band, category, outcome] outcome = categories (moves) then exit groups
+    alpha: np.ndarray  # Gamma posterior shape per hazard cell
+    beta: np.ndarray  # Gamma posterior rate (days) per hazard cell; structural zeros (move to self) have alpha 0
+    entry_events: np.ndarray  # [band, category] entries in the window
+    entry_alpha: np.ndarray
+    entry_beta: np.ndarray
+    entry_age_pmf: np.ndarray  # [band, month of age 0..215] ages at entry within each band
+    trend_per_month: float = 0.0  # log change in entries per month (0: untrended)
+    trend_origin: dt.date | None = None
+    episodes: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def outcomes(self) -> tuple[str, ...]:
+        return tuple(f"to_{c}" for c in self.categories) + tuple(f"exit_{g}" for g in self.exit_groups)
+
+    @property
+    def hazards(self) -> np.ndarray:
+        """Posterior mean hazards per day [band, category, outcome]."""
+        return np.where(self.alpha > 0, self.alpha / self.beta, 0.0)
+
+    @property
+    def entry_rates(self) -> np.ndarray:
+        """Posterior mean entries per day [band, category]."""
+        return self.entry_alpha / self.entry_beta
+
+    def entry_multiplier(self, month_start: dt.date) -> float:
+        if not self.trend_per_month or self.trend_origin is None:
+            return 1.0
+        t = (month_start.year - self.trend_origin.year) * 12 + month_start.month - self.trend_origin.month
+        return float(np.exp(self.trend_per_month * t))
+
+    def rates_frame(self) -> pd.DataFrame:
+        """The fitted rates as a tidy table (per child per year), with events and days at risk."""
+        rows = []
+        h = self.hazards
+        for b, band in enumerate(self.age_bands.labels):
+            for i, cat in enumerate(self.categories):
+                for k, out in enumerate(self.outcomes):
+                    if self.alpha[b, i, k] == 0:
+                        continue
+                    rows.append({"age_band": band, "category": cat, "outcome": out,
+                                 "events": int(self.events[b, i, k]), "days_at_risk": float(self.exposure[b, i]),
+                                 "rate_per_year": h[b, i, k] * 365.25})
+        return pd.DataFrame(rows)
+
+
+def _window(data_end: dt.date, months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    end = pd.Timestamp(data_end)
+    start = end + pd.Timedelta(days=1) - pd.DateOffset(months=months)
+    return start, end
+
+
+def _exposure(ep: pd.DataFrame, bands: AgeBands, cats: tuple[str, ...], w0, w1) -> np.ndarray:
+    """Person-days in each [band, category] inside [w0, w1] (whole days, both ends included)."""
+    stop = w1 + pd.Timedelta(days=1)
+    a = ep["decom"].where(ep["decom"] > w0, w0)
+    b = ep["dec"].fillna(stop).where(ep["dec"].fillna(stop) < stop, stop)
+    keep = (b > a).to_numpy()
+    ep, a, b = ep[keep], a[keep], b[keep]
+    out = np.zeros((bands.n, len(cats)))
+    if not len(ep):
+        return out
+    ci = epi.category_index(ep["category"], cats)
+    dob = pd.DatetimeIndex(ep["dob"])
+    a, b = pd.DatetimeIndex(a), pd.DatetimeIndex(b)
+    for k in range(bands.n):
+        lo = dob + pd.DateOffset(months=int(round(bands.lower[k] * 12)))
+        hi = dob + pd.DateOffset(months=int(round(bands.upper[k] * 12)))
+        s = np.maximum(a.values, lo.values)
+        e = np.minimum(b.values, hi.values)
+        days = np.clip((e - s) / np.timedelta64(1, "D"), 0, None)
+        out[k] = np.bincount(ci, weights=days, minlength=len(cats))
+    return out
+
+
+def _band_of(months: np.ndarray, bands: AgeBands) -> np.ndarray:
+    return bands.month_band()[np.clip(months, 0, MAX_AGE_MONTHS - 1)]
+
+
+def _moments_weight(x: np.ndarray, E: np.ndarray, m: np.ndarray) -> float:
+    """Method-of-moments prior weight s for rates lambda = m * theta, theta ~ Gamma(s, s)."""
+    ok = (E > 0) & (m > 0)
+    if ok.sum() < 2:
+        return S_MAX
+    mu = E[ok] * m[ok]
+    z = x[ok] / mu
+    excess = np.sum(mu * ((z - 1) ** 2 - 1 / mu)) / np.sum(mu)
+    if excess <= 1 / S_MAX:
+        return S_MAX
+    return float(np.clip(1 / excess, S_MIN, S_MAX))
+
+
+def _shrink_hazards(x: np.ndarray, E: np.ndarray, allowed: np.ndarray):
+    """Posterior (alpha, beta) for hazards x[b, i, k] over E[b, i] days; cells not ``allowed`` stay zero."""
+    B, C, K = x.shape
+    xa = np.where(allowed, x, 0.0)
+    tot_E = max(E.sum(), 1.0)
+    # overall rate per outcome among the categories where it can happen (half an event if none seen)
+    allowed_E = (E[:, :, None] * allowed).sum(axis=(0, 1))
+    r_k = (xa.sum(axis=(0, 1)) + 0.5) / np.maximum(allowed_E, tot_E / C)
+    r_ik = (xa.sum(axis=0) + PRIOR_DAYS * r_k) / (E.sum(axis=0)[:, None] + PRIOR_DAYS)  # [C, K]
+    r_bk = (xa.sum(axis=1) + PRIOR_DAYS * r_k) / ((E[:, :, None] * allowed).sum(axis=1) + PRIOR_DAYS)  # [B, K]
+    m = r_ik[None, :, :] * (r_bk / r_k)[:, None, :]
+    Eb = np.broadcast_to(E[:, :, None], x.shape)
+    alpha = np.zeros_like(m)
+    beta = np.ones_like(m)
+    for k in range(K):
+        s = _moments_weight(xa[:, :, k][allowed[:, :, k]], Eb[:, :, k][allowed[:, :, k]], m[:, :, k][allowed[:, :, k]])
+        alpha[:, :, k] = s + xa[:, :, k]
+        beta[:, :, k] = s / m[:, :, k] + Eb[:, :, k]
+    alpha = np.where(allowed, alpha, 0.0)
+    return alpha, beta
+
+
+def _shrink_entries(x: np.ndarray, days: float):
+    B, C = x.shape
+    n = x.sum()
+    r_b = (x.sum(axis=1) + 0.5) / days
+    share = (x.sum(axis=0) + 0.1) / (n + 0.1 * C)
+    m = r_b[:, None] * share[None, :]
+    E = np.full_like(m, days)
+    s = _moments_weight(x.ravel(), E.ravel(), m.ravel())
+    return s + x, s / m + E
+
+
+def _trend(starts: pd.DataFrame, data_end: dt.date, w0, w1) -> tuple[float, dt.date]:
+    """Log-linear Poisson trend in monthly entries over the last TREND_MONTHS months (IRLS)."""
+    end = pd.Timestamp(data_end)
+    first = max(end + pd.Timedelta(days=1) - pd.DateOffset(months=TREND_MONTHS), starts["start"].min())
+    first = pd.Timestamp(first.year, first.month, 1) + (pd.DateOffset(months=1) if first.day > 1 else pd.DateOffset())
+    months = pd.period_range(first, end, freq="M")
+    centre = (w0 + (w1 - w0) / 2).date()
+    if len(months) < 6:
+        return 0.0, centre
+    counts = starts["start"].dt.to_period("M").value_counts().reindex(months, fill_value=0).to_numpy(float)
+    t = np.arange(len(months), dtype=float)
+    X = np.column_stack([np.ones_like(t), t])
+    beta = np.array([np.log(counts.mean() + 0.5), 0.0])
+    for _ in range(25):
+        mu = np.exp(X @ beta)
+        z = X @ beta + (counts - mu) / mu
+        W = mu
+        beta = np.linalg.solve(X.T @ (W[:, None] * X), X.T @ (W * z))
+    limit = np.log1p(TREND_LIMIT) / 12
+    return float(np.clip(beta[1], -limit, limit)), centre
+
+
+def fit(data, *, data_end: dt.date | None = None, window_months: int = 12, bands: AgeBands | None = None,
+        categories: tuple[str, ...] | None = None, trend: bool = False) -> FittedModel:
+    """Fit the model on episodes (a DataFrame in the ``careflow.ssda903`` contract, or an ``Ssda903Data``).
+
+    The reference window is the ``window_months`` months ending on ``data_end`` (default: the data's own end).
+    Episodes after ``data_end`` are ignored (so fitting at a backtest origin sees only the past).
+    """
+    episodes = getattr(data, "episodes", data)
+    if data_end is None:
+        data_end = getattr(data, "data_end", None) or epi.data_end_of(episodes)
+    data_end = pd.Timestamp(data_end).date()
+    if window_months < 1:
+        raise CareflowError(f"the reference window must be at least 1 month (got {window_months})",
+                            field="window_months", rule="model-window")
+    bands = bands or age_bands()
+    cats = tuple(categories or DEFAULT_CATEGORIES)
+    epi.check_columns(episodes)
+    ep = epi.usable(epi.censor(episodes, data_end))
+    epi.category_index(ep["category"], cats)  # unknown categories are an error, never guessed
+    w0, w1 = _window(data_end, window_months)
+    first_date = ep["decom"].min() if len(ep) else pd.NaT
+    if pd.isna(first_date) or first_date > w1:
+        raise CareflowError(f"no episodes before {data_end}: nothing to fit", rule="model-window")
+    E = _exposure(ep, bands, cats, w0, w1)
+    if E.sum() == 0:
+        raise CareflowError(f"no child was in care in the reference window {w0.date()} to {w1.date()}: "
+                            "choose an origin or window inside the data", rule="model-window")
+    C, G = len(cats), len(EXIT_GROUPS)
+    x = np.zeros((bands.n, C, C + G))
+    moves, exits = epi.moves_and_exits(ep)
+    moves = moves[(moves["date"] >= w0) & (moves["date"] <= w1)]
+    if len(moves):
+        am = epi.age_months(moves["dob"], moves["date"])
+        keep = am < MAX_AGE_MONTHS
+        b = _band_of(am[keep], bands)
+        np.add.at(x, (b, epi.category_index(moves["from_category"][keep], cats),
+                      epi.category_index(moves["to_category"][keep], cats)), 1)
+    exits = exits[(exits["date"] >= w0) & (exits["date"] <= w1)]
+    if len(exits):
+        am = epi.age_months(exits["dob"], exits["date"])
+        keep = am < MAX_AGE_MONTHS - 1  # exits in the month before 18 are the model's own leaving at 18
+        gi = exits["exit_group"].map({g: j for j, g in enumerate(EXIT_GROUPS)}).fillna(G - 1).astype(int)
+        np.add.at(x, (_band_of(am[keep], bands), epi.category_index(exits["category"][keep], cats),
+                      C + gi.to_numpy()[keep]), 1)
+    allowed = np.ones_like(x, dtype=bool)
+    allowed[:, np.arange(C), np.arange(C)] = False
+    alpha, beta = _shrink_hazards(x, E, allowed)
+
+    starts = epi.period_starts(ep)
+    starts = starts[starts["age_months"].between(0, MAX_AGE_MONTHS - 1)]
+    in_window = starts[(starts["start"] >= w0) & (starts["start"] <= w1)]
+    xe = np.zeros((bands.n, C))
+    band_all = _band_of(starts["age_months"].to_numpy(), bands)
+    bw = _band_of(in_window["age_months"].to_numpy(), bands)
+    np.add.at(xe, (bw, epi.category_index(in_window["category"], cats)), 1)
+    days = float((w1 - w0).days + 1)
+    ea, eb = _shrink_entries(xe, days)
+    pmf = np.zeros((bands.n, MAX_AGE_MONTHS))
+    for k in range(bands.n):
+        ages = in_window["age_months"].to_numpy()[bw == k]
+        if len(ages) == 0:
+            ages = starts["age_months"].to_numpy()[band_all == k]
+        if len(ages):
+            pmf[k] = np.bincount(ages, minlength=MAX_AGE_MONTHS)[:MAX_AGE_MONTHS]
+        else:
+            pmf[k, bands.months_in(k)] = 1.0
+        pmf[k] /= pmf[k].sum()
+    slope, origin = _trend(starts, data_end, w0, w1) if trend else (0.0, None)
+    return FittedModel(age_bands=bands, categories=cats, exit_groups=EXIT_GROUPS, data_end=data_end,
+                       window_start=w0.date(), window_end=w1.date(), exposure=E, events=x, alpha=alpha, beta=beta,
+                       entry_events=xe, entry_alpha=ea, entry_beta=eb, entry_age_pmf=pmf,
+                       trend_per_month=slope, trend_origin=origin, episodes=episodes)
