@@ -1,0 +1,110 @@
+"""Backtests: refit at each origin on data before it, forecast, and compare with what happened.
+
+For each origin and each series (the total and every placement category) the result gives the actual number in
+care at the horizon, careflow's mean and P10-P90 band, and the errors of careflow and two naive baselines:
+``last value`` (the number at the origin carried forward) and ``linear trend`` (a least-squares line through the 13
+month-end counts of the year up to the origin, extrapolated). Coverage is the share of month-end actuals inside
+P10-P90 over every month of the horizon.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from careflow.errors import CareflowError
+from careflow.model import episodes as epi
+from careflow.model.project import _add_months, project
+from careflow.model.rates import fit
+from careflow.model.states import DEFAULT_CATEGORIES
+
+
+def actual_counts(episodes: pd.DataFrame, days: list[dt.date], categories: tuple[str, ...]) -> np.ndarray:
+    """Children in care at the end of each day [day, category] (short breaks left out, under 18)."""
+    out = np.zeros((len(days), len(categories)))
+    for i, d in enumerate(days):
+        st = epi.stock_on(episodes, d)
+        out[i] = np.bincount(epi.category_index(st["category"], categories), minlength=len(categories))
+    return out
+
+
+@dataclass
+class BacktestResult:
+    rows: pd.DataFrame  # one row per origin x series
+    horizon_months: int
+
+    def summary(self) -> dict:
+        r = self.rows
+        out = {"horizon_months": self.horizon_months, "origins": sorted(r["origin"].unique().tolist())}
+        for name, sub in (("total", r[r["series"] == "all"]), ("categories", r[r["series"] != "all"])):
+            out[name] = {
+                "careflow_mae": float(sub["careflow_abs_error"].mean()),
+                "last_value_mae": float(sub["last_value_abs_error"].mean()),
+                "linear_trend_mae": float(sub["linear_trend_abs_error"].mean()),
+                "careflow_mape": _nanmean(sub["careflow_pct_error"].abs()),
+                "last_value_mape": _nanmean(sub["last_value_pct_error"].abs()),
+                "linear_trend_mape": _nanmean(sub["linear_trend_pct_error"].abs()),
+                "coverage_p10_p90": float(sub["months_inside"].sum() / max(sub["months"].sum(), 1)),
+            }
+        return out
+
+
+def _nanmean(s: pd.Series) -> float | None:
+    s = s.dropna()
+    return float(s.mean()) if len(s) else None
+
+
+def backtest(data, origins: list[dt.date], horizon_months: int, *, window_months: int = 12, runs: int = 200,
+             seed: int = 0, trend: bool = False, categories: tuple[str, ...] | None = None,
+             data_end: dt.date | None = None, **fit_options) -> BacktestResult:
+    episodes = getattr(data, "episodes", data)
+    cats = tuple(categories or DEFAULT_CATEGORIES)
+    data_end = pd.Timestamp(data_end or getattr(data, "data_end", None) or epi.data_end_of(episodes)).date()
+    if horizon_months < 1:
+        raise CareflowError("the horizon must be at least 1 month", field="horizon_months", rule="backtest")
+    if not origins:
+        raise CareflowError("give at least one origin date", field="origins", rule="backtest")
+    rows = []
+    for origin in origins:
+        origin = pd.Timestamp(origin).date()
+        horizon_end = _add_months(origin + dt.timedelta(days=1), horizon_months) - dt.timedelta(days=1)
+        if horizon_end > data_end:
+            raise CareflowError(f"origin {origin} + {horizon_months} months ends {horizon_end}, after the data "
+                                f"ends ({data_end}): choose an earlier origin or a shorter horizon",
+                                field="origins", rule="backtest")
+        model = fit(episodes, data_end=origin, window_months=window_months, categories=cats, trend=trend,
+                    **fit_options)
+        proj = project(model, origin, horizon_end, runs=runs, rng=np.random.default_rng(seed))
+        ends = proj.month_ends
+        actual = actual_counts(episodes, ends, cats)  # [M, C]
+        past_days = [_add_months(origin + dt.timedelta(days=1), -k) - dt.timedelta(days=1) for k in range(12, -1, -1)]
+        past = actual_counts(episodes, past_days, cats)  # [13, C], last row is the origin
+        runs_mc = proj.stock_runs.sum(axis=2)  # [R, M, C]
+        for c, series in enumerate(list(cats) + ["all"]):
+            if series == "all":
+                a, p, r = actual.sum(axis=1), past.sum(axis=1), runs_mc.sum(axis=2)
+            else:
+                a, p, r = actual[:, c], past[:, c], runs_mc[:, :, c]
+            mean = r.mean(axis=0)
+            lo, hi = np.quantile(r, 0.1, axis=0), np.quantile(r, 0.9, axis=0)
+            t = np.arange(-12, 1, dtype=float)
+            slope, intercept = np.polyfit(t, p, 1)
+            linear = max(intercept + slope * horizon_months, 0.0)
+            last = p[-1]
+            act = a[-1]
+
+            def pct(f, act=act):
+                return (f - act) / act * 100 if act > 0 else np.nan
+
+            rows.append({"origin": origin.isoformat(), "series": series, "horizon_end": horizon_end.isoformat(),
+                         "actual": act, "at_origin": last, "careflow_mean": mean[-1], "careflow_p10": lo[-1],
+                         "careflow_p90": hi[-1], "last_value": last, "linear_trend": linear,
+                         "careflow_abs_error": abs(mean[-1] - act), "last_value_abs_error": abs(last - act),
+                         "linear_trend_abs_error": abs(linear - act), "careflow_pct_error": pct(mean[-1]),
+                         "last_value_pct_error": pct(last), "linear_trend_pct_error": pct(linear),
+                         "inside_at_horizon": bool(lo[-1] <= act <= hi[-1]),
+                         "months_inside": int(((lo <= a) & (a <= hi)).sum()), "months": len(a)})
+    return BacktestResult(pd.DataFrame(rows), horizon_months)
