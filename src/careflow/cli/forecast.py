@@ -1,7 +1,250 @@
-"""CLI commands for this area (see careflow.cli)."""
+"""``careflow forecast`` and ``careflow backtest``: the child-level demand model from the command line.
+
+Thin wrappers over :mod:`careflow.model` and :mod:`careflow.costs`; :func:`write_forecast` is shared with the demo.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import json
+from pathlib import Path
 
 import click
+import numpy as np
+import pandas as pd
+
+from careflow.errors import CareflowError
+from careflow.model import DEFAULT_CATEGORIES, fit, project
+from careflow.model import episodes as epi
+
+CONTRACT_COLUMNS = {"child", "dob", "decom", "dec", "category", "period", "exit_group"}
+
+
+def parse_date(value: str, field: str) -> dt.date:
+    """ISO (2025-03-31) or the return's DD/MM/YYYY."""
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise CareflowError(f"'{value}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)", field=field, rule="date")
+
+
+def load_data(path: str | Path, categories: str | Path | None = None):
+    """SSDA903 files through :func:`careflow.ssda903.load`, or one CSV of cleaned episodes in the reader's
+    contract (columns child, dob, decom, dec, category, period, exit_group...). Returns (episodes, data_end,
+    categories)."""
+    p = Path(path)
+    if not p.exists():
+        raise CareflowError(f"no such file or folder: {p}", file=str(p), rule="file")
+    if p.is_file() and p.suffix.lower() == ".csv":
+        head = pd.read_csv(p, nrows=0)
+        if CONTRACT_COLUMNS <= set(head.columns):
+            df = pd.read_csv(p, dtype={"child": str})
+            for c in ("dob", "decom", "dec"):
+                df[c] = pd.to_datetime(df[c], errors="coerce").astype("datetime64[ns]")
+            cats = _categories(df, categories)
+            return df, None, cats
+    from careflow import ssda903
+
+    load = getattr(ssda903, "load", None)
+    if load is None:
+        raise CareflowError("this build of careflow cannot read SSDA903 files yet (careflow.ssda903.load is "
+                            "missing); give a CSV of cleaned episodes instead", file=str(p), rule="reader")
+    kwargs = {}
+    if categories is not None and "categories" in inspect.signature(load).parameters:
+        kwargs["categories"] = categories
+    data = load(p, **kwargs)
+    errors = [f for f in getattr(data, "findings", []) if getattr(f, "severity", "") == "error"]
+    if errors:
+        click.echo(f"{len(errors)} validation errors in the data (see `careflow validate`); modelling the rows "
+                   "that could be read", err=True)
+    return data.episodes, getattr(data, "data_end", None), _categories(data.episodes, categories)
+
+
+def _categories(episodes: pd.DataFrame, categories_file) -> tuple[str, ...]:
+    if categories_file is None:
+        return DEFAULT_CATEGORIES
+    present = [c for c in pd.unique(episodes["category"].dropna().astype(str))]
+    known = [c for c in DEFAULT_CATEGORIES if c in present]
+    return tuple(known + sorted(c for c in present if c not in DEFAULT_CATEGORIES))
+
+
+def fan_chart(projection, history: pd.Series | None, path: Path, title: str) -> None:
+    """Total children in care: history, mean, P50 and the P10-P90 band, readable in greyscale."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = projection.stock_table()
+    tot = t[(t["category"] == "all") & (t["age_band"] == "all")]
+    dates = pd.to_datetime(tot["date"])
+    fig, ax = plt.subplots(figsize=(9, 5), dpi=120)
+    if history is not None and len(history):
+        ax.plot(history.index, history.values, color="black", lw=1.8, label="actual (month end)")
+    if tot["p10"].notna().all():
+        ax.fill_between(dates, tot["p10"], tot["p90"], color="0.8", label="P10 to P90 (80% of runs)")
+        ax.plot(dates, tot["p50"], color="0.35", lw=1.2, ls="--", label="P50 (median run)")
+    ax.plot(dates, tot["mean"], color="black", lw=1.8, ls=":", label="forecast mean")
+    ax.axvline(pd.Timestamp(projection.start), color="0.5", lw=0.8)
+    ax.set_title(title)
+    ax.set_ylabel("children in care (excluding short breaks)")
+    ax.set_xlabel("month end")
+    ax.set_ylim(bottom=0)
+    ax.grid(True, color="0.9")
+    ax.legend(loc="best", frameon=False)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def history_series(episodes: pd.DataFrame, start: dt.date, years: int = 3) -> pd.Series:
+    days = [(pd.Timestamp(start) + pd.Timedelta(days=1) - pd.DateOffset(months=k) - pd.Timedelta(days=1)).date()
+            for k in range(12 * years, -1, -1)]
+    counts = [len(epi.stock_on(episodes, d)) for d in days]
+    return pd.Series(counts, index=pd.to_datetime(days))
+
+
+def write_forecast(out: Path, episodes: pd.DataFrame, *, data_end=None, start=None, end=None, window_months=12,
+                   runs=1000, seed=0, categories=DEFAULT_CATEGORIES, costs=None, trend=False,
+                   title="Children in care: forecast") -> dict:
+    """Fit, project, price and write forecast.csv, costs.csv, summary.json and fan_chart.png into ``out``."""
+    from careflow.costs import cost_table, load_unit_costs
+
+    unit_costs = load_unit_costs(costs, categories=categories)
+    for c in categories:
+        if c not in unit_costs.weekly:
+            raise CareflowError(f"no unit cost for category '{c}': add it to your costs file", field=c,
+                                rule="unit-costs")
+    data_end = pd.Timestamp(data_end or epi.data_end_of(episodes)).date()
+    start = start or data_end
+    if start > data_end:
+        raise CareflowError(f"the start ({start}) is after the end of the data ({data_end})", field="start",
+                            rule="model-dates")
+    # rates come from the window of data before the start (all of it when starting at the end of the data)
+    model = fit(episodes, data_end=start, window_months=window_months, categories=categories, trend=trend)
+    if end is None:
+        end = dt.date(start.year + 5 + (start.month > 3), 3, 31)
+    if end <= start:
+        raise CareflowError(f"the end ({end}) must be after the start ({start})", field="end", rule="model-dates")
+    if runs < 1:
+        raise CareflowError("--runs must be at least 1", field="runs", rule="model-runs")
+    proj = project(model, start, end, runs=runs, rng=np.random.default_rng(seed))
+    out.mkdir(parents=True, exist_ok=True)
+    table = proj.stock_table()
+    table["date"] = pd.to_datetime(table["date"]).dt.strftime("%Y-%m-%d")
+    table[["date", "category", "age_band", "mean", "p10", "p50", "p90"]].to_csv(out / "forecast.csv", index=False,
+                                                                              float_format="%.3f")
+    ct = cost_table(proj, unit_costs)
+    ct[["financial_year", "category", "mean", "p10", "p50", "p90"]].to_csv(out / "costs.csv", index=False,
+                                                                       float_format="%.2f")
+    tot = table[(table["category"] == "all") & (table["age_band"] == "all")]
+    fy_tot = ct[ct["category"] == "all"]
+    summary = {
+        "data_end": str(data_end), "start": str(start), "end": str(proj.month_ends[-1]),
+        "reference_window": [str(model.window_start), str(model.window_end)], "runs": runs, "seed": seed,
+        "trend": trend, "entry_trend_per_year": float(np.expm1(model.trend_per_month * 12)),
+        "categories": list(categories), "age_bands": list(model.age_bands.labels),
+        "children_at_start": float(proj.start_stock.sum()),
+        "entries_per_year_expected": float(model.entry_rates.sum() * 365.25),
+        "children_at_end": {k: float(tot.iloc[-1][k]) for k in ("mean", "p10", "p50", "p90")},
+        "cost_by_financial_year": {r.financial_year: {"mean": r.mean, "p10": r.p10, "p50": r.p50, "p90": r.p90,
+                                                      "months": int(r.months)} for r in fy_tot.itertuples()},
+        "unit_costs_weekly": {c: {fy: round(unit_costs.weekly_cost(c, fy), 2) for fy in fy_tot["financial_year"]}
+                              for c in categories},
+        "unit_cost_sources": unit_costs.sources,
+        "notes": ["children counted at each month end; short-break-only care (V3/V4) excluded",
+                  "costs are care-days x weekly unit cost / 7 priced run by run; bands are quantiles over runs",
+                  "a financial year with fewer than 12 months is part of a year (see 'months')"],
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=float))
+    fan_chart(proj, history_series(episodes, start), out / "fan_chart.png", title)
+    return summary
 
 
 def register(group: click.Group) -> None:
     """Add this module's commands to the top-level group."""
+
+    @group.command("forecast")
+    @click.argument("path", type=click.Path())
+    @click.option("--start", help="Start date (YYYY-MM-DD); default: the last date of the data.")
+    @click.option("--end", help="End date (YYYY-MM-DD); default: 31 March five years after the start.")
+    @click.option("--window-months", default=12, show_default=True, type=int,
+                  help="Months of data before the start used to estimate rates (the reference window).")
+    @click.option("--runs", default=1000, show_default=True, type=int, help="Monte Carlo runs.")
+    @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (same seed, same result).")
+    @click.option("--categories", "categories_file", type=click.Path(), help="Placement category mapping (YAML).")
+    @click.option("--costs", "costs_file", type=click.Path(), help="Weekly unit costs (YAML, as unit_costs.yaml).")
+    @click.option("--trend/--no-trend", default=False, show_default=True,
+                  help="Continue the recent trend in entries instead of holding them at the recent mean.")
+    @click.option("--output", required=True, type=click.Path(), help="Folder for the outputs.")
+    def forecast_cmd(path, start, end, window_months, runs, seed, categories_file, costs_file, trend, output):
+        """Forecast children in care by placement category and age band, and placement spend by financial year.
+
+        Writes forecast.csv (date, category, age_band, mean, p10, p50, p90), costs.csv (financial_year, category,
+        mean, p10, p50, p90 in pounds), summary.json and fan_chart.png into --output.
+        """
+        episodes, data_end, cats = load_data(path, categories_file)
+        s = write_forecast(Path(output), episodes, data_end=data_end,
+                           start=parse_date(start, "start") if start else None,
+                           end=parse_date(end, "end") if end else None, window_months=window_months, runs=runs,
+                           seed=seed, categories=cats, costs=costs_file, trend=trend)
+        e = s["children_at_end"]
+        click.echo(f"children in care at {s['start']}: {s['children_at_start']:.0f}; at {s['end']}: "
+                   f"mean {e['mean']:.0f} (P10 {e['p10']:.0f} to P90 {e['p90']:.0f}) from {runs} runs")
+        for fy, c in s["cost_by_financial_year"].items():
+            part = "" if c["months"] == 12 else f" ({c['months']} months)"
+            click.echo(f"  {fy}{part}: £{c['mean'] / 1e6:,.2f}m (P10 £{c['p10'] / 1e6:,.2f}m to "
+                       f"P90 £{c['p90'] / 1e6:,.2f}m)")
+        click.echo(f"outputs in {output}")
+
+    @group.command("backtest")
+    @click.argument("path", type=click.Path())
+    @click.argument("more_origins", nargs=-1)
+    @click.option("--origins", "origin", required=True, help="Origin date(s): --origins 2019-03-31 2020-03-31.")
+    @click.option("--horizon-months", required=True, type=int, help="Months forecast from each origin.")
+    @click.option("--window-months", default=12, show_default=True, type=int)
+    @click.option("--runs", default=200, show_default=True, type=int)
+    @click.option("--seed", default=0, show_default=True, type=int)
+    @click.option("--categories", "categories_file", type=click.Path())
+    @click.option("--trend/--no-trend", default=False, show_default=True)
+    @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+    def backtest_cmd(path, more_origins, origin, horizon_months, window_months, runs, seed, categories_file, trend,
+                     fmt):
+        """Refit at each origin on the data before it, forecast, and compare with what happened, against naive
+        last-value and linear-trend forecasts."""
+        from careflow.model.backtest import backtest
+
+        origins = [parse_date(o, "origins") for o in (origin, *more_origins)]
+        episodes, data_end, cats = load_data(path, categories_file)
+        res = backtest(episodes, origins, horizon_months, window_months=window_months, runs=runs, seed=seed,
+                       trend=trend, categories=cats, data_end=data_end)
+        if fmt == "json":
+            click.echo(json.dumps({"summary": res.summary(), "rows": res.rows.to_dict(orient="records")},
+                                  indent=2, default=float))
+            return
+        click.echo(format_backtest(res))
+
+
+def format_backtest(res) -> str:
+    lines = [f"Backtest, horizon {res.horizon_months} months (children in care at the horizon)"]
+    hdr = f"{'origin':<11} {'series':<24} {'actual':>7} {'careflow':>9} {'P10-P90':>13} {'err%':>7} " \
+          f"{'last%':>7} {'trend%':>7}"
+    lines.append(hdr)
+
+    def pct(x):
+        return "   n/a" if pd.isna(x) else f"{x:+6.1f}"
+
+    for r in res.rows.itertuples():
+        lines.append(f"{r.origin:<11} {r.series:<24} {r.actual:7.0f} {r.careflow_mean:9.1f} "
+                     f"{r.careflow_p10:6.0f}-{r.careflow_p90:<6.0f} {pct(r.careflow_pct_error):>7} "
+                     f"{pct(r.last_value_pct_error):>7} {pct(r.linear_trend_pct_error):>7}")
+    s = res.summary()
+    for k in ("total", "categories"):
+        v = s[k]
+        lines.append(f"{k}: mean abs error careflow {v['careflow_mae']:.1f}, last value {v['last_value_mae']:.1f}, "
+                     f"linear trend {v['linear_trend_mae']:.1f}; share of month-end actuals inside P10-P90 "
+                     f"{v['coverage_p10_p90']:.0%}")
+    return "\n".join(lines)

@@ -1,0 +1,190 @@
+"""The child-level demand model on hand-made episodes: rates by hand, conservation, leaving at 18, Monte Carlo
+against expected values, adjustments, and no NaN/inf/negative from empty states."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from careflow.errors import CareflowError
+from careflow.model import ExtraExit, FlowChanges, Move, fit, project
+from careflow.model.states import DEFAULT_CATEGORIES, MAX_AGE_MONTHS
+from episode_builder import episodes, random_episodes
+
+END = dt.date(2025, 3, 31)  # a 12-month window 1 April 2024 - 31 March 2025: 365 days
+B10_16 = 3
+IFA = DEFAULT_CATEGORIES.index("ifa_fostering")
+IN_HOUSE = DEFAULT_CATEGORIES.index("in_house_fostering")
+RETURN_HOME = len(DEFAULT_CATEGORIES) + 3  # outcomes: categories, then adoption, sgo, cao, return_home...
+
+
+def test_days_at_risk_and_events_by_hand():
+    ep = episodes([
+        # in care all window, aged 12: 365 days in 10-16 x IFA
+        dict(child="a", dob="2012-06-15", decom="2023-01-01", dec=None, category="ifa_fostering"),
+        # leaves home on 1 Oct 2024: 1 Apr to 1 Oct = 183 days, one return-home exit
+        dict(child="b", dob="2012-06-15", decom="2023-01-01", dec="2024-10-01", category="ifa_fostering",
+             exit_group="return_home", rec="E13"),
+        # turns 10 on 1 Oct 2024: 183 days in 5-10, 182 in 10-16, all in-house
+        dict(child="c", dob="2014-10-01", decom="2022-05-01", dec=None, category="in_house_fostering"),
+        # entered 1 Jan 2025 aged 12 (an entry), moved to in-house on 1 Feb 2025 (31 days IFA), 59 days in-house
+        dict(child="d", dob="2012-06-15", decom="2025-01-01", dec="2025-02-01", category="ifa_fostering", rec="X1"),
+        dict(child="d", dob="2012-06-15", decom="2025-02-01", dec=None, category="in_house_fostering"),
+        # before the window: not counted
+        dict(child="e", dob="2012-06-15", decom="2020-01-01", dec="2021-01-01", category="ifa_fostering",
+             exit_group="adoption"),
+    ])
+    m = fit(ep, data_end=END)
+    assert (m.window_start, m.window_end) == (dt.date(2024, 4, 1), END)
+    assert m.exposure[B10_16, IFA] == 365 + 183 + 31
+    assert m.exposure[2, IN_HOUSE] == 183
+    assert m.exposure[B10_16, IN_HOUSE] == 182 + 59
+    assert m.exposure.sum() == 365 + 183 + 365 + 31 + 59
+    assert m.events[B10_16, IFA, RETURN_HOME] == 1
+    assert m.events[B10_16, IFA, IN_HOUSE] == 1
+    assert m.events.sum() == 2
+    assert m.entry_events[B10_16, IFA] == 1 and m.entry_events.sum() == 1
+
+
+def test_rates_are_events_over_days_when_data_are_plentiful():
+    # 200 children aged 12 in IFA all year, 50 of whom go home on 1 Oct 2024: 50 / (150*365 + 50*183) per day
+    rows = [dict(child=i, dob="2012-06-15", decom="2023-01-01", dec=None, category="ifa_fostering")
+            for i in range(150)]
+    rows += [dict(child=f"x{i}", dob="2012-06-15", decom="2023-01-01", dec="2024-10-01", category="ifa_fostering",
+                  exit_group="return_home") for i in range(50)]
+    m = fit(episodes(rows), data_end=END)
+    by_hand = 50 / (150 * 365 + 50 * 183)
+    assert m.hazards[B10_16, IFA, RETURN_HOME] == pytest.approx(by_hand, rel=0.02)
+
+
+def test_no_rate_is_nan_infinite_or_zero_for_lack_of_data():
+    ep = episodes([dict(child="a", dob="2012-06-15", decom="2023-01-01", dec=None, category="ifa_fostering")])
+    m = fit(ep, data_end=END)
+    h = m.hazards
+    off_diagonal = m.alpha > 0
+    assert np.all(np.isfinite(h)) and np.all(h[off_diagonal] > 0)
+    assert np.all(np.isfinite(m.entry_rates)) and np.all(m.entry_rates > 0)
+    p = project(m, END, months=24, runs=50, rng=np.random.default_rng(0))
+    for arr in (p.expected_stock, p.expected_care_days, p.expected_exits, p.stock_runs, p.care_days_runs):
+        assert np.all(np.isfinite(arr)) and np.all(arr >= 0)
+    t = p.stock_table()
+    assert not t[["mean", "p10", "p50", "p90"]].isna().any().any()
+
+
+def test_stock_changes_only_by_entries_and_exits():
+    m = fit(random_episodes(1), data_end=END)
+    p = project(m, END, months=36, runs=40, rng=np.random.default_rng(3))
+    before = np.concatenate([[p.start_stock.sum()], p.expected_stock.sum(axis=(1, 2))[:-1]])
+    change = p.expected_entries.sum(axis=(1, 2)) - p.expected_exits.sum(axis=(1, 2))
+    np.testing.assert_allclose(p.expected_stock.sum(axis=(1, 2)), before + change, rtol=1e-9, atol=1e-9)
+    runs = p.stock_runs.sum(axis=(2, 3))
+    before = np.concatenate([np.full((40, 1), p.start_stock.sum()), runs[:, :-1]], axis=1)
+    assert np.array_equal(runs, before + p.entries_runs.sum(axis=2) - p.exits_runs.sum(axis=(2, 3)))
+
+
+def test_nobody_stays_in_care_past_18():
+    m = fit(random_episodes(2), data_end=END)
+    stock = np.zeros((MAX_AGE_MONTHS, len(DEFAULT_CATEGORIES)))
+    stock[MAX_AGE_MONTHS - 1, IFA] = 10  # ten children aged 17 years 11 months
+    p = project(m, END, months=3, runs=30, rng=np.random.default_rng(1), stock=stock)
+    assert p.exits_runs[:, 0].sum(axis=(1, 2)).tolist() == [10] * 30  # all ten leave in the first month
+    adult = p.exit_groups.index("adulthood")
+    assert p.expected_exits[0].sum() == pytest.approx(10)
+    assert p.expected_exits[0, IFA, adult] > 9  # almost all by reaching 18
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 10_000), months=st.integers(3, 24))
+def test_monte_carlo_mean_matches_expected_values(seed, months):
+    m = fit(random_episodes(seed, n=150), data_end=END)
+    runs = 400
+    p = project(m, END, months=months, runs=runs, rng=np.random.default_rng(seed), parameter_uncertainty=False)
+    total = p.stock_runs.sum(axis=(2, 3)).astype(float)  # [R, M]
+    se = total.std(axis=0, ddof=1) / np.sqrt(runs)
+    assert np.all(np.abs(total.mean(axis=0) - p.expected_stock.sum(axis=(1, 2))) <= 4.5 * se + 0.05)
+    cd = p.care_days_runs.sum(axis=(1, 2))
+    assert abs(cd.mean() - p.expected_care_days.sum()) <= 4.5 * cd.std(ddof=1) / np.sqrt(runs) + 1
+
+
+def test_same_seed_same_runs():
+    m = fit(random_episodes(5), data_end=END)
+    a = project(m, END, months=12, runs=20, rng=np.random.default_rng(9))
+    b = project(m, END, months=12, runs=20, rng=np.random.default_rng(9))
+    assert np.array_equal(a.stock_runs, b.stock_runs)
+
+
+# --- adjustments -------------------------------------------------------------------------------------------------
+
+class Scripted:
+    """An adjustment that applies ``changes`` in the first month only."""
+
+    def __init__(self, changes: FlowChanges):
+        self._changes = changes
+
+    def changes(self, step):
+        return self._changes if step.index == 0 else FlowChanges()
+
+
+@pytest.fixture(scope="module")
+def quiet_model():
+    # 1,000 children in IFA all year with no events: hazards shrink to about 0.5 / 365,000 per day
+    rows = [dict(child=i, dob="2012-06-15", decom="2023-01-01", dec=None, category="ifa_fostering")
+            for i in range(1000)]
+    return fit(episodes(rows), data_end=END)
+
+
+def test_entry_multiplier_scales_entries(quiet_model):
+    base = project(quiet_model, END, months=2)
+    cut = project(quiet_model, END, months=2, adjustment=Scripted(FlowChanges(entry_multiplier=0.75)))
+    np.testing.assert_allclose(cut.expected_entries[0], 0.75 * base.expected_entries[0])
+    np.testing.assert_allclose(base.expected_stock[0].sum() - cut.expected_stock[0].sum(),
+                               0.25 * base.expected_entries[0].sum())
+
+
+def test_move_and_extra_exit_change_the_projection_as_by_hand(quiet_model):
+    ch = FlowChanges(moves=[Move("ifa_fostering", "in_house_fostering", 2)],
+                     extra_exits=[ExtraExit("ifa_fostering", "sgo", 3)])
+    base = project(quiet_model, END, months=2, runs=25, rng=np.random.default_rng(4))
+    scen = project(quiet_model, END, months=2, runs=25, rng=np.random.default_rng(4), adjustment=Scripted(ch))
+    d = (scen.expected_stock - base.expected_stock).sum(axis=1)[0]  # by category, month 0
+    assert d[IN_HOUSE] == pytest.approx(2, abs=0.01) and d[IFA] == pytest.approx(-5, abs=0.01)
+    sgo = scen.exit_groups.index("sgo")
+    assert scen.expected_exits[0, IFA, sgo] - base.expected_exits[0, IFA, sgo] == pytest.approx(3)
+    # whole children in every run, and the same random numbers: exactly 2 moved and 3 left in each run
+    dr = (scen.stock_runs - base.stock_runs).sum(axis=2)[:, 0]
+    assert (dr[:, IN_HOUSE] == 2).all() and (dr[:, IFA] == -5).all()
+
+
+def test_cap_removes_children_and_reports_them(quiet_model):
+    scen = project(quiet_model, END, months=1, runs=10, rng=np.random.default_rng(2),
+                   adjustment=Scripted(FlowChanges(caps={"ifa_fostering": 900})))
+    assert scen.expected_stock[0, :, IFA].sum() == pytest.approx(900)
+    assert scen.expected_capped[0, IFA] == pytest.approx(100 + scen.expected_entries[0, :, IFA].sum(), abs=0.05)
+    assert (scen.stock_runs[:, 0, :, IFA].sum(axis=1) == 900).all()
+    assert (scen.capped_runs[:, 0, IFA] >= 100).all()
+
+
+def test_unknown_category_in_an_adjustment_is_a_clear_error(quiet_model):
+    with pytest.raises(CareflowError, match="unknown category 'fostering'"):
+        project(quiet_model, END, months=1, adjustment=Scripted(FlowChanges(moves=[Move("fostering", "other", 1)])))
+
+
+def test_window_with_no_data_is_a_clear_error():
+    ep = episodes([dict(child="a", dob="2012-06-15", decom="2023-01-01", dec=None, category="ifa_fostering")])
+    with pytest.raises(CareflowError, match="nothing to fit"):
+        fit(ep, data_end=dt.date(2019, 3, 31))
+
+
+def test_unknown_category_in_the_data_is_a_clear_error():
+    ep = episodes([dict(child="a", dob="2012-06-15", decom="2023-01-01", dec=None, category="foster")])
+    with pytest.raises(CareflowError, match="foster"):
+        fit(ep, data_end=END)
+
+
+def test_end_before_start_is_a_clear_error(quiet_model):
+    with pytest.raises(CareflowError, match="must be after"):
+        project(quiet_model, END, dt.date(2024, 1, 1))
