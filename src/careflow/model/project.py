@@ -314,9 +314,18 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
     allowed = model.alpha > 0
     h = param_rng.gamma(np.where(allowed, model.alpha, 1.0), 1.0 / model.beta, size=(R, B, C, K)) * allowed
     lam = param_rng.gamma(model.entry_alpha, 1.0 / model.entry_beta, size=(R, B, C))
+    # drift: each run's entry and exit rates wander month by month (a random walk in the log rate with the
+    # year-on-year sd estimated from the data), mean-corrected so the expected multiplier stays 1
+    def walk(sd):
+        steps = param_rng.normal(0.0, sd / np.sqrt(12), size=(R, M))
+        return np.exp(np.cumsum(steps, axis=1) - sd ** 2 / 24 * np.arange(1, M + 1))
+
+    entry_walk, exit_walk = walk(model.entry_drift), walk(model.exit_drift)
     if not parameter_uncertainty:
         h = np.broadcast_to(model.hazards, (R, B, C, K))
         lam = np.broadcast_to(model.entry_rates, (R, B, C))
+        entry_walk, exit_walk = np.ones((R, M)), np.ones((R, M))
+    is_exit = np.arange(K) >= C
     cdf_age = np.cumsum(model.entry_age_pmf, axis=1)
     cdf_age[:, -1] = 1.0
     # the starting children, copied into every run
@@ -333,7 +342,6 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
     entries_out = np.zeros((R, M, C), dtype=np.int32)
     exits_out = np.zeros((R, M, C, G), dtype=np.int32)
     capped = np.zeros((R, M, C), dtype=np.int32)
-    cache: dict[float, tuple] = {}
     baseline = isinstance(adjustment, NoChange)
 
     def counts_rc(run, cat):
@@ -345,12 +353,10 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
     for m in range(M):
         d = days[m]
         ev_rng, entry_rng, adj_rng = step_rngs[m].spawn(3)
-        if d not in cache:
-            pany, p = _probabilities(h, d)
-            cond = np.cumsum(p / np.where(pany > 0, pany, 1)[..., None], axis=-1)
-            cond[..., -1] = 1.0
-            cache[d] = pany, cond
-        pany, cond = cache[d]
+        hm = h * np.where(is_exit, exit_walk[:, m, None, None, None], 1.0)
+        pany, p = _probabilities(hm, d)
+        cond = np.cumsum(p / np.where(pany > 0, pany, 1)[..., None], axis=-1)
+        cond[..., -1] = 1.0
         start_rc = counts_rc(run, cat)
         alive = np.ones(len(run), dtype=bool)
         exits = np.zeros((R, C, G), dtype=np.int64)
@@ -398,7 +404,8 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         alive &= ~out18
         run, age, cat = run[alive], age[alive], cat[alive]
         # entries
-        n_new = entry_rng.poisson(lam * d * model.entry_multiplier(m_starts[m]) * mult)
+        n_new = entry_rng.poisson(lam * d * model.entry_multiplier(m_starts[m]) * mult
+                                  * entry_walk[:, m, None, None])
         flat = np.repeat(np.arange(R * B * C), n_new.ravel())
         r_new, rest = np.divmod(flat, B * C)
         b_new, c_new = np.divmod(rest, C)

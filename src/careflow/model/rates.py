@@ -24,6 +24,9 @@ PRIOR_DAYS = 365.0  # pseudo-exposure pulling a category's or band's pooled rate
 S_MIN, S_MAX = 0.5, 50.0  # bounds on the prior weight (pseudo-events) of the empirical Bayes step
 TREND_MONTHS = 36  # span used to estimate an entry trend
 TREND_LIMIT = 0.30  # largest trend allowed, as a proportional change per year
+DEFAULT_DRIFT = 0.10  # careflow assumption when the data hold fewer than two complete earlier years
+DRIFT_MAX = 0.40
+DRIFT_YEARS = 4  # consecutive 12-month windows used to estimate drift
 
 
 @dataclass
@@ -46,6 +49,11 @@ class FittedModel:
     entry_age_pmf: np.ndarray  # [band, month of age 0..215] ages at entry within each band
     trend_per_month: float = 0.0  # log change in entries per month (0: untrended)
     trend_origin: dt.date | None = None
+    # year-to-year drift of rates (sd of the change in log rate per year) for entries and for exits, estimated
+    # from consecutive 12-month windows; the Monte Carlo runs let rates wander by this much (a random walk)
+    entry_drift: float = 0.0
+    exit_drift: float = 0.0
+    drift_years: int = 0  # how many year-on-year changes the drift estimates rest on (0: the default was used)
     episodes: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
@@ -184,6 +192,42 @@ def _trend(starts: pd.DataFrame, data_end: dt.date, w0, w1) -> tuple[float, dt.d
     return float(np.clip(beta[1], -limit, limit)), centre
 
 
+def _drift(ep: pd.DataFrame, starts: pd.DataFrame, exits: pd.DataFrame, bands: AgeBands,
+           cats: tuple[str, ...], data_end: dt.date) -> tuple[float, float, int]:
+    """Random-walk sd per year of log entry rate and log exit rate, from consecutive 12-month windows inside the
+    data (windows starting before the first recorded episode end are incomplete and left out). The Poisson part
+    of each year-on-year change (1/x1 + 1/x2) is subtracted; the result is bounded to [0, DRIFT_MAX]."""
+    if not ep["dec"].notna().any():
+        return DEFAULT_DRIFT, DEFAULT_DRIFT, 0
+    first_valid = ep["dec"].min()
+    n_entries, n_exits, rate_exits = [], [], []
+    for k in range(DRIFT_YEARS + 1):
+        end = (pd.Timestamp(data_end) + pd.Timedelta(days=1) - pd.DateOffset(months=12 * k)) - pd.Timedelta(days=1)
+        w0, w1 = _window(end.date(), 12)
+        if w0 < first_valid:
+            break
+        x_in = int(((starts["start"] >= w0) & (starts["start"] <= w1)).sum())
+        ex = exits[(exits["date"] >= w0) & (exits["date"] <= w1)]
+        x_out = int((epi.age_months(ex["dob"], ex["date"]) < MAX_AGE_MONTHS - 1).sum()) if len(ex) else 0
+        days = _exposure(ep, bands, cats, w0, w1).sum()
+        n_entries.append(x_in)
+        n_exits.append(x_out)
+        rate_exits.append(x_out / days if days > 0 else np.nan)
+    if len(n_entries) < 3:
+        return DEFAULT_DRIFT, DEFAULT_DRIFT, 0
+
+    def sd(counts, rates):
+        counts, rates = np.array(counts, float), np.array(rates, float)
+        ok = (counts[:-1] > 0) & (counts[1:] > 0) & np.isfinite(rates[:-1]) & np.isfinite(rates[1:])
+        if ok.sum() < 2:
+            return DEFAULT_DRIFT
+        d = np.log(rates[:-1][ok] / rates[1:][ok])
+        var = np.mean(d ** 2) - np.mean(1 / counts[:-1][ok] + 1 / counts[1:][ok])
+        return float(np.clip(np.sqrt(max(var, 0.0)), 0.0, DRIFT_MAX))
+
+    return sd(n_entries, n_entries), sd(n_exits, rate_exits), len(n_entries) - 1
+
+
 def fit(data, *, data_end: dt.date | None = None, window_months: int = 12, bands: AgeBands | None = None,
         categories: tuple[str, ...] | None = None, trend: bool = False) -> FittedModel:
     """Fit the model on episodes (a DataFrame in the ``careflow.ssda903`` contract, or an ``Ssda903Data``).
@@ -252,7 +296,10 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int = 12, bands
             pmf[k, bands.months_in(k)] = 1.0
         pmf[k] /= pmf[k].sum()
     slope, origin = _trend(starts, data_end, w0, w1) if trend else (0.0, None)
+    _, all_exits = epi.moves_and_exits(ep)
+    entry_drift, exit_drift, drift_years = _drift(ep, starts, all_exits, bands, cats, data_end)
     return FittedModel(age_bands=bands, categories=cats, exit_groups=EXIT_GROUPS, data_end=data_end,
                        window_start=w0.date(), window_end=w1.date(), exposure=E, events=x, alpha=alpha, beta=beta,
                        entry_events=xe, entry_alpha=ea, entry_beta=eb, entry_age_pmf=pmf,
-                       trend_per_month=slope, trend_origin=origin, episodes=episodes)
+                       trend_per_month=slope, trend_origin=origin, entry_drift=entry_drift,
+                       exit_drift=exit_drift, drift_years=drift_years, episodes=episodes)
