@@ -188,3 +188,32 @@ def test_unknown_category_in_the_data_is_a_clear_error():
 def test_end_before_start_is_a_clear_error(quiet_model):
     with pytest.raises(CareflowError, match="must be after"):
         project(quiet_model, END, dt.date(2024, 1, 1))
+
+
+def test_days_at_risk_split_by_time_in_care_by_hand():
+    ep = episodes([
+        # in care from 1 Jan 2024: under 12 months until 1 Jan 2025 (275 days in the window), then 90 days
+        dict(child="a", dob="2012-06-15", decom="2024-01-01", dec="2024-06-01", category="ifa_fostering", rec="X1"),
+        dict(child="a", dob="2012-06-15", decom="2024-06-01", dec=None, category="in_house_fostering"),
+    ])
+    care = fit(ep, data_end=END, duration="care", duration_months=12)
+    B = care.age_bands.n
+    assert care.exposure[B10_16, IFA] == 61 and care.exposure[B10_16, IN_HOUSE] == 275 - 61
+    assert care.exposure[B + B10_16, IN_HOUSE] == 90
+    assert care.events[B10_16, IFA, IN_HOUSE] == 1  # the move came 5 months into care
+    # in placement: the in-house placement began 1 Jun 2024, so all 304 in-house days are in its first year
+    placement = fit(ep, data_end=END, duration="placement", duration_months=12)
+    assert placement.exposure[B10_16, IN_HOUSE] == 304 and placement.exposure[B:].sum() == 0
+
+
+@pytest.mark.parametrize("duration", ["care", "placement"])
+def test_time_as_a_factor_keeps_conservation_and_monte_carlo_agreement(duration):
+    m = fit(random_episodes(11, n=150), data_end=END, duration=duration, duration_months=6)
+    runs = 300
+    p = project(m, END, months=18, runs=runs, rng=np.random.default_rng(2), parameter_uncertainty=False)
+    before = np.concatenate([[p.start_stock.sum()], p.expected_stock.sum(axis=(1, 2))[:-1]])
+    change = p.expected_entries.sum(axis=(1, 2)) - p.expected_exits.sum(axis=(1, 2))
+    np.testing.assert_allclose(p.expected_stock.sum(axis=(1, 2)), before + change, rtol=1e-9, atol=1e-9)
+    total = p.stock_runs.sum(axis=(2, 3)).astype(float)
+    se = total.std(axis=0, ddof=1) / np.sqrt(runs)
+    assert np.all(np.abs(total.mean(axis=0) - p.expected_stock.sum(axis=(1, 2))) <= 4.5 * se + 0.05)

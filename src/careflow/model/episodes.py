@@ -70,14 +70,34 @@ def category_index(values: pd.Series, categories: tuple[str, ...]) -> np.ndarray
     return np.array([lookup[v] for v in vals], dtype=np.int64)
 
 
+def with_clocks(ep: pd.DataFrame) -> pd.DataFrame:
+    """Add ``care_start`` (start of the period of care) and ``placement_start`` (start of the run of consecutive
+    episodes in the same placement category within the period) to each episode."""
+    ep = ep.sort_values(["child", "period", "decom"]).reset_index(drop=True)
+    new_period = (ep["child"] != ep["child"].shift()) | (ep["period"] != ep["period"].shift())
+    ep["care_start"] = ep.groupby(new_period.cumsum())["decom"].transform("min")
+    new_spell = new_period | (ep["category"] != ep["category"].shift())
+    ep["placement_start"] = ep.groupby(new_spell.cumsum())["decom"].transform("min")
+    return ep
+
+
+def months_between(start, day) -> np.ndarray:
+    """Completed months from ``start`` to ``day`` (vectorised)."""
+    return age_months(start, day)
+
+
 def stock_on(episodes: pd.DataFrame, day) -> pd.DataFrame:
-    """Episodes open at the end of ``day`` (one per child in care), with ``age_months`` on that day."""
+    """Episodes open at the end of ``day`` (one per child in care), with ``age_months`` on that day and the
+    months in care and in the current placement category."""
     day = as_timestamp(day)
-    ep = usable(episodes)
+    ep = with_clocks(usable(episodes))
     open_ = ep[(ep["decom"] <= day) & (ep["dec"].isna() | (ep["dec"] > day))]
     open_ = open_.sort_values("decom").drop_duplicates("child", keep="last")
-    out = open_[["child", "dob", "decom", "category"]].copy()
-    out["age_months"] = age_months(out["dob"], day) if len(out) else np.array([], dtype=np.int64)
+    out = open_[["child", "dob", "decom", "category", "care_start", "placement_start"]].copy()
+    empty = np.array([], dtype=np.int64)
+    out["age_months"] = age_months(out["dob"], day) if len(out) else empty
+    out["months_in_care"] = months_between(out["care_start"], day) if len(out) else empty
+    out["months_in_placement"] = months_between(out["placement_start"], day) if len(out) else empty
     out = out[(out["age_months"] >= 0) & (out["age_months"] < 216)]
     return out
 
@@ -94,17 +114,20 @@ def period_starts(episodes: pd.DataFrame) -> pd.DataFrame:
 def moves_and_exits(episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Changes of placement category within a period (``from_category, to_category, date, dob``) and exits from
     care (``category, exit_group, date, dob``)."""
-    ep = usable(episodes).sort_values(["child", "period", "decom"]).reset_index(drop=True)
+    ep = with_clocks(usable(episodes))
     same = (ep["child"].shift(-1) == ep["child"]) & (ep["period"].shift(-1) == ep["period"])
     nxt_cat = ep["category"].shift(-1)
     is_move = same & ep["dec"].notna() & (nxt_cat != ep["category"])
+    clocks = ["care_start", "placement_start"]
     moves = pd.DataFrame({"from_category": ep.loc[is_move, "category"].to_numpy(),
                           "to_category": nxt_cat[is_move].to_numpy(),
-                          "date": ep.loc[is_move, "dec"].to_numpy(), "dob": ep.loc[is_move, "dob"].to_numpy()})
+                          "date": ep.loc[is_move, "dec"].to_numpy(), "dob": ep.loc[is_move, "dob"].to_numpy(),
+                          **{c: ep.loc[is_move, c].to_numpy() for c in clocks}})
     last = ~same & ep["dec"].notna() & ep["exit_group"].notna()
     exits = pd.DataFrame({"category": ep.loc[last, "category"].to_numpy(),
                           "exit_group": ep.loc[last, "exit_group"].astype("object").to_numpy(),
-                          "date": ep.loc[last, "dec"].to_numpy(), "dob": ep.loc[last, "dob"].to_numpy()})
+                          "date": ep.loc[last, "dec"].to_numpy(), "dob": ep.loc[last, "dob"].to_numpy(),
+                          **{c: ep.loc[last, c].to_numpy() for c in clocks}})
     return moves, exits
 
 

@@ -169,14 +169,33 @@ def _entry_multiplier(changes: FlowChanges, shape) -> np.ndarray:
 
 
 def start_stock(model: FittedModel, start: dt.date, episodes: pd.DataFrame | None = None) -> np.ndarray:
-    """Children in care at the end of ``start`` by month of age x category [216, C]."""
+    """Children in care at the end of ``start`` by month of age x months-since-clock state x category
+    [216, model.duration_states, C]."""
     ep = model.episodes if episodes is None else episodes
     if ep is None:
         raise CareflowError("no episodes to take the starting stock from", rule="model-input")
     st = epi.stock_on(ep, start)
     ci = epi.category_index(st["category"], model.categories)
-    S = np.zeros((MAX_AGE_MONTHS, len(model.categories)))
-    np.add.at(S, (st["age_months"].to_numpy(), ci), 1)
+    U = model.duration_states
+    u = np.zeros(len(st), dtype=np.int64)
+    if model.duration:
+        u = np.clip(st[f"months_in_{model.duration}"].to_numpy(), 0, U - 1)
+    S = np.zeros((MAX_AGE_MONTHS, U, len(model.categories)))
+    np.add.at(S, (st["age_months"].to_numpy(), u, ci), 1)
+    return S
+
+
+def _as_stock(model: FittedModel, stock) -> np.ndarray:
+    """A user's starting stock: [216, C] (placed in the longest duration state) or [216, U, C]."""
+    S = np.asarray(stock, dtype=float)
+    U, C = model.duration_states, len(model.categories)
+    if S.shape == (MAX_AGE_MONTHS, C):
+        out = np.zeros((MAX_AGE_MONTHS, U, C))
+        out[:, U - 1] = S
+        return out
+    if S.shape != (MAX_AGE_MONTHS, U, C):
+        raise CareflowError(f"stock must have shape ({MAX_AGE_MONTHS}, {C}) or ({MAX_AGE_MONTHS}, {U}, {C})",
+                            rule="model-input")
     return S
 
 
@@ -192,9 +211,9 @@ def project(model: FittedModel, start: dt.date | None = None, end: dt.date | Non
     baseline and a scenario projected with generators from the same seed share their random numbers as far as
     possible (parameter draws and each month's entries and events come from separate streams). ``stock``
     overrides the starting children by month of age x category [216, C]. ``parameter_uncertainty=False`` keeps
-    every run on the posterior mean rates (process uncertainty only): the runs' mean then converges on the
-    expected values; with it, the mean stock is slightly higher than the expected values when rates are
-    uncertain (survival ``exp(-rate * days)`` is convex in the rate).
+    every run on the posterior mean rates without drift (process uncertainty only): the runs' mean then
+    converges on the expected values; with it, the mean stock is slightly higher than the expected values when
+    rates are uncertain (survival ``exp(-rate * days)`` is convex in the rate).
     """
     start = pd.Timestamp(start if start is not None else model.data_end).date()
     if end is None:
@@ -204,13 +223,13 @@ def project(model: FittedModel, start: dt.date | None = None, end: dt.date | Non
     end = pd.Timestamp(end).date()
     m_starts, m_ends = month_grid(start, end)
     days = np.array([(e - s).days + 1 for s, e in zip(m_starts, m_ends, strict=True)], dtype=float)
-    S0 = start_stock(model, start) if stock is None else np.asarray(stock, dtype=float)
+    S0 = start_stock(model, start) if stock is None else _as_stock(model, stock)
     agg = np.zeros((model.age_bands.n, MAX_AGE_MONTHS))
     agg[model.age_bands.month_band(), np.arange(MAX_AGE_MONTHS)] = 1.0
     det = _deterministic(model, S0, m_starts, m_ends, days, adjustment, agg)
     proj = Projection(age_bands=model.age_bands.labels, categories=model.categories,
                       exit_groups=model.exit_groups, start=start, month_starts=m_starts, month_ends=m_ends,
-                      days=days, start_stock=agg @ S0, **det)
+                      days=days, start_stock=agg @ S0.sum(axis=1), **det)
     if runs:
         if rng is None:
             raise CareflowError("Monte Carlo runs need a seeded numpy Generator (rng)", rule="model-runs")
@@ -223,9 +242,20 @@ def project(model: FittedModel, start: dt.date | None = None, end: dt.date | Non
     return proj
 
 
+def _groups(model: FittedModel) -> np.ndarray:
+    """Hazard group of each [month of age, duration state]."""
+    U, B = model.duration_states, model.age_bands.n
+    dcls = (np.arange(U) >= model.duration_months).astype(int) if model.duration else np.zeros(U, dtype=int)
+    return dcls[None, :] * B + model.age_bands.month_band()[:, None]
+
+
 def _deterministic(model, S, m_starts, m_ends, days, adjustment, agg) -> dict:
     C, G, B, M = len(model.categories), len(model.exit_groups), model.age_bands.n, len(m_starts)
+    U = S.shape[1]
+    T = U - 1
+    reset = model.duration == "placement"  # a move starts a new placement clock
     mb = model.age_bands.month_band()
+    gidx = _groups(model)
     hz = model.hazards
     lam = model.entry_rates
     S = S.copy()
@@ -238,46 +268,58 @@ def _deterministic(model, S, m_starts, m_ends, days, adjustment, agg) -> dict:
         d = days[m]
         if d not in cache:
             pany, p = _probabilities(hz, d)
-            cache[d] = (1 - pany)[mb], p[mb]  # per month of age
+            cache[d] = (1 - pany)[gidx], p[gidx]  # [age, u, C], [age, u, C, K]
         stay, p = cache[d]
-        S_start = S.copy()
+        start_by_cat = S.sum(axis=(0, 1))
         exits = np.zeros((C, G))
         ch = adjustment.changes(StepInfo(m, m_starts[m], m_ends[m], model.age_bands.labels, model.categories,
-                                         agg @ S))
+                                         agg @ S.sum(axis=1)))
         for mv in ch.moves:
             i, j = _index(model.categories, mv.from_category, "category"), _index(model.categories, mv.to_category,
                                                                                     "category")
-            sel = _band_mask(model, mv.age_bands)[mb] * S[:, i]
-            frac = min(max(mv.count, 0.0), sel.sum()) / sel.sum() if sel.sum() > 0 else 0.0
-            S[:, i] -= sel * frac
-            S[:, j] += sel * frac
+            sel = _band_mask(model, mv.age_bands)[mb][:, None] * S[:, :, i]
+            moved = sel * (min(max(mv.count, 0.0), sel.sum()) / sel.sum() if sel.sum() > 0 else 0.0)
+            S[:, :, i] -= moved
+            if reset:
+                S[:, 0, j] += moved.sum(axis=1)
+            else:
+                S[:, :, j] += moved
         for ex in ch.extra_exits:
             i = _index(model.categories, ex.from_category, "category")
             g = _index(model.exit_groups, ex.exit_group, "exit group")
-            sel = _band_mask(model, ex.age_bands)[mb] * S[:, i]
+            sel = _band_mask(model, ex.age_bands)[mb][:, None] * S[:, :, i]
             take = min(max(ex.count, 0.0), sel.sum())
             if take > 0:
-                S[:, i] -= sel * take / sel.sum()
+                S[:, :, i] -= sel * take / sel.sum()
                 exits[i, g] += take
-        flows = np.einsum("ai,aik->aik", S, p)
-        new = S * stay + flows[:, :, :C].sum(axis=1)
-        exits += flows[:, :, C:].sum(axis=0)
-        exits[:, adult] += new[-1]
-        new[1:] = new[:-1]
-        new[0] = 0.0
+        flows = S[..., None] * p  # [age, u, from, outcome]
+        new = S * stay
+        if reset:
+            new[:, 0, :] += flows[..., :C].sum(axis=(1, 2))
+        else:
+            new += flows[..., :C].sum(axis=2)
+        exits += flows[..., C:].sum(axis=(0, 1))
+        # ageing (and the duration clock); leaving care at 18
+        exits[:, adult] += new[-1].sum(axis=0)
+        aged = np.zeros_like(new)
+        if U > 1:
+            aged[1:, 1:] = new[:-1, :-1]
+            aged[1:, T] += new[:-1, T]
+        else:
+            aged[1:] = new[:-1]
         mult = _entry_multiplier(ch, (B, C)) * model.entry_multiplier(m_starts[m])
         entries = lam * d * mult  # [B, C]
-        new += model.entry_age_pmf.T @ entries
+        aged[:, 0, :] += model.entry_age_pmf.T @ entries
         for cat, cap in ch.caps.items():
             j = _index(model.categories, cat, "category")
-            total = new[:, j].sum()
+            total = aged[:, :, j].sum()
             if total > cap and total > 0:
                 excess = total - max(cap, 0.0)
-                new[:, j] *= 1 - excess / total
+                aged[:, :, j] *= 1 - excess / total
                 out["expected_capped"][m, j] += excess
-        S = new
-        out["expected_stock"][m] = agg @ S
-        out["expected_care_days"][m] = d * (S_start.sum(axis=0) + S.sum(axis=0)) / 2
+        S = aged
+        out["expected_stock"][m] = agg @ S.sum(axis=1)
+        out["expected_care_days"][m] = d * (start_by_cat + S.sum(axis=(0, 1))) / 2
         out["expected_entries"][m] = entries
         out["expected_exits"][m] = exits
     return out
@@ -306,14 +348,19 @@ def _pick(run: np.ndarray, eligible: np.ndarray, n_per_run: np.ndarray, rng: np.
 def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, parameter_uncertainty=True) -> dict:
     C, G, B, M = len(model.categories), len(model.exit_groups), model.age_bands.n, len(m_starts)
     K = C + G
+    U = S0.shape[1]
+    T = U - 1
+    reset = model.duration == "placement"
     mb = model.age_bands.month_band()
     adult = model.exit_groups.index("adulthood")
     param_rng, step_parent = rng.spawn(2)
     step_rngs = step_parent.spawn(M)
     # parameter uncertainty: each run's rates from their Gamma posteriors
     allowed = model.alpha > 0
-    h = param_rng.gamma(np.where(allowed, model.alpha, 1.0), 1.0 / model.beta, size=(R, B, C, K)) * allowed
+    h = param_rng.gamma(np.where(allowed, model.alpha, 1.0), 1.0 / model.beta, size=(R,) + model.alpha.shape)
+    h = h * allowed
     lam = param_rng.gamma(model.entry_alpha, 1.0 / model.entry_beta, size=(R, B, C))
+
     # drift: each run's entry and exit rates wander month by month (a random walk in the log rate with the
     # year-on-year sd estimated from the data), mean-corrected so the expected multiplier stays 1
     def walk(sd):
@@ -322,21 +369,20 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
 
     entry_walk, exit_walk = walk(model.entry_drift), walk(model.exit_drift)
     if not parameter_uncertainty:
-        h = np.broadcast_to(model.hazards, (R, B, C, K))
+        h = np.broadcast_to(model.hazards, (R,) + model.alpha.shape)
         lam = np.broadcast_to(model.entry_rates, (R, B, C))
         entry_walk, exit_walk = np.ones((R, M)), np.ones((R, M))
     is_exit = np.arange(K) >= C
     cdf_age = np.cumsum(model.entry_age_pmf, axis=1)
     cdf_age[:, -1] = 1.0
     # the starting children, copied into every run
-    a0, c0 = np.nonzero(S0)
-    n0 = S0[a0, c0].round().astype(np.int64)
-    age1 = np.repeat(a0, n0).astype(np.int16)
-    cat1 = np.repeat(c0, n0).astype(np.int16)
-    n1 = len(age1)
+    a0, u0, c0 = np.nonzero(S0)
+    n0 = S0[a0, u0, c0].round().astype(np.int64)
+    n1 = int(n0.sum())
     run = np.repeat(np.arange(R, dtype=np.int32), n1)
-    age = np.tile(age1, R)
-    cat = np.tile(cat1, R)
+    age = np.tile(np.repeat(a0, n0).astype(np.int16), R)
+    dur = np.tile(np.repeat(u0, n0).astype(np.int16), R)
+    cat = np.tile(np.repeat(c0, n0).astype(np.int16), R)
     stock = np.zeros((R, M, B, C), dtype=np.int32)
     care_days = np.zeros((R, M, C))
     entries_out = np.zeros((R, M, C), dtype=np.int32)
@@ -382,6 +428,8 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
                 elig = (cat == i) & _band_mask(model, bands)[mb[age]]
                 chosen = _pick(run, elig, _realise(cnt, adj_rng), adj_rng)
                 cat[chosen] = j
+                if reset:
+                    dur[chosen] = 0
             for (fc, grp, bands), cnt in extra.items():
                 i, g = _index(model.categories, fc, "category"), _index(model.exit_groups, grp, "exit group")
                 elig = (cat == i) & _band_mask(model, bands)[mb[age]] & alive
@@ -389,20 +437,23 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
                 alive[chosen] = False
                 np.add.at(exits, (run[chosen], i, g), 1)
         # events: at most one per child per month
-        band = mb[age]
-        event = alive & (ev_rng.random(len(run)) < pany[run, band, cat])
+        grp = mb[age] + (B * (dur >= model.duration_months) if model.duration else 0)
+        event = alive & (ev_rng.random(len(run)) < pany[run, grp, cat])
         e = np.flatnonzero(event)
-        k = (ev_rng.random(len(e))[:, None] > cond[run[e], band[e], cat[e]]).sum(axis=1)
+        k = (ev_rng.random(len(e))[:, None] > cond[run[e], grp[e], cat[e]]).sum(axis=1)
         is_move = k < C
         np.add.at(exits, (run[e[~is_move]], cat[e[~is_move]], k[~is_move] - C), 1)
         alive[e[~is_move]] = False
         cat[e[is_move]] = k[is_move]
-        # ageing and leaving care at 18
+        if reset:
+            dur[e[is_move]] = 0
+        # ageing, the duration clock, and leaving care at 18
         age = age + 1
+        dur = np.minimum(dur + 1, T).astype(np.int16)
         out18 = alive & (age >= MAX_AGE_MONTHS)
         np.add.at(exits, (run[out18], cat[out18], adult), 1)
         alive &= ~out18
-        run, age, cat = run[alive], age[alive], cat[alive]
+        run, age, dur, cat = run[alive], age[alive], dur[alive], cat[alive]
         # entries
         n_new = entry_rng.poisson(lam * d * model.entry_multiplier(m_starts[m]) * mult
                                   * entry_walk[:, m, None, None])
@@ -412,6 +463,7 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         a_new = (entry_rng.random(len(flat))[:, None] > cdf_age[b_new]).sum(axis=1)
         run = np.concatenate([run, r_new.astype(np.int32)])
         age = np.concatenate([age, a_new.astype(np.int16)])
+        dur = np.concatenate([dur, np.zeros(len(flat), dtype=np.int16)])
         cat = np.concatenate([cat, c_new.astype(np.int16)])
         entries_out[:, m] = n_new.sum(axis=1)
         # caps: remove children above the limit (realised as whole children), reported as capped
@@ -423,7 +475,7 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
                 chosen = _pick(run, cat == j, excess.astype(np.int64), adj_rng)
                 keep[chosen] = False
                 capped[:, m, j] = excess
-            run, age, cat = run[keep], age[keep], cat[keep]
+            run, age, dur, cat = run[keep], age[keep], dur[keep], cat[keep]
         stock[:, m] = counts_rbc(run, age, cat)
         care_days[:, m] = d * (start_rc + counts_rc(run, cat)) / 2
         exits_out[:, m] = exits

@@ -39,8 +39,10 @@ class FittedModel:
     data_end: dt.date
     window_start: dt.date
     window_end: dt.date
-    exposure: np.ndarray  # [band, category] person-days at risk in the window
-    events: np.ndarray  # [band, category, outcome] outcome = categories (moves) then exit groups
+    # hazard cells are [group, category(, outcome)], group = duration class * bands + band (one duration class
+    # unless ``duration`` is set); outcome = categories (moves) then exit groups
+    exposure: np.ndarray  # [group, category] person-days at risk in the window
+    events: np.ndarray  # [group, category, outcome]
     alpha: np.ndarray  # Gamma posterior shape per hazard cell
     beta: np.ndarray  # Gamma posterior rate (days) per hazard cell; structural zeros (move to self) have alpha 0
     entry_events: np.ndarray  # [band, category] entries in the window
@@ -54,7 +56,27 @@ class FittedModel:
     entry_drift: float = 0.0
     exit_drift: float = 0.0
     drift_years: int = 0  # how many year-on-year changes the drift estimates rest on (0: the default was used)
+    # time as a factor: None, "care" (time since the period of care began) or "placement" (time in the current
+    # placement category); hazards differ before and after ``duration_months``
+    duration: str | None = None
+    duration_months: int = 12
     episodes: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def duration_classes(self) -> int:
+        return 2 if self.duration else 1
+
+    @property
+    def duration_states(self) -> int:
+        """Months-since-clock states tracked by the projection (0..duration_months, the last meaning 'or more')."""
+        return self.duration_months + 1 if self.duration else 1
+
+    def group_labels(self) -> list[str]:
+        bands = list(self.age_bands.labels)
+        if not self.duration:
+            return bands
+        T = self.duration_months
+        return [f"{b}, {self.duration} < {T}m" for b in bands] + [f"{b}, {self.duration} {T}m+" for b in bands]
 
     @property
     def outcomes(self) -> tuple[str, ...]:
@@ -80,7 +102,7 @@ class FittedModel:
         """The fitted rates as a tidy table (per child per year), with events and days at risk."""
         rows = []
         h = self.hazards
-        for b, band in enumerate(self.age_bands.labels):
+        for b, band in enumerate(self.group_labels()):
             for i, cat in enumerate(self.categories):
                 for k, out in enumerate(self.outcomes):
                     if self.alpha[b, i, k] == 0:
@@ -97,31 +119,46 @@ def _window(data_end: dt.date, months: int) -> tuple[pd.Timestamp, pd.Timestamp]
     return start, end
 
 
-def _exposure(ep: pd.DataFrame, bands: AgeBands, cats: tuple[str, ...], w0, w1) -> np.ndarray:
-    """Person-days in each [band, category] inside [w0, w1] (whole days, both ends included)."""
+def _exposure(ep: pd.DataFrame, bands: AgeBands, cats: tuple[str, ...], w0, w1, duration: str | None = None,
+              duration_months: int = 12) -> np.ndarray:
+    """Person-days in each [group, category] inside [w0, w1] (whole days, both ends included)."""
     stop = w1 + pd.Timedelta(days=1)
     a = ep["decom"].where(ep["decom"] > w0, w0)
     b = ep["dec"].fillna(stop).where(ep["dec"].fillna(stop) < stop, stop)
     keep = (b > a).to_numpy()
     ep, a, b = ep[keep], a[keep], b[keep]
-    out = np.zeros((bands.n, len(cats)))
+    D = 2 if duration else 1
+    out = np.zeros((D * bands.n, len(cats)))
     if not len(ep):
         return out
     ci = epi.category_index(ep["category"], cats)
     dob = pd.DatetimeIndex(ep["dob"])
-    a, b = pd.DatetimeIndex(a), pd.DatetimeIndex(b)
-    for k in range(bands.n):
-        lo = dob + pd.DateOffset(months=int(round(bands.lower[k] * 12)))
-        hi = dob + pd.DateOffset(months=int(round(bands.upper[k] * 12)))
-        s = np.maximum(a.values, lo.values)
-        e = np.minimum(b.values, hi.values)
-        days = np.clip((e - s) / np.timedelta64(1, "D"), 0, None)
-        out[k] = np.bincount(ci, weights=days, minlength=len(cats))
+    a, b = pd.DatetimeIndex(a).values, pd.DatetimeIndex(b).values
+    if duration:
+        cut = (pd.DatetimeIndex(ep[f"{duration}_start"]) + pd.DateOffset(months=duration_months)).values
+        parts = [(a, np.minimum(b, cut)), (np.maximum(a, cut), b)]
+    else:
+        parts = [(a, b)]
+    for d, (pa, pb) in enumerate(parts):
+        for k in range(bands.n):
+            lo = (dob + pd.DateOffset(months=int(round(bands.lower[k] * 12)))).values
+            hi = (dob + pd.DateOffset(months=int(round(bands.upper[k] * 12)))).values
+            s = np.maximum(pa, lo)
+            e = np.minimum(pb, hi)
+            days = np.clip((e - s) / np.timedelta64(1, "D"), 0, None)
+            out[d * bands.n + k] = np.bincount(ci, weights=days, minlength=len(cats))
     return out
 
 
 def _band_of(months: np.ndarray, bands: AgeBands) -> np.ndarray:
     return bands.month_band()[np.clip(months, 0, MAX_AGE_MONTHS - 1)]
+
+
+def _group_of(events: pd.DataFrame, ages: np.ndarray, bands: AgeBands, duration: str | None, T: int) -> np.ndarray:
+    g = _band_of(ages, bands)
+    if duration:
+        g = g + bands.n * (epi.months_between(events[f"{duration}_start"], events["date"]) >= T)
+    return g
 
 
 def _moments_weight(x: np.ndarray, E: np.ndarray, m: np.ndarray) -> float:
@@ -209,7 +246,7 @@ def _drift(ep: pd.DataFrame, starts: pd.DataFrame, exits: pd.DataFrame, bands: A
         x_in = int(((starts["start"] >= w0) & (starts["start"] <= w1)).sum())
         ex = exits[(exits["date"] >= w0) & (exits["date"] <= w1)]
         x_out = int((epi.age_months(ex["dob"], ex["date"]) < MAX_AGE_MONTHS - 1).sum()) if len(ex) else 0
-        days = _exposure(ep, bands, cats, w0, w1).sum()
+        days = _exposure(epi.with_clocks(ep), bands, cats, w0, w1).sum()
         n_entries.append(x_in)
         n_exits.append(x_out)
         rate_exits.append(x_out / days if days > 0 else np.nan)
@@ -229,12 +266,20 @@ def _drift(ep: pd.DataFrame, starts: pd.DataFrame, exits: pd.DataFrame, bands: A
 
 
 def fit(data, *, data_end: dt.date | None = None, window_months: int = 12, bands: AgeBands | None = None,
-        categories: tuple[str, ...] | None = None, trend: bool = False) -> FittedModel:
+        categories: tuple[str, ...] | None = None, trend: bool = False, duration: str | None = None,
+        duration_months: int = 12) -> FittedModel:
     """Fit the model on episodes (a DataFrame in the ``careflow.ssda903`` contract, or an ``Ssda903Data``).
 
     The reference window is the ``window_months`` months ending on ``data_end`` (default: the data's own end).
     Episodes after ``data_end`` are ignored (so fitting at a backtest origin sees only the past).
+    ``duration="care"`` or ``"placement"`` lets hazards differ before and after ``duration_months`` in care or in
+    the current placement category (see docs/model.md for whether it helps).
     """
+    if duration not in (None, "care", "placement"):
+        raise CareflowError(f"duration must be 'care', 'placement' or None (got {duration!r})", field="duration",
+                            rule="model-settings")
+    if duration and duration_months < 1:
+        raise CareflowError("duration_months must be at least 1", field="duration_months", rule="model-settings")
     episodes = getattr(data, "episodes", data)
     if data_end is None:
         data_end = getattr(data, "data_end", None) or epi.data_end_of(episodes)
@@ -245,24 +290,25 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int = 12, bands
     bands = bands or age_bands()
     cats = tuple(categories or DEFAULT_CATEGORIES)
     epi.check_columns(episodes)
-    ep = epi.usable(epi.censor(episodes, data_end))
+    ep = epi.with_clocks(epi.usable(epi.censor(episodes, data_end)))
     epi.category_index(ep["category"], cats)  # unknown categories are an error, never guessed
     w0, w1 = _window(data_end, window_months)
     first_date = ep["decom"].min() if len(ep) else pd.NaT
     if pd.isna(first_date) or first_date > w1:
         raise CareflowError(f"no episodes before {data_end}: nothing to fit", rule="model-window")
-    E = _exposure(ep, bands, cats, w0, w1)
+    E = _exposure(ep, bands, cats, w0, w1, duration, duration_months)
+    D = 2 if duration else 1
     if E.sum() == 0:
         raise CareflowError(f"no child was in care in the reference window {w0.date()} to {w1.date()}: "
                             "choose an origin or window inside the data", rule="model-window")
     C, G = len(cats), len(EXIT_GROUPS)
-    x = np.zeros((bands.n, C, C + G))
+    x = np.zeros((D * bands.n, C, C + G))
     moves, exits = epi.moves_and_exits(ep)
     moves = moves[(moves["date"] >= w0) & (moves["date"] <= w1)]
     if len(moves):
         am = epi.age_months(moves["dob"], moves["date"])
         keep = am < MAX_AGE_MONTHS
-        b = _band_of(am[keep], bands)
+        b = _group_of(moves[keep], am[keep], bands, duration, duration_months)
         np.add.at(x, (b, epi.category_index(moves["from_category"][keep], cats),
                       epi.category_index(moves["to_category"][keep], cats)), 1)
     exits = exits[(exits["date"] >= w0) & (exits["date"] <= w1)]
@@ -270,7 +316,8 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int = 12, bands
         am = epi.age_months(exits["dob"], exits["date"])
         keep = am < MAX_AGE_MONTHS - 1  # exits in the month before 18 are the model's own leaving at 18
         gi = exits["exit_group"].map({g: j for j, g in enumerate(EXIT_GROUPS)}).fillna(G - 1).astype(int)
-        np.add.at(x, (_band_of(am[keep], bands), epi.category_index(exits["category"][keep], cats),
+        np.add.at(x, (_group_of(exits[keep], am[keep], bands, duration, duration_months),
+                      epi.category_index(exits["category"][keep], cats),
                       C + gi.to_numpy()[keep]), 1)
     allowed = np.ones_like(x, dtype=bool)
     allowed[:, np.arange(C), np.arange(C)] = False
@@ -302,4 +349,5 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int = 12, bands
                        window_start=w0.date(), window_end=w1.date(), exposure=E, events=x, alpha=alpha, beta=beta,
                        entry_events=xe, entry_alpha=ea, entry_beta=eb, entry_age_pmf=pmf,
                        trend_per_month=slope, trend_origin=origin, entry_drift=entry_drift,
-                       exit_drift=exit_drift, drift_years=drift_years, episodes=episodes)
+                       exit_drift=exit_drift, drift_years=drift_years, duration=duration,
+                       duration_months=duration_months, episodes=episodes)
