@@ -32,6 +32,7 @@ from careflow.model.rates import FittedModel
 from careflow.model.states import MAX_AGE_MONTHS
 
 QUANTILES = (0.1, 0.5, 0.9)
+RUN_BLOCK = 200  # Monte Carlo runs simulated together (memory grows with runs x children)
 
 
 @dataclass
@@ -235,10 +236,14 @@ def project(model: FittedModel, start: dt.date | None = None, end: dt.date | Non
             raise CareflowError("Monte Carlo runs need a seeded numpy Generator (rng)", rule="model-runs")
         if runs < 0:
             raise CareflowError(f"runs must be 0 or more (got {runs})", field="runs", rule="model-runs")
-        mc = _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, runs, rng, parameter_uncertainty)
+        # runs go in blocks, each with its own random stream, to bound memory; the block size is fixed so a seed
+        # always gives the same runs
+        blocks = [(a, min(runs, a + RUN_BLOCK)) for a in range(0, runs, RUN_BLOCK)]
+        parts = [_monte_carlo(model, S0, m_starts, m_ends, days, adjustment, b - a, block_rng, parameter_uncertainty)
+                 for (a, b), block_rng in zip(blocks, rng.spawn(len(blocks)), strict=True)]
         proj.runs = runs
-        for k, v in mc.items():
-            setattr(proj, k, v)
+        for k in parts[0]:
+            setattr(proj, k, np.concatenate([p[k] for p in parts], axis=0))
     return proj
 
 
@@ -390,11 +395,11 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
     capped = np.zeros((R, M, C), dtype=np.int32)
     baseline = isinstance(adjustment, NoChange)
 
-    def counts_rc(run, cat):
-        return np.bincount(run * C + cat, minlength=R * C).reshape(R, C)
-
     def counts_rbc(run, age, cat):
         return np.bincount((run * B + mb[age]) * C + cat, minlength=R * B * C).reshape(R, B, C)
+
+    GC = h.shape[1] * C  # hazard cells per run
+    end_rbc = counts_rbc(run, age, cat)
 
     for m in range(M):
         d = days[m]
@@ -403,7 +408,7 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         pany, p = _probabilities(hm, d)
         cond = np.cumsum(p / np.where(pany > 0, pany, 1)[..., None], axis=-1)
         cond[..., -1] = 1.0
-        start_rc = counts_rc(run, cat)
+        start_rc = end_rbc.sum(axis=1)
         alive = np.ones(len(run), dtype=bool)
         exits = np.zeros((R, C, G), dtype=np.int64)
         mult = np.ones((R, B, C))
@@ -438,9 +443,11 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
                 np.add.at(exits, (run[chosen], i, g), 1)
         # events: at most one per child per month
         grp = mb[age] + (B * (dur >= model.duration_months) if model.duration else 0)
-        event = alive & (ev_rng.random(len(run)) < pany[run, grp, cat])
+        cell = run.astype(np.int64) * GC + grp * C + cat
+        event = alive & (ev_rng.random(len(run)) < pany.reshape(-1)[cell])
         e = np.flatnonzero(event)
-        k = (ev_rng.random(len(e))[:, None] > cond[run[e], grp[e], cat[e]]).sum(axis=1)
+        k = (ev_rng.random(len(e))[:, None] > cond.reshape(-1, K)[cell[e]]).sum(axis=1)
+        del cell, grp, event
         is_move = k < C
         np.add.at(exits, (run[e[~is_move]], cat[e[~is_move]], k[~is_move] - C), 1)
         alive[e[~is_move]] = False
@@ -460,7 +467,11 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         flat = np.repeat(np.arange(R * B * C), n_new.ravel())
         r_new, rest = np.divmod(flat, B * C)
         b_new, c_new = np.divmod(rest, C)
-        a_new = (entry_rng.random(len(flat))[:, None] > cdf_age[b_new]).sum(axis=1)
+        u_age = entry_rng.random(len(flat))
+        a_new = np.zeros(len(flat), dtype=np.int64)
+        for band in range(B):
+            sel = b_new == band
+            a_new[sel] = np.searchsorted(cdf_age[band], u_age[sel], side="left")
         run = np.concatenate([run, r_new.astype(np.int32)])
         age = np.concatenate([age, a_new.astype(np.int16)])
         dur = np.concatenate([dur, np.zeros(len(flat), dtype=np.int16)])
@@ -469,15 +480,16 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         # caps: remove children above the limit (realised as whole children), reported as capped
         if caps:
             keep = np.ones(len(run), dtype=bool)
-            now = counts_rc(run, cat)
+            now = counts_rbc(run, age, cat).sum(axis=1)
             for j, cap in caps.items():
                 excess = np.where(np.isfinite(cap), np.maximum(now[:, j] - np.floor(np.maximum(cap, 0)), 0), 0)
                 chosen = _pick(run, cat == j, excess.astype(np.int64), adj_rng)
                 keep[chosen] = False
                 capped[:, m, j] = excess
             run, age, dur, cat = run[keep], age[keep], dur[keep], cat[keep]
-        stock[:, m] = counts_rbc(run, age, cat)
-        care_days[:, m] = d * (start_rc + counts_rc(run, cat)) / 2
+        end_rbc = counts_rbc(run, age, cat)
+        stock[:, m] = end_rbc
+        care_days[:, m] = d * (start_rc + end_rbc.sum(axis=1)) / 2
         exits_out[:, m] = exits
     return {"stock_runs": stock, "care_days_runs": care_days, "entries_runs": entries_out,
             "exits_runs": exits_out, "capped_runs": capped}
