@@ -17,6 +17,7 @@ import pandas as pd
 from careflow.errors import CareflowError
 from careflow.model import DEFAULT_CATEGORIES, fit, project
 from careflow.model import episodes as epi
+from careflow.model.rates import UNKNOWN
 
 CONTRACT_COLUMNS = {"child", "dob", "decom", "dec", "category", "period", "exit_group"}
 
@@ -60,7 +61,10 @@ def load_data(path: str | Path, categories: str | Path | None = None):
     if errors:
         click.echo(f"{len(errors)} validation errors in the data (see `careflow validate`); modelling the rows "
                    "that could be read", err=True)
-    return data.episodes, getattr(data, "data_end", None), _categories(data.episodes, categories)
+    cats = tuple(getattr(data, "categories", None) or _categories(data.episodes, categories))
+    if UNKNOWN not in cats and (data.episodes["category"] == UNKNOWN).any():
+        cats = cats + (UNKNOWN,)
+    return data.episodes, getattr(data, "data_end", None), cats
 
 
 def _categories(episodes: pd.DataFrame, categories_file) -> tuple[str, ...]:
@@ -114,6 +118,10 @@ def write_forecast(out: Path, episodes: pd.DataFrame, *, data_end=None, start=No
     from careflow.costs import cost_table, load_unit_costs
 
     unit_costs = load_unit_costs(costs, categories=categories)
+    if UNKNOWN in categories and UNKNOWN not in unit_costs.weekly and "other" in unit_costs.weekly:
+        unit_costs.weekly[UNKNOWN] = unit_costs.weekly["other"]
+        unit_costs.sources[UNKNOWN] = ("careflow assumption: placements whose codes could not be mapped (reported "
+                                       "by the reader) are priced as 'other'")
     for c in categories:
         if c not in unit_costs.weekly:
             raise CareflowError(f"no unit cost for category '{c}': add it to your costs file", field=c,

@@ -20,6 +20,7 @@ from careflow.errors import CareflowError
 from careflow.model import episodes as epi
 from careflow.model.states import DEFAULT_CATEGORIES, EXIT_GROUPS, MAX_AGE_MONTHS, AgeBands, age_bands
 
+UNKNOWN = "unknown"  # category the SSDA903 reader gives episodes whose placement codes it could not map
 PRIOR_DAYS = 365.0  # pseudo-exposure pulling a category's or band's pooled rate toward the overall rate
 S_MIN, S_MAX = 0.5, 50.0  # bounds on the prior weight (pseudo-events) of the empirical Bayes step
 TREND_MONTHS = 36  # span used to estimate an entry trend
@@ -288,8 +289,10 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int = 12, bands
         raise CareflowError(f"the reference window must be at least 1 month (got {window_months})",
                             field="window_months", rule="model-window")
     bands = bands or age_bands()
-    cats = tuple(categories or DEFAULT_CATEGORIES)
+    cats = tuple(categories or getattr(data, "categories", None) or DEFAULT_CATEGORIES)
     epi.check_columns(episodes)
+    if UNKNOWN not in cats and (episodes["category"] == UNKNOWN).any():
+        cats = cats + (UNKNOWN,)  # the reader's placeholder for codes it could not map (it reports them)
     ep = epi.with_clocks(epi.usable(epi.censor(episodes, data_end)))
     epi.category_index(ep["category"], cats)  # unknown categories are an error, never guessed
     w0, w1 = _window(data_end, window_months)
