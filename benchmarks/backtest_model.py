@@ -121,6 +121,20 @@ def main() -> None:
                       f"inside P10-P90 {tot['coverage_p10_p90']:.0%} | categories MAE {cats['careflow_mae']:.1f} "
                       f"(last {cats['last_value_mae']:.1f}, linear {cats['linear_trend_mae']:.1f}), inside "
                       f"{cats['coverage_p10_p90']:.0%}", flush=True)
+    print()
+    print("| data | horizon | variant | total MAPE careflow | last value | linear trend | peer | total inside P10-P90 "
+          "| category MAE careflow | last value | linear trend | categories inside P10-P90 |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+    def f(x, unit=""):
+        return "n/a" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.1f}{unit}"
+
+    for r in table:
+        print(f"| {r['dataset']} | {r['horizon']} m | {r['variant']} | {f(r['total_mape'], '%')} | "
+              f"{f(r['last_value_mape'], '%')} | {f(r['linear_trend_mape'], '%')} | {f(r.get('peer_mape'), '%')} | "
+              f"{r['total_coverage']:.0%} | {f(r['category_mae'])} | {f(r['category_last_value_mae'])} | "
+              f"{f(r['category_linear_mae'])} | {r['category_coverage']:.0%} |")
+    print()
     print(json.dumps(table, default=float))
 
 
