@@ -61,10 +61,15 @@ def load_data(path: str | Path, categories: str | Path | None = None):
     if errors:
         click.echo(f"{len(errors)} validation errors in the data (see `careflow validate`); modelling the rows "
                    "that could be read", err=True)
-    cats = tuple(getattr(data, "categories", None) or _categories(data.episodes, categories))
+    return data.episodes, getattr(data, "data_end", None), categories_for(data, categories)
+
+
+def categories_for(data, categories_file=None) -> tuple[str, ...]:
+    """The model's categories: the reader's (from its mapping), plus ``unknown`` when some codes were unmapped."""
+    cats = tuple(getattr(data, "categories", None) or _categories(data.episodes, categories_file))
     if UNKNOWN not in cats and (data.episodes["category"] == UNKNOWN).any():
         cats = cats + (UNKNOWN,)
-    return data.episodes, getattr(data, "data_end", None), cats
+    return cats
 
 
 def _categories(episodes: pd.DataFrame, categories_file) -> tuple[str, ...]:
