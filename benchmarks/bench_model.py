@@ -94,6 +94,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--skip-peer", action="store_true")
     ap.add_argument("--datasets", nargs="+", default=["sample", "large"])
+    ap.add_argument("--large", type=Path, help="use this folder of returns as the large LA instead of generating")
     args = ap.parse_args()
     peer = PEER.exists() and not args.skip_peer
     if not peer:
@@ -108,11 +109,11 @@ def main() -> None:
             print(f"sample data not found at {SAMPLE}; skipped")
     if "large" in args.datasets:
         t0 = time.perf_counter()
-        folder = large_la(Path(tmp.name) / "large_la")
+        folder = args.large or large_la(Path(tmp.name) / "large_la")
         if folder is None:
             print("large synthetic LA: careflow.synth.generate not available; skipped")
         else:
-            print(f"generated the large synthetic LA in {time.perf_counter() - t0:.1f} s")
+            print(f"large synthetic LA in {folder} ({time.perf_counter() - t0:.1f} s to generate)")
             datasets.append(("synthetic large LA (1,500 in care, 10 years)", folder))
     rows = []
     for name, path in datasets:
