@@ -66,11 +66,15 @@ def peer_total(path: Path, origin: dt.date, horizon: int) -> dict | None:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def datasets(tmp: Path):
+def datasets(tmp: Path, folders: list[Path] | None = None):
     from careflow import ssda903
 
     if SAMPLE.is_dir():
         yield "sample (cs_demand_model_combined)", SAMPLE, ssda903.load(SAMPLE)
+    if folders:
+        for folder in folders:
+            yield f"returns in {folder.name}", folder, ssda903.load(folder)
+        return
     try:
         from careflow.synth import generate
     except ImportError:
@@ -88,11 +92,13 @@ def main() -> None:
     ap.add_argument("--variants", action="store_true", help="compare model variants too")
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--folders", type=Path, nargs="+", help="backtest these folders of returns instead of "
+                    "generating synthetic LAs")
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory(prefix="careflow-backtest-")
     variants = VARIANTS if args.variants else {k: v for k, v in VARIANTS.items() if not v}
     table = []
-    for name, path, data in datasets(Path(tmp.name)):
+    for name, path, data in datasets(Path(tmp.name), args.folders):
         data_end = data.data_end
         for horizon in (6, 12):
             origins = origins_for(data_end, horizon)
