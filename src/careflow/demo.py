@@ -19,6 +19,7 @@ def run_demo(output: str | Path) -> None:
     _demo_aggregate(out)
     _demo_register(out)
     _demo_scenarios(out)
+    _demo_forecast(out)
     _demo_reports(out)  # last: it reports on what the other steps wrote
 
 
@@ -302,3 +303,27 @@ def _demo_scenarios(out: Path, runs: int = 100, seed: int = 1) -> None:
         f"Carlo runs (seed {seed}); savings positive. Made by `careflow demo`.\n\n"
         + "\n".join(lines) + "\n", encoding="utf-8")
     click.echo(f"scenarios: {len(files)} worked examples; results in {folder}/results.md")
+
+
+def _demo_forecast(out: Path) -> None:
+    """Anyshire's forecast of children in care, placement costs by financial year and fan chart."""
+    from careflow import ssda903
+    from careflow.cli.forecast import categories_for, write_forecast
+
+    folder = out / "forecast"
+    source = out / "anyshire"  # Anyshire's returns, written by the data step
+    if not source.is_dir():
+        from careflow.synth import anyshire
+
+        source = anyshire(source)
+    data = ssda903.load(source)
+    s = write_forecast(folder, data.episodes, data_end=data.data_end, runs=1000, seed=1,
+                       categories=categories_for(data),
+                       title="Anyshire (synthetic): children in care, 5-year forecast")
+    e = s["children_at_end"]
+    click.echo(f"forecast: Anyshire {s['children_at_start']:.0f} children in care at {s['start']}, "
+               f"{e['mean']:.0f} expected at {s['end']} (P10 {e['p10']:.0f} to P90 {e['p90']:.0f}); "
+               f"fan chart, forecast.csv and costs.csv in {folder}")
+    for fy, c in list(s["cost_by_financial_year"].items())[:2]:
+        click.echo(f"forecast: {fy} placement cost £{c['mean'] / 1e6:,.1f}m "
+                   f"(P10 £{c['p10'] / 1e6:,.1f}m to P90 £{c['p90'] / 1e6:,.1f}m)")
