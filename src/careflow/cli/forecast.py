@@ -14,22 +14,13 @@ import click
 import numpy as np
 import pandas as pd
 
+from careflow.cli.dates import parse_date
 from careflow.errors import CareflowError
 from careflow.model import DEFAULT_CATEGORIES, fit, project
 from careflow.model import episodes as epi
 from careflow.model.rates import UNKNOWN
 
 CONTRACT_COLUMNS = {"child", "dob", "decom", "dec", "category", "period", "exit_group"}
-
-
-def parse_date(value: str, field: str) -> dt.date:
-    """ISO (2025-03-31) or the return's DD/MM/YYYY."""
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise CareflowError(f"'{value}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)", field=field, rule="date")
 
 
 def load_data(path: str | Path, categories: str | Path | None = None):

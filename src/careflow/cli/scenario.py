@@ -7,20 +7,14 @@ from pathlib import Path
 
 import click
 
+from careflow.cli.dates import parse_date
 from careflow.errors import CareflowError
 from careflow.levers import Scenario, ScenarioResult, evaluate
 from careflow.levers.outputs import write_outputs
 
 
 def _date(value: str | None, field: str) -> dt.date | None:
-    if value is None:
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise CareflowError(f"'{value}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)", field=field, rule="date")
+    return None if value is None else parse_date(value, field)
 
 
 def load_scenarios(files) -> Scenario:
