@@ -243,8 +243,10 @@ def _demo_reports(out: Path) -> None:
     if differences:
         import pandas as pd
 
-        savings_waterfall(pd.read_csv(differences[0]),
-                          title=f"Savings by lever: {differences[0].parent.name}").save(charts)
+        # the scenario with the most levers shows the waterfall best
+        frames = {p: pd.read_csv(p) for p in differences}
+        best = max(differences, key=lambda p: (frames[p]["lever"].nunique(), str(p)))
+        savings_waterfall(frames[best], title=f"Savings by lever: {best.parent.name}").save(charts)
         made.append("savings waterfall")
     else:
         skipped.append("savings waterfall (no scenario difference.csv)")
