@@ -9,16 +9,28 @@ Both engines take the same monthly steps. In each step, for the children in care
 4. entries arrive (expected ``rate * days * trend * scenario multiplier``, by age band and first category, at ages
    drawn from the ages at entry seen in the data);
 5. caps from the scenario remove children above a category's limit; they are reported as ``capped``.
-Care-days in a month are ``days * (stock at start + stock at end) / 2`` per category.
+Care-days in a month are ``days * (stock after step 1 + stock at end) / 2`` per category: a mid-month
+approximation of the days each child spends in each category. Moves and extra exits of step 1 happen on the first
+day of the month, so a moved child counts in its new category all month and an extra exit counts nothing; events,
+entries and leaving at 18 count half a month; children removed by caps count half a month if they were in care at
+the start of the month and nothing if they entered in it.
 
 The deterministic engine carries expected numbers of children by month of age x category. The Monte Carlo engine
 follows individual children in all runs at once (vectorised), draws every run's rates from their Gamma posteriors
 (parameter uncertainty) and realises events, entries and adjustments as whole children (process uncertainty).
+
+Monte Carlo runs use common random numbers: each run's rates and entry counts come from generators that the
+scenario does not touch, and every child's random numbers (its event each month, its age at entry, whether it is
+kept when entries are cut, its priority when an adjustment picks children) are hashes of the run's key, the child's
+identity (its place in the starting stock, or (month, age band, category, ordinal) for an entrant) and the month.
+So a baseline and a scenario from the same seed differ only through the children the scenario touches: moving one
+child changes a run by at most that child's days, and cutting entries only removes entrants of the baseline.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -209,8 +221,8 @@ def project(model: FittedModel, start: dt.date | None = None, end: dt.date | Non
     """Project from the end of ``start`` (default: the model's ``data_end``) to ``end`` (or for ``months``).
 
     ``runs`` Monte Carlo runs use ``rng`` (required when runs > 0); the same seed gives the same draws, so a
-    baseline and a scenario projected with generators from the same seed share their random numbers as far as
-    possible (parameter draws and each month's entries and events come from separate streams). ``stock``
+    baseline and a scenario projected with generators from the same seed share their random numbers
+    (common random numbers, see the module notes): their difference run by run is the scenario's effect. ``stock``
     overrides the starting children by month of age x category [216, C]. ``parameter_uncertainty=False`` keeps
     every run on the posterior mean rates without drift (process uncertainty only): the runs' mean then
     converges on the expected values; with it, the mean stock is slightly higher than the expected values when
@@ -275,7 +287,6 @@ def _deterministic(model, S, m_starts, m_ends, days, adjustment, agg) -> dict:
             pany, p = _probabilities(hz, d)
             cache[d] = (1 - pany)[gidx], p[gidx]  # [age, u, C], [age, u, C, K]
         stay, p = cache[d]
-        start_by_cat = S.sum(axis=(0, 1))
         exits = np.zeros((C, G))
         ch = adjustment.changes(StepInfo(m, m_starts[m], m_ends[m], model.age_bands.labels, model.categories,
                                          agg @ S.sum(axis=1)))
@@ -297,6 +308,7 @@ def _deterministic(model, S, m_starts, m_ends, days, adjustment, agg) -> dict:
             if take > 0:
                 S[:, :, i] -= sel * take / sel.sum()
                 exits[i, g] += take
+        start_by_cat = S.sum(axis=(0, 1))  # after the month's moves and extra exits (see the module notes)
         flows = S[..., None] * p  # [age, u, from, outcome]
         new = S * stay
         if reset:
@@ -330,24 +342,57 @@ def _deterministic(model, S, m_starts, m_ends, days, adjustment, agg) -> dict:
     return out
 
 
-def _realise(count: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Whole children from expected counts: the integer part plus one more with the fractional probability."""
+# Common random numbers: every random number a child uses is a hash of (its run's key, its identity, the month, a
+# stream number), so it does not depend on how many other children there are or in what order they are held. A
+# baseline and a scenario from the same seed then differ only through the children the scenario touches.
+_MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_EVENT, _AGE, _KEEP, _PICK, _REALISE = range(5)  # streams
+_ENTRANT = 1 << 63  # identities of entrants: this bit | month << 40 | (age band, category) cell << 20 | ordinal
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: a bijection on uint64 whose outputs look independent for neighbouring inputs."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * _MIX1
+    x = x ^ (x >> np.uint64(27))
+    x = x * _MIX2
+    return x ^ (x >> np.uint64(31))
+
+
+def _uniforms(key: np.ndarray, child: np.ndarray, month: int, stream: int) -> np.ndarray:
+    """Uniforms on [0, 1) for each (run key, child identity) in ``month`` from ``stream``: counter-based, so a
+    child's draws are its own whatever else happens in the run."""
+    salt = np.uint64(((month * 8 + stream + 1) * 0xD1B54A32D192ED03) & 0xFFFFFFFFFFFFFFFF)
+    x = _mix(np.asarray(key, dtype=np.uint64) ^ _mix(np.asarray(child, dtype=np.uint64) * _GOLDEN + salt))
+    return (x >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+
+
+def _realise(count: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Whole children from expected counts: the integer part plus one more with the fractional probability, using
+    one uniform ``u`` per count."""
     count = np.maximum(np.asarray(count, dtype=float), 0.0)
     base = np.floor(count)
-    return (base + (rng.random(count.shape) < count - base)).astype(np.int64)
+    return (base + (u < count - base)).astype(np.int64)
 
 
-def _pick(run: np.ndarray, eligible: np.ndarray, n_per_run: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Indices of up to ``n_per_run[r]`` eligible children chosen at random in each run r."""
+def _pick(run: np.ndarray, eligible: np.ndarray, n_per_run: np.ndarray, priority: np.ndarray) -> np.ndarray:
+    """Indices of up to ``n_per_run[r]`` eligible children in each run r: those with the lowest ``priority`` (each
+    child's own uniform), so who is picked does not depend on the order children are held in."""
     idx = np.flatnonzero(eligible)
     if not len(idx):
         return idx
-    order = np.lexsort((rng.random(len(idx)), run[idx]))
+    order = np.lexsort((priority[idx], run[idx]))
     idx = idx[order]
     r = run[idx]
     first = np.searchsorted(r, r, side="left")
     rank = np.arange(len(idx)) - first
     return idx[rank < n_per_run[r]]
+
+
+def _key_id(key) -> int:
+    """A stable identity for a scenario adjustment (same in every process, unlike ``hash``)."""
+    return zlib.crc32(repr(key).encode()) | (1 << 62)
 
 
 def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, parameter_uncertainty=True) -> dict:
@@ -358,8 +403,9 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
     reset = model.duration == "placement"
     mb = model.age_bands.month_band().astype(np.int32)  # int32 index arithmetic: half the memory traffic
     adult = model.exit_groups.index("adulthood")
-    param_rng, step_parent = rng.spawn(2)
+    param_rng, step_parent, key_rng = rng.spawn(3)
     step_rngs = step_parent.spawn(M)
+    run_keys = key_rng.integers(0, np.iinfo(np.int64).max, size=R, dtype=np.int64).astype(np.uint64)
     # parameter uncertainty: each run's rates from their Gamma posteriors
     allowed = model.alpha > 0
     h = param_rng.gamma(np.where(allowed, model.alpha, 1.0), 1.0 / model.beta, size=(R,) + model.alpha.shape)
@@ -380,7 +426,7 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
     is_exit = np.arange(K) >= C
     cdf_age = np.cumsum(model.entry_age_pmf, axis=1)
     cdf_age[:, -1] = 1.0
-    # the starting children, copied into every run
+    # the starting children, copied into every run; a starting child's identity is its place in the stock
     a0, u0, c0 = np.nonzero(S0)
     n0 = S0[a0, u0, c0].round().astype(np.int64)
     n1 = int(n0.sum())
@@ -388,6 +434,7 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
     age = np.tile(np.repeat(a0, n0).astype(np.int16), R)
     dur = np.tile(np.repeat(u0, n0).astype(np.int16), R)
     cat = np.tile(np.repeat(c0, n0).astype(np.int16), R)
+    cid = np.tile(np.arange(n1, dtype=np.uint64), R)
     stock = np.zeros((R, M, B, C), dtype=np.int32)
     care_days = np.zeros((R, M, C))
     entries_out = np.zeros((R, M, C), dtype=np.int32)
@@ -398,22 +445,24 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
     def counts_rbc(run, age, cat):
         return np.bincount((run * np.int32(B) + mb[age]) * np.int32(C) + cat, minlength=R * B * C).reshape(R, B, C)
 
+    def per_run(key, m, stream):  # one uniform per run for an adjustment
+        return _uniforms(run_keys, np.full(R, _key_id(key), dtype=np.uint64), m, stream)
+
     GC = h.shape[1] * C  # hazard cells per run
     end_rbc = counts_rbc(run, age, cat)
 
     for m in range(M):
         d = days[m]
-        ev_rng, entry_rng, adj_rng = step_rngs[m].spawn(3)
+        entry_rng, extra_rng = step_rngs[m].spawn(2)
         hm = h * np.where(is_exit, exit_walk[:, m, None, None, None], 1.0)
         pany, p = _probabilities(hm, d)
-        cond = np.cumsum(p / np.where(pany > 0, pany, 1)[..., None], axis=-1)
-        cond[..., -1] = 1.0
-        pany32 = pany.astype(np.float32)
+        cum = np.cumsum(p, axis=-1).reshape(-1, K)
         start_rc = end_rbc.sum(axis=1)
         alive = np.ones(len(run), dtype=bool)
         exits = np.zeros((R, C, G), dtype=np.int64)
         mult = np.ones((R, B, C))
         caps: dict[int, np.ndarray] = {}
+        keys = run_keys[run]
         if not baseline:
             rbc = counts_rbc(run, age, cat)
             moves: dict = defaultdict(lambda: np.zeros(R))
@@ -429,28 +478,34 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
                 for c, cap in ch.caps.items():
                     j = _index(model.categories, c, "category")
                     caps.setdefault(j, np.full(R, np.inf))[r] = cap
+            if moves or extra or caps:
+                priority = _uniforms(keys, cid, m, _PICK)
             for (fc, tc, bands), cnt in moves.items():
                 i, j = _index(model.categories, fc, "category"), _index(model.categories, tc, "category")
                 elig = (cat == i) & _band_mask(model, bands)[mb[age]]
-                chosen = _pick(run, elig, _realise(cnt, adj_rng), adj_rng)
+                chosen = _pick(run, elig, _realise(cnt, per_run(("move", fc, tc, bands), m, _REALISE)), priority)
                 cat[chosen] = j
                 if reset:
                     dur[chosen] = 0
             for (fc, grp, bands), cnt in extra.items():
                 i, g = _index(model.categories, fc, "category"), _index(model.exit_groups, grp, "exit group")
                 elig = (cat == i) & _band_mask(model, bands)[mb[age]] & alive
-                chosen = _pick(run, elig, _realise(cnt, adj_rng), adj_rng)
+                chosen = _pick(run, elig, _realise(cnt, per_run(("exit", fc, grp, bands), m, _REALISE)), priority)
                 alive[chosen] = False
                 np.add.at(exits, (run[chosen], i, g), 1)
-        # events: at most one per child per month
+            if moves or extra:  # children moved at the start of the month count in their new category all month
+                start_rc = np.bincount(run[alive] * np.int32(C) + cat[alive], minlength=R * C).reshape(R, C)
+        # events: at most one per child per month, from the child's own uniform u: outcome k when u falls in the
+        # k-th slice of [0, P(any event)), no event when u >= P(any event)
         grp = mb[age]
         if model.duration:
             grp = grp + np.int32(B) * (dur >= model.duration_months)
         cell = run * np.int32(GC) + grp * np.int32(C) + cat
-        event = alive & (ev_rng.random(len(run), dtype=np.float32) < pany32.reshape(-1)[cell])
+        u = _uniforms(keys, cid, m, _EVENT)
+        event = alive & (u < pany.reshape(-1)[cell])
         e = np.flatnonzero(event)
-        k = (ev_rng.random(len(e))[:, None] > cond.reshape(-1, K)[cell[e]]).sum(axis=1)
-        del cell, grp, event
+        k = np.minimum((u[e, None] >= cum[cell[e]]).sum(axis=1), K - 1)
+        del cell, grp, event, u, keys
         is_move = k < C
         np.add.at(exits, (run[e[~is_move]], cat[e[~is_move]], k[~is_move] - C), 1)
         alive[e[~is_move]] = False
@@ -463,33 +518,49 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         out18 = alive & (age >= MAX_AGE_MONTHS)
         np.add.at(exits, (run[out18], cat[out18], adult), 1)
         alive &= ~out18
-        run, age, dur, cat = run[alive], age[alive], dur[alive], cat[alive]
-        # entries
-        n_new = entry_rng.poisson(lam * d * model.entry_multiplier(m_starts[m]) * mult
-                                  * entry_walk[:, m, None, None])
-        flat = np.repeat(np.arange(R * B * C), n_new.ravel())
+        run, age, dur, cat, cid = run[alive], age[alive], dur[alive], cat[alive], cid[alive]
+        # entries: the baseline's entrants (Poisson counts that do not depend on the scenario), each kept with
+        # probability min(multiplier, 1) by its own uniform, plus extra entrants for a multiplier above 1 from a
+        # stream of their own, so an entrant of a scenario that cuts entries is always an entrant of the baseline
+        lam_m = lam * d * model.entry_multiplier(m_starts[m]) * entry_walk[:, m, None, None]
+        n_base = entry_rng.poisson(lam_m)
+        n_extra = np.zeros_like(n_base)
+        if np.any(mult > 1):
+            n_extra = extra_rng.poisson(lam_m * np.maximum(mult - 1, 0))
+        n_all = (n_base + n_extra).ravel()
+        flat = np.repeat(np.arange(R * B * C), n_all)
+        ordinal = np.arange(len(flat)) - np.repeat(np.cumsum(n_all) - n_all, n_all)
         r_new, rest = np.divmod(flat, B * C)
         b_new, c_new = np.divmod(rest, C)
-        u_age = entry_rng.random(len(flat))
-        a_new = np.zeros(len(flat), dtype=np.int64)
+        id_new = (np.uint64(_ENTRANT) | np.uint64(m) << np.uint64(40) | rest.astype(np.uint64) << np.uint64(20)
+                  | ordinal.astype(np.uint64))
+        k_new = run_keys[r_new]
+        if np.any(mult < 1):
+            keep = ((ordinal >= n_base.ravel()[flat])
+                    | (_uniforms(k_new, id_new, m, _KEEP) < np.minimum(mult, 1).ravel()[flat]))
+            r_new, b_new, c_new, id_new, k_new = r_new[keep], b_new[keep], c_new[keep], id_new[keep], k_new[keep]
+        u_age = _uniforms(k_new, id_new, m, _AGE)
+        a_new = np.zeros(len(r_new), dtype=np.int64)
         for band in range(B):
             sel = b_new == band
             a_new[sel] = np.searchsorted(cdf_age[band], u_age[sel], side="left")
         run = np.concatenate([run, r_new.astype(np.int32)])
         age = np.concatenate([age, a_new.astype(np.int16)])
-        dur = np.concatenate([dur, np.zeros(len(flat), dtype=np.int16)])
+        dur = np.concatenate([dur, np.zeros(len(r_new), dtype=np.int16)])
         cat = np.concatenate([cat, c_new.astype(np.int16)])
-        entries_out[:, m] = n_new.sum(axis=1)
+        cid = np.concatenate([cid, id_new])
+        entries_out[:, m] = np.bincount(r_new * C + c_new, minlength=R * C).reshape(R, C)
         # caps: remove children above the limit (realised as whole children), reported as capped
         if caps:
             keep = np.ones(len(run), dtype=bool)
             now = counts_rbc(run, age, cat).sum(axis=1)
+            priority = _uniforms(run_keys[run], cid, m, _PICK)
             for j, cap in caps.items():
                 excess = np.where(np.isfinite(cap), np.maximum(now[:, j] - np.floor(np.maximum(cap, 0)), 0), 0)
-                chosen = _pick(run, cat == j, excess.astype(np.int64), adj_rng)
+                chosen = _pick(run, cat == j, excess.astype(np.int64), priority)
                 keep[chosen] = False
                 capped[:, m, j] = excess
-            run, age, dur, cat = run[keep], age[keep], dur[keep], cat[keep]
+            run, age, dur, cat, cid = run[keep], age[keep], dur[keep], cat[keep], cid[keep]
         end_rbc = counts_rbc(run, age, cat)
         stock[:, m] = end_rbc
         care_days[:, m] = d * (start_rc + end_rbc.sum(axis=1)) / 2
