@@ -160,6 +160,14 @@ def test_move_and_extra_exit_change_the_projection_as_by_hand(quiet_model):
     # whole children in every run, and the same random numbers: exactly 2 moved and 3 left in each run
     dr = (scen.stock_runs - base.stock_runs).sum(axis=2)[:, 0]
     assert (dr[:, IN_HOUSE] == 2).all() and (dr[:, IFA] == -5).all()
+    # care-days: moves and extra exits happen on the first day of the month, so in both engines the moved
+    # children count all month (April 2025: 30 days) in in-house fostering and the leavers not at all
+    d_days = base.days[0]
+    assert d_days == 30
+    dc = scen.expected_care_days[0] - base.expected_care_days[0]
+    assert dc[IN_HOUSE] == pytest.approx(2 * d_days, abs=0.1) and dc[IFA] == pytest.approx(-5 * d_days, abs=0.1)
+    drc = (scen.care_days_runs - base.care_days_runs)[:, 0]
+    assert (drc[:, IN_HOUSE] == 2 * d_days).all() and (drc[:, IFA] == -5 * d_days).all()
 
 
 def test_cap_removes_children_and_reports_them(quiet_model):
