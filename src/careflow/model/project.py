@@ -352,20 +352,33 @@ _ENTRANT = 1 << 63  # identities of entrants: this bit | month << 40 | (age band
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser: a bijection on uint64 whose outputs look independent for neighbouring inputs."""
-    x = x ^ (x >> np.uint64(30))
-    x = x * _MIX1
-    x = x ^ (x >> np.uint64(27))
-    x = x * _MIX2
-    return x ^ (x >> np.uint64(31))
+    """SplitMix64's finaliser, in place on ``x`` (uint64): a bijection whose outputs look independent for
+    neighbouring inputs."""
+    t = np.empty_like(x)
+    for shift, mult in ((30, _MIX1), (27, _MIX2), (31, None)):
+        np.right_shift(x, np.uint64(shift), out=t)
+        np.bitwise_xor(x, t, out=x)
+        if mult is not None:
+            np.multiply(x, mult, out=x)
+    return x
 
 
-def _uniforms(key: np.ndarray, child: np.ndarray, month: int, stream: int) -> np.ndarray:
-    """Uniforms on [0, 1) for each (run key, child identity) in ``month`` from ``stream``: counter-based, so a
-    child's draws are its own whatever else happens in the run."""
-    salt = np.uint64(((month * 8 + stream + 1) * 0xD1B54A32D192ED03) & 0xFFFFFFFFFFFFFFFF)
-    x = _mix(np.asarray(key, dtype=np.uint64) ^ _mix(np.asarray(child, dtype=np.uint64) * _GOLDEN + salt))
-    return (x >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+def _child_seeds(key: np.ndarray, child: np.ndarray) -> np.ndarray:
+    """Each child's own seed from its run's key and its identity."""
+    x = np.asarray(child, dtype=np.uint64) * _GOLDEN
+    np.bitwise_xor(x, np.asarray(key, dtype=np.uint64), out=x)
+    return _mix(x)
+
+
+def _uniforms(seed: np.ndarray, month: int, stream: int, dtype=np.float64) -> np.ndarray:
+    """Uniforms on [0, 1) from each child's ``seed`` for ``month`` and ``stream``: counter-based (SplitMix64 at
+    position (month, stream) of the child's sequence), so a child's draws are its own whatever else happens.
+    ``float32`` keeps 24 bits (resolution 6e-8, enough for monthly event probabilities) and is faster."""
+    x = seed + np.uint64(((month * 8 + stream + 1) * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF)
+    _mix(x)
+    bits = 53 if dtype == np.float64 else 24
+    np.right_shift(x, np.uint64(64 - bits), out=x)
+    return x.astype(dtype) * dtype(2.0 ** -bits)
 
 
 def _realise(count: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -434,7 +447,7 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
     age = np.tile(np.repeat(a0, n0).astype(np.int16), R)
     dur = np.tile(np.repeat(u0, n0).astype(np.int16), R)
     cat = np.tile(np.repeat(c0, n0).astype(np.int16), R)
-    cid = np.tile(np.arange(n1, dtype=np.uint64), R)
+    cseed = _child_seeds(run_keys[run], np.tile(np.arange(n1, dtype=np.uint64), R))  # each child's own seed
     stock = np.zeros((R, M, B, C), dtype=np.int32)
     care_days = np.zeros((R, M, C))
     entries_out = np.zeros((R, M, C), dtype=np.int32)
@@ -446,7 +459,7 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         return np.bincount((run * np.int32(B) + mb[age]) * np.int32(C) + cat, minlength=R * B * C).reshape(R, B, C)
 
     def per_run(key, m, stream):  # one uniform per run for an adjustment
-        return _uniforms(run_keys, np.full(R, _key_id(key), dtype=np.uint64), m, stream)
+        return _uniforms(_child_seeds(run_keys, np.full(R, _key_id(key), dtype=np.uint64)), m, stream)
 
     GC = h.shape[1] * C  # hazard cells per run
     end_rbc = counts_rbc(run, age, cat)
@@ -457,12 +470,12 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         hm = h * np.where(is_exit, exit_walk[:, m, None, None, None], 1.0)
         pany, p = _probabilities(hm, d)
         cum = np.cumsum(p, axis=-1).reshape(-1, K)
+        pany32 = pany.astype(np.float32)
         start_rc = end_rbc.sum(axis=1)
         alive = np.ones(len(run), dtype=bool)
         exits = np.zeros((R, C, G), dtype=np.int64)
         mult = np.ones((R, B, C))
         caps: dict[int, np.ndarray] = {}
-        keys = run_keys[run]
         if not baseline:
             rbc = counts_rbc(run, age, cat)
             moves: dict = defaultdict(lambda: np.zeros(R))
@@ -479,7 +492,7 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
                     j = _index(model.categories, c, "category")
                     caps.setdefault(j, np.full(R, np.inf))[r] = cap
             if moves or extra or caps:
-                priority = _uniforms(keys, cid, m, _PICK)
+                priority = _uniforms(cseed, m, _PICK)
             for (fc, tc, bands), cnt in moves.items():
                 i, j = _index(model.categories, fc, "category"), _index(model.categories, tc, "category")
                 elig = (cat == i) & _band_mask(model, bands)[mb[age]]
@@ -501,11 +514,11 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         if model.duration:
             grp = grp + np.int32(B) * (dur >= model.duration_months)
         cell = run * np.int32(GC) + grp * np.int32(C) + cat
-        u = _uniforms(keys, cid, m, _EVENT)
-        event = alive & (u < pany.reshape(-1)[cell])
+        u = _uniforms(cseed, m, _EVENT, np.float32)
+        event = alive & (u < pany32.reshape(-1)[cell])
         e = np.flatnonzero(event)
         k = np.minimum((u[e, None] >= cum[cell[e]]).sum(axis=1), K - 1)
-        del cell, grp, event, u, keys
+        del cell, grp, event, u
         is_move = k < C
         np.add.at(exits, (run[e[~is_move]], cat[e[~is_move]], k[~is_move] - C), 1)
         alive[e[~is_move]] = False
@@ -518,7 +531,7 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         out18 = alive & (age >= MAX_AGE_MONTHS)
         np.add.at(exits, (run[out18], cat[out18], adult), 1)
         alive &= ~out18
-        run, age, dur, cat, cid = run[alive], age[alive], dur[alive], cat[alive], cid[alive]
+        run, age, dur, cat, cseed = run[alive], age[alive], dur[alive], cat[alive], cseed[alive]
         # entries: the baseline's entrants (Poisson counts that do not depend on the scenario), each kept with
         # probability min(multiplier, 1) by its own uniform, plus extra entrants for a multiplier above 1 from a
         # stream of their own, so an entrant of a scenario that cuts entries is always an entrant of the baseline
@@ -534,12 +547,12 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         b_new, c_new = np.divmod(rest, C)
         id_new = (np.uint64(_ENTRANT) | np.uint64(m) << np.uint64(40) | rest.astype(np.uint64) << np.uint64(20)
                   | ordinal.astype(np.uint64))
-        k_new = run_keys[r_new]
+        id_new = _child_seeds(run_keys[r_new], id_new)
         if np.any(mult < 1):
             keep = ((ordinal >= n_base.ravel()[flat])
-                    | (_uniforms(k_new, id_new, m, _KEEP) < np.minimum(mult, 1).ravel()[flat]))
-            r_new, b_new, c_new, id_new, k_new = r_new[keep], b_new[keep], c_new[keep], id_new[keep], k_new[keep]
-        u_age = _uniforms(k_new, id_new, m, _AGE)
+                    | (_uniforms(id_new, m, _KEEP) < np.minimum(mult, 1).ravel()[flat]))
+            r_new, b_new, c_new, id_new = r_new[keep], b_new[keep], c_new[keep], id_new[keep]
+        u_age = _uniforms(id_new, m, _AGE)
         a_new = np.zeros(len(r_new), dtype=np.int64)
         for band in range(B):
             sel = b_new == band
@@ -548,19 +561,19 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         age = np.concatenate([age, a_new.astype(np.int16)])
         dur = np.concatenate([dur, np.zeros(len(r_new), dtype=np.int16)])
         cat = np.concatenate([cat, c_new.astype(np.int16)])
-        cid = np.concatenate([cid, id_new])
+        cseed = np.concatenate([cseed, id_new])
         entries_out[:, m] = np.bincount(r_new * C + c_new, minlength=R * C).reshape(R, C)
         # caps: remove children above the limit (realised as whole children), reported as capped
         if caps:
             keep = np.ones(len(run), dtype=bool)
             now = counts_rbc(run, age, cat).sum(axis=1)
-            priority = _uniforms(run_keys[run], cid, m, _PICK)
+            priority = _uniforms(cseed, m, _PICK)
             for j, cap in caps.items():
                 excess = np.where(np.isfinite(cap), np.maximum(now[:, j] - np.floor(np.maximum(cap, 0)), 0), 0)
                 chosen = _pick(run, cat == j, excess.astype(np.int64), priority)
                 keep[chosen] = False
                 capped[:, m, j] = excess
-            run, age, dur, cat, cid = run[keep], age[keep], dur[keep], cat[keep], cid[keep]
+            run, age, dur, cat, cseed = run[keep], age[keep], dur[keep], cat[keep], cseed[keep]
         end_rbc = counts_rbc(run, age, cat)
         stock[:, m] = end_rbc
         care_days[:, m] = d * (start_rc + end_rbc.sum(axis=1)) / 2
