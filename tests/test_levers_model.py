@@ -36,13 +36,14 @@ def test_brief_example_on_anyshire_by_cli(anyshire_dir, tmp_path):
     assert df.loc[("contract", "2025-26"), "pounds_mean"] == pytest.approx(321_000)
     assert df.loc[("close_provision", "2025-26"), "pounds_mean"] == pytest.approx(317_500)
     # 10 children moved from IFA to in-house fostering for the year, at the unit cost parameters (with inflation).
-    # Not exact on the model: it counts the first month's care-days half before the move, children leave during
-    # each month (the places are refilled the next), and moved children follow in-house fostering's rates
-    # afterwards (in Anyshire they leave care a little sooner, so fewer children): within 15%.
+    # Not exact on the model: moves count from the first day of their month, but children leave during each month
+    # (the places are refilled the next: about half a month of each leaver's place is lost), and moved children
+    # follow in-house fostering's rates afterwards (in Anyshire they leave care a little sooner): within 5% (before
+    # moves counted from the first day, the first month was half-counted and this was 11% short).
     costs = load_unit_costs()
     fy = FinancialYear(2025)
     hand = 10 * (costs.weekly_cost("ifa_fostering", fy) - costs.weekly_cost("in_house_fostering", fy)) * 365 / 7
-    assert 0.85 * hand < df.loc[("sufficiency", "2025-26"), "pounds_mean"] < 1.15 * hand
+    assert 0.95 * hand < df.loc[("sufficiency", "2025-26"), "pounds_mean"] < 1.05 * hand
     levers = df.drop(index="all", level="lever").groupby("financial_year").pounds_mean.sum()
     assert levers["2025-26"] == pytest.approx(df.loc[("all", "2025-26"), "pounds_mean"])
 
