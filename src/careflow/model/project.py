@@ -370,15 +370,17 @@ def _child_seeds(key: np.ndarray, child: np.ndarray) -> np.ndarray:
     return _mix(x)
 
 
-def _uniforms(seed: np.ndarray, month: int, stream: int, dtype=np.float64) -> np.ndarray:
-    """Uniforms on [0, 1) from each child's ``seed`` for ``month`` and ``stream``: counter-based (SplitMix64 at
-    position (month, stream) of the child's sequence), so a child's draws are its own whatever else happens.
-    ``float32`` keeps 24 bits (resolution 6e-8, enough for monthly event probabilities) and is faster."""
-    x = seed + np.uint64(((month * 8 + stream + 1) * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF)
-    _mix(x)
-    bits = 53 if dtype == np.float64 else 24
-    np.right_shift(x, np.uint64(64 - bits), out=x)
-    return x.astype(dtype) * dtype(2.0 ** -bits)
+def _bits(seed: np.ndarray, month: int, stream: int) -> np.ndarray:
+    """64 random bits from each child's ``seed`` for ``month`` and ``stream``: counter-based (SplitMix64 at position
+    (month, stream) of the child's sequence), so a child's draws are its own whatever else happens."""
+    return _mix(seed + np.uint64(((month * 8 + stream + 1) * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF))
+
+
+def _uniforms(seed: np.ndarray, month: int, stream: int) -> np.ndarray:
+    """Uniforms on [0, 1) (53 bits) from each child's ``seed`` for ``month`` and ``stream``."""
+    x = _bits(seed, month, stream)
+    np.right_shift(x, np.uint64(11), out=x)
+    return x.astype(np.float64) * 2.0 ** -53
 
 
 def _realise(count: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -470,7 +472,7 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         hm = h * np.where(is_exit, exit_walk[:, m, None, None, None], 1.0)
         pany, p = _probabilities(hm, d)
         cum = np.cumsum(p, axis=-1).reshape(-1, K)
-        pany32 = pany.astype(np.float32)
+        thr = (np.minimum(pany, 1 - 2.0 ** -53) * 2.0 ** 64).astype(np.uint64)
         start_rc = end_rbc.sum(axis=1)
         alive = np.ones(len(run), dtype=bool)
         exits = np.zeros((R, C, G), dtype=np.int64)
@@ -514,11 +516,12 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         if model.duration:
             grp = grp + np.int32(B) * (dur >= model.duration_months)
         cell = run * np.int32(GC) + grp * np.int32(C) + cat
-        u = _uniforms(cseed, m, _EVENT, np.float32)
-        event = alive & (u < pany32.reshape(-1)[cell])
+        x = _bits(cseed, m, _EVENT)  # the uniform is x / 2**64; compared as integers to save passes
+        event = alive & (x < thr.reshape(-1)[cell])
         e = np.flatnonzero(event)
-        k = np.minimum((u[e, None] >= cum[cell[e]]).sum(axis=1), K - 1)
-        del cell, grp, event, u
+        u = x[e].astype(np.float64) * 2.0 ** -64
+        k = np.minimum((u[:, None] >= cum[cell[e]]).sum(axis=1), K - 1)
+        del cell, grp, event, x
         is_move = k < C
         np.add.at(exits, (run[e[~is_move]], cat[e[~is_move]], k[~is_move] - C), 1)
         alive[e[~is_move]] = False
