@@ -48,15 +48,23 @@ def resolve_salt(salt: str | None) -> str:
     return os.environ.get(SALT_ENV) or DEFAULT_SALT
 
 
-def pseudonymise(la: pd.Series, child: pd.Series, salt: str) -> pd.Series:
-    """Salted SHA-256 (first 16 hex digits) of LA and CHILD; hashed once per distinct child."""
+def pseudonymise(la: pd.Series, child: pd.Series, salt: str, key: np.ndarray | None = None) -> pd.Series:
+    """Salted SHA-256 (first 16 hex digits) of LA and CHILD; hashed once per distinct child.
+
+    ``key`` (one integer per (LA, CHILD), see :func:`child_key`) saves hashing the strings again."""
+    prefix = (salt + "\x1f").encode()
+    if key is not None:
+        uniq, first, inverse = np.unique(np.asarray(key), return_index=True, return_inverse=True)
+        pairs = zip(la.to_numpy()[first].tolist(), child.to_numpy()[first].tolist(), strict=True)
+        hashed = np.array([hashlib.sha256(prefix + f"{a}\x1f{c}".encode()).hexdigest()[:16] for a, c in pairs],
+                          dtype=object)
+        return pd.Series(hashed[inverse.ravel()] if len(uniq) else [], index=la.index, dtype="str")
     # Hash each distinct (LA, CHILD) once; combine factorised codes instead of building a key string per row.
     la_codes, la_uniques = pd.factorize(la.astype(str))
     child_codes, child_uniques = pd.factorize(child.astype(str))
     width = max(len(child_uniques), 1)
     key = la_codes.astype(np.int64) * width + child_codes
     uniq, inverse = np.unique(key, return_inverse=True)
-    prefix = (salt + "\x1f").encode()
     las, children = la_uniques.tolist(), child_uniques.tolist()
     hashed = np.array([hashlib.sha256(prefix + f"{las[k // width]}\x1f{children[k % width]}".encode())
                        .hexdigest()[:16] for k in uniq.tolist()], dtype=object)
@@ -70,30 +78,59 @@ def child_key(la: pd.Series, child: pd.Series) -> np.ndarray:
     return la_codes.astype(np.int64) * max(len(child_uniques), 1) + child_codes
 
 
+def joint_keys(*frames: pd.DataFrame) -> list[np.ndarray]:
+    """:func:`child_key` over several tables at once, so the same (LA, CHILD) has the same key in each."""
+    la = pd.concat([f["LA"] for f in frames], ignore_index=True)
+    child = pd.concat([f["CHILD"] for f in frames], ignore_index=True)
+    key = child_key(la, child) if len(la) else np.zeros(0, dtype=np.int64)
+    return np.split(key, np.cumsum([len(f) for f in frames])[:-1])
+
+
+def _next_same(*arrays: np.ndarray) -> np.ndarray:
+    """Per row of sorted arrays: the next row has the same values in every array (False for the last row)."""
+    n = len(arrays[0])
+    same = np.zeros(n, dtype=bool)
+    if n > 1:
+        same[:-1] = True
+        for a in arrays:
+            same[:-1] &= a[1:] == a[:-1]
+    return same
+
+
 def latest_episodes(ep: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
     """Steps 1-2: usable rows, one per (LA, CHILD, DECOM), from the latest return; sorted by LA, CHILD, DECOM.
 
-    Adds ``_key`` (see :func:`child_key`)."""
+    Adds ``_key`` (see :func:`child_key`) unless ``ep`` has it already (:func:`joint_keys`)."""
     usable = (ep["CHILD"] != "") & ep["_DECOM"].notna() & ep["year"].notna() & ~(ep["_DEC"] < ep["_DECOM"])
-    ep = ep.loc[usable].copy()
-    ep["_key"] = child_key(ep["LA"], ep["CHILD"])
-    ep["_fc"] = pd.factorize(ep["_file"])[0]
-    content = ["LA", "year", "_file", *[c for c in ep.columns if c.isupper() and c != "LA"]]
-    # Exact duplicates are rare: compare whole rows only where file, child and start already coincide.
-    maybe = ep.duplicated(subset=["_fc", "_key", "_DECOM"], keep=False)
-    dup = pd.Series(False, index=ep.index)
+    ep = ep.loc[usable]
+    if "_key" not in ep.columns:
+        ep = ep.assign(_key=child_key(ep["LA"], ep["CHILD"]))
+    n = len(ep)
+    key = ep["_key"].to_numpy()
+    decom = ep["_DECOM"].to_numpy().view("int64")
+    year = ep["year"].to_numpy(dtype="int64")
+    # Rows are stacked file by file, so file codes rise with the row order: sorting by (year, file, row) within
+    # a child and start is sorting by (year, row), and rows of one file with one child, start and year are
+    # adjacent. Duplicates are then found by comparing neighbours on integers, never by hashing strings.
+    fc = pd.factorize(ep["_file"])[0]
+    order = np.lexsort((np.arange(n), fc, year, decom, key))
+    k, d, y, f = key[order], decom[order], year[order], fc[order]
+    same_group = _next_same(k, d, y, f)
+    maybe = same_group | np.r_[False, same_group[:-1]] if n else same_group
+    dup = np.zeros(n, dtype=bool)  # in sorted order
     if maybe.any():
-        dup[maybe] = ep.loc[maybe].duplicated(subset=content, keep="first")
-    emit(findings, ep, dup, "CF-DUPLICATE", None, "row repeats an earlier row of this file exactly; counted once")
-    ep = ep.loc[~dup].drop(columns=[c for c in UNUSED_COLUMNS if c in ep.columns])
-    order = np.lexsort((np.arange(len(ep)), ep["year"].to_numpy(dtype="int64"),
-                        ep["_DECOM"].to_numpy().view("int64"), ep["_key"].to_numpy()))
-    ep = ep.iloc[order]
-    same_return = ep.duplicated(subset=["_key", "_DECOM", "year"], keep="last")
+        content = ["LA", "year", "_file", *[c for c in ep.columns if c.isupper() and c != "LA"]]
+        dup[maybe] = ep.iloc[order[maybe]].duplicated(subset=content, keep="first").to_numpy()
+    dup_rows = np.zeros(n, dtype=bool)
+    dup_rows[order[dup]] = True
+    emit(findings, ep, dup_rows, "CF-DUPLICATE", None, "row repeats an earlier row of this file exactly; "
+         "counted once")
+    order, k, d, y = order[~dup], k[~dup], d[~dup], y[~dup]
+    ep = ep.drop(columns=[c for c in UNUSED_COLUMNS if c in ep.columns]).iloc[order]
+    same_return = _next_same(k, d, y)
     emit(findings, ep, same_return, "CF-DUPLICATE-EPISODE", "DECOM",
          lambda r: f"another row of the same return has this child and DECOM {r['DECOM']}; the later row is used")
-    ep = ep.loc[~ep.duplicated(subset=["_key", "_DECOM"], keep="last")]
-    return ep.drop(columns="_fc").reset_index(drop=True)
+    return ep.loc[~_next_same(k, d)].reset_index(drop=True)
 
 
 def people_table(raw_header: pd.DataFrame, raw_uasc: pd.DataFrame) -> pd.DataFrame:
