@@ -49,12 +49,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from careflow.errors import CareflowError, Finding
 from careflow.fy import FinancialYear
 from careflow.ssda903.categories import CategoryMap, load_categories
-from careflow.ssda903.clean import DEFAULT_SALT, clean, latest_episodes, people_table, resolve_salt
+from careflow.ssda903.clean import (
+    DEFAULT_SALT,
+    clean,
+    joint_keys,
+    latest_episodes,
+    people_table,
+    resolve_salt,
+)
 from careflow.ssda903.reader import RawTables, read_tables
 from careflow.ssda903.summary import in_care_on, summarise
 from careflow.ssda903.validate import (
@@ -97,6 +105,10 @@ def load(paths, categories: str | Path | CategoryMap | None = None, salt: str | 
     cats = categories if isinstance(categories, CategoryMap) else load_categories(categories)
     raw: RawTables = read_tables(paths, year_convention=year_convention)
     findings = raw.findings
+    # One integer per (LA, CHILD), shared by the three tables: sorts, duplicate checks and look-ups on integers.
+    for df, key in zip((raw.episodes, raw.header, raw.uasc), joint_keys(raw.episodes, raw.header, raw.uasc),
+                       strict=True):
+        df["_key"] = key
     check_episode_rows(raw.episodes, findings)
     check_person_rows(raw.header, findings, "header")
     check_person_rows(raw.uasc, findings, "uasc")
@@ -107,16 +119,13 @@ def load(paths, categories: str | Path | CategoryMap | None = None, salt: str | 
         raise CareflowError(findings)
     check_sequences(ep, findings)
     people = people_table(raw.header, raw.uasc)
-    known = people.loc[people["dob"].notna(), ["LA", "CHILD"]] if not people.empty else people
-    first = ep.drop_duplicates(["LA", "CHILD"])
-    has_header = pd.MultiIndex.from_frame(first[["LA", "CHILD"]]).isin(
-        pd.MultiIndex.from_frame(people[["LA", "CHILD"]])) if not people.empty else False
-    emit(findings, first, ~pd.Series(has_header, index=first.index), "CF-NO-HEADER", "CHILD",
+    key = ep["_key"].to_numpy()
+    first = ep.loc[np.r_[True, key[1:] != key[:-1]]]  # ep is sorted by key: each child's first episode
+    has_header = np.isin(first["_key"].to_numpy(), people["_key"].to_numpy())
+    emit(findings, first, ~has_header, "CF-NO-HEADER", "CHILD",
          "child has episodes but no Header row in any return (no date of birth)")
-    born = ep.merge(known.assign(_k=True), on=["LA", "CHILD"], how="left")
-    born = ep.merge(people[["LA", "CHILD", "dob"]], on=["LA", "CHILD"], how="left")
-    born.index = ep.index
-    emit(findings, ep, born["_DECOM"] < born["dob"], "302", "DECOM",
+    dob = pd.Series(people["dob"].to_numpy(), index=people["_key"].to_numpy()).reindex(key).to_numpy()
+    emit(findings, ep, ep["_DECOM"].to_numpy() < dob, "302", "DECOM",
          lambda r: f"episode starts {r['DECOM']}, before the child's date of birth")
     episodes, periods = clean(ep, people, findings, cats, resolve_salt(salt))
     last = int(episodes["year"].max())

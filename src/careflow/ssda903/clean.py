@@ -134,23 +134,37 @@ def latest_episodes(ep: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
 
 
 def people_table(raw_header: pd.DataFrame, raw_uasc: pd.DataFrame) -> pd.DataFrame:
-    """Latest header row per (LA, CHILD), preferring rows with a valid DOB; UASC flag from the UASC table."""
-    h = raw_header.loc[(raw_header["CHILD"] != "") & raw_header["year"].notna()].copy()
-    h["_valid"] = h["_DOB"].notna()
-    h = h.sort_values(["LA", "CHILD", "_valid", "year"], kind="stable")
-    h = h.drop_duplicates(subset=["LA", "CHILD"], keep="last")
-    people = pd.DataFrame({"LA": h["LA"], "CHILD": h["CHILD"], "dob": h["_DOB"],
+    """Latest header row per (LA, CHILD), preferring rows with a valid DOB; UASC flag from the UASC table.
+
+    One row per (LA, CHILD); with the tables' ``_key`` (:func:`joint_keys`) when both have one."""
+    keyed = "_key" in raw_header.columns and "_key" in raw_uasc.columns
+    if not keyed:
+        hk, uk = joint_keys(raw_header, raw_uasc)
+        raw_header, raw_uasc = raw_header.assign(_key=hk), raw_uasc.assign(_key=uk)
+    h = raw_header.loc[(raw_header["CHILD"] != "") & raw_header["year"].notna()]
+    key = h["_key"].to_numpy()
+    # Sorted by child, then valid DOB, then year (ties: row order): the last row of each child wins.
+    order = np.lexsort((np.arange(len(h)), h["year"].to_numpy(dtype="int64"), h["_DOB"].notna().to_numpy(),
+                        key))
+    order = order[~_next_same(key[order])]
+    h = h.iloc[order]
+    people = pd.DataFrame({"_key": h["_key"].to_numpy(), "LA": h["LA"], "CHILD": h["CHILD"], "dob": h["_DOB"],
                            "sex": upper(h["SEX"]).map(codes.SEX_LABEL).astype("str")})
-    u = raw_uasc.loc[raw_uasc["CHILD"] != "", ["LA", "CHILD"]].drop_duplicates()
-    u["uasc"] = True
-    people = people.merge(u, on=["LA", "CHILD"], how="outer")
-    people["uasc"] = people["uasc"].fillna(False).astype(bool)
-    return people
+    u = raw_uasc.loc[raw_uasc["CHILD"] != "", ["_key", "LA", "CHILD"]]
+    u = u.iloc[np.unique(u["_key"].to_numpy(), return_index=True)[1]]
+    only_uasc = u.loc[~u["_key"].isin(people["_key"])]
+    people = pd.concat([people, only_uasc], ignore_index=True)
+    people["uasc"] = people["_key"].isin(u["_key"]).to_numpy()
+    people = people.sort_values("_key", ignore_index=True)
+    return people if keyed else people.drop(columns="_key")
 
 
 def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categories: CategoryMap,
           salt: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Steps 3-6 on the output of :func:`latest_episodes` (sorted by LA, CHILD, DECOM); (episodes, periods)."""
+    """Steps 3-6 on the output of :func:`latest_episodes` (sorted by LA, CHILD, DECOM); (episodes, periods).
+
+    ``people`` (:func:`people_table`) is matched to ``ep`` by ``_key`` when it has one, which must then come
+    from the same :func:`joint_keys` call as the episodes' keys (as in :func:`careflow.ssda903.load`)."""
     n = len(ep)
     decom = ep["_DECOM"].to_numpy()
     dec = ep["_DEC"].to_numpy().copy()
@@ -245,19 +259,26 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
     groups = pd.Series(mrec, dtype=object).map(codes.EXIT_GROUP_OF).fillna("other")
     merged["exit_group"] = pd.Series(groups.to_numpy(), dtype="str").where(pd.Series(closed), pd.NA)
 
-    # People and pseudonyms (step 6).
-    people = people.rename(columns={"LA": "la"})
-    episodes = merged.merge(people, on=["la", "CHILD"], how="left", sort=False)
-    episodes["uasc"] = episodes["uasc"].fillna(False).astype(bool)
+    # People and pseudonyms (step 6): looked up by integer key (people has one row per key).
+    mkey = merged["_key"].to_numpy()
+    if "_key" not in people.columns:  # keys of episodes and people must come from one joint_keys call
+        mkey, pkey = joint_keys(merged.rename(columns={"la": "LA"}), people)
+        people = people.assign(_key=pkey)
+    look = people.set_index("_key")[["dob", "sex", "uasc"]].reindex(mkey)
+    episodes = merged.assign(dob=look["dob"].to_numpy(), sex=look["sex"].to_numpy(),
+                             uasc=look["uasc"].fillna(False).astype(bool).to_numpy())
     episodes["dob"] = episodes["dob"].astype("datetime64[ns]")
-    episodes["child"] = pseudonymise(episodes["la"], episodes["CHILD"], salt)
+    episodes["child"] = pseudonymise(episodes["la"], episodes["CHILD"], salt, key=mkey)
     episodes = episodes[EPISODE_COLUMNS].reset_index(drop=True)
 
-    first = episodes.groupby(["child", "period"], sort=False)
-    periods = first.agg(la=("la", "first"), start=("decom", "first"), dob=("dob", "first"),
-                        first_category=("category", "first"), short_break=("short_break", "all"))
-    ends = episodes.drop_duplicates(["child", "period"], keep="last").set_index(["child", "period"])
-    periods["end"] = ends["dec"]
-    periods["exit_group"] = ends["exit_group"]
-    periods = periods.reset_index()[PERIOD_COLUMNS]
-    return episodes, periods
+    # Periods: a child's episodes are contiguous and in period order, so each period is a run of rows.
+    period = episodes["period"].to_numpy()
+    starts = np.flatnonzero(~np.r_[False, _next_same(mkey, period)[:-1]])
+    ends = np.r_[starts[1:] - 1, len(episodes) - 1]
+    head = episodes.iloc[starts].reset_index(drop=True)
+    tail = episodes.iloc[ends].reset_index(drop=True)
+    periods = pd.DataFrame({"child": head["child"], "la": head["la"], "period": head["period"],
+                            "start": head["decom"], "end": tail["dec"], "exit_group": tail["exit_group"],
+                            "dob": head["dob"], "first_category": head["category"],
+                            "short_break": np.logical_and.reduceat(episodes["short_break"].to_numpy(), starts)})
+    return episodes, periods[PERIOD_COLUMNS]
