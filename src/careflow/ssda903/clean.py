@@ -102,17 +102,16 @@ def latest_episodes(ep: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
 
     Adds ``_key`` (see :func:`child_key`) unless ``ep`` has it already (:func:`joint_keys`)."""
     usable = (ep["CHILD"] != "") & ep["_DECOM"].notna() & ep["year"].notna() & ~(ep["_DEC"] < ep["_DECOM"])
-    ep = ep.loc[usable]
-    if "_key" not in ep.columns:
-        ep = ep.assign(_key=child_key(ep["LA"], ep["CHILD"]))
-    n = len(ep)
-    key = ep["_key"].to_numpy()
-    decom = ep["_DECOM"].to_numpy().view("int64")
-    year = ep["year"].to_numpy(dtype="int64")
+    rows = np.flatnonzero(usable.to_numpy())  # positions in ep: ep itself is taken from only once, at the end
+    key = (ep["_key"].to_numpy()[rows] if "_key" in ep.columns
+           else child_key(ep["LA"].iloc[rows], ep["CHILD"].iloc[rows]))
+    n = len(rows)
+    decom = ep["_DECOM"].to_numpy().view("int64")[rows]
+    year = ep["year"].iloc[rows].to_numpy(dtype="int64")
     # Rows are stacked file by file, so file codes rise with the row order: sorting by (year, file, row) within
     # a child and start is sorting by (year, row), and rows of one file with one child, start and year are
     # adjacent. Duplicates are then found by comparing neighbours on integers, never by hashing strings.
-    fc = pd.factorize(ep["_file"])[0]
+    fc = pd.factorize(ep["_file"].iloc[rows])[0]
     order = np.lexsort((np.arange(n), fc, year, decom, key))
     k, d, y, f = key[order], decom[order], year[order], fc[order]
     same_group = _next_same(k, d, y, f)
@@ -120,17 +119,19 @@ def latest_episodes(ep: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
     dup = np.zeros(n, dtype=bool)  # in sorted order
     if maybe.any():
         content = ["LA", "year", "_file", *[c for c in ep.columns if c.isupper() and c != "LA"]]
-        dup[maybe] = ep.iloc[order[maybe]].duplicated(subset=content, keep="first").to_numpy()
-    dup_rows = np.zeros(n, dtype=bool)
-    dup_rows[order[dup]] = True
-    emit(findings, ep, dup_rows, "CF-DUPLICATE", None, "row repeats an earlier row of this file exactly; "
-         "counted once")
+        dup[maybe] = ep.iloc[rows[order[maybe]]].duplicated(subset=content, keep="first").to_numpy()
+    dup_rows = ep.iloc[rows[np.sort(order[dup])]]
+    emit(findings, dup_rows, np.ones(len(dup_rows), dtype=bool), "CF-DUPLICATE", None,
+         "row repeats an earlier row of this file exactly; counted once")
     order, k, d, y = order[~dup], k[~dup], d[~dup], y[~dup]
-    ep = ep.drop(columns=[c for c in UNUSED_COLUMNS if c in ep.columns]).iloc[order]
-    same_return = _next_same(k, d, y)
-    emit(findings, ep, same_return, "CF-DUPLICATE-EPISODE", "DECOM",
+    same_return = rows[order[_next_same(k, d, y)]]
+    emit(findings, ep.iloc[same_return], np.ones(len(same_return), dtype=bool), "CF-DUPLICATE-EPISODE", "DECOM",
          lambda r: f"another row of the same return has this child and DECOM {r['DECOM']}; the later row is used")
-    return ep.loc[~_next_same(k, d)].reset_index(drop=True)
+    keep = ~_next_same(k, d)
+    out = ep.drop(columns=[c for c in UNUSED_COLUMNS if c in ep.columns]).iloc[rows[order[keep]]]
+    out = out.reset_index(drop=True)
+    out["_key"] = k[keep]
+    return out
 
 
 def people_table(raw_header: pd.DataFrame, raw_uasc: pd.DataFrame) -> pd.DataFrame:
