@@ -54,6 +54,8 @@ def per_unique(values: pd.Series, func) -> pd.Series:
     mapped = func(pd.Series(uniques, dtype=object))
     if not len(uniques):
         return pd.Series([], index=values.index, dtype=mapped.dtype)
+    if mapped.dtype == values.dtype and mapped.tolist() == list(uniques):
+        return values.rename(None)  # nothing changes (text already clean, codes already upper case): no copy
     return pd.Series(mapped.to_numpy()[codes_], index=values.index, dtype=mapped.dtype)
 
 
@@ -262,7 +264,7 @@ def _frame_findings(df: pd.DataFrame, name: str, path: Path, root: Path,
     if len(df) == 0:
         findings.append(Finding("CF-EMPTY", f"{table} table has a header but no data rows",
                                 file=name, severity="warning" if table != "uasc" else "info"))
-    df = df[["_row", *expected, *[c for c in STACKED_COLUMNS if c in df.columns]]].copy()
+    df = df[["_row", *expected, *[c for c in STACKED_COLUMNS if c in df.columns]]]
     for c in expected:
         # Free-text fields careflow does not use (postcodes, URN, UPN, ethnicity) are left as read: cheaper.
         if c not in UNUSED_COLUMNS:
@@ -272,13 +274,14 @@ def _frame_findings(df: pd.DataFrame, name: str, path: Path, root: Path,
         df["LA"] = ""
     df["LA"] = per_unique(df["LA"], _clean_text)
     # Collection year: the YEAR column, else the file name, else the nearest folder name below the root.
-    df["_year_num"] = pd.array([pd.NA] * len(df), dtype="Int64")
+    df["_year_num"] = pd.arrays.IntegerArray(np.zeros(len(df), dtype="int64"), np.ones(len(df), dtype=bool))
     df["_year_explicit"] = False
     if "YEAR" in df.columns:
-        vals = per_unique(df["YEAR"], _clean_text)
-        parsed = {v: _year_from_text(v) for v in vals.unique()}
-        df["_year_num"] = vals.map({v: p[0] if p else None for v, p in parsed.items()}).astype("Int64")
-        df["_year_explicit"] = vals.map({v: bool(p and p[1]) for v, p in parsed.items()}).astype(bool)
+        # Each distinct YEAR text is parsed once and the results taken by code: no per-row mapping.
+        year_codes, year_texts = pd.factorize(df["YEAR"], use_na_sentinel=False)
+        parsed = [_year_from_text(v) for v in _clean_text(pd.Series(year_texts, dtype=object))]
+        df["_year_num"] = pd.array([p[0] if p else None for p in parsed], dtype="Int64").take(year_codes)
+        df["_year_explicit"] = np.array([bool(p and p[1]) for p in parsed], dtype=bool)[year_codes]
         bad = df["_year_num"].isna()
         for r in df.loc[bad, "_row"].tolist()[:1000]:
             findings.append(Finding("CF-YEAR", "YEAR is not a collection year (e.g. 2021 or 2020-21); row "

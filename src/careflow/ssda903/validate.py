@@ -163,8 +163,7 @@ def check_episode_rows(ep: pd.DataFrame, findings: list[Finding]) -> None:
     for rule, (pcode, places) in codes.PROVIDER_INVALID_FOR_PLACE.items():
         emit(findings, ep, (prov == pcode) & place.isin(places), rule, "PLACE_PROVIDER",
              lambda r: f"provider {r['PLACE_PROVIDER']} cannot be associated with placement {r['PLACE']}")
-    year_end = pd.to_datetime((ep["year"].astype("float") + 1).astype("Int64").astype(str) + "-03-31",
-                              errors="coerce")
+    year_end = ep["year"].map(_year_ends(ep["year"]))  # a look-up per distinct year, not a date per row
     emit(findings, ep, ep["_DECOM"] > year_end, "CF-AFTER-YEAR", "DECOM",
          lambda r: f"DECOM {r['DECOM']} is after the end of this return's collection year "
                    f"({int(r['year'])}-{(int(r['year']) + 1) % 100:02d})")
@@ -176,6 +175,13 @@ def check_episode_rows(ep: pd.DataFrame, findings: list[Finding]) -> None:
     emit(findings, ep, has_dec & ~has_rec, "148", "REC", "DEC is set but REC is blank")
     emit(findings, ep, has_rec & ~has_dec, "148", "DEC",
          lambda r: f"REC {r['REC']!r} is set but DEC is blank; episode treated as open")
+
+
+def _year_ends(years: pd.Series) -> dict:
+    """31 March ending each distinct collection year (start year -> Timestamp); NaT for a missing year."""
+    distinct = pd.Series(years.dropna().unique(), dtype="Int64")
+    ends = pd.to_datetime((distinct.astype("float") + 1).astype("Int64").astype(str) + "-03-31", errors="coerce")
+    return dict(zip(distinct.tolist(), ends, strict=True))
 
 
 def check_person_rows(df: pd.DataFrame, findings: list[Finding], table: str) -> None:
