@@ -39,6 +39,19 @@ class CategoryMap:
         """Category key for each episode (vectorised); ``"unknown"`` where no entry matches."""
         place = place.fillna("").astype(str)
         provider = provider.fillna("").astype(str)
+        # Few distinct (place, provider) pairs: map those, then take by pair code.
+        pc, pu = pd.factorize(place)
+        vc, vu = pd.factorize(provider)
+        pair = pc.astype("int64") * max(len(vu), 1) + vc
+        codes, distinct = pd.factorize(pair)
+        if len(distinct) < len(place):
+            width = max(len(vu), 1)
+            cats = self._assign(pd.Series(pu.take(distinct // width), dtype="str"),
+                                pd.Series(vu.take(distinct % width), dtype="str"))
+            return pd.Series(cats.to_numpy()[codes], index=place.index, dtype="str")
+        return self._assign(place, provider)
+
+    def _assign(self, place: pd.Series, provider: pd.Series) -> pd.Series:
         exact = {k: v for k, v in self.pairs.items() if k[1] != _ANY}
         anyp = {k[0]: v for k, v in self.pairs.items() if k[1] == _ANY}
         out = place.map(anyp)

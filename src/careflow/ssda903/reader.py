@@ -54,7 +54,7 @@ def per_unique(values: pd.Series, func) -> pd.Series:
     mapped = func(pd.Series(uniques, dtype=object))
     if not len(uniques):
         return pd.Series([], index=values.index, dtype=mapped.dtype)
-    if mapped.dtype == values.dtype and mapped.tolist() == list(uniques):
+    if mapped.dtype == values.dtype and mapped.tolist() == np.asarray(uniques, dtype=object).tolist():
         return values.rename(None)  # nothing changes (text already clean, codes already upper case): no copy
     return pd.Series(mapped.to_numpy()[codes_], index=values.index, dtype=mapped.dtype)
 
