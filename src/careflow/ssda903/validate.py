@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from careflow.errors import Finding
@@ -163,7 +164,7 @@ def check_episode_rows(ep: pd.DataFrame, findings: list[Finding]) -> None:
     for rule, (pcode, places) in codes.PROVIDER_INVALID_FOR_PLACE.items():
         emit(findings, ep, (prov == pcode) & place.isin(places), rule, "PLACE_PROVIDER",
              lambda r: f"provider {r['PLACE_PROVIDER']} cannot be associated with placement {r['PLACE']}")
-    year_end = ep["year"].map(_year_ends(ep["year"]))  # a look-up per distinct year, not a date per row
+    year_end = _year_ends(ep["year"])
     emit(findings, ep, ep["_DECOM"] > year_end, "CF-AFTER-YEAR", "DECOM",
          lambda r: f"DECOM {r['DECOM']} is after the end of this return's collection year "
                    f"({int(r['year'])}-{(int(r['year']) + 1) % 100:02d})")
@@ -177,11 +178,14 @@ def check_episode_rows(ep: pd.DataFrame, findings: list[Finding]) -> None:
          lambda r: f"REC {r['REC']!r} is set but DEC is blank; episode treated as open")
 
 
-def _year_ends(years: pd.Series) -> dict:
-    """31 March ending each distinct collection year (start year -> Timestamp); NaT for a missing year."""
-    distinct = pd.Series(years.dropna().unique(), dtype="Int64")
-    ends = pd.to_datetime((distinct.astype("float") + 1).astype("Int64").astype(str) + "-03-31", errors="coerce")
-    return dict(zip(distinct.tolist(), ends, strict=True))
+def _year_ends(years: pd.Series) -> pd.Series:
+    """31 March ending each row's collection year (``years``: start years); NaT where the year is missing."""
+    codes_, distinct = pd.factorize(years)
+    ends = pd.to_datetime((pd.Series(distinct, dtype="Int64").astype("float") + 1).astype("Int64").astype(str)
+                          + "-03-31", errors="coerce").to_numpy(dtype="datetime64[ns]")
+    out = np.full(len(years), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[codes_ >= 0] = ends[codes_[codes_ >= 0]]
+    return pd.Series(out, index=years.index)
 
 
 def check_person_rows(df: pd.DataFrame, findings: list[Finding], table: str) -> None:
