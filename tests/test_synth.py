@@ -293,3 +293,9 @@ def test_invariants_hold_for_any_size_year_and_seed(children, first_year, years,
                        | ({"Z11"} if year >= 2026 else set()))
         recoded_z1 = (e["PLACE"] == "Z1") & (e["DEC"] == "01/04/2025")
         assert set(e.loc[~recoded_z1, "PLACE"]) <= valid_place
+
+
+def test_default_years_end_with_the_2024_25_return(tmp_path):
+    r = CliRunner().invoke(main, ["synth", "--children-in-care", "30", "--years", "3", "--output", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["2023", "2024", "2025"]

@@ -113,11 +113,15 @@ def demo(output: str) -> None:
     run_demo(output)
 
 
+LAST_DEFAULT_YEAR = 2025  # the 2024-25 collection year ends 31 March 2025
+
+
 @click.command()
 @click.option("--children-in-care", type=click.IntRange(min=1), default=400, show_default=True,
               help="Children looked after at the start of the first collection year (steady state).")
-@click.option("--first-year", default="2020", show_default=True,
-              help="First collection year, by the year it ends (2020 = 2019-20) or as a label like 2019-20.")
+@click.option("--first-year", default=None,
+              help="First collection year, by the year it ends (2020 = 2019-20) or as a label like 2019-20. "
+                   "Default: the years end with 2024-25, as Anyshire's do.")
 @click.option("--years", type=click.IntRange(min=1, max=30), default=6, show_default=True,
               help="Number of collection years.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed (same seed, same files).")
@@ -133,6 +137,8 @@ def synth(children_in_care, first_year, years, seed, output, faults, fault_rate,
     from careflow.errors import CareflowError
     from careflow.synth import generate
 
+    if first_year is None:  # end with the 2024-25 return, whatever --years is (no returns from the future)
+        first_year = str(LAST_DEFAULT_YEAR - years + 1)
     try:
         out = generate(children_in_care, first_year, years, seed, output, faults, la_name=la_name,
                        fault_rate=fault_rate)
