@@ -8,8 +8,15 @@ import numpy as np
 import pandas as pd
 
 from careflow.aggregate import build_panel, national_forecast
-from careflow.aggregate.forecast import (CANDIDATES, DEFAULT, Candidate, History, candidate_forecasts, history,
-                                         select_candidate)
+from careflow.aggregate.forecast import (
+    CANDIDATES,
+    DEFAULT,
+    Candidate,
+    History,
+    candidate_forecasts,
+    history,
+    select_candidate,
+)
 from careflow.dfe import read_folder
 from dfe_fixtures import rates_row, write_rates
 
@@ -41,8 +48,8 @@ def test_drift_last_is_last_years_median_log_change_by_hand():
 def test_selection_scores_by_hand_and_lowest_wins():
     chosen, scores = select_candidate(tiny_history(), (LAST_NONE, LAST_LAST))
     # last value, no drift: APEs 10/110, 5/55, 20/180 (median 1/11) and 11/121, 11/66, 0 (median 1/11)
-    # last value, last year's drift: as above at 2019; at 2020 APEs 0, 5.5/66, 0/180... -> 0, 1/12, 18/180
-    # (median 1/12); mean (1/11 + 1/12) / 2
+    # last value, last year's drift: as above at 2019; at 2020 forecasts 121, 60.5, 198 against 121, 66, 180,
+    # APEs 0, 5.5/66 = 1/12, 18/180 = 1/10 (median 1/12); mean (1/11 + 1/12) / 2
     assert np.allclose(scores.mean_median_ape, [100 / 11, 100 * (1 / 11 + 1 / 12) / 2])
     assert list(scores.inner_origins) == [2, 2] and chosen == LAST_LAST
 
