@@ -11,22 +11,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from careflow.aggregate.forecast import build_panel, national_forecast
+from careflow.aggregate.forecast import Candidate, build_panel, national_forecast
 from careflow.dfe import DfeData
 from careflow.errors import CareflowError
 
 COLUMNS = ["origin", "horizon", "target_year", "n_las", "model_median_ape", "model_mean_ape", "naive_median_ape",
-           "naive_mean_ape", "trend_median_ape", "trend_mean_ape", "p10_p90_coverage"]
+           "naive_mean_ape", "trend_median_ape", "trend_mean_ape", "p10_p90_coverage", "model"]
 
 
-def national_backtest(data: DfeData, origins: list[int], horizons: list[int], *,
-                      flows: bool = False) -> pd.DataFrame:
-    """One row per origin and horizon (percentages); targets with no published stock are skipped."""
+def national_backtest(data: DfeData, origins: list[int], horizons: list[int], *, flows: bool = False,
+                      candidate: Candidate | None = None) -> pd.DataFrame:
+    """One row per origin and horizon (percentages); targets with no published stock are skipped. ``model`` names
+    the candidate used at each origin (chosen from the data up to that origin unless ``candidate`` or ``flows``
+    fixes it)."""
     full = build_panel(data, max(data.years))
     rows = []
     for origin in origins:
         h_max = max(horizons)
-        f = national_forecast(data, origin, h_max, flows=flows)
+        f = national_forecast(data, origin, h_max, flows=flows, candidate=candidate)
         if origin not in full.years:
             raise CareflowError(f"no figures for origin {origin}", rule="backtest-origin", field="origin")
         last = full.stock[:, full.col(origin)]
@@ -55,5 +57,5 @@ def national_backtest(data: DfeData, origins: list[int], horizons: list[int], *,
             pct = lambda v, fn: round(100 * float(fn(v)), 2)  # noqa: E731
             rows.append([origin, h, target, len(err), pct(err, np.median), pct(err, np.mean),
                          pct(naive, np.median), pct(naive, np.mean), pct(lin, np.median), pct(lin, np.mean),
-                         pct(cover, np.mean)])
+                         pct(cover, np.mean), f.candidate.label])
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -1,17 +1,18 @@
 """Forecasts of children looked after at 31 March for every LA, pooling information across LAs (DESIGN.md 5.2).
 
-The model, fitted afresh at each origin T with data up to T only:
+Fitted afresh at each origin T with data up to T only:
 
-1. Stock-flow step. For each LA, starts next year = the mean of its last two years' starts; the exit proportion
-   d = ceases / (stock a year earlier + starts) over its last two years, shrunk toward the national proportion with
-   the weight of ``PRIOR_EXPOSURE`` children (so small LAs borrow strength); the flow forecast is
-   F = (stock + starts) x (1 - d).
-2. Pooled calibration. The one-year change is predicted as b1 x (F / stock - 1) + b2 x (last year's change), with
-   b1, b2 fitted by least absolute deviations across all LAs and all past years whose outcome is known by T.
-3. Calibrated intervals. The model is re-run at every earlier origin (each fitted with data up to that origin) and
-   its one-step log errors kept; their spread is modelled as sigma(S) = sqrt(c0 + c1 / S) (small LAs vary more)
-   and the empirical 10th, 50th and 90th percentiles of the standardised errors give P10/P50/P90. Horizons beyond
-   one year iterate step 2 and widen the band by sqrt(h).
+1. Base changes, pooled across LAs. ``momentum``: the one-year change is b2 x (last year's change); ``flows``:
+   b1 x (F / stock - 1) + b2 x (last year's change), where F = (stock + starts) x (1 - d) is a stock-flow step
+   (starts = mean of the last two years; exit proportion d over two years shrunk toward the national one with the
+   weight of ``PRIOR_EXPOSURE`` children). b1, b2 by least absolute deviations over all LAs and past years whose
+   outcome is known by T. ``last``: no change.
+2. Nested selection. Each candidate (base, combination weight with last value, drift rule; ``CANDIDATES``) is run
+   at every earlier origin u (its coefficients and drift from data up to u only) and scored by the mean over
+   those inner origins of its median absolute percentage error across LAs; the lowest wins (``select_candidate``).
+3. Calibrated intervals from the chosen candidate's own past one-year log errors: spread sigma(S) =
+   sqrt(c0 + c1 / S) (small LAs vary more), empirical 10th/50th/90th percentiles of the standardised errors,
+   centred so P50 is the point forecast. Horizons beyond one year iterate the step and widen the band by sqrt(h).
 
 A missing or suppressed stock at the origin means no forecast for that LA (reported); a missing start or cease
 history falls back to national figures with a warning.
@@ -49,6 +50,18 @@ class Panel:
 
     def col(self, year: int) -> int:
         return self.years.index(year)
+
+    def upto(self, origin: int) -> Panel:
+        """The panel as it was known at ``origin``: later years dropped, and a stock rebuilt from the year after
+        the origin (which that year's flows alone make) removed again."""
+        keep = [y for y in self.years if y <= origin]
+        n = len(keep)
+        stock, rebuilt = self.stock[:, :n].copy(), self.rebuilt[:, :n].copy()
+        if n and n < len(self.years):
+            stock[rebuilt[:, -1], -1] = np.nan
+            rebuilt[:, -1] = False
+        return Panel(self.las, self.names, keep, stock, self.starts[:, :n].copy(), self.ceases[:, :n].copy(),
+                     {k: v for k, v in self.reasons.items() if k[1] <= origin}, rebuilt)
 
 
 def build_panel(data: DfeData, origin: int) -> Panel:
@@ -137,45 +150,146 @@ def _training(p: Panel, last_target: int) -> tuple[np.ndarray, np.ndarray, np.nd
 
 def fit_coefficients(p: Panel, last_target: int, flows: bool = False) -> np.ndarray:
     """(b1, b2): weights of the stock-flow change and of last year's change; b1 = 0 unless ``flows``."""
-    x, y, _ = _training(p, last_target)
+    return _fit(*_training(p, last_target)[:2], flows)[0]
+
+
+def _fit(x: np.ndarray, y: np.ndarray, flows: bool) -> tuple[np.ndarray, bool]:
+    """Coefficients and whether they were fitted (False: too little history, a fixed fallback)."""
     if len(y) < 20:  # too little history to calibrate: the stock-flow step as it is, or no change
-        return np.array([1.0, 0.0]) if flows else np.array([0.0, 0.0])
+        return (np.array([1.0, 0.0]) if flows else np.array([0.0, 0.0])), False
     if flows:
-        return _lad(x, y)
-    return np.array([0.0, _lad(x[:, 1:2], y)[0]])
+        return _lad(x, y), True
+    return np.array([0.0, _lad(x[:, 1:2], y)[0]]), True
 
 
-def _step(s: np.ndarray, a: np.ndarray, d: np.ndarray, last_change: np.ndarray, beta: np.ndarray) -> np.ndarray:
+# --- Candidates and their nested rolling-origin selection (docs/aggregate.md, "Model selection") -------------
+
+BASES = ("last", "momentum", "flows")
+DRIFTS = ("none", "all", "last")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One-year forecast s x (1 + weight x g) x exp(drift): g from ``base``, drift from the candidate's own past
+    errors (``none``; ``all``: median over every earlier origin; ``last``: median over the previous origin)."""
+
+    base: str
+    weight: float
+    drift: str
+
+    @property
+    def label(self) -> str:
+        if self.base == "last":
+            return f"last value, drift {self.drift}"
+        return f"{self.base} x{self.weight:g}, drift {self.drift}"
+
+
+DEFAULT = Candidate("momentum", 1.0, "all")  # the model before selection was added; used with no inner origin
+CANDIDATES: tuple[Candidate, ...] = (DEFAULT, *(
+    c for c in [Candidate("last", 0.0, dr) for dr in DRIFTS]
+    + [Candidate(b, w, dr) for b in ("momentum", "flows") for w in (0.5, 1.0) for dr in DRIFTS]
+    if c != DEFAULT))
+MIN_INNER = 2  # inner origins needed before selecting; with fewer the old default is kept (design stage: one inner
+# origin picked a worse model at 2016, docs/aggregate.md)
+MIN_SIZE = 5  # LAs with fewer children at the origin are left out of drift and interval estimates (too noisy)
+
+
+@dataclass
+class History:
+    """Every origin u of a panel up to T: the base changes g_u (each fitted with outcomes known by u only) and
+    the log change that followed (NaN where the target is after T or missing)."""
+
+    origins: list[int]
+    stock: np.ndarray  # (origins, LAs)
+    growth: dict[str, np.ndarray]  # base -> (origins, LAs)
+    beta: dict[str, list[np.ndarray]]  # base -> coefficients at each origin
+    fitted: np.ndarray  # (origins,) coefficients fitted from >= 20 LA-years
+    actual: np.ndarray  # (origins, LAs) log(stock u+1 / stock u)
+    scored: np.ndarray  # (origins, LAs) the target is a published stock (not rebuilt) known by T
+    aux: tuple[np.ndarray, np.ndarray, np.ndarray] = field(repr=False, default=None)  # last change, starts, exit
+    # proportion at T, for iterating beyond one year
+
+
+def history(p: Panel, origin: int) -> History:
+    p = p.upto(origin)
+    origins = p.years[1:]
+    n = len(p.las)
+    stock = np.full((len(origins), n), np.nan)
+    actual, scored = np.full_like(stock, np.nan), np.zeros_like(stock, dtype=bool)
+    growth = {b: np.zeros_like(stock) for b in BASES}
+    beta: dict[str, list[np.ndarray]] = {b: [] for b in BASES}
+    fitted = np.zeros(len(origins), dtype=bool)
+    aux = None
+    for k, u in enumerate(origins):
+        x, y, _ = _training(p, u)
+        s, x1, x2, a, d = _features(p, u)
+        stock[k] = s
+        for b in ("momentum", "flows"):
+            coef, fitted[k] = _fit(x, y, b == "flows")
+            beta[b].append(coef)
+            growth[b][k] = coef[1] * x2 + (coef[0] * x1 if coef[0] != 0 else 0.0)
+        beta["last"].append(np.zeros(2))
+        if u + 1 <= origin:
+            nxt = p.stock[:, p.col(u + 1)]
+            with np.errstate(all="ignore"):
+                actual[k] = np.where((s > 0) & (nxt > 0), np.log(nxt / s), np.nan)
+            scored[k] = ~np.isnan(actual[k]) & ~p.rebuilt[:, p.col(u + 1)]
+        else:
+            aux = (x2, a, d)
+    return History(origins, stock, growth, beta, fitted, actual, scored, aux)
+
+
+def candidate_forecasts(h: History, c: Candidate) -> np.ndarray:
+    """(origins, LAs) log forecast of stock u+1 / stock u, the drift from errors with targets <= u only."""
+    base, drift = _base_and_drift(h, c)
+    return base + drift[:, None]
+
+
+def _base_and_drift(h: History, c: Candidate) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(all="ignore"):
-        x1 = (s + a) * (1 - d) / s - 1
-    return s * (1 + beta[0] * x1 + beta[1] * last_change)
+        base = np.log1p(c.weight * h.growth[c.base]) if c.base != "last" else np.zeros_like(h.stock)
+    pre = h.actual - base  # errors before drift
+    usable = ~np.isnan(pre) & (h.stock >= MIN_SIZE)
+    drift = np.zeros(len(h.origins))
+    if c.drift != "none":
+        for k in range(1, len(h.origins)):
+            rows = slice(0, k) if c.drift == "all" else slice(k - 1, k)  # row k-1 has target origins[k]
+            e = pre[rows][usable[rows]]
+            drift[k] = float(np.median(e)) if e.size else 0.0
+    return base, drift
 
 
-def past_errors(p: Panel, origin: int, flows: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Out-of-sample one-step log errors at every origin before ``origin`` and the stock they started from."""
-    errs, sizes = [], []
-    for t in p.years[1:]:
-        if t + 1 > origin:
-            break
-        beta = fit_coefficients(p, t, flows)
-        s_t, _, x2, a, d = _features(p, t)
-        pred = _step(s_t, a, d, x2, beta)
-        actual = p.stock[:, p.col(t + 1)]
-        ok = ~np.isnan(pred) & ~np.isnan(actual) & (s_t >= 5) & (actual > 0) & (pred > 0)
-        errs.append(np.log(actual[ok] / pred[ok]))
-        sizes.append(s_t[ok])
-    if not errs:
-        return np.empty(0), np.empty(0)
-    return np.concatenate(errs), np.concatenate(sizes)
+def select_candidate(h: History, candidates: tuple[Candidate, ...] = CANDIDATES
+                     ) -> tuple[Candidate, pd.DataFrame]:
+    """The candidate with the lowest mean (over inner origins) of the median absolute percentage error across
+    LAs; inner origins are those whose published target is known by T and whose coefficients were fitted. With
+    fewer than ``MIN_INNER`` inner origins, ``DEFAULT``."""
+    rows = [k for k in range(len(h.origins)) if h.fitted[k] and h.scored[k].any()]
+    table = []
+    for c in candidates:
+        f = candidate_forecasts(h, c)
+        meds = [float(np.median(np.abs(np.expm1(f[k, h.scored[k]] - h.actual[k, h.scored[k]])))) for k in rows]
+        table.append((c.label, 100 * float(np.mean(meds)) if meds else math.nan, len(meds)))
+    scores = pd.DataFrame(table, columns=["candidate", "mean_median_ape", "inner_origins"])
+    if len(rows) < MIN_INNER:
+        return DEFAULT, scores
+    return candidates[int(np.argmin(scores.mean_median_ape.to_numpy()))], scores  # argmin: first of ties
+
+
+def past_errors(h: History, c: Candidate) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate's out-of-sample one-year log errors at every origin before T and the stock they started
+    from."""
+    e = h.actual - candidate_forecasts(h, c)
+    ok = ~np.isnan(e) & (h.stock >= MIN_SIZE)
+    return e[ok], h.stock[ok]
 
 
 @dataclass
 class ErrorModel:
     c0: float
     c1: float
-    quantiles: dict[float, float]  # of standardised log errors
-    mean_factor: float  # E[exp(sigma z)] is computed per LA; this keeps the standardised sample
-    z: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(1))
+    quantiles: dict[float, float]  # of standardised log errors, centred on their median (P50 = point forecast)
+    z: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(1))  # centred standardised errors
     n: int = 0
 
     def sigma(self, stock: np.ndarray) -> np.ndarray:
@@ -191,10 +305,10 @@ def calibrate(errors: np.ndarray, sizes: np.ndarray) -> ErrorModel:
     x = np.column_stack([np.ones_like(sizes), 1 / sizes])
     c0, c1 = np.linalg.lstsq(x, e2, rcond=None)[0]
     c0, c1 = max(c0, 1e-5), max(c1, 0.0)
-    m = ErrorModel(c0, c1, {}, 1.0, n=len(errors))
+    m = ErrorModel(c0, c1, {}, n=len(errors))
     z = errors / m.sigma(sizes)
-    m.z = z
-    m.quantiles = {q: float(np.quantile(z, q)) for q in QUANTILES}
+    m.z = z - np.median(z)  # the point forecast carries the candidate's own drift; the band is centred on it
+    m.quantiles = {q: float(np.quantile(m.z, q)) for q in QUANTILES}
     return m
 
 
@@ -206,22 +320,60 @@ class NationalForecast:
     coefficients: tuple[float, float]
     error_model: ErrorModel
     findings: list[Finding]
+    candidate: Candidate = DEFAULT
+    selection: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)  # inner score of every candidate
 
 
 def national_forecast(data: DfeData, origin: int, horizon: int = 1, *, flows: bool = False,
-                      panel: Panel | None = None) -> NationalForecast:
+                      candidate: Candidate | None = None, panel: Panel | None = None) -> NationalForecast:
     """Forecast children looked after on 31 March of origin+1 .. origin+horizon for every LA with a figure at the
-    origin, using only data up to the origin year. ``flows=True`` adds the stock-flow step (starts and shrunk
-    exit proportions) to the pooled regression; by default only last year's change is used, the better of the two
-    in the pre-2020 design backtests (docs/aggregate.md)."""
+    origin, using only data up to the origin year. By default the model is chosen among ``CANDIDATES`` by its own
+    past one-year errors (nested rolling origin, docs/aggregate.md); ``candidate`` fixes it, and ``flows=True``
+    fixes the stock-flow model (``Candidate("flows", 1, "all")``)."""
     if horizon < 1:
         raise CareflowError("horizon must be at least 1 year", rule="forecast-horizon", field="horizon")
-    p = panel or build_panel(data, origin)
+    p = (panel or build_panel(data, origin))
     if origin not in p.years:
         raise CareflowError(f"no figures for the origin year {origin}", rule="forecast-origin", field="origin")
-    beta = fit_coefficients(p, origin, flows)
-    em = calibrate(*past_errors(p, origin, flows))
-    s_t, _, x2, a, d = _features(p, origin)
+    p = p.upto(origin)
+    h = history(p, origin)
+    if candidate is None and flows:
+        candidate = Candidate("flows", 1.0, "all")
+    if candidate is None:
+        chosen, scores = select_candidate(h)
+    else:
+        chosen, scores = candidate, pd.DataFrame()
+    em = calibrate(*past_errors(h, chosen))
+    beta = h.beta[chosen.base][-1]
+    drift = float(_base_and_drift(h, chosen)[1][-1])
+    x2, a, d = h.aux
+    s_t = h.stock[-1]
+    uses_flows = chosen.base == "flows" and chosen.weight > 0
+    findings = _findings(p, origin, s_t, uses_flows)
+    rows = []
+    j = p.col(origin)
+    ok = ~np.isnan(s_t) & (s_t > 0)
+    s, last = s_t.copy(), x2.copy()
+    for k in range(1, horizon + 1):
+        with np.errstate(all="ignore"):
+            x1 = (s + a) * (1 - d) / s - 1
+            g = beta[1] * last + (beta[0] * x1 if beta[0] != 0 else 0.0)
+        change = chosen.weight * g if chosen.base != "last" else np.zeros_like(s)
+        last = change
+        s = s * (1 + change) * math.exp(drift)
+        sig = em.sigma(s_t) * math.sqrt(k)
+        mean = s * np.array([np.mean(np.exp(sg * em.z)) if not np.isnan(sg) else np.nan for sg in sig])
+        for i in np.flatnonzero(ok):
+            q = {key: s[i] * math.exp(sig[i] * v) for key, v in em.quantiles.items()}
+            rows.append((p.las[i], p.names[i], origin + k, mean[i], q[0.1], q[0.5], q[0.9]))
+        for i in np.flatnonzero(s_t == 0):
+            top = max(1.0, float(np.nanmax(np.append(p.stock[i, max(0, j - 4):j + 1], 0.0))))
+            rows.append((p.las[i], p.names[i], origin + k, 0.0, 0.0, 0.0, top))
+    table = pd.DataFrame(rows, columns=["old_la_code", "la_name", "year", "mean", "p10", "p50", "p90"])
+    return NationalForecast(origin, horizon, table, (float(beta[0]), float(beta[1])), em, findings, chosen, scores)
+
+
+def _findings(p: Panel, origin: int, s_t: np.ndarray, flows: bool) -> list[Finding]:
     findings: list[Finding] = []
     j = p.col(origin)
     for i, code in enumerate(p.las):
@@ -243,21 +395,4 @@ def national_forecast(data: DfeData, origin: int, horizon: int = 1, *, flows: bo
         elif j >= 1 and np.isnan(p.stock[i, j - 1]):
             findings.append(Finding("forecast-short-history", f"{label}: no stock for {origin - 1}; last year's "
                                     "change taken as 0", field="old_la_code", severity="warning"))
-    rows = []
-    ok = ~np.isnan(s_t) & (s_t > 0)
-    s, last = s_t.copy(), x2.copy()
-    z = em.z
-    for h in range(1, horizon + 1):
-        nxt = _step(s, a, d, last, beta)
-        last = np.where(s > 0, nxt / s - 1, 0.0)
-        s = nxt
-        sig = em.sigma(s_t) * math.sqrt(h)
-        mean = s * np.array([np.mean(np.exp(sg * z)) if not np.isnan(sg) else np.nan for sg in sig])
-        for i in np.flatnonzero(ok):
-            q = {k: s[i] * math.exp(sig[i] * v) for k, v in em.quantiles.items()}
-            rows.append((p.las[i], p.names[i], origin + h, mean[i], q[0.1], q[0.5], q[0.9]))
-        for i in np.flatnonzero(s_t == 0):
-            top = max(1.0, float(np.nanmax(np.append(p.stock[i, max(0, j - 4):j + 1], 0.0))))
-            rows.append((p.las[i], p.names[i], origin + h, 0.0, 0.0, 0.0, top))
-    table = pd.DataFrame(rows, columns=["old_la_code", "la_name", "year", "mean", "p10", "p50", "p90"])
-    return NationalForecast(origin, horizon, table, (float(beta[0]), float(beta[1])), em, findings)
+    return findings

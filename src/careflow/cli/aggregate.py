@@ -70,10 +70,13 @@ def benchmark_cmd(data: str, la: str, year: int | None, model: str, weekly_cost:
 @click.option("--horizon", type=click.IntRange(1, 10), default=3, show_default=True, help="Years ahead.")
 @click.option("--output", type=click.Path(dir_okay=False), required=True, help="CSV to write.")
 @click.option("--with-flows", "flows", is_flag=True,
-              help="Add the stock-flow step (starts, shrunk exit proportions) to the pooled change model.")
+              help="Fix the model to the stock-flow variant (starts, shrunk exit proportions, momentum) instead of "
+                   "choosing it from past errors.")
 @VERBOSE
 def national_forecast_cmd(data: str, origin: int, horizon: int, output: str, flows: bool, verbose: bool) -> None:
-    """Forecast children looked after on 31 March for every LA, with P10/P50/P90."""
+    """Forecast children looked after on 31 March for every LA, with P10/P50/P90.
+
+    The model is chosen at the origin from its own past one-year errors (data up to the origin only)."""
     from careflow.aggregate import national_forecast
 
     d = _read(data)
@@ -83,8 +86,8 @@ def national_forecast_cmd(data: str, origin: int, horizon: int, output: str, flo
     f.table.round(1).to_csv(output, index=False)
     n = f.table.old_la_code.nunique()
     click.echo(f"{n} LAs forecast for {origin + 1}-{origin + horizon} from data to {origin}: {output}")
-    click.echo(f"one-year change = {f.coefficients[0]:.3f} x stock-flow change + {f.coefficients[1]:.3f} x last "
-               f"change; intervals from {f.error_model.n} past one-step errors")
+    click.echo(f"model: {f.candidate.label} (b1 = {f.coefficients[0]:.3f} x stock-flow change, b2 = "
+               f"{f.coefficients[1]:.3f} x last change); intervals from {f.error_model.n} past one-step errors")
 
 
 @click.command("national-backtest")
@@ -93,7 +96,8 @@ def national_forecast_cmd(data: str, origin: int, horizon: int, output: str, flo
 @click.option("--horizons", default="1,2,3", show_default=True, help="Comma-separated horizons.")
 @click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True)
 @click.option("--with-flows", "flows", is_flag=True,
-              help="Add the stock-flow step (starts, shrunk exit proportions) to the pooled change model.")
+              help="Fix the model to the stock-flow variant (starts, shrunk exit proportions, momentum) instead of "
+                   "choosing it from past errors.")
 def national_backtest_cmd(data: str, origins: str, horizons: str, fmt: str, flows: bool) -> None:
     """Repeat the national forecast at past origins: error across LAs against last-value and linear-trend."""
     from careflow.aggregate import national_backtest
