@@ -111,10 +111,11 @@ def period_starts(episodes: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def moves_and_exits(episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def moves_and_exits(episodes: pd.DataFrame, prepared: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Changes of placement category within a period (``from_category, to_category, date, dob``) and exits from
-    care (``category, exit_group, date, dob``)."""
-    ep = with_clocks(usable(episodes))
+    care (``category, exit_group, date, dob``). ``prepared``: ``episodes`` is already ``with_clocks(usable(...))``
+    (as in :func:`careflow.model.fit`), so the sort and clocks are not done again."""
+    ep = episodes if prepared else with_clocks(usable(episodes))
     same = (ep["child"].shift(-1) == ep["child"]) & (ep["period"].shift(-1) == ep["period"])
     nxt_cat = ep["category"].shift(-1)
     is_move = same & ep["dec"].notna() & (nxt_cat != ep["category"])
