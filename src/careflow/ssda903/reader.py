@@ -29,6 +29,7 @@ META = ("_file", "_row", "_year_num", "_year_explicit", "LA")
 
 _EXPLICIT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-_/]\s*(\d\d)(?!\d)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)  # control bytes no text file holds
 
 
 @dataclass
@@ -129,7 +130,8 @@ def _decode(raw: bytes, name: str, findings: list[Finding]) -> str | None:
             findings.append(Finding("CF-BINARY", "not a readable text file", file=name))
             return None
     head = raw[:65536]
-    if b"\x00" in head or sum(b < 9 or 13 < b < 32 for b in head) > max(8, len(head) // 100):
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))  # counted in C, not byte by byte
+    if b"\x00" in head or controls > max(8, len(head) // 100):
         findings.append(Finding("CF-BINARY", "file holds binary data, not CSV text; passed over", file=name))
         return None
     try:
@@ -269,14 +271,9 @@ def _frame_findings(df: pd.DataFrame, name: str, path: Path, root: Path,
         findings.append(Finding("CF-EMPTY", f"{table} table has a header but no data rows",
                                 file=name, severity="warning" if table != "uasc" else "info"))
     df = df[["_row", *expected, *[c for c in STACKED_COLUMNS if c in df.columns]]]
-    for c in expected:
-        # Free-text fields careflow does not use (postcodes, URN, UPN, ethnicity) are left as read: cheaper.
-        if c not in UNUSED_COLUMNS:
-            df[c] = per_unique(df[c], _clean_text)
     df["_file"] = name
     if "LA" not in df.columns:
         df["LA"] = ""
-    df["LA"] = per_unique(df["LA"], _clean_text)
     # Collection year: the YEAR column, else the file name, else the nearest folder name below the root.
     df["_year_num"] = pd.arrays.IntegerArray(np.zeros(len(df), dtype="int64"), np.ones(len(df), dtype=bool))
     df["_year_explicit"] = False
@@ -365,6 +362,10 @@ def read_tables(paths, year_convention: str = "auto") -> RawTables:
                 frames[got[0]].append(got[1])
     tables = {t: (pd.concat(fs, ignore_index=True) if fs else _empty(t)) for t, fs in frames.items()}
     for t, df in tables.items():
+        # Text is cleaned once per stacked table, not file by file: one pass over each column's distinct values.
+        # Free-text fields careflow does not use (postcodes, URN, UPN, ethnicity) are left as read: cheaper.
+        for c in (*(c for c in TABLE_COLUMNS[t] if c not in UNUSED_COLUMNS), "LA"):
+            df[c] = per_unique(df[c], _clean_text)
         for c in DATE_COLUMNS[t]:
             df["_" + c] = parse_dates(df[c])
     convention = _resolve_convention(tables, year_convention, findings)
