@@ -93,3 +93,18 @@ def test_days_match_a_day_by_day_count(dob, start, length, w_start, w_length):
     got = Exposure(ep, bands, CATS).days(pd.Timestamp(w0), pd.Timestamp(w1))
     assert got[:, 0].sum() == 0
     assert np.array_equal(got[:, 1], _by_day(ep.iloc[0], bands, w0, w1))
+
+
+def test_category_index_looks_up_each_value_and_names_unknown_and_missing_ones():
+    from careflow.errors import CareflowError
+    from careflow.model.episodes import category_index
+
+    got = category_index(pd.Series(["in_house_fostering", "ifa_fostering", "in_house_fostering"], dtype="str"), CATS)
+    assert got.tolist() == [1, 0, 1] and got.dtype == np.int64
+    assert category_index(pd.Series([], dtype="str"), CATS).tolist() == []
+    try:
+        category_index(pd.Series(["ifa_fostering", "secure", None], dtype="object"), CATS)
+    except CareflowError as exc:
+        assert "not in the model's list: None, secure (known: ifa_fostering, in_house_fostering)" in str(exc)
+    else:
+        raise AssertionError("unknown categories must be an error")

@@ -61,13 +61,15 @@ def age_months(dob, day) -> np.ndarray:
 
 def category_index(values: pd.Series, categories: tuple[str, ...]) -> np.ndarray:
     lookup = {c: i for i, c in enumerate(categories)}
-    vals = values.astype("object").where(values.notna(), None)
-    unknown = sorted({v for v in vals if v not in lookup}, key=str)
+    # Each distinct value is looked up once; missing values (code -1) are never a category.
+    codes_, distinct = pd.factorize(values)
+    index = np.array([lookup.get(v, -1) for v in distinct], dtype=np.int64)
+    unknown = {v for v, i in zip(distinct, index, strict=True) if i < 0} | ({None} if (codes_ < 0).any() else set())
     if unknown:
         raise CareflowError(
-            f"placement categories not in the model's list: {', '.join(map(str, unknown))} "
+            f"placement categories not in the model's list: {', '.join(map(str, sorted(unknown, key=str)))} "
             f"(known: {', '.join(categories)})", field="category", rule="unknown-category")
-    return np.array([lookup[v] for v in vals], dtype=np.int64)
+    return index[codes_] if len(codes_) else np.zeros(0, dtype=np.int64)
 
 
 def with_clocks(ep: pd.DataFrame) -> pd.DataFrame:
@@ -102,9 +104,10 @@ def stock_on(episodes: pd.DataFrame, day) -> pd.DataFrame:
     return out
 
 
-def period_starts(episodes: pd.DataFrame) -> pd.DataFrame:
-    """First episode of each period of care: the entry date, age and first placement category."""
-    ep = usable(episodes).sort_values(["child", "period", "decom"])
+def period_starts(episodes: pd.DataFrame, prepared: bool = False) -> pd.DataFrame:
+    """First episode of each period of care: the entry date, age and first placement category. ``prepared``:
+    ``episodes`` is already ``with_clocks(usable(...))``, hence sorted."""
+    ep = episodes if prepared else usable(episodes).sort_values(["child", "period", "decom"])
     first = ep.drop_duplicates(["child", "period"], keep="first")
     out = first[["child", "period", "dob", "decom", "category"]].rename(columns={"decom": "start"})
     out["age_months"] = age_months(out["dob"], out["start"]) if len(out) else np.array([], dtype=np.int64)

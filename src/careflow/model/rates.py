@@ -137,11 +137,12 @@ class Exposure:
         self.start = pd.DatetimeIndex(ep["decom"]).values
         self.end = pd.DatetimeIndex(ep["dec"]).values  # NaT while open
         dob = pd.DatetimeIndex(ep["dob"])
-        # [band, episode]: the day each band begins and ends (the birthday ``lower`` and ``upper`` years on)
-        self.lo = np.stack([(dob + pd.DateOffset(months=int(round(x * 12)))).values for x in bands.lower]) \
-            if len(ep) else np.zeros((bands.n, 0), "datetime64[ns]")
-        self.hi = np.stack([(dob + pd.DateOffset(months=int(round(x * 12)))).values for x in bands.upper]) \
-            if len(ep) else np.zeros((bands.n, 0), "datetime64[ns]")
+        # [band, episode]: the day each band begins and ends (the birthday ``lower`` and ``upper`` years on);
+        # bands touch, so each birthday is computed once
+        months = [int(round(x * 12)) for x in bands.lower + bands.upper]
+        birthday = {m: (dob + pd.DateOffset(months=m)).values for m in dict.fromkeys(months)}
+        self.lo = np.stack([birthday[m] for m in months[:bands.n]]) if len(ep) else np.zeros((bands.n, 0), "M8[ns]")
+        self.hi = np.stack([birthday[m] for m in months[bands.n:]]) if len(ep) else np.zeros((bands.n, 0), "M8[ns]")
         self.cut = ((pd.DatetimeIndex(ep[f"{duration}_start"]) + pd.DateOffset(months=duration_months)).values
                     if duration else None)
 
@@ -353,7 +354,7 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int = 12, bands
     allowed[:, np.arange(C), np.arange(C)] = False
     alpha, beta = _shrink_hazards(x, E, allowed)
 
-    starts = epi.period_starts(ep)
+    starts = epi.period_starts(ep, prepared=True)
     starts = starts[starts["age_months"].between(0, MAX_AGE_MONTHS - 1)]
     in_window = starts[(starts["start"] >= w0) & (starts["start"] <= w1)]
     xe = np.zeros((bands.n, C))

@@ -382,14 +382,16 @@ def _resolve_convention(tables: dict[str, pd.DataFrame], wanted: str, findings: 
     if wanted != "auto":
         return wanted
     ep = tables["episodes"]
-    bare = ep[~ep["_year_explicit"].astype(bool) & ep["_year_num"].notna()]
-    if bare.empty:
+    bare = (~ep["_year_explicit"].astype(bool) & ep["_year_num"].notna()).to_numpy()
+    if not bare.any():
         return "ending"
     # Under the "ending" reading almost no episode starts after 31 March of its return's number (only errors);
     # under "starting" the episodes that began during the year do (typically a third or more). A majority of
     # returns with more than 5% such episodes decides, so a few mistyped dates cannot flip the reading.
-    ends = pd.to_datetime(bare["_year_num"].astype(str) + "-03-31", errors="coerce")
-    share = (bare["_DECOM"] > ends).groupby(bare["_year_num"]).mean()
+    year = ep["_year_num"][bare]
+    codes_, distinct = pd.factorize(year)  # a date per distinct year number, not per row
+    ends = pd.to_datetime(pd.Series(distinct, dtype="Int64").astype(str) + "-03-31", errors="coerce").to_numpy()
+    share = pd.Series(ep["_DECOM"].to_numpy()[bare] > ends[codes_], index=year.index).groupby(year).mean()
     convention = "starting" if (share > 0.05).mean() > 0.5 else "ending"
     example = int(share.index[0])
     label = FinancialYear(example if convention == "starting" else example - 1).label
