@@ -105,3 +105,33 @@ def test_category_index_looks_up_each_value_and_names_unknown_and_missing_ones()
     assert category_index(pd.Series([], dtype="str"), CATS).tolist() == []
     with pytest.raises(CareflowError, match=r"not in the model's list: None, secure \(known: ifa_fostering, "):
         category_index(pd.Series(["ifa_fostering", "secure", None], dtype="object"), CATS)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_clocks_on_integers_agree_with_the_pandas_sort_and_groupby(seed):
+    from careflow.model.episodes import with_clocks
+    from episode_builder import random_episodes
+
+    ep = random_episodes(seed, n=60).sample(frac=1.0, random_state=seed)  # shuffled
+    ep = pd.concat([ep, ep.iloc[:5]])  # rows tied on child, period and start
+    fast = with_clocks(ep)
+    slow = with_clocks(ep.astype({"period": "Int64"}))  # extension dtype: the plain pandas path
+    pd.testing.assert_frame_equal(fast, slow.astype({"period": "int64"}), check_exact=True)
+
+
+def test_clocks_by_hand():
+    from careflow.model.episodes import with_clocks
+
+    ep = episodes([
+        dict(child="b", dob="2012-06-15", decom="2024-03-01", dec=None, category="ifa_fostering", period=1),
+        dict(child="b", dob="2012-06-15", decom="2023-01-01", dec="2023-02-01", category="ifa_fostering"),
+        dict(child="a", dob="2012-06-15", decom="2024-02-01", dec=None, category="ifa_fostering"),
+        dict(child="a", dob="2012-06-15", decom="2024-01-01", dec="2024-02-01", category="in_house_fostering"),
+        dict(child="a", dob="2012-06-15", decom="2023-12-01", dec="2024-01-01", category="in_house_fostering"),
+    ])
+    got = with_clocks(ep)
+    assert got["child"].tolist() == ["a", "a", "a", "b", "b"]
+    assert got["care_start"].dt.strftime("%Y-%m-%d").tolist() == ["2023-12-01"] * 3 + ["2023-01-01", "2024-03-01"]
+    assert got["placement_start"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2023-12-01", "2023-12-01", "2024-02-01", "2023-01-01", "2024-03-01"]

@@ -75,11 +75,29 @@ def category_index(values: pd.Series, categories: tuple[str, ...]) -> np.ndarray
 def with_clocks(ep: pd.DataFrame) -> pd.DataFrame:
     """Add ``care_start`` (start of the period of care) and ``placement_start`` (start of the run of consecutive
     episodes in the same placement category within the period) to each episode."""
-    ep = ep.sort_values(["child", "period", "decom"]).reset_index(drop=True)
-    new_period = (ep["child"] != ep["child"].shift()) | (ep["period"] != ep["period"].shift())
-    ep["care_start"] = ep.groupby(new_period.cumsum())["decom"].transform("min")
-    new_spell = new_period | (ep["category"] != ep["category"].shift())
-    ep["placement_start"] = ep.groupby(new_spell.cumsum())["decom"].transform("min")
+    child, period, decom = ep["child"], ep["period"], ep["decom"]
+    plain = all(isinstance(c.dtype, np.dtype) for c in (period, decom)) and period.dtype.kind in "iu" \
+        and decom.dtype.kind == "M" and pd.api.types.is_string_dtype(child)  # text ids, integers, plain dates
+    if not (len(ep) and plain and not child.isna().any() and not decom.isna().any()
+            and not ep["category"].isna().any()):
+        ep = ep.sort_values(["child", "period", "decom"]).reset_index(drop=True)
+        new_period = (ep["child"] != ep["child"].shift()) | (ep["period"] != ep["period"].shift())
+        ep["care_start"] = ep.groupby(new_period.cumsum())["decom"].transform("min")
+        new_spell = new_period | (ep["category"] != ep["category"].shift())
+        ep["placement_start"] = ep.groupby(new_spell.cumsum())["decom"].transform("min")
+        return ep
+    # The same, on integers: a stable sort by (child, period, decom) as sort_values does it (children in string
+    # order), and each run's first start date, which is its earliest as the run is sorted by start.
+    key = pd.factorize(child, sort=True)[0]
+    order = np.lexsort((decom.to_numpy().view("int64"), period.to_numpy(), key))
+    ep = ep.take(order).reset_index(drop=True)
+    key, per = key[order], period.to_numpy()[order]
+    start = ep["decom"].to_numpy()
+    new_period = np.r_[True, (key[1:] != key[:-1]) | (per[1:] != per[:-1])]
+    cat = ep["category"].to_numpy(dtype=object)
+    new_spell = new_period | np.r_[True, cat[1:] != cat[:-1]]
+    ep["care_start"] = np.repeat(start[new_period], np.diff(np.r_[np.flatnonzero(new_period), len(ep)]))
+    ep["placement_start"] = np.repeat(start[new_spell], np.diff(np.r_[np.flatnonzero(new_spell), len(ep)]))
     return ep
 
 
