@@ -239,7 +239,8 @@ def _frame_findings(df: pd.DataFrame, name: str, path: Path, root: Path,
         findings.append(Finding("CF-COLUMNS", f"column(s) appear more than once: {', '.join(dups)}; the first "
                                 "is used", file=name, field=dups[0]))
     df = df.set_axis(["_row"] + cols, axis=1)
-    df = df.loc[:, ~df.columns.duplicated()]
+    if dups:
+        df = df.loc[:, ~df.columns.duplicated()]
     table, score = _identify(cols)
     if table is None:
         sev = "warning"
@@ -270,13 +271,14 @@ def _frame_findings(df: pd.DataFrame, name: str, path: Path, root: Path,
     if len(df) == 0:
         findings.append(Finding("CF-EMPTY", f"{table} table has a header but no data rows",
                                 file=name, severity="warning" if table != "uasc" else "info"))
-    df = df[["_row", *expected, *[c for c in STACKED_COLUMNS if c in df.columns]]]
+    wanted = ["_row", *expected, *[c for c in STACKED_COLUMNS if c in df.columns]]
+    if list(df.columns) != wanted:  # usually the file's columns are just these, in this order
+        df = df[wanted]
     df["_file"] = name
     if "LA" not in df.columns:
         df["LA"] = ""
     # Collection year: the YEAR column, else the file name, else the nearest folder name below the root.
-    df["_year_num"] = pd.arrays.IntegerArray(np.zeros(len(df), dtype="int64"), np.ones(len(df), dtype=bool))
-    df["_year_explicit"] = False
+    # (Each year column is set once: _year_num, then _year_explicit.)
     if "YEAR" in df.columns:
         # Each distinct YEAR text is parsed once and the results taken by code: no per-row mapping.
         year_codes, year_texts = pd.factorize(df["YEAR"], use_na_sentinel=False)
@@ -298,12 +300,15 @@ def _frame_findings(df: pd.DataFrame, name: str, path: Path, root: Path,
         if path.parent == root:
             candidates.append(root.name)
         year = next((y for y in (_year_from_text(c) for c in candidates) if y), None)
+        n = len(df)
         if year is None:
             findings.append(Finding("CF-YEAR", f"cannot tell which collection year this {table} file is: name "
                                     "the file or its folder by year (e.g. 2021/episodes.csv or episodes_2021.csv) "
                                     "or add a YEAR column; its rows are excluded", file=name))
+            df["_year_num"] = pd.arrays.IntegerArray(np.zeros(n, dtype="int64"), np.ones(n, dtype=bool))
+            df["_year_explicit"] = False
         else:
-            df["_year_num"] = pd.array([year[0]] * len(df), dtype="Int64")
+            df["_year_num"] = pd.arrays.IntegerArray(np.full(n, year[0], dtype="int64"), np.zeros(n, dtype=bool))
             df["_year_explicit"] = year[1]
     return table, df
 
