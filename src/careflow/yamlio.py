@@ -73,9 +73,18 @@ def _bad_scalar(node: yaml.Node | None, path: Path_ = ()) -> tuple[int, Path_] |
 
 def loads(text: str, file: str = "<string>") -> YamlDoc:
     """Parse YAML text; syntax errors become a CareflowError naming the line."""
+    lines: dict[Path_, int] = {}
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        # One parse, constructed as yaml.safe_load does; construction flattens merge keys (<<) in the node tree,
+        # so a document that may have them is composed again for its line numbers.
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+        if "<<" in text or "merge" in text:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
@@ -83,10 +92,9 @@ def loads(text: str, file: str = "<string>") -> YamlDoc:
         raise CareflowError(Finding(rule="yaml-syntax", message=f"not valid YAML: {problem}", file=file,
                                     row=row)) from None
     except ValueError as exc:  # a value that looks like a date but is not one (2025-13-01)
-        row, path = _bad_scalar(node) or (None, ())
+        row, path = _bad_scalar(yaml.compose(text, Loader=yaml.SafeLoader)) or (None, ())
         raise CareflowError(Finding(rule="yaml-syntax", message=f"not a valid date or value: {exc}", file=file, row=row,
                                     field=".".join(str(p) for p in path) or None)) from None
-    lines: dict[Path_, int] = {}
     if node is not None:
         _walk(node, (), lines)
     return YamlDoc(data=data, file=file, lines=lines)

@@ -61,23 +61,43 @@ def age_months(dob, day) -> np.ndarray:
 
 def category_index(values: pd.Series, categories: tuple[str, ...]) -> np.ndarray:
     lookup = {c: i for i, c in enumerate(categories)}
-    vals = values.astype("object").where(values.notna(), None)
-    unknown = sorted({v for v in vals if v not in lookup}, key=str)
+    # Each distinct value is looked up once; missing values (code -1) are never a category.
+    codes_, distinct = pd.factorize(values)
+    index = np.array([lookup.get(v, -1) for v in distinct], dtype=np.int64)
+    unknown = {v for v, i in zip(distinct, index, strict=True) if i < 0} | ({None} if (codes_ < 0).any() else set())
     if unknown:
         raise CareflowError(
-            f"placement categories not in the model's list: {', '.join(map(str, unknown))} "
+            f"placement categories not in the model's list: {', '.join(map(str, sorted(unknown, key=str)))} "
             f"(known: {', '.join(categories)})", field="category", rule="unknown-category")
-    return np.array([lookup[v] for v in vals], dtype=np.int64)
+    return index[codes_] if len(codes_) else np.zeros(0, dtype=np.int64)
 
 
 def with_clocks(ep: pd.DataFrame) -> pd.DataFrame:
     """Add ``care_start`` (start of the period of care) and ``placement_start`` (start of the run of consecutive
     episodes in the same placement category within the period) to each episode."""
-    ep = ep.sort_values(["child", "period", "decom"]).reset_index(drop=True)
-    new_period = (ep["child"] != ep["child"].shift()) | (ep["period"] != ep["period"].shift())
-    ep["care_start"] = ep.groupby(new_period.cumsum())["decom"].transform("min")
-    new_spell = new_period | (ep["category"] != ep["category"].shift())
-    ep["placement_start"] = ep.groupby(new_spell.cumsum())["decom"].transform("min")
+    child, period, decom = ep["child"], ep["period"], ep["decom"]
+    plain = all(isinstance(c.dtype, np.dtype) for c in (period, decom)) and period.dtype.kind in "iu" \
+        and decom.dtype.kind == "M" and pd.api.types.is_string_dtype(child)  # text ids, integers, plain dates
+    if not (len(ep) and plain and not child.isna().any() and not decom.isna().any()
+            and not ep["category"].isna().any()):
+        ep = ep.sort_values(["child", "period", "decom"]).reset_index(drop=True)
+        new_period = (ep["child"] != ep["child"].shift()) | (ep["period"] != ep["period"].shift())
+        ep["care_start"] = ep.groupby(new_period.cumsum())["decom"].transform("min")
+        new_spell = new_period | (ep["category"] != ep["category"].shift())
+        ep["placement_start"] = ep.groupby(new_spell.cumsum())["decom"].transform("min")
+        return ep
+    # The same, on integers: a stable sort by (child, period, decom) as sort_values does it (children in string
+    # order), and each run's first start date, which is its earliest as the run is sorted by start.
+    key = pd.factorize(child, sort=True)[0]
+    order = np.lexsort((decom.to_numpy().view("int64"), period.to_numpy(), key))
+    ep = ep.take(order).reset_index(drop=True)
+    key, per = key[order], period.to_numpy()[order]
+    start = ep["decom"].to_numpy()
+    new_period = np.r_[True, (key[1:] != key[:-1]) | (per[1:] != per[:-1])]
+    cat = ep["category"].to_numpy(dtype=object)
+    new_spell = new_period | np.r_[True, cat[1:] != cat[:-1]]
+    ep["care_start"] = np.repeat(start[new_period], np.diff(np.r_[np.flatnonzero(new_period), len(ep)]))
+    ep["placement_start"] = np.repeat(start[new_spell], np.diff(np.r_[np.flatnonzero(new_spell), len(ep)]))
     return ep
 
 
@@ -102,19 +122,21 @@ def stock_on(episodes: pd.DataFrame, day) -> pd.DataFrame:
     return out
 
 
-def period_starts(episodes: pd.DataFrame) -> pd.DataFrame:
-    """First episode of each period of care: the entry date, age and first placement category."""
-    ep = usable(episodes).sort_values(["child", "period", "decom"])
+def period_starts(episodes: pd.DataFrame, prepared: bool = False) -> pd.DataFrame:
+    """First episode of each period of care: the entry date, age and first placement category. ``prepared``:
+    ``episodes`` is already ``with_clocks(usable(...))``, hence sorted."""
+    ep = episodes if prepared else usable(episodes).sort_values(["child", "period", "decom"])
     first = ep.drop_duplicates(["child", "period"], keep="first")
     out = first[["child", "period", "dob", "decom", "category"]].rename(columns={"decom": "start"})
     out["age_months"] = age_months(out["dob"], out["start"]) if len(out) else np.array([], dtype=np.int64)
     return out
 
 
-def moves_and_exits(episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def moves_and_exits(episodes: pd.DataFrame, prepared: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Changes of placement category within a period (``from_category, to_category, date, dob``) and exits from
-    care (``category, exit_group, date, dob``)."""
-    ep = with_clocks(usable(episodes))
+    care (``category, exit_group, date, dob``). ``prepared``: ``episodes`` is already ``with_clocks(usable(...))``
+    (as in :func:`careflow.model.fit`), so the sort and clocks are not done again."""
+    ep = episodes if prepared else with_clocks(usable(episodes))
     same = (ep["child"].shift(-1) == ep["child"]) & (ep["period"].shift(-1) == ep["period"])
     nxt_cat = ep["category"].shift(-1)
     is_move = same & ep["dec"].notna() & (nxt_cat != ep["category"])

@@ -120,35 +120,60 @@ def _window(data_end: dt.date, months: int) -> tuple[pd.Timestamp, pd.Timestamp]
     return start, end
 
 
+class Exposure:
+    """Person-days at risk per [group, category] in any window, for one set of episodes.
+
+    The per-episode arrays (category index, start, end, the dates each age band begins and ends by date of birth,
+    the duration cut) are computed once, so that each window (the reference window and the drift windows) costs a
+    few numpy operations. ``ep`` must come from :func:`careflow.model.episodes.with_clocks` when ``duration`` is
+    set, and hold only categories in ``cats`` (else :func:`~careflow.model.episodes.category_index` raises).
+    """
+
+    def __init__(self, ep: pd.DataFrame, bands: AgeBands, cats: tuple[str, ...], duration: str | None = None,
+                 duration_months: int = 12):
+        self.bands, self.n_cats = bands, len(cats)
+        self.duration = duration
+        self.ci = epi.category_index(ep["category"], cats)
+        self.start = pd.DatetimeIndex(ep["decom"]).values
+        self.end = pd.DatetimeIndex(ep["dec"]).values  # NaT while open
+        dob = pd.DatetimeIndex(ep["dob"])
+        # [band, episode]: the day each band begins and ends (the birthday ``lower`` and ``upper`` years on);
+        # bands touch, so each birthday is computed once
+        months = [int(round(x * 12)) for x in bands.lower + bands.upper]
+        birthday = {m: (dob + pd.DateOffset(months=m)).values for m in dict.fromkeys(months)}
+        self.lo = np.stack([birthday[m] for m in months[:bands.n]]) if len(ep) else np.zeros((bands.n, 0), "M8[ns]")
+        self.hi = np.stack([birthday[m] for m in months[bands.n:]]) if len(ep) else np.zeros((bands.n, 0), "M8[ns]")
+        self.cut = ((pd.DatetimeIndex(ep[f"{duration}_start"]) + pd.DateOffset(months=duration_months)).values
+                    if duration else None)
+
+    def days(self, w0, w1) -> np.ndarray:
+        """Person-days in each [group, category] inside [w0, w1] (whole days, both ends included)."""
+        K, C = self.bands.n, self.n_cats
+        out = np.zeros(((2 if self.duration else 1) * K, C))
+        if not len(self.ci):
+            return out
+        w0 = np.datetime64(pd.Timestamp(w0).as_unit("ns"))
+        stop = np.datetime64((pd.Timestamp(w1) + pd.Timedelta(days=1)).as_unit("ns"))
+        a = np.maximum(self.start, w0)
+        b = np.where(np.isnat(self.end), stop, np.minimum(self.end, stop))
+        # episodes outside the window give b <= a, hence zero days below: adding exact zeros changes no sum
+        if self.duration:
+            parts = [(a, np.minimum(b, self.cut)), (np.maximum(a, self.cut), b)]
+        else:
+            parts = [(a, b)]
+        index = (np.arange(K)[:, None] * C + self.ci[None, :]).ravel()
+        for d, (pa, pb) in enumerate(parts):
+            s = np.maximum(pa[None, :], self.lo)
+            e = np.minimum(pb[None, :], self.hi)
+            days = np.clip((e - s) / np.timedelta64(1, "D"), 0, None)
+            out[d * K:(d + 1) * K] = np.bincount(index, weights=days.ravel(), minlength=K * C).reshape(K, C)
+        return out
+
+
 def _exposure(ep: pd.DataFrame, bands: AgeBands, cats: tuple[str, ...], w0, w1, duration: str | None = None,
               duration_months: int = 12) -> np.ndarray:
     """Person-days in each [group, category] inside [w0, w1] (whole days, both ends included)."""
-    stop = w1 + pd.Timedelta(days=1)
-    a = ep["decom"].where(ep["decom"] > w0, w0)
-    b = ep["dec"].fillna(stop).where(ep["dec"].fillna(stop) < stop, stop)
-    keep = (b > a).to_numpy()
-    ep, a, b = ep[keep], a[keep], b[keep]
-    D = 2 if duration else 1
-    out = np.zeros((D * bands.n, len(cats)))
-    if not len(ep):
-        return out
-    ci = epi.category_index(ep["category"], cats)
-    dob = pd.DatetimeIndex(ep["dob"])
-    a, b = pd.DatetimeIndex(a).values, pd.DatetimeIndex(b).values
-    if duration:
-        cut = (pd.DatetimeIndex(ep[f"{duration}_start"]) + pd.DateOffset(months=duration_months)).values
-        parts = [(a, np.minimum(b, cut)), (np.maximum(a, cut), b)]
-    else:
-        parts = [(a, b)]
-    for d, (pa, pb) in enumerate(parts):
-        for k in range(bands.n):
-            lo = (dob + pd.DateOffset(months=int(round(bands.lower[k] * 12)))).values
-            hi = (dob + pd.DateOffset(months=int(round(bands.upper[k] * 12)))).values
-            s = np.maximum(pa, lo)
-            e = np.minimum(pb, hi)
-            days = np.clip((e - s) / np.timedelta64(1, "D"), 0, None)
-            out[d * bands.n + k] = np.bincount(ci, weights=days, minlength=len(cats))
-    return out
+    return Exposure(ep, bands, cats, duration, duration_months).days(w0, w1)
 
 
 def _band_of(months: np.ndarray, bands: AgeBands) -> np.ndarray:
@@ -231,13 +256,15 @@ def _trend(starts: pd.DataFrame, data_end: dt.date, w0, w1) -> tuple[float, dt.d
 
 
 def _drift(ep: pd.DataFrame, starts: pd.DataFrame, exits: pd.DataFrame, bands: AgeBands,
-           cats: tuple[str, ...], data_end: dt.date) -> tuple[float, float, int]:
+           cats: tuple[str, ...], data_end: dt.date, exposure: Exposure | None = None) -> tuple[float, float, int]:
     """Random-walk sd per year of log entry rate and log exit rate, from consecutive 12-month windows inside the
     data (windows starting before the first recorded episode end are incomplete and left out). The Poisson part
-    of each year-on-year change (1/x1 + 1/x2) is subtracted; the result is bounded to [0, DRIFT_MAX]."""
+    of each year-on-year change (1/x1 + 1/x2) is subtracted; the result is bounded to [0, DRIFT_MAX].
+    ``exposure``: an :class:`Exposure` of ``ep`` without duration classes (saves building it again)."""
     if not ep["dec"].notna().any():
         return DEFAULT_DRIFT, DEFAULT_DRIFT, 0
     first_valid = ep["dec"].min()
+    exposure = exposure or Exposure(ep, bands, cats)
     n_entries, n_exits, rate_exits = [], [], []
     for k in range(DRIFT_YEARS + 1):
         end = (pd.Timestamp(data_end) + pd.Timedelta(days=1) - pd.DateOffset(months=12 * k)) - pd.Timedelta(days=1)
@@ -247,7 +274,7 @@ def _drift(ep: pd.DataFrame, starts: pd.DataFrame, exits: pd.DataFrame, bands: A
         x_in = int(((starts["start"] >= w0) & (starts["start"] <= w1)).sum())
         ex = exits[(exits["date"] >= w0) & (exits["date"] <= w1)]
         x_out = int((epi.age_months(ex["dob"], ex["date"]) < MAX_AGE_MONTHS - 1).sum()) if len(ex) else 0
-        days = _exposure(epi.with_clocks(ep), bands, cats, w0, w1).sum()
+        days = exposure.days(w0, w1).sum()
         n_entries.append(x_in)
         n_exits.append(x_out)
         rate_exits.append(x_out / days if days > 0 else np.nan)
@@ -299,14 +326,15 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int = 12, bands
     first_date = ep["decom"].min() if len(ep) else pd.NaT
     if pd.isna(first_date) or first_date > w1:
         raise CareflowError(f"no episodes before {data_end}: nothing to fit", rule="model-window")
-    E = _exposure(ep, bands, cats, w0, w1, duration, duration_months)
+    exposure = Exposure(ep, bands, cats)
+    E = (Exposure(ep, bands, cats, duration, duration_months) if duration else exposure).days(w0, w1)
     D = 2 if duration else 1
     if E.sum() == 0:
         raise CareflowError(f"no child was in care in the reference window {w0.date()} to {w1.date()}: "
                             "choose an origin or window inside the data", rule="model-window")
     C, G = len(cats), len(EXIT_GROUPS)
     x = np.zeros((D * bands.n, C, C + G))
-    moves, exits = epi.moves_and_exits(ep)
+    moves, all_exits = epi.moves_and_exits(ep, prepared=True)
     moves = moves[(moves["date"] >= w0) & (moves["date"] <= w1)]
     if len(moves):
         am = epi.age_months(moves["dob"], moves["date"])
@@ -314,7 +342,7 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int = 12, bands
         b = _group_of(moves[keep], am[keep], bands, duration, duration_months)
         np.add.at(x, (b, epi.category_index(moves["from_category"][keep], cats),
                       epi.category_index(moves["to_category"][keep], cats)), 1)
-    exits = exits[(exits["date"] >= w0) & (exits["date"] <= w1)]
+    exits = all_exits[(all_exits["date"] >= w0) & (all_exits["date"] <= w1)]
     if len(exits):
         am = epi.age_months(exits["dob"], exits["date"])
         keep = am < MAX_AGE_MONTHS - 1  # exits in the month before 18 are the model's own leaving at 18
@@ -326,7 +354,7 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int = 12, bands
     allowed[:, np.arange(C), np.arange(C)] = False
     alpha, beta = _shrink_hazards(x, E, allowed)
 
-    starts = epi.period_starts(ep)
+    starts = epi.period_starts(ep, prepared=True)
     starts = starts[starts["age_months"].between(0, MAX_AGE_MONTHS - 1)]
     in_window = starts[(starts["start"] >= w0) & (starts["start"] <= w1)]
     xe = np.zeros((bands.n, C))
@@ -346,8 +374,7 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int = 12, bands
             pmf[k, bands.months_in(k)] = 1.0
         pmf[k] /= pmf[k].sum()
     slope, origin = _trend(starts, data_end, w0, w1) if trend else (0.0, None)
-    _, all_exits = epi.moves_and_exits(ep)
-    entry_drift, exit_drift, drift_years = _drift(ep, starts, all_exits, bands, cats, data_end)
+    entry_drift, exit_drift, drift_years = _drift(ep, starts, all_exits, bands, cats, data_end, exposure)
     return FittedModel(age_bands=bands, categories=cats, exit_groups=EXIT_GROUPS, data_end=data_end,
                        window_start=w0.date(), window_end=w1.date(), exposure=E, events=x, alpha=alpha, beta=beta,
                        entry_events=xe, entry_alpha=ea, entry_beta=eb, entry_age_pmf=pmf,

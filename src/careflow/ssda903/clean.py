@@ -180,7 +180,8 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
     # When the next episode says it starts a new period (RNE S), the open one ends there without a reason.
     open_then_next = same_next & np.isnat(dec)
     next_rne = np.empty(n, dtype=object)
-    next_rne[:-1] = upper(ep["RNE"]).to_numpy(dtype=object)[1:]
+    rne = upper(ep["RNE"])
+    next_rne[:-1] = rne.to_numpy(dtype=object)[1:]
     dec[open_then_next] = next_decom[open_then_next]
     rec[open_then_next & (next_rne != "S")] = "X1"
     # 501: running past the next start -> cut there.
@@ -198,7 +199,7 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
 
     out = pd.DataFrame({
         "la": ep["LA"].to_numpy(), "CHILD": ep["CHILD"].to_numpy(), "_key": key, "decom": decom, "dec": dec,
-        "rne": upper(ep["RNE"]).to_numpy(), "ls": upper(ep["LS"]).to_numpy(),
+        "rne": rne.to_numpy(), "ls": upper(ep["LS"]).to_numpy(),
         "cin": upper(ep["CIN"]).to_numpy(), "place": upper(ep["PLACE"]).to_numpy(),
         "place_provider": upper(ep["PLACE_PROVIDER"]).replace("", pd.NA).to_numpy(),
         "rec": rec, "reason_place_change": ep["REASON_PLACE_CHANGE"].replace("", pd.NA).to_numpy(),
@@ -210,9 +211,10 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
     valid_provider = out["place_provider"].isin(codes.PLACE_PROVIDER) | (
         out["place_provider"].isna() & out["place"].isin(codes.NO_PROVIDER_PLACE))
     unknown = (out["category"] == UNKNOWN) & out["place"].isin(codes.PLACE) & valid_provider
-    emit(findings, ep.assign(_cat=out["category"].to_numpy()), unknown.to_numpy(), "CF-CATEGORY",
-         "PLACE_PROVIDER", lambda r: f"the category mapping has no category for PLACE {r['PLACE']} with provider "
-                                     f"{r['PLACE_PROVIDER'] or 'blank'}; category 'unknown'")
+    if unknown.any():  # (emit adds nothing otherwise; this saves copying ep)
+        emit(findings, ep.assign(_cat=out["category"].to_numpy()), unknown.to_numpy(), "CF-CATEGORY",
+             "PLACE_PROVIDER", lambda r: f"the category mapping has no category for PLACE {r['PLACE']} with "
+                                         f"provider {r['PLACE_PROVIDER'] or 'blank'}; category 'unknown'")
     out["short_break"] = out["ls"].isin(codes.SHORT_BREAK_LS)
 
     # Same-day continuations (step 4), vectorised: a merge flag per row, then one group per kept episode.

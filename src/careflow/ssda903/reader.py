@@ -29,6 +29,7 @@ META = ("_file", "_row", "_year_num", "_year_explicit", "LA")
 
 _EXPLICIT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-_/]\s*(\d\d)(?!\d)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)  # control bytes no text file holds
 
 
 @dataclass
@@ -129,7 +130,8 @@ def _decode(raw: bytes, name: str, findings: list[Finding]) -> str | None:
             findings.append(Finding("CF-BINARY", "not a readable text file", file=name))
             return None
     head = raw[:65536]
-    if b"\x00" in head or sum(b < 9 or 13 < b < 32 for b in head) > max(8, len(head) // 100):
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))  # counted in C, not byte by byte
+    if b"\x00" in head or controls > max(8, len(head) // 100):
         findings.append(Finding("CF-BINARY", "file holds binary data, not CSV text; passed over", file=name))
         return None
     try:
@@ -237,7 +239,8 @@ def _frame_findings(df: pd.DataFrame, name: str, path: Path, root: Path,
         findings.append(Finding("CF-COLUMNS", f"column(s) appear more than once: {', '.join(dups)}; the first "
                                 "is used", file=name, field=dups[0]))
     df = df.set_axis(["_row"] + cols, axis=1)
-    df = df.loc[:, ~df.columns.duplicated()]
+    if dups:
+        df = df.loc[:, ~df.columns.duplicated()]
     table, score = _identify(cols)
     if table is None:
         sev = "warning"
@@ -268,18 +271,14 @@ def _frame_findings(df: pd.DataFrame, name: str, path: Path, root: Path,
     if len(df) == 0:
         findings.append(Finding("CF-EMPTY", f"{table} table has a header but no data rows",
                                 file=name, severity="warning" if table != "uasc" else "info"))
-    df = df[["_row", *expected, *[c for c in STACKED_COLUMNS if c in df.columns]]]
-    for c in expected:
-        # Free-text fields careflow does not use (postcodes, URN, UPN, ethnicity) are left as read: cheaper.
-        if c not in UNUSED_COLUMNS:
-            df[c] = per_unique(df[c], _clean_text)
+    wanted = ["_row", *expected, *[c for c in STACKED_COLUMNS if c in df.columns]]
+    if list(df.columns) != wanted:  # usually the file's columns are just these, in this order
+        df = df[wanted]
     df["_file"] = name
     if "LA" not in df.columns:
         df["LA"] = ""
-    df["LA"] = per_unique(df["LA"], _clean_text)
     # Collection year: the YEAR column, else the file name, else the nearest folder name below the root.
-    df["_year_num"] = pd.arrays.IntegerArray(np.zeros(len(df), dtype="int64"), np.ones(len(df), dtype=bool))
-    df["_year_explicit"] = False
+    # (Each year column is set once: _year_num, then _year_explicit.)
     if "YEAR" in df.columns:
         # Each distinct YEAR text is parsed once and the results taken by code: no per-row mapping.
         year_codes, year_texts = pd.factorize(df["YEAR"], use_na_sentinel=False)
@@ -301,12 +300,15 @@ def _frame_findings(df: pd.DataFrame, name: str, path: Path, root: Path,
         if path.parent == root:
             candidates.append(root.name)
         year = next((y for y in (_year_from_text(c) for c in candidates) if y), None)
+        n = len(df)
         if year is None:
             findings.append(Finding("CF-YEAR", f"cannot tell which collection year this {table} file is: name "
                                     "the file or its folder by year (e.g. 2021/episodes.csv or episodes_2021.csv) "
                                     "or add a YEAR column; its rows are excluded", file=name))
+            df["_year_num"] = pd.arrays.IntegerArray(np.zeros(n, dtype="int64"), np.ones(n, dtype=bool))
+            df["_year_explicit"] = False
         else:
-            df["_year_num"] = pd.array([year[0]] * len(df), dtype="Int64")
+            df["_year_num"] = pd.arrays.IntegerArray(np.full(n, year[0], dtype="int64"), np.zeros(n, dtype=bool))
             df["_year_explicit"] = year[1]
     return table, df
 
@@ -365,6 +367,10 @@ def read_tables(paths, year_convention: str = "auto") -> RawTables:
                 frames[got[0]].append(got[1])
     tables = {t: (pd.concat(fs, ignore_index=True) if fs else _empty(t)) for t, fs in frames.items()}
     for t, df in tables.items():
+        # Text is cleaned once per stacked table, not file by file: one pass over each column's distinct values.
+        # Free-text fields careflow does not use (postcodes, URN, UPN, ethnicity) are left as read: cheaper.
+        for c in (*(c for c in TABLE_COLUMNS[t] if c not in UNUSED_COLUMNS), "LA"):
+            df[c] = per_unique(df[c], _clean_text)
         for c in DATE_COLUMNS[t]:
             df["_" + c] = parse_dates(df[c])
     convention = _resolve_convention(tables, year_convention, findings)
@@ -381,14 +387,16 @@ def _resolve_convention(tables: dict[str, pd.DataFrame], wanted: str, findings: 
     if wanted != "auto":
         return wanted
     ep = tables["episodes"]
-    bare = ep[~ep["_year_explicit"].astype(bool) & ep["_year_num"].notna()]
-    if bare.empty:
+    bare = (~ep["_year_explicit"].astype(bool) & ep["_year_num"].notna()).to_numpy()
+    if not bare.any():
         return "ending"
     # Under the "ending" reading almost no episode starts after 31 March of its return's number (only errors);
     # under "starting" the episodes that began during the year do (typically a third or more). A majority of
     # returns with more than 5% such episodes decides, so a few mistyped dates cannot flip the reading.
-    ends = pd.to_datetime(bare["_year_num"].astype(str) + "-03-31", errors="coerce")
-    share = (bare["_DECOM"] > ends).groupby(bare["_year_num"]).mean()
+    year = ep["_year_num"][bare]
+    codes_, distinct = pd.factorize(year)  # a date per distinct year number, not per row
+    ends = pd.to_datetime(pd.Series(distinct, dtype="Int64").astype(str) + "-03-31", errors="coerce").to_numpy()
+    share = pd.Series(ep["_DECOM"].to_numpy()[bare] > ends[codes_], index=year.index).groupby(year).mean()
     convention = "starting" if (share > 0.05).mean() > 0.5 else "ending"
     example = int(share.index[0])
     label = FinancialYear(example if convention == "starting" else example - 1).label

@@ -129,40 +129,57 @@ def emit(findings: list[Finding], df: pd.DataFrame, mask, rule: str, field_: str
                     for t, f, r, c in zip(texts, files, rows, children, strict=True))
 
 
-def _code_rule(findings, df, column, valid, rule, allow_blank=False):
-    values = upper(df[column])
-    bad = ~values.isin(valid)
-    if allow_blank:
-        bad &= values != ""
+def _upper_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each row, upper-cased text of each distinct value), as :func:`upper` reads codes: each rule then
+    tests the few distinct codes, not every row."""
+    codes_, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes_, np.array([str(v).upper() for v in uniques], dtype=object)
+
+
+def _rows_where(coded: tuple[np.ndarray, np.ndarray], test) -> np.ndarray:
+    codes_, uniques = coded
+    return np.array([bool(test(u)) for u in uniques], dtype=bool)[codes_]
+
+
+def _text(df: pd.DataFrame, column: str) -> np.ndarray:
+    return df[column].to_numpy(dtype=object)  # numpy compares plain objects faster than the str dtype does
+
+
+def _code_rule(findings, df, column, valid, rule, allow_blank=False, coded=None):
+    bad = _rows_where(coded or _upper_codes(df[column]),
+                      lambda u: u not in valid and not (allow_blank and u == ""))
     emit(findings, df, bad, rule, column,
          lambda r: (f"{column} is blank" if not r[column] else f"{column} {r[column]!r} is not a valid code"))
 
 
 def check_episode_rows(ep: pd.DataFrame, findings: list[Finding]) -> None:
     """Rules on each Episodes row as read: codes, dates, DEC/REC pairing, provider against placement."""
-    emit(findings, ep, ep["CHILD"] == "", "CF-CHILD", "CHILD", "CHILD is blank; row excluded")
+    emit(findings, ep, _text(ep, "CHILD") == "", "CF-CHILD", "CHILD", "CHILD is blank; row excluded")
     emit(findings, ep, ep["_DECOM"].isna(), "141", "DECOM",
          lambda r: f"DECOM {r['DECOM']!r} is not a valid date (DD/MM/YYYY or YYYY-MM-DD); row excluded")
-    emit(findings, ep, ep["_DEC"].isna() & (ep["DEC"] != ""), "147", "DEC",
+    has_dec = _text(ep, "DEC") != ""
+    emit(findings, ep, ep["_DEC"].isna().to_numpy() & has_dec, "147", "DEC",
          lambda r: f"DEC {r['DEC']!r} is not a valid date; episode treated as open")
     emit(findings, ep, ep["_DEC"] < ep["_DECOM"], "356", "DEC",
          lambda r: f"DEC {r['DEC']} is before DECOM {r['DECOM']}; row excluded")
+    place, prov = _upper_codes(ep["PLACE"]), _upper_codes(ep["PLACE_PROVIDER"])
     _code_rule(findings, ep, "RNE", codes.RNE, "143")
     _code_rule(findings, ep, "LS", codes.LS, "144")
     _code_rule(findings, ep, "CIN", codes.CIN, "145")
-    _code_rule(findings, ep, "PLACE", codes.PLACE, "146")
+    _code_rule(findings, ep, "PLACE", codes.PLACE, "146", coded=place)
     _code_rule(findings, ep, "REC", codes.REC, "149", allow_blank=True)
-    place = upper(ep["PLACE"])
-    prov = upper(ep["PLACE_PROVIDER"])
-    no_prov = place.isin(codes.NO_PROVIDER_PLACE)
-    emit(findings, ep, (prov != "") & (~prov.isin(codes.PLACE_PROVIDER) | no_prov), "178", "PLACE_PROVIDER",
+    no_prov = _rows_where(place, lambda u: u in codes.NO_PROVIDER_PLACE)
+    prov_blank = _rows_where(prov, lambda u: u == "")
+    emit(findings, ep, ~prov_blank & (~_rows_where(prov, lambda u: u in codes.PLACE_PROVIDER) | no_prov), "178",
+         "PLACE_PROVIDER",
          lambda r: (f"PLACE_PROVIDER {r['PLACE_PROVIDER']!r} must be blank for placement {r['PLACE']}"
                     if r["PLACE"].upper() in codes.NO_PROVIDER_PLACE
                     else f"PLACE_PROVIDER {r['PLACE_PROVIDER']!r} is not a valid code"))
-    emit(findings, ep, (prov == "") & place.isin(codes.PLACE - codes.NO_PROVIDER_PLACE), "526", "PLACE_PROVIDER",
-         lambda r: f"placement {r['PLACE']} needs a placement provider code")
+    emit(findings, ep, prov_blank & _rows_where(place, lambda u: u in codes.PLACE - codes.NO_PROVIDER_PLACE),
+         "526", "PLACE_PROVIDER", lambda r: f"placement {r['PLACE']} needs a placement provider code")
     for rule, (pcode, places) in codes.PROVIDER_INVALID_FOR_PLACE.items():
-        emit(findings, ep, (prov == pcode) & place.isin(places), rule, "PLACE_PROVIDER",
+        emit(findings, ep, _rows_where(prov, lambda u, p=pcode: u == p) & _rows_where(place, places.__contains__),
+             rule, "PLACE_PROVIDER",
              lambda r: f"provider {r['PLACE_PROVIDER']} cannot be associated with placement {r['PLACE']}")
     year_end = _year_ends(ep["year"])
     emit(findings, ep, ep["_DECOM"] > year_end, "CF-AFTER-YEAR", "DECOM",
@@ -171,8 +188,7 @@ def check_episode_rows(ep: pd.DataFrame, findings: list[Finding]) -> None:
     emit(findings, ep, (ep["_DEC"] > year_end) & ~(ep["_DECOM"] > year_end), "CF-AFTER-YEAR", "DEC",
          lambda r: f"DEC {r['DEC']} is after the end of this return's collection year "
                    f"({int(r['year'])}-{(int(r['year']) + 1) % 100:02d})")
-    has_dec = ep["DEC"] != ""
-    has_rec = ep["REC"] != ""
+    has_rec = _text(ep, "REC") != ""
     emit(findings, ep, has_dec & ~has_rec, "148", "REC", "DEC is set but REC is blank")
     emit(findings, ep, has_rec & ~has_dec, "148", "DEC",
          lambda r: f"REC {r['REC']!r} is set but DEC is blank; episode treated as open")
