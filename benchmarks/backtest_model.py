@@ -71,7 +71,7 @@ def datasets(tmp: Path, folders: list[Path] | None = None):
 
     if SAMPLE.is_dir():
         yield "sample (cs_demand_model_combined)", SAMPLE, ssda903.load(SAMPLE)
-    if folders:
+    if folders is not None:
         for folder in folders:
             yield f"returns in {folder.name}", folder, ssda903.load(folder)
         return
@@ -94,8 +94,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--origin-count", type=int, default=4, help="origins per data set and horizon (4)")
     ap.add_argument("--every", type=int, default=6, help="months between origins (6)")
-    ap.add_argument("--folders", type=Path, nargs="+", help="backtest these folders of returns instead of "
-                    "generating synthetic LAs")
+    ap.add_argument("--folders", type=Path, nargs="*", help="backtest these folders of returns instead of "
+                    "generating synthetic LAs (none: the shared sample only)")
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory(prefix="careflow-backtest-")
     variants = VARIANTS if args.variants else {k: v for k, v in VARIANTS.items() if not v}
