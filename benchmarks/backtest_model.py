@@ -3,7 +3,7 @@
 and several synthetic LAs. Also compares model variants (reference window, entry trend, time in care or in
 placement as a factor) so docs/model.md can say which the evidence supports.
 
-    .venv/bin/python benchmarks/backtest_model.py [--peer] [--variants] [--runs 200]
+    .venv/bin/python benchmarks/backtest_model.py [--peer] [--variants] [--runs 200] [--origin-count 4 --every 6]
 """
 
 from __future__ import annotations
@@ -45,13 +45,13 @@ print(json.dumps({"start_total": float(setup.stats.stock.loc[:str(end)].iloc[-1]
 """
 
 
-def origins_for(data_end: dt.date, horizon: int, count: int = 4) -> list[dt.date]:
-    """Up to ``count`` origins 6 months apart (31 March / 30 September), the last one ``horizon`` months before
-    the end of the data."""
+def origins_for(data_end: dt.date, horizon: int, count: int = 4, every: int = 6) -> list[dt.date]:
+    """``count`` origins ``every`` months apart (by default 31 March / 30 September), the last one ``horizon``
+    months before the end of the data."""
     last = (pd.Timestamp(data_end) + pd.Timedelta(days=1) - pd.DateOffset(months=horizon)) - pd.Timedelta(days=1)
     out = []
     for k in range(count):
-        d = (last + pd.Timedelta(days=1) - pd.DateOffset(months=6 * k)) - pd.Timedelta(days=1)
+        d = (last + pd.Timedelta(days=1) - pd.DateOffset(months=every * k)) - pd.Timedelta(days=1)
         out.append(d.date())
     return sorted(out)
 
@@ -71,7 +71,7 @@ def datasets(tmp: Path, folders: list[Path] | None = None):
 
     if SAMPLE.is_dir():
         yield "sample (cs_demand_model_combined)", SAMPLE, ssda903.load(SAMPLE)
-    if folders:
+    if folders is not None:
         for folder in folders:
             yield f"returns in {folder.name}", folder, ssda903.load(folder)
         return
@@ -92,8 +92,10 @@ def main() -> None:
     ap.add_argument("--variants", action="store_true", help="compare model variants too")
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--folders", type=Path, nargs="+", help="backtest these folders of returns instead of "
-                    "generating synthetic LAs")
+    ap.add_argument("--origin-count", type=int, default=4, help="origins per data set and horizon (4)")
+    ap.add_argument("--every", type=int, default=6, help="months between origins (6)")
+    ap.add_argument("--folders", type=Path, nargs="*", help="backtest these folders of returns instead of "
+                    "generating synthetic LAs (none: the shared sample only)")
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory(prefix="careflow-backtest-")
     variants = VARIANTS if args.variants else {k: v for k, v in VARIANTS.items() if not v}
@@ -101,7 +103,7 @@ def main() -> None:
     for name, path, data in datasets(Path(tmp.name), args.folders):
         data_end = data.data_end
         for horizon in (6, 12):
-            origins = origins_for(data_end, horizon)
+            origins = origins_for(data_end, horizon, args.origin_count, args.every)
             for vname, opts in variants.items():
                 res = backtest(data, origins, horizon, runs=args.runs, seed=args.seed, **opts)
                 s = res.summary()

@@ -410,6 +410,20 @@ def _key_id(key) -> int:
     return zlib.crc32(repr(key).encode()) | (1 << 62)
 
 
+def drift_walk(rng: np.random.Generator, sd: float, runs: int, months: int, window_years: float = 1.0) -> np.ndarray:
+    """Rate multipliers [runs, months] for a log rate that is a random walk with variance ``sd**2`` a year.
+
+    The fitted rate is the mean over a reference window of ``window_years`` ending at the start, so under the same
+    random walk the rate at the start already differs from it, by a variance ``sd**2 * window_years / 3`` (the
+    window-lag); each month then adds ``sd**2 / 12``. The log multiplier in month m (0-based) thus has
+    variance ``sd**2 * (window_years / 3 + (m + 1) / 12)``, and is mean-corrected so the expected multiplier is 1.
+    """
+    lag = rng.normal(0.0, sd * np.sqrt(window_years / 3), size=(runs, 1))
+    steps = rng.normal(0.0, sd / np.sqrt(12), size=(runs, months))
+    var = sd ** 2 * (window_years / 3 + np.arange(1, months + 1) / 12)
+    return np.exp(lag + np.cumsum(steps, axis=1) - var / 2)
+
+
 def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, parameter_uncertainty=True) -> dict:
     C, G, B, M = len(model.categories), len(model.exit_groups), model.age_bands.n, len(m_starts)
     K = C + G
@@ -427,13 +441,9 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
     h = h * allowed
     lam = param_rng.gamma(model.entry_alpha, 1.0 / model.entry_beta, size=(R, B, C))
 
-    # drift: each run's entry and exit rates wander month by month (a random walk in the log rate with the
-    # year-on-year sd estimated from the data), mean-corrected so the expected multiplier stays 1
-    def walk(sd):
-        steps = param_rng.normal(0.0, sd / np.sqrt(12), size=(R, M))
-        return np.exp(np.cumsum(steps, axis=1) - sd ** 2 / 24 * np.arange(1, M + 1))
-
-    entry_walk, exit_walk = walk(model.entry_drift), walk(model.exit_drift)
+    window_years = ((model.window_end - model.window_start).days + 1) / 365.25
+    entry_walk = drift_walk(param_rng, model.entry_drift, R, M, window_years)
+    exit_walk = drift_walk(param_rng, model.exit_drift, R, M, window_years)
     if not parameter_uncertainty:
         h = np.broadcast_to(model.hazards, (R,) + model.alpha.shape)
         lam = np.broadcast_to(model.entry_rates, (R, B, C))

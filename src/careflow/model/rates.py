@@ -25,9 +25,10 @@ PRIOR_DAYS = 365.0  # pseudo-exposure pulling a category's or band's pooled rate
 S_MIN, S_MAX = 0.5, 50.0  # bounds on the prior weight (pseudo-events) of the empirical Bayes step
 TREND_MONTHS = 36  # span used to estimate an entry trend
 TREND_LIMIT = 0.30  # largest trend allowed, as a proportional change per year
-DEFAULT_DRIFT = 0.10  # careflow assumption when the data hold fewer than two complete earlier years
+DEFAULT_DRIFT = 0.10  # careflow assumption when the data hold fewer than three complete years
 DRIFT_MAX = 0.40
-DRIFT_YEARS = 4  # consecutive 12-month windows used to estimate drift
+DRIFT_YEARS = 4  # the drift estimate uses the quarters of the last DRIFT_YEARS + 1 years
+DRIFT_MIN_QUARTERS = 12  # three complete years (five quarterly pseudo-origins), else DEFAULT_DRIFT
 
 
 @dataclass
@@ -52,11 +53,12 @@ class FittedModel:
     entry_age_pmf: np.ndarray  # [band, month of age 0..215] ages at entry within each band
     trend_per_month: float = 0.0  # log change in entries per month (0: untrended)
     trend_origin: dt.date | None = None
-    # year-to-year drift of rates (sd of the change in log rate per year) for entries and for exits, estimated
-    # from consecutive 12-month windows; the Monte Carlo runs let rates wander by this much (a random walk)
+    # drift of rates (random-walk sd of the log rate per year) for entries and for exits, calibrated on how far
+    # the rates of the year after each earlier quarter end were from those of the year before (calibrated_drift);
+    # the Monte Carlo runs let rates wander by this much
     entry_drift: float = 0.0
     exit_drift: float = 0.0
-    drift_years: int = 0  # how many year-on-year changes the drift estimates rest on (0: the default was used)
+    drift_years: int = 0  # quarterly pseudo-origins the drift estimates rest on (0: the default was used)
     # time as a factor: None, "care" (time since the period of care began) or "placement" (time in the current
     # placement category); hazards differ before and after ``duration_months``
     duration: str | None = None
@@ -170,12 +172,6 @@ class Exposure:
         return out
 
 
-def _exposure(ep: pd.DataFrame, bands: AgeBands, cats: tuple[str, ...], w0, w1, duration: str | None = None,
-              duration_months: int = 12) -> np.ndarray:
-    """Person-days in each [group, category] inside [w0, w1] (whole days, both ends included)."""
-    return Exposure(ep, bands, cats, duration, duration_months).days(w0, w1)
-
-
 def _band_of(months: np.ndarray, bands: AgeBands) -> np.ndarray:
     return bands.month_band()[np.clip(months, 0, MAX_AGE_MONTHS - 1)]
 
@@ -255,42 +251,75 @@ def _trend(starts: pd.DataFrame, data_end: dt.date, w0, w1) -> tuple[float, dt.d
     return float(np.clip(beta[1], -limit, limit)), centre
 
 
+def _quarter_counts(ep: pd.DataFrame, starts: pd.DataFrame, exits: pd.DataFrame, data_end: dt.date):
+    """Entries, exits (not at 18) and days in care (under 18) in each 3-month quarter before ``data_end``, most
+    recent first, back to DRIFT_YEARS + 1 years or to the first complete quarter after the first recorded episode
+    end (earlier quarters are incomplete in returns that hold only episodes open in their year)."""
+    stop = pd.Timestamp(data_end) + pd.Timedelta(days=1)
+    first_valid = ep["dec"].min()
+    edges = [stop - pd.DateOffset(months=3 * k) for k in range(4 * (DRIFT_YEARS + 1) + 1)]
+    Q = next((q for q in range(len(edges) - 1) if edges[q + 1] < first_valid), len(edges) - 1)
+    edges = np.array(edges[:Q + 1][::-1], dtype="datetime64[ns]")  # ascending, Q quarters
+    if Q == 0:
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+
+    def per_quarter(dates: pd.Series) -> np.ndarray:
+        q = np.searchsorted(edges, dates.to_numpy(dtype="datetime64[ns]"), side="right") - 1
+        return np.bincount(q[(q >= 0) & (q < Q)], minlength=Q)[::-1].astype(float)
+
+    entries = per_quarter(starts["start"])
+    ages = epi.age_months(exits["dob"], exits["date"]) if len(exits) else np.zeros(0, dtype=np.int64)
+    exits_q = per_quarter(exits["date"][ages < MAX_AGE_MONTHS - 1])
+    a = ep["decom"].to_numpy(dtype="datetime64[ns]")
+    adult = (pd.DatetimeIndex(ep["dob"]) + pd.DateOffset(months=MAX_AGE_MONTHS)).to_numpy(dtype="datetime64[ns]")
+    b = np.minimum(ep["dec"].fillna(stop).to_numpy(dtype="datetime64[ns]"), adult)
+    lo, hi = edges[:-1], edges[1:]
+    days = np.clip((np.minimum(b[:, None], hi[None, :]) - np.maximum(a[:, None], lo[None, :]))
+                   / np.timedelta64(1, "D"), 0, None).sum(axis=0)[::-1]
+    return entries, exits_q, days
+
+
+def calibrated_drift(counts: np.ndarray, days: np.ndarray | None = None) -> tuple[float | None, int]:
+    """Random-walk sd per year of a log rate, calibrated on the data's own pseudo-out-of-sample errors.
+
+    ``counts`` (and ``days`` at risk, or None for a rate per unit time) are per quarter, most recent first. At each
+    quarterly pseudo-origin with a full year on both sides, the rate the model would have fitted (the year before)
+    is compared with the rate that happened (the year after): ``d = log(rate after / rate before)``. If the log rate
+    is a random walk with variance ``sigma**2`` a year, each year's mean differs from the rate at the boundary by
+    ``sigma**2 / 3``, so ``E[d**2] = 2 / 3 * sigma**2 + 1 / x_before + 1 / x_after`` (the last two: Poisson noise).
+    Solving for ``sigma`` makes the Monte Carlo (which also starts each run a window-lag away from the fitted rate)
+    reproduce the spread of these errors. Returns (sigma bounded to [0, DRIFT_MAX], pseudo-origins used), or
+    (None, n) when fewer than two pseudo-origins have events on both sides."""
+    counts = np.asarray(counts, dtype=float)
+    days = np.ones_like(counts) if days is None else np.asarray(days, dtype=float)
+    d2, noise = [], []
+    for j in range(4, len(counts) - 3):
+        x_after, x_before = counts[j - 4:j].sum(), counts[j:j + 4].sum()
+        e_after, e_before = days[j - 4:j].sum(), days[j:j + 4].sum()
+        if min(x_after, x_before, e_after, e_before) <= 0:
+            continue
+        d2.append(np.log((x_after / e_after) / (x_before / e_before)) ** 2)
+        noise.append(1 / x_after + 1 / x_before)
+    if len(d2) < 2:
+        return None, len(d2)
+    var = 1.5 * (np.mean(d2) - np.mean(noise))
+    return float(np.clip(np.sqrt(max(var, 0.0)), 0.0, DRIFT_MAX)), len(d2)
+
+
 def _drift(ep: pd.DataFrame, starts: pd.DataFrame, exits: pd.DataFrame, bands: AgeBands,
-           cats: tuple[str, ...], data_end: dt.date, exposure: Exposure | None = None) -> tuple[float, float, int]:
-    """Random-walk sd per year of log entry rate and log exit rate, from consecutive 12-month windows inside the
-    data (windows starting before the first recorded episode end are incomplete and left out). The Poisson part
-    of each year-on-year change (1/x1 + 1/x2) is subtracted; the result is bounded to [0, DRIFT_MAX].
-    ``exposure``: an :class:`Exposure` of ``ep`` without duration classes (saves building it again)."""
+           cats: tuple[str, ...], data_end: dt.date) -> tuple[float, float, int]:
+    """Random-walk sd per year of the log entry rate and the log exit rate (see :func:`calibrated_drift`), from
+    the quarters of the last DRIFT_YEARS + 1 years before ``data_end``; DEFAULT_DRIFT when the data hold fewer than
+    DRIFT_MIN_QUARTERS complete quarters. Also returns how many quarterly pseudo-origins the estimate rests on
+    (0: the default was used)."""
     if not ep["dec"].notna().any():
         return DEFAULT_DRIFT, DEFAULT_DRIFT, 0
-    first_valid = ep["dec"].min()
-    exposure = exposure or Exposure(ep, bands, cats)
-    n_entries, n_exits, rate_exits = [], [], []
-    for k in range(DRIFT_YEARS + 1):
-        end = (pd.Timestamp(data_end) + pd.Timedelta(days=1) - pd.DateOffset(months=12 * k)) - pd.Timedelta(days=1)
-        w0, w1 = _window(end.date(), 12)
-        if w0 < first_valid:
-            break
-        x_in = int(((starts["start"] >= w0) & (starts["start"] <= w1)).sum())
-        ex = exits[(exits["date"] >= w0) & (exits["date"] <= w1)]
-        x_out = int((epi.age_months(ex["dob"], ex["date"]) < MAX_AGE_MONTHS - 1).sum()) if len(ex) else 0
-        days = exposure.days(w0, w1).sum()
-        n_entries.append(x_in)
-        n_exits.append(x_out)
-        rate_exits.append(x_out / days if days > 0 else np.nan)
-    if len(n_entries) < 3:
+    entries, exits_q, days = _quarter_counts(ep, starts, exits, data_end)
+    if len(entries) < DRIFT_MIN_QUARTERS:
         return DEFAULT_DRIFT, DEFAULT_DRIFT, 0
-
-    def sd(counts, rates):
-        counts, rates = np.array(counts, float), np.array(rates, float)
-        ok = (counts[:-1] > 0) & (counts[1:] > 0) & np.isfinite(rates[:-1]) & np.isfinite(rates[1:])
-        if ok.sum() < 2:
-            return DEFAULT_DRIFT
-        d = np.log(rates[:-1][ok] / rates[1:][ok])
-        var = np.mean(d ** 2) - np.mean(1 / counts[:-1][ok] + 1 / counts[1:][ok])
-        return float(np.clip(np.sqrt(max(var, 0.0)), 0.0, DRIFT_MAX))
-
-    return sd(n_entries, n_entries), sd(n_exits, rate_exits), len(n_entries) - 1
+    entry, n = calibrated_drift(entries)
+    exit_, m = calibrated_drift(exits_q, days)
+    return (DEFAULT_DRIFT if entry is None else entry), (DEFAULT_DRIFT if exit_ is None else exit_), max(n, m)
 
 
 def fit(data, *, data_end: dt.date | None = None, window_months: int = 12, bands: AgeBands | None = None,
@@ -374,7 +403,7 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int = 12, bands
             pmf[k, bands.months_in(k)] = 1.0
         pmf[k] /= pmf[k].sum()
     slope, origin = _trend(starts, data_end, w0, w1) if trend else (0.0, None)
-    entry_drift, exit_drift, drift_years = _drift(ep, starts, all_exits, bands, cats, data_end, exposure)
+    entry_drift, exit_drift, drift_years = _drift(ep, starts, all_exits, bands, cats, data_end)
     return FittedModel(age_bands=bands, categories=cats, exit_groups=EXIT_GROUPS, data_end=data_end,
                        window_start=w0.date(), window_end=w1.date(), exposure=E, events=x, alpha=alpha, beta=beta,
                        entry_events=xe, entry_alpha=ea, entry_beta=eb, entry_age_pmf=pmf,
