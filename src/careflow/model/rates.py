@@ -306,8 +306,8 @@ def calibrated_drift(counts: np.ndarray, days: np.ndarray | None = None) -> tupl
     return float(np.clip(np.sqrt(max(var, 0.0)), 0.0, DRIFT_MAX)), len(d2)
 
 
-def _drift(ep: pd.DataFrame, starts: pd.DataFrame, exits: pd.DataFrame, bands: AgeBands,
-           cats: tuple[str, ...], data_end: dt.date) -> tuple[float, float, int]:
+def _drift(ep: pd.DataFrame, starts: pd.DataFrame, exits: pd.DataFrame,
+           data_end: dt.date) -> tuple[float, float, int]:
     """Random-walk sd per year of the log entry rate and the log exit rate (see :func:`calibrated_drift`), from
     the quarters of the last DRIFT_YEARS + 1 years before ``data_end``; DEFAULT_DRIFT when the data hold fewer than
     DRIFT_MIN_QUARTERS complete quarters. Also returns how many quarterly pseudo-origins the estimate rests on
@@ -403,7 +403,7 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int = 12, bands
             pmf[k, bands.months_in(k)] = 1.0
         pmf[k] /= pmf[k].sum()
     slope, origin = _trend(starts, data_end, w0, w1) if trend else (0.0, None)
-    entry_drift, exit_drift, drift_years = _drift(ep, starts, all_exits, bands, cats, data_end)
+    entry_drift, exit_drift, drift_years = _drift(ep, starts, all_exits, data_end)
     return FittedModel(age_bands=bands, categories=cats, exit_groups=EXIT_GROUPS, data_end=data_end,
                        window_start=w0.date(), window_end=w1.date(), exposure=E, events=x, alpha=alpha, beta=beta,
                        entry_events=xe, entry_alpha=ea, entry_beta=eb, entry_age_pmf=pmf,
