@@ -3,6 +3,7 @@ against expected values, adjustments, and no NaN/inf/negative from empty states.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 import numpy as np
@@ -38,7 +39,7 @@ def test_days_at_risk_and_events_by_hand():
         dict(child="e", dob="2012-06-15", decom="2020-01-01", dec="2021-01-01", category="ifa_fostering",
              exit_group="adoption"),
     ])
-    m = fit(ep, data_end=END)
+    m = fit(ep, data_end=END, window_months=12, duration=None)  # one duration class: cells are age band x category
     assert (m.window_start, m.window_end) == (dt.date(2024, 4, 1), END)
     assert m.exposure[B10_16, IFA] == 365 + 183 + 31
     assert m.exposure[2, IN_HOUSE] == 183
@@ -88,6 +89,7 @@ def test_stock_changes_only_by_entries_and_exits():
 
 def test_nobody_stays_in_care_past_18():
     m = fit(random_episodes(2), data_end=END)
+    m.entry_alpha = np.zeros_like(m.entry_alpha)  # no entrants, so every exit is one of the ten
     stock = np.zeros((MAX_AGE_MONTHS, len(DEFAULT_CATEGORIES)))
     stock[MAX_AGE_MONTHS - 1, IFA] = 10  # ten children aged 17 years 11 months
     p = project(m, END, months=3, runs=30, rng=np.random.default_rng(1), stock=stock)
@@ -228,3 +230,55 @@ def test_time_as_a_factor_keeps_conservation_and_monte_carlo_agreement(duration)
     total = p.stock_runs.sum(axis=(2, 3)).astype(float)
     se = total.std(axis=0, ddof=1) / np.sqrt(runs)
     assert np.all(np.abs(total.mean(axis=0) - p.expected_stock.sum(axis=(1, 2))) <= 4.5 * se + 0.05)
+
+
+def test_entrants_face_exit_hazards_in_their_first_month_by_hand(quiet_model):
+    # One entry a day into IFA aged 10-16, a return-home hazard of 1/30 a day, no other events; April 2025 has 30
+    # days. Entrants arrive evenly through the month and face the hazard for the rest of it, so a share
+    # (1 - e^-1) / 1 = 0.632 of the 30 are still in care on 30 April: 18.96, and 11.04 have gone home.
+    m = copy.copy(quiet_model)
+    m.alpha = np.where(m.alpha > 0, 1e-12, 0.0)
+    m.alpha[:, :, RETURN_HOME] = 1.0
+    m.beta = np.where(m.alpha >= 1, 30.0, 1.0)
+    m.entry_alpha = np.zeros_like(m.entry_alpha)
+    m.entry_alpha[B10_16, IFA] = 1.0
+    m.entry_beta = np.ones_like(m.entry_beta)
+    stock = np.zeros((MAX_AGE_MONTHS, len(DEFAULT_CATEGORIES)))
+    p = project(m, END, months=1, stock=stock, runs=400, rng=np.random.default_rng(5), parameter_uncertainty=False)
+    stay = 1 - np.exp(-1.0)
+    assert p.expected_entries[0].sum() == pytest.approx(30)
+    assert p.expected_stock[0].sum() == pytest.approx(30 * stay, rel=1e-6)
+    assert p.expected_exits[0, IFA, p.exit_groups.index("return_home")] == pytest.approx(30 * (1 - stay), rel=1e-6)
+    # Monte Carlo: whole children, the same shares within sampling error (binomial given the Poisson entries)
+    entered = p.entries_runs[:, 0].sum(axis=1)
+    left = p.exits_runs[:, 0].sum(axis=(1, 2))
+    assert np.array_equal(p.stock_runs[:, 0].sum(axis=(1, 2)), entered - left)
+    share = left.sum() / entered.sum()
+    assert abs(share - (1 - stay)) < 4 * np.sqrt(stay * (1 - stay) / entered.sum())
+
+
+def test_several_duration_cuts_give_one_hazard_class_each_by_hand():
+    ep = episodes([
+        # in care from 1 Jan 2025: January in the first month (0-1m), February and March in 1-3m; moved on 1 Mar
+        dict(child="a", dob="2012-06-15", decom="2025-01-01", dec="2025-03-01", category="ifa_fostering", rec="X1"),
+        dict(child="a", dob="2012-06-15", decom="2025-03-01", dec=None, category="in_house_fostering"),
+        # in care since 2020: every window day in the 12m+ class; home on 1 Oct 2024
+        dict(child="b", dob="2012-06-15", decom="2020-01-01", dec="2024-10-01", category="ifa_fostering",
+             exit_group="return_home", rec="E13"),
+    ])
+    m = fit(ep, data_end=END, duration="care", duration_months=[1, 3, 12])
+    B = m.age_bands.n
+    assert m.duration_classes == 4 and m.duration_states == 13
+    assert m.exposure[B10_16, IFA] == 31 and m.exposure[B + B10_16, IFA] == 28
+    assert m.exposure[B + B10_16, IN_HOUSE] == 31 and m.exposure[3 * B + B10_16, IFA] == 183
+    assert m.events[B + B10_16, IFA, IN_HOUSE] == 1  # the move two months into care
+    assert m.events[3 * B + B10_16, IFA, RETURN_HOME] == 1
+    assert m.group_labels()[B + B10_16] == "10-16, care 1-3m"
+    assert m.duration_class(np.array([0, 1, 2, 3, 11, 12, 40])).tolist() == [0, 1, 1, 2, 2, 3, 3]
+
+
+@pytest.mark.parametrize("bad", [0, [3, 3], [6, 1], [1.5], "12", [True]])
+def test_bad_duration_cuts_are_a_clear_error(bad):
+    ep = episodes([dict(child="a", dob="2012-06-15", decom="2023-01-01", dec=None, category="ifa_fostering")])
+    with pytest.raises(CareflowError, match="duration_months"):
+        fit(ep, data_end=END, duration="care", duration_months=bad)

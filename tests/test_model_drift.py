@@ -13,7 +13,7 @@ import pytest
 from careflow.model import episodes as epi
 from careflow.model import fit
 from careflow.model.project import drift_walk
-from careflow.model.rates import DEFAULT_DRIFT, DRIFT_MAX, _quarter_counts, calibrated_drift
+from careflow.model.rates import DEFAULT_DRIFT, DRIFT_MAX, _quarter_counts, calibrated_drift, choose_window
 from episode_builder import episodes
 
 
@@ -105,3 +105,16 @@ def test_drift_walk_variance_by_month_and_mean():
     lag2 = np.log(drift_walk(np.random.default_rng(4), sd, runs, 1, window_years=2.0))[:, 0]
     assert np.var(lag2) == pytest.approx(sd ** 2 * (2 / 3 + 1 / 12), rel=0.03)
     assert np.all(drift_walk(np.random.default_rng(5), 0.0, 10, 5) == 1.0)
+
+
+def test_window_choice_by_hand():
+    # 450 entries and 450 exits a year. A 24-month window halves the Poisson variance (1/450 -> 1/900 each) and
+    # doubles the drift lag (sigma^2/3 -> 2 sigma^2/3), so it wins while 1/900 > sigma^2/3: sigma < 0.0577
+    assert choose_window(0.0, 0.0, 450, 450, drift_years=9) == 24
+    assert choose_window(0.05, 0.05, 450, 450, drift_years=9) == 24
+    assert choose_window(0.07, 0.07, 450, 450, drift_years=9) == 12
+    assert choose_window(0.30, 0.0, 450, 450, drift_years=9) == 12  # one drifting rate is enough here
+    # a small LA's noise buys more drift: 40 a year -> 24 months up to sigma = sqrt(3/80) = 0.19
+    assert choose_window(0.15, 0.15, 40, 40, drift_years=9) == 24
+    # no drift estimate (under three years of data): the shortest window
+    assert choose_window(0.0, 0.0, 450, 450, drift_years=0) == 12

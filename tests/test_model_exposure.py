@@ -56,10 +56,21 @@ def test_leap_day_birthday_moves_band_on_28_february():
 def test_duration_classes_split_at_the_clock():
     ep = episodes([dict(child="a", dob="2012-06-15", decom="2024-01-01", dec=None, category="ifa_fostering")])
     ep["care_start"] = ep["decom"]
-    days = Exposure(ep, BANDS, CATS, duration="care", duration_months=6).days(
+    days = Exposure(ep, BANDS, CATS, duration="care", duration_cuts=(6,)).days(
         pd.Timestamp("2024-04-01"), pd.Timestamp("2025-03-31"))
     # six months in care on 1 Jul 2024: 91 days before in the window, 274 after
     assert days[3, 0] == 91 and days[BANDS.n + 3, 0] == 274
+
+
+def test_several_duration_cuts_split_the_days_between_them():
+    ep = episodes([dict(child="a", dob="2012-06-15", decom="2024-01-01", dec="2025-02-10", category="ifa_fostering")])
+    ep["care_start"] = ep["decom"]
+    days = Exposure(ep, BANDS, CATS, duration="care", duration_cuts=(1, 3, 6, 12)).days(
+        pd.Timestamp("2024-01-01"), pd.Timestamp("2025-03-31"))
+    # by hand: Jan (31 days, 0-1m), Feb-Mar (29 + 31, 1-3m), Apr-Jun (30 + 31 + 30, 3-6m), Jul-Dec (184, 6-12m),
+    # 1 Jan to 9 Feb 2025 (40, 12m+); aged 11-12 throughout, so all in the 10-16 band
+    assert days.reshape(5, BANDS.n, -1)[:, 3, 0].tolist() == [31, 60, 91, 184, 40]
+    assert days.sum() == (pd.Timestamp("2025-02-10") - pd.Timestamp("2024-01-01")).days
 
 
 def _by_day(row, bands, w0: dt.date, w1: dt.date) -> np.ndarray:

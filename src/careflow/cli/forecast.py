@@ -107,7 +107,7 @@ def history_series(episodes: pd.DataFrame, start: dt.date, years: int = 3) -> pd
     return pd.Series(counts, index=pd.to_datetime(days))
 
 
-def write_forecast(out: Path, episodes: pd.DataFrame, *, data_end=None, start=None, end=None, window_months=12,
+def write_forecast(out: Path, episodes: pd.DataFrame, *, data_end=None, start=None, end=None, window_months=None,
                    runs=1000, seed=0, categories=DEFAULT_CATEGORIES, costs=None, trend=False,
                    title="Children in care: forecast") -> dict:
     """Fit, project, price and write forecast.csv, costs.csv, summary.json and fan_chart.png into ``out``."""
@@ -148,7 +148,10 @@ def write_forecast(out: Path, episodes: pd.DataFrame, *, data_end=None, start=No
     fy_tot = ct[ct["category"] == "all"]
     summary = {
         "data_end": str(data_end), "start": str(start), "end": str(proj.month_ends[-1]),
-        "reference_window": [str(model.window_start), str(model.window_end)], "runs": runs, "seed": seed,
+        "reference_window": [str(model.window_start), str(model.window_end)],
+        "window_months": model.window_months, "window_chosen_from_data": window_months is None,
+        "time_in_care_cuts_months": list(model.duration_cuts) if model.duration == "care" else [],
+        "runs": runs, "seed": seed,
         "trend": trend, "entry_trend_per_year": float(np.expm1(model.trend_per_month * 12)),
         "categories": list(categories), "age_bands": list(model.age_bands.labels),
         "children_at_start": float(proj.start_stock.sum()),
@@ -175,8 +178,9 @@ def register(group: click.Group) -> None:
     @click.argument("path", type=click.Path())
     @click.option("--start", help="Start date (YYYY-MM-DD); default: the last date of the data.")
     @click.option("--end", help="End date (YYYY-MM-DD); default: 31 March five years after the start.")
-    @click.option("--window-months", default=12, show_default=True, type=int,
-                  help="Months of data before the start used to estimate rates (the reference window).")
+    @click.option("--window-months", default=None, type=int,
+                  help="Months of data before the start used to estimate rates (the reference window); default: "
+                       "12 or 24, chosen from the data's own drift and noise (docs/model.md).")
     @click.option("--runs", default=1000, show_default=True, type=int, help="Monte Carlo runs.")
     @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (same seed, same result).")
     @click.option("--categories", "categories_file", type=click.Path(), help="Placement category mapping (YAML).")
@@ -209,7 +213,8 @@ def register(group: click.Group) -> None:
     @click.argument("more_origins", nargs=-1)
     @click.option("--origins", "origin", required=True, help="Origin date(s): --origins 2019-03-31 2020-03-31.")
     @click.option("--horizon-months", required=True, type=int, help="Months forecast from each origin.")
-    @click.option("--window-months", default=12, show_default=True, type=int)
+    @click.option("--window-months", default=None, type=int,
+                  help="Reference window in months; default: 12 or 24 at each origin, chosen from the data before it.")
     @click.option("--runs", default=200, show_default=True, type=int)
     @click.option("--seed", default=0, show_default=True, type=int)
     @click.option("--categories", "categories_file", type=click.Path())
@@ -245,6 +250,9 @@ def format_backtest(res) -> str:
         lines.append(f"{r.origin:<11} {r.series:<24} {r.actual:7.0f} {r.careflow_mean:9.1f} "
                      f"{r.careflow_p10:6.0f}-{r.careflow_p90:<6.0f} {pct(r.careflow_pct_error):>7} "
                      f"{pct(r.last_value_pct_error):>7} {pct(r.linear_trend_pct_error):>7}")
+    windows = res.rows.drop_duplicates("origin")
+    lines.append("reference window (months) at each origin: "
+                 + ", ".join(f"{r.origin} {r.window_months}" for r in windows.itertuples()))
     s = res.summary()
     for k in ("total", "categories"):
         v = s[k]

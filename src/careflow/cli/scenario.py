@@ -23,7 +23,7 @@ def load_scenarios(files) -> Scenario:
 
 
 def fitted_projector(data: str | Path, start: dt.date | None, end: dt.date | None,
-                     categories_file: str | None = None, window_months: int = 12):
+                     categories_file: str | None = None, window_months: int | None = None):
     """Read SSDA903 data (or cleaned episodes), fit the child-level model and wrap it as a projector."""
     try:
         from careflow.cli.forecast import load_data

@@ -57,7 +57,7 @@ def _nanmean(s: pd.Series) -> float | None:
     return float(s.mean()) if len(s) else None
 
 
-def backtest(data, origins: list[dt.date], horizon_months: int, *, window_months: int = 12, runs: int = 200,
+def backtest(data, origins: list[dt.date], horizon_months: int, *, window_months: int | None = None, runs: int = 200,
              seed: int = 0, trend: bool = False, categories: tuple[str, ...] | None = None,
              data_end: dt.date | None = None, **fit_options) -> BacktestResult:
     episodes = getattr(data, "episodes", data)
@@ -100,6 +100,7 @@ def backtest(data, origins: list[dt.date], horizon_months: int, *, window_months
                 return (f - act) / act * 100 if act > 0 else np.nan
 
             rows.append({"origin": origin.isoformat(), "series": series, "horizon_end": horizon_end.isoformat(),
+                         "window_months": model.window_months,
                          "actual": act, "at_origin": last, "careflow_mean": mean[-1], "careflow_p10": lo[-1],
                          "careflow_p90": hi[-1], "last_value": last, "linear_trend": linear,
                          "careflow_abs_error": abs(mean[-1] - act), "last_value_abs_error": abs(last - act),

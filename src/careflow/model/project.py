@@ -149,6 +149,17 @@ def _probabilities(h: np.ndarray, days: float) -> tuple[np.ndarray, np.ndarray]:
     return pany, pany[..., None] * share
 
 
+def _entry_month_probabilities(h: np.ndarray, days: float) -> tuple[np.ndarray, np.ndarray]:
+    """Like :func:`_probabilities`, for children entering at a uniformly random moment of a month of ``days``
+    days: each faces the hazards for the rest of the month, so ``P(any) = 1 - (1 - exp(-H d)) / (H d)``."""
+    H = h.sum(axis=-1) * days
+    with np.errstate(invalid="ignore", divide="ignore"):
+        survive = np.where(H > 0, -np.expm1(-H) / np.where(H > 0, H, 1), 1.0)
+        share = np.where(H[..., None] > 0, h / np.where(H > 0, h.sum(axis=-1), 1)[..., None], 0.0)
+    pany = 1 - survive
+    return pany, pany[..., None] * share
+
+
 def _index(names: tuple[str, ...], name: str, what: str) -> int:
     try:
         return names.index(name)
@@ -262,8 +273,7 @@ def project(model: FittedModel, start: dt.date | None = None, end: dt.date | Non
 def _groups(model: FittedModel) -> np.ndarray:
     """Hazard group of each [month of age, duration state]."""
     U, B = model.duration_states, model.age_bands.n
-    dcls = (np.arange(U) >= model.duration_months).astype(int) if model.duration else np.zeros(U, dtype=int)
-    return dcls[None, :] * B + model.age_bands.month_band()[:, None]
+    return model.duration_class(np.arange(U))[None, :] * B + model.age_bands.month_band()[:, None]
 
 
 def _deterministic(model, S, m_starts, m_ends, days, adjustment, agg) -> dict:
@@ -280,6 +290,7 @@ def _deterministic(model, S, m_starts, m_ends, days, adjustment, agg) -> dict:
            "expected_entries": np.zeros((M, B, C)), "expected_exits": np.zeros((M, C, G)),
            "expected_capped": np.zeros((M, C))}
     cache: dict[float, tuple] = {}
+    entry_cache: dict[float, tuple] = {}
     adult = model.exit_groups.index("adulthood")
     for m in range(M):
         d = days[m]
@@ -326,7 +337,15 @@ def _deterministic(model, S, m_starts, m_ends, days, adjustment, agg) -> dict:
             aged[1:] = new[:-1]
         mult = _entry_multiplier(ch, (B, C)) * model.entry_multiplier(m_starts[m])
         entries = lam * d * mult  # [B, C]
-        aged[:, 0, :] += model.entry_age_pmf.T @ entries
+        # entrants arrive through the month and face the first duration class's hazards for the rest of it
+        if d not in entry_cache:
+            pany_e, p_e = _entry_month_probabilities(hz[:B], d)
+            entry_cache[d] = (1 - pany_e)[mb], p_e[mb]  # [age, C], [age, C, K]
+        stay_e, p_e = entry_cache[d]
+        arriving = model.entry_age_pmf.T @ entries  # [age, C]
+        flows_e = arriving[..., None] * p_e
+        aged[:, 0, :] += arriving * stay_e + flows_e[..., :C].sum(axis=1)
+        exits += flows_e[..., C:].sum(axis=0)
         for cat, cap in ch.caps.items():
             j = _index(model.categories, cat, "category")
             total = aged[:, :, j].sum()
@@ -430,6 +449,7 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
     U = S0.shape[1]
     T = U - 1
     reset = model.duration == "placement"
+    dur_class = model.duration_class(np.arange(U)).astype(np.int32)  # duration class of each months-since-clock state
     mb = model.age_bands.month_band().astype(np.int32)  # int32 index arithmetic: half the memory traffic
     adult = model.exit_groups.index("adulthood")
     param_rng, step_parent, key_rng = rng.spawn(3)
@@ -483,6 +503,9 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         pany, p = _probabilities(hm, d)
         cum = np.cumsum(p, axis=-1).reshape(-1, K)
         thr = (np.minimum(pany, 1 - 2.0 ** -53) * 2.0 ** 64).astype(np.uint64)
+        pany_e, p_e = _entry_month_probabilities(hm[:, :B], d)  # entrants: first duration class, rest of the month
+        cum_e = np.cumsum(p_e, axis=-1).reshape(-1, K)
+        thr_e = (np.minimum(pany_e, 1 - 2.0 ** -53) * 2.0 ** 64).astype(np.uint64).reshape(-1)
         start_rc = end_rbc.sum(axis=1)
         alive = np.ones(len(run), dtype=bool)
         exits = np.zeros((R, C, G), dtype=np.int64)
@@ -524,7 +547,7 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         # k-th slice of [0, P(any event)), no event when u >= P(any event)
         grp = mb[age]
         if model.duration:
-            grp = grp + np.int32(B) * (dur >= model.duration_months)
+            grp = grp + np.int32(B) * dur_class[dur]
         cell = run * np.int32(GC) + grp * np.int32(C) + cat
         x = _bits(cseed, m, _EVENT)  # the uniform is x / 2**64; compared as integers to save passes
         event = alive & (x < thr.reshape(-1)[cell])
@@ -570,12 +593,24 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         for band in range(B):
             sel = b_new == band
             a_new[sel] = np.searchsorted(cdf_age[band], u_age[sel], side="left")
+        entries_out[:, m] = np.bincount(r_new * C + c_new, minlength=R * C).reshape(R, C)
+        # the entrant's own event in its first (part) month, decided by its own uniform as for everyone else
+        cell = (r_new * B + b_new) * C + c_new
+        x = _bits(id_new, m, _EVENT)
+        e = np.flatnonzero(x < thr_e[cell])
+        k = np.minimum((x[e].astype(np.float64)[:, None] * 2.0 ** -64 >= cum_e[cell[e]]).sum(axis=1), K - 1)
+        gone = e[k >= C]
+        np.add.at(exits, (r_new[gone], c_new[gone], k[k >= C] - C), 1)
+        c_new = c_new.copy()
+        c_new[e[k < C]] = k[k < C]
+        stay = np.ones(len(r_new), dtype=bool)
+        stay[gone] = False
+        r_new, a_new, c_new, id_new = r_new[stay], a_new[stay], c_new[stay], id_new[stay]
         run = np.concatenate([run, r_new.astype(np.int32)])
         age = np.concatenate([age, a_new.astype(np.int16)])
         dur = np.concatenate([dur, np.zeros(len(r_new), dtype=np.int16)])
         cat = np.concatenate([cat, c_new.astype(np.int16)])
         cseed = np.concatenate([cseed, id_new])
-        entries_out[:, m] = np.bincount(r_new * C + c_new, minlength=R * C).reshape(R, C)
         # caps: remove children above the limit (realised as whole children), reported as capped
         if caps:
             keep = np.ones(len(run), dtype=bool)

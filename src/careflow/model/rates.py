@@ -29,6 +29,8 @@ DEFAULT_DRIFT = 0.10  # careflow assumption when the data hold fewer than three 
 DRIFT_MAX = 0.40
 DRIFT_YEARS = 4  # the drift estimate uses the quarters of the last DRIFT_YEARS + 1 years
 DRIFT_MIN_QUARTERS = 12  # three complete years (five quarterly pseudo-origins), else DEFAULT_DRIFT
+WINDOW_CHOICES = (12, 24)  # reference windows (months) the automatic choice picks from (choose_window)
+DEFAULT_DURATION, DEFAULT_DURATION_CUTS = "care", (1,)  # hazards differ in the first month in care (docs/model.md)
 
 
 @dataclass
@@ -41,6 +43,7 @@ class FittedModel:
     data_end: dt.date
     window_start: dt.date
     window_end: dt.date
+    window_months: int  # the reference window's length (given, or chosen by choose_window)
     # hazard cells are [group, category(, outcome)], group = duration class * bands + band (one duration class
     # unless ``duration`` is set); outcome = categories (moves) then exit groups
     exposure: np.ndarray  # [group, category] person-days at risk in the window
@@ -60,26 +63,40 @@ class FittedModel:
     exit_drift: float = 0.0
     drift_years: int = 0  # quarterly pseudo-origins the drift estimates rest on (0: the default was used)
     # time as a factor: None, "care" (time since the period of care began) or "placement" (time in the current
-    # placement category); hazards differ before and after ``duration_months``
+    # placement category); hazards differ between the duration classes that ``duration_cuts`` (months) separate
     duration: str | None = None
-    duration_months: int = 12
+    duration_cuts: tuple[int, ...] = (12,)
     episodes: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
+    def duration_months(self) -> int:
+        """The last cut: months-since-clock states 0..duration_months are tracked, the last meaning 'or more'."""
+        return self.duration_cuts[-1]
+
+    @property
     def duration_classes(self) -> int:
-        return 2 if self.duration else 1
+        return len(self.duration_cuts) + 1 if self.duration else 1
 
     @property
     def duration_states(self) -> int:
         """Months-since-clock states tracked by the projection (0..duration_months, the last meaning 'or more')."""
         return self.duration_months + 1 if self.duration else 1
 
+    def duration_class(self, months: np.ndarray) -> np.ndarray:
+        """Duration class of completed months since the clock started (0 when time is not a factor)."""
+        months = np.asarray(months)
+        if not self.duration:
+            return np.zeros(months.shape, dtype=np.int64)
+        return np.searchsorted(np.asarray(self.duration_cuts), months, side="right")
+
     def group_labels(self) -> list[str]:
         bands = list(self.age_bands.labels)
         if not self.duration:
             return bands
-        T = self.duration_months
-        return [f"{b}, {self.duration} < {T}m" for b in bands] + [f"{b}, {self.duration} {T}m+" for b in bands]
+        edges = (0,) + self.duration_cuts
+        names = [f"{self.duration} {a}-{b}m" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+        names.append(f"{self.duration} {edges[-1]}m+")
+        return [f"{b}, {n}" for n in names for b in bands]
 
     @property
     def outcomes(self) -> tuple[str, ...]:
@@ -132,7 +149,7 @@ class Exposure:
     """
 
     def __init__(self, ep: pd.DataFrame, bands: AgeBands, cats: tuple[str, ...], duration: str | None = None,
-                 duration_months: int = 12):
+                 duration_cuts: tuple[int, ...] = (12,)):
         self.bands, self.n_cats = bands, len(cats)
         self.duration = duration
         self.ci = epi.category_index(ep["category"], cats)
@@ -145,13 +162,13 @@ class Exposure:
         birthday = {m: (dob + pd.DateOffset(months=m)).values for m in dict.fromkeys(months)}
         self.lo = np.stack([birthday[m] for m in months[:bands.n]]) if len(ep) else np.zeros((bands.n, 0), "M8[ns]")
         self.hi = np.stack([birthday[m] for m in months[bands.n:]]) if len(ep) else np.zeros((bands.n, 0), "M8[ns]")
-        self.cut = ((pd.DatetimeIndex(ep[f"{duration}_start"]) + pd.DateOffset(months=duration_months)).values
-                    if duration else None)
+        clock = pd.DatetimeIndex(ep[f"{duration}_start"]) if duration else None
+        self.cuts = [(clock + pd.DateOffset(months=c)).values for c in duration_cuts] if duration else []
 
     def days(self, w0, w1) -> np.ndarray:
         """Person-days in each [group, category] inside [w0, w1] (whole days, both ends included)."""
         K, C = self.bands.n, self.n_cats
-        out = np.zeros(((2 if self.duration else 1) * K, C))
+        out = np.zeros(((len(self.cuts) + 1) * K, C))
         if not len(self.ci):
             return out
         w0 = np.datetime64(pd.Timestamp(w0).as_unit("ns"))
@@ -159,10 +176,10 @@ class Exposure:
         a = np.maximum(self.start, w0)
         b = np.where(np.isnat(self.end), stop, np.minimum(self.end, stop))
         # episodes outside the window give b <= a, hence zero days below: adding exact zeros changes no sum
-        if self.duration:
-            parts = [(a, np.minimum(b, self.cut)), (np.maximum(a, self.cut), b)]
-        else:
-            parts = [(a, b)]
+        # duration class k runs from the (k-1)-th cut to the k-th (the first from the start, the last to the end)
+        lo_cut, hi_cut = [None] + self.cuts, self.cuts + [None]
+        parts = [(a if c0 is None else np.maximum(a, c0), b if c1 is None else np.minimum(b, c1))
+                 for c0, c1 in zip(lo_cut, hi_cut, strict=True)]
         index = (np.arange(K)[:, None] * C + self.ci[None, :]).ravel()
         for d, (pa, pb) in enumerate(parts):
             s = np.maximum(pa[None, :], self.lo)
@@ -176,10 +193,12 @@ def _band_of(months: np.ndarray, bands: AgeBands) -> np.ndarray:
     return bands.month_band()[np.clip(months, 0, MAX_AGE_MONTHS - 1)]
 
 
-def _group_of(events: pd.DataFrame, ages: np.ndarray, bands: AgeBands, duration: str | None, T: int) -> np.ndarray:
+def _group_of(events: pd.DataFrame, ages: np.ndarray, bands: AgeBands, duration: str | None,
+              cuts: tuple[int, ...]) -> np.ndarray:
     g = _band_of(ages, bands)
     if duration:
-        g = g + bands.n * (epi.months_between(events[f"{duration}_start"], events["date"]) >= T)
+        months = epi.months_between(events[f"{duration}_start"], events["date"])
+        g = g + bands.n * np.searchsorted(np.asarray(cuts), months, side="right")
     return g
 
 
@@ -307,43 +326,81 @@ def calibrated_drift(counts: np.ndarray, days: np.ndarray | None = None) -> tupl
 
 
 def _drift(ep: pd.DataFrame, starts: pd.DataFrame, exits: pd.DataFrame,
-           data_end: dt.date) -> tuple[float, float, int]:
+           data_end: dt.date) -> tuple[float, float, int, tuple[float, float]]:
     """Random-walk sd per year of the log entry rate and the log exit rate (see :func:`calibrated_drift`), from
     the quarters of the last DRIFT_YEARS + 1 years before ``data_end``; DEFAULT_DRIFT when the data hold fewer than
     DRIFT_MIN_QUARTERS complete quarters. Also returns how many quarterly pseudo-origins the estimate rests on
-    (0: the default was used)."""
+    (0: the default was used) and the entries and exits (not at 18) of the last four quarters."""
     if not ep["dec"].notna().any():
-        return DEFAULT_DRIFT, DEFAULT_DRIFT, 0
+        return DEFAULT_DRIFT, DEFAULT_DRIFT, 0, (0.0, 0.0)
     entries, exits_q, days = _quarter_counts(ep, starts, exits, data_end)
+    last_year = (float(entries[:4].sum()), float(exits_q[:4].sum()))
     if len(entries) < DRIFT_MIN_QUARTERS:
-        return DEFAULT_DRIFT, DEFAULT_DRIFT, 0
+        return DEFAULT_DRIFT, DEFAULT_DRIFT, 0, last_year
     entry, n = calibrated_drift(entries)
     exit_, m = calibrated_drift(exits_q, days)
-    return (DEFAULT_DRIFT if entry is None else entry), (DEFAULT_DRIFT if exit_ is None else exit_), max(n, m)
+    return ((DEFAULT_DRIFT if entry is None else entry), (DEFAULT_DRIFT if exit_ is None else exit_), max(n, m),
+            last_year)
 
 
-def fit(data, *, data_end: dt.date | None = None, window_months: int = 12, bands: AgeBands | None = None,
-        categories: tuple[str, ...] | None = None, trend: bool = False, duration: str | None = None,
-        duration_months: int = 12) -> FittedModel:
+def choose_window(entry_drift: float, exit_drift: float, entries: float, exits: float, drift_years: int,
+                  candidates: tuple[int, ...] = WINDOW_CHOICES) -> int:
+    """The reference window (months) that estimates next year's rates best, from the data's own noise and drift.
+
+    A rate fitted on W years of data errs, relative to the rate at the origin, by Poisson noise (log variance
+    ``1 / (x * W)`` for ``x`` events a year) and by the drift it averages over (a random walk with variance
+    ``sigma**2`` a year puts the window's mean ``sigma**2 * W / 3`` away, as in :func:`calibrated_drift`). The
+    window minimising the sum of both errors, for entries and exits together, is chosen among ``candidates``:
+    stable rates favour the longer window (less noise), drifting rates the shorter (less lag). Without a drift
+    estimate (``drift_years`` 0: under three years of data) the shortest candidate is kept."""
+    if drift_years == 0:
+        return candidates[0]
+
+    def error(months: int) -> float:
+        w = months / 12
+        return sum(1 / (max(x, 0.5) * w) + sd ** 2 * w / 3 for x, sd in ((entries, entry_drift), (exits, exit_drift)))
+
+    return min(candidates, key=error)
+
+
+def _duration_cuts(months) -> tuple[int, ...]:
+    """Duration cuts in months from one number or a list: whole months, increasing, from 1 to 216."""
+    values = [months] if isinstance(months, int | np.integer) else list(months) if isinstance(
+        months, list | tuple) else None
+    if (not values or any(isinstance(v, bool) or not isinstance(v, int | np.integer) for v in values)
+            or any(v < 1 or v > MAX_AGE_MONTHS for v in values)
+            or any(b <= a for a, b in zip(values[:-1], values[1:], strict=True))):
+        raise CareflowError(f"duration_months must be a whole number of months from 1 to {MAX_AGE_MONTHS}, or several "
+                            f"in increasing order (got {months!r})", field="duration_months", rule="model-settings")
+    return tuple(int(v) for v in values)
+
+
+def fit(data, *, data_end: dt.date | None = None, window_months: int | None = None, bands: AgeBands | None = None,
+        categories: tuple[str, ...] | None = None, trend: bool = False, duration: str | None = DEFAULT_DURATION,
+        duration_months: int | tuple[int, ...] | list[int] = DEFAULT_DURATION_CUTS) -> FittedModel:
     """Fit the model on episodes (a DataFrame in the ``careflow.ssda903`` contract, or an ``Ssda903Data``).
 
-    The reference window is the ``window_months`` months ending on ``data_end`` (default: the data's own end).
-    Episodes after ``data_end`` are ignored (so fitting at a backtest origin sees only the past).
-    ``duration="care"`` or ``"placement"`` lets hazards differ before and after ``duration_months`` in care or in
-    the current placement category (see docs/model.md for whether it helps).
+    The reference window is the ``window_months`` months ending on ``data_end`` (default: the data's own end);
+    ``None`` (the default) lets the data choose 12 or 24 months (:func:`choose_window`: the longer window when the
+    rates' calibrated drift is small against their Poisson noise). Episodes after ``data_end`` are ignored (so
+    fitting at a backtest origin sees only the past). ``duration="care"`` or ``"placement"`` lets hazards differ
+    with the months in care or in the current placement category: ``duration_months`` is one cut (12: before and
+    after a year) or several in increasing order ((1, 3, 6, 12, 24): six duration classes); ``duration=None``
+    makes hazards depend on age band and category only. The default, a first month in care with hazards of its
+    own, is what the backtests in docs/model.md support.
     """
     if duration not in (None, "care", "placement"):
         raise CareflowError(f"duration must be 'care', 'placement' or None (got {duration!r})", field="duration",
                             rule="model-settings")
-    if duration and duration_months < 1:
-        raise CareflowError("duration_months must be at least 1", field="duration_months", rule="model-settings")
+    cuts = _duration_cuts(duration_months)
     episodes = getattr(data, "episodes", data)
     if data_end is None:
         data_end = getattr(data, "data_end", None) or epi.data_end_of(episodes)
     data_end = pd.Timestamp(data_end).date()
-    if window_months < 1:
-        raise CareflowError(f"the reference window must be at least 1 month (got {window_months})",
-                            field="window_months", rule="model-window")
+    if window_months is not None and (isinstance(window_months, bool) or not isinstance(window_months, int | np.integer)
+                                      or window_months < 1):
+        raise CareflowError(f"the reference window must be a whole number of months, at least 1 (got "
+                            f"{window_months!r})", field="window_months", rule="model-window")
     bands = bands or age_bands()
     cats = tuple(categories or getattr(data, "categories", None) or DEFAULT_CATEGORIES)
     epi.check_columns(episodes)
@@ -351,24 +408,29 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int = 12, bands
         cats = cats + (UNKNOWN,)  # the reader's placeholder for codes it could not map (it reports them)
     ep = epi.with_clocks(epi.usable(epi.censor(episodes, data_end)))
     epi.category_index(ep["category"], cats)  # unknown categories are an error, never guessed
-    w0, w1 = _window(data_end, window_months)
     first_date = ep["decom"].min() if len(ep) else pd.NaT
-    if pd.isna(first_date) or first_date > w1:
+    if pd.isna(first_date) or first_date > pd.Timestamp(data_end):
         raise CareflowError(f"no episodes before {data_end}: nothing to fit", rule="model-window")
+    moves, all_exits = epi.moves_and_exits(ep, prepared=True)
+    starts = epi.period_starts(ep, prepared=True)
+    starts = starts[starts["age_months"].between(0, MAX_AGE_MONTHS - 1)]
+    entry_drift, exit_drift, drift_years, last_year = _drift(ep, starts, all_exits, data_end)
+    if window_months is None:
+        window_months = choose_window(entry_drift, exit_drift, *last_year, drift_years)
+    w0, w1 = _window(data_end, window_months)
     exposure = Exposure(ep, bands, cats)
-    E = (Exposure(ep, bands, cats, duration, duration_months) if duration else exposure).days(w0, w1)
-    D = 2 if duration else 1
+    E = (Exposure(ep, bands, cats, duration, cuts) if duration else exposure).days(w0, w1)
+    D = len(cuts) + 1 if duration else 1
     if E.sum() == 0:
         raise CareflowError(f"no child was in care in the reference window {w0.date()} to {w1.date()}: "
                             "choose an origin or window inside the data", rule="model-window")
     C, G = len(cats), len(EXIT_GROUPS)
     x = np.zeros((D * bands.n, C, C + G))
-    moves, all_exits = epi.moves_and_exits(ep, prepared=True)
     moves = moves[(moves["date"] >= w0) & (moves["date"] <= w1)]
     if len(moves):
         am = epi.age_months(moves["dob"], moves["date"])
         keep = am < MAX_AGE_MONTHS
-        b = _group_of(moves[keep], am[keep], bands, duration, duration_months)
+        b = _group_of(moves[keep], am[keep], bands, duration, cuts)
         np.add.at(x, (b, epi.category_index(moves["from_category"][keep], cats),
                       epi.category_index(moves["to_category"][keep], cats)), 1)
     exits = all_exits[(all_exits["date"] >= w0) & (all_exits["date"] <= w1)]
@@ -376,15 +438,13 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int = 12, bands
         am = epi.age_months(exits["dob"], exits["date"])
         keep = am < MAX_AGE_MONTHS - 1  # exits in the month before 18 are the model's own leaving at 18
         gi = exits["exit_group"].map({g: j for j, g in enumerate(EXIT_GROUPS)}).fillna(G - 1).astype(int)
-        np.add.at(x, (_group_of(exits[keep], am[keep], bands, duration, duration_months),
+        np.add.at(x, (_group_of(exits[keep], am[keep], bands, duration, cuts),
                       epi.category_index(exits["category"][keep], cats),
                       C + gi.to_numpy()[keep]), 1)
     allowed = np.ones_like(x, dtype=bool)
     allowed[:, np.arange(C), np.arange(C)] = False
     alpha, beta = _shrink_hazards(x, E, allowed)
 
-    starts = epi.period_starts(ep, prepared=True)
-    starts = starts[starts["age_months"].between(0, MAX_AGE_MONTHS - 1)]
     in_window = starts[(starts["start"] >= w0) & (starts["start"] <= w1)]
     xe = np.zeros((bands.n, C))
     band_all = _band_of(starts["age_months"].to_numpy(), bands)
@@ -403,10 +463,9 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int = 12, bands
             pmf[k, bands.months_in(k)] = 1.0
         pmf[k] /= pmf[k].sum()
     slope, origin = _trend(starts, data_end, w0, w1) if trend else (0.0, None)
-    entry_drift, exit_drift, drift_years = _drift(ep, starts, all_exits, data_end)
     return FittedModel(age_bands=bands, categories=cats, exit_groups=EXIT_GROUPS, data_end=data_end,
-                       window_start=w0.date(), window_end=w1.date(), exposure=E, events=x, alpha=alpha, beta=beta,
+                       window_start=w0.date(), window_end=w1.date(), window_months=window_months, exposure=E, events=x, alpha=alpha, beta=beta,
                        entry_events=xe, entry_alpha=ea, entry_beta=eb, entry_age_pmf=pmf,
                        trend_per_month=slope, trend_origin=origin, entry_drift=entry_drift,
                        exit_drift=exit_drift, drift_years=drift_years, duration=duration,
-                       duration_months=duration_months, episodes=episodes)
+                       duration_cuts=cuts, episodes=episodes)
