@@ -26,10 +26,12 @@ PEER_PY = Path("/tmp/peer-venv/bin/python")
 SYNTH_LAS = [(250, 11), (600, 12), (1500, 13)]  # (children in care, seed)
 
 VARIANTS = {
-    "careflow (default: 12-month window)": {},
+    "careflow (default: window chosen, first month in care)": {},
+    "12-month window": {"window_months": 12},
     "24-month window": {"window_months": 24},
+    "no time in care, 12-month window": {"duration": None, "window_months": 12},
     "entry trend": {"trend": True},
-    "time in care (12 months)": {"duration": "care", "duration_months": 12},
+    "time in care (1, 3, 6, 12 months)": {"duration": "care", "duration_months": (1, 3, 6, 12)},
     "time in placement (6 months)": {"duration": "placement", "duration_months": 6},
 }
 
