@@ -3,7 +3,7 @@
 Typical use::
 
     from careflow.model import fit, project
-    model = fit(data, window_months=12)                       # data: Ssda903Data or its episodes DataFrame
+    model = fit(data)                                         # data: Ssda903Data or its episodes DataFrame
     proj = project(model, end=dt.date(2031, 3, 31), runs=1000, rng=np.random.default_rng(1))
     proj.stock_table()                                         # date, category, age_band, mean, p10, p50, p90
 """
