@@ -7,7 +7,8 @@ Both engines take the same monthly steps. In each step, for the children in care
    hazards;
 3. everyone ages one month, and those reaching 18 leave care (exit group ``adulthood``);
 4. entries arrive (expected ``rate * days * trend * scenario multiplier``, by age band and first category, at ages
-   drawn from the ages at entry seen in the data);
+   drawn from the ages at entry seen in the data); arriving at a uniform moment of the month, each may move or
+   leave before it ends, with the first duration class's hazards: ``P(any) = 1 - (1 - exp(-H * days)) / (H * days)``;
 5. caps from the scenario remove children above a category's limit; they are reported as ``capped``.
 Care-days in a month are ``days * (stock after step 1 + stock at end) / 2`` per category: a mid-month
 approximation of the days each child spends in each category. Moves and extra exits of step 1 happen on the first
