@@ -32,7 +32,9 @@ def test_forecast_writes_tables_summary_and_chart(data_csv, tmp_path):
     assert fc["date"].nunique() == 24 and fc["date"].iloc[0] == "2025-04-30"
     tot = fc[(fc.category == "all") & (fc.age_band == "all")]
     by_cat = fc[(fc.category != "all") & (fc.age_band == "all")].groupby("date")["mean"].sum()
-    assert (tot.set_index("date")["mean"] - by_cat).abs().max() < 1e-6
+    n_cats = fc.loc[fc.category != "all", "category"].nunique()
+    # widened runs are not whole children, so each mean is rounded to 3 decimals in the file: up to 0.0005 each
+    assert (tot.set_index("date")["mean"] - by_cat).abs().max() <= 0.0005 * (n_cats + 1) + 1e-9
     assert ((fc.p10 <= fc.p50) & (fc.p50 <= fc.p90)).all()
     costs = pd.read_csv(out / "costs.csv")
     assert list(costs.columns) == ["financial_year", "category", "mean", "p10", "p50", "p90"]

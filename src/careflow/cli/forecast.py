@@ -108,7 +108,7 @@ def history_series(episodes: pd.DataFrame, start: dt.date, years: int = 3) -> pd
 
 
 def write_forecast(out: Path, episodes: pd.DataFrame, *, data_end=None, start=None, end=None, window_months=None,
-                   runs=1000, seed=0, categories=DEFAULT_CATEGORIES, costs=None, trend=False,
+                   runs=1000, seed=0, categories=DEFAULT_CATEGORIES, costs=None, trend=False, calibrate=True,
                    title="Children in care: forecast") -> dict:
     """Fit, project, price and write forecast.csv, costs.csv, summary.json and fan_chart.png into ``out``."""
     from careflow.costs import cost_table, load_unit_costs
@@ -136,6 +136,18 @@ def write_forecast(out: Path, episodes: pd.DataFrame, *, data_end=None, start=No
     if runs < 1:
         raise CareflowError("--runs must be at least 1", field="runs", rule="model-runs")
     proj = project(model, start, end, runs=runs, rng=np.random.default_rng(seed))
+    calibration = {"applied": False}
+    if calibrate:
+        from careflow.model.calibration import calibrate as calibrated
+        from careflow.model.calibration import past_errors
+
+        errors = past_errors(episodes, start, window_months=window_months, categories=categories, trend=trend)
+        proj = calibrated(proj, errors)
+        rms = errors.rms()
+        calibration = {"applied": True, "pseudo_origins": [str(o) for o in errors.pseudo_origins],
+                       "rms_log_error_by_lead_month": [None if np.isnan(x) else round(float(x), 4) for x in rms],
+                       "band_factor_at_12_months": float(proj.band_factor[min(11, proj.months - 1)]),
+                       "band_factor_max": float(proj.band_factor.max())}
     out.mkdir(parents=True, exist_ok=True)
     table = proj.stock_table()
     table["date"] = pd.to_datetime(table["date"]).dt.strftime("%Y-%m-%d")
@@ -151,7 +163,7 @@ def write_forecast(out: Path, episodes: pd.DataFrame, *, data_end=None, start=No
         "reference_window": [str(model.window_start), str(model.window_end)],
         "window_months": model.window_months, "window_chosen_from_data": window_months is None,
         "time_in_care_cuts_months": list(model.duration_cuts) if model.duration == "care" else [],
-        "runs": runs, "seed": seed,
+        "runs": runs, "seed": seed, "band_calibration": calibration,
         "trend": trend, "entry_trend_per_year": float(np.expm1(model.trend_per_month * 12)),
         "categories": list(categories), "age_bands": list(model.age_bands.labels),
         "children_at_start": float(proj.start_stock.sum()),
@@ -187,8 +199,11 @@ def register(group: click.Group) -> None:
     @click.option("--costs", "costs_file", type=click.Path(), help="Weekly unit costs (YAML, as unit_costs.yaml).")
     @click.option("--trend/--no-trend", default=False, show_default=True,
                   help="Continue the recent trend in entries instead of holding them at the recent mean.")
+    @click.option("--calibrate/--no-calibrate", default=True, show_default=True,
+                  help="Widen the bands to the model's own errors at earlier quarter ends (docs/model.md).")
     @click.option("--output", required=True, type=click.Path(), help="Folder for the outputs.")
-    def forecast_cmd(path, start, end, window_months, runs, seed, categories_file, costs_file, trend, output):
+    def forecast_cmd(path, start, end, window_months, runs, seed, categories_file, costs_file, trend, calibrate,
+                     output):
         """Forecast children in care by placement category and age band, and placement spend by financial year.
 
         Writes forecast.csv (date, category, age_band, mean, p10, p50, p90), costs.csv (financial_year, category,
@@ -198,7 +213,7 @@ def register(group: click.Group) -> None:
         s = write_forecast(Path(output), episodes, data_end=data_end,
                            start=parse_date(start, "start") if start else None,
                            end=parse_date(end, "end") if end else None, window_months=window_months, runs=runs,
-                           seed=seed, categories=cats, costs=costs_file, trend=trend)
+                           seed=seed, categories=cats, costs=costs_file, trend=trend, calibrate=calibrate)
         e = s["children_at_end"]
         click.echo(f"children in care at {s['start']}: {s['children_at_start']:.0f}; at {s['end']}: "
                    f"mean {e['mean']:.0f} (P10 {e['p10']:.0f} to P90 {e['p90']:.0f}) from {runs} runs")
@@ -219,9 +234,11 @@ def register(group: click.Group) -> None:
     @click.option("--seed", default=0, show_default=True, type=int)
     @click.option("--categories", "categories_file", type=click.Path())
     @click.option("--trend/--no-trend", default=False, show_default=True)
+    @click.option("--calibrate/--no-calibrate", default=True, show_default=True,
+                  help="Widen the bands to the model's own errors before each origin, as forecast does.")
     @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
     def backtest_cmd(path, more_origins, origin, horizon_months, window_months, runs, seed, categories_file, trend,
-                     fmt):
+                     calibrate, fmt):
         """Refit at each origin on the data before it, forecast, and compare with what happened, against naive
         last-value and linear-trend forecasts."""
         from careflow.model.backtest import backtest
@@ -229,7 +246,7 @@ def register(group: click.Group) -> None:
         origins = [parse_date(o, "origins") for o in (origin, *more_origins)]
         episodes, data_end, cats = load_data(path, categories_file)
         res = backtest(episodes, origins, horizon_months, window_months=window_months, runs=runs, seed=seed,
-                       trend=trend, categories=cats, data_end=data_end)
+                       trend=trend, categories=cats, data_end=data_end, calibrate=calibrate)
         if fmt == "json":
             click.echo(json.dumps({"summary": res.summary(), "rows": res.rows.to_dict(orient="records")},
                                   indent=2, default=float))
@@ -251,8 +268,9 @@ def format_backtest(res) -> str:
                      f"{r.careflow_p10:6.0f}-{r.careflow_p90:<6.0f} {pct(r.careflow_pct_error):>7} "
                      f"{pct(r.last_value_pct_error):>7} {pct(r.linear_trend_pct_error):>7}")
     windows = res.rows.drop_duplicates("origin")
-    lines.append("reference window (months) at each origin: "
-                 + ", ".join(f"{r.origin} {r.window_months}" for r in windows.itertuples()))
+    lines.append("reference window (months) and band widening at the horizon, at each origin: "
+                 + ", ".join(f"{r.origin} {r.window_months} x{r.band_factor_at_horizon:.2f}"
+                             for r in windows.itertuples()))
     s = res.summary()
     for k in ("total", "categories"):
         v = s[k]

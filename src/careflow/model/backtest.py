@@ -17,6 +17,8 @@ import pandas as pd
 
 from careflow.errors import CareflowError
 from careflow.model import episodes as epi
+from careflow.model.calibration import calibrate as calibrated
+from careflow.model.calibration import past_errors
 from careflow.model.project import _add_months, project
 from careflow.model.rates import fit
 from careflow.model.states import DEFAULT_CATEGORIES
@@ -59,7 +61,10 @@ def _nanmean(s: pd.Series) -> float | None:
 
 def backtest(data, origins: list[dt.date], horizon_months: int, *, window_months: int | None = None, runs: int = 200,
              seed: int = 0, trend: bool = False, categories: tuple[str, ...] | None = None,
-             data_end: dt.date | None = None, **fit_options) -> BacktestResult:
+             data_end: dt.date | None = None, calibrate: bool = True, **fit_options) -> BacktestResult:
+    """Refit at each origin on the data before it, forecast ``horizon_months`` with ``runs`` Monte Carlo runs and
+    compare with what happened. ``calibrate``: widen the bands to the model's own past errors before each origin
+    (:mod:`careflow.model.calibration`), as ``careflow forecast`` does."""
     episodes = getattr(data, "episodes", data)
     cats = tuple(categories or DEFAULT_CATEGORIES)
     data_end = pd.Timestamp(data_end or getattr(data, "data_end", None) or epi.data_end_of(episodes)).date()
@@ -75,9 +80,11 @@ def backtest(data, origins: list[dt.date], horizon_months: int, *, window_months
             raise CareflowError(f"origin {origin} + {horizon_months} months ends {horizon_end}, after the data "
                                 f"ends ({data_end}): choose an earlier origin or a shorter horizon",
                                 field="origins", rule="backtest")
-        model = fit(episodes, data_end=origin, window_months=window_months, categories=cats, trend=trend,
-                    **fit_options)
+        options = dict(window_months=window_months, categories=cats, trend=trend, **fit_options)
+        model = fit(episodes, data_end=origin, **options)
         proj = project(model, origin, horizon_end, runs=runs, rng=np.random.default_rng(seed))
+        if calibrate:
+            proj = calibrated(proj, past_errors(episodes, origin, **options))
         ends = proj.month_ends
         actual = actual_counts(episodes, ends, cats)  # [M, C]
         past_days = [_add_months(origin + dt.timedelta(days=1), -k) - dt.timedelta(days=1) for k in range(12, -1, -1)]
@@ -101,6 +108,7 @@ def backtest(data, origins: list[dt.date], horizon_months: int, *, window_months
 
             rows.append({"origin": origin.isoformat(), "series": series, "horizon_end": horizon_end.isoformat(),
                          "window_months": model.window_months,
+                         "band_factor_at_horizon": float(proj.band_factor[-1]) if calibrate else 1.0,
                          "actual": act, "at_origin": last, "careflow_mean": mean[-1], "careflow_p10": lo[-1],
                          "careflow_p90": hi[-1], "last_value": last, "linear_trend": linear,
                          "careflow_abs_error": abs(mean[-1] - act), "last_value_abs_error": abs(last - act),

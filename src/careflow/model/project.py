@@ -74,6 +74,10 @@ class Projection:
     entries_runs: np.ndarray | None = field(default=None, repr=False)  # [R, M, C]
     exits_runs: np.ndarray | None = field(default=None, repr=False)  # [R, M, C, G]
     capped_runs: np.ndarray | None = field(default=None, repr=False)  # [R, M, C]
+    # set by careflow.model.calibration.calibrate: how far each month's runs were spread out (1: not at all) to
+    # match the model's own past errors, and those errors
+    band_factor: np.ndarray | None = field(default=None, repr=False)  # [M]
+    past_errors: object | None = field(default=None, repr=False)
 
     @property
     def months(self) -> int:

@@ -1,0 +1,104 @@
+"""Band calibration to the model's own past errors: the widening by hand, never narrowing, no data after the
+origin, and the fast month-end counts against stock_on."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from careflow.errors import CareflowError
+from careflow.model import episodes as epi
+from careflow.model import fit, project
+from careflow.model.calibration import PastErrors, band_factors, calibrate, month_end_totals, past_errors
+from episode_builder import random_episodes
+
+END = dt.date(2025, 3, 31)
+
+
+def projection_with_totals(totals: np.ndarray):
+    """A real projection whose runs are replaced by ``totals`` [R, M] children, all in one cell."""
+    m = fit(random_episodes(3, n=60), data_end=END)
+    p = project(m, END, months=totals.shape[1], runs=len(totals), rng=np.random.default_rng(0))
+    stock = np.zeros(p.stock_runs.shape)  # float: calibrated runs need not be whole children
+    stock[:, :, 0, 0] = totals
+    p.stock_runs = stock
+    p.care_days_runs = np.zeros_like(p.care_days_runs)
+    p.care_days_runs[:, :, 0] = totals * 30.0
+    return p
+
+
+def errors(rms_by_lead: list[float], n: int = 6) -> PastErrors:
+    # errors of +-rms alternating: their root mean square is rms exactly
+    e = np.array([[r * (1 if i % 2 else -1) for r in rms_by_lead] for i in range(n)])
+    return PastErrors(origin=END, pseudo_origins=[END] * n, log_errors=e)
+
+
+def test_runs_are_spread_to_the_past_errors_by_hand():
+    # runs' log totals around the median 100: -0.1, 0, +0.1 (offsets of 0.5 make the log exact, as calibrate
+    # works on log(total + 0.5)); sd 0.1. Past errors with rms 0.3 at lead 1 ask for k = 3: -0.3, 0, +0.3.
+    base = 100.5
+    totals = np.array([[base * np.exp(x) - 0.5] for x in (-0.1, 0.0, 0.1)])
+    p = projection_with_totals(totals)
+    c = calibrate(p, errors([0.3]))
+    assert c.band_factor[0] == pytest.approx(3.0)
+    got = np.log(c.stock_runs.sum(axis=(2, 3))[:, 0] + 0.5) - np.log(base)
+    np.testing.assert_allclose(got, [-0.3, 0.0, 0.3], atol=1e-9)
+    # care-days scale with the run's total; the expected values are untouched
+    np.testing.assert_allclose(c.care_days_runs[:, 0, 0] / p.care_days_runs[:, 0, 0],
+                               c.stock_runs[:, 0, 0, 0] / p.stock_runs[:, 0, 0, 0])
+    assert np.array_equal(c.expected_stock, p.expected_stock)
+
+
+def test_bands_are_never_narrowed_and_short_records_do_nothing():
+    totals = np.array([[80.0, 80.0], [100.0, 100.0], [120.0, 120.0]])
+    p = projection_with_totals(totals)
+    c = calibrate(p, errors([0.001, 0.001]))  # the runs already cover these errors
+    assert c.band_factor.tolist() == [1.0, 1.0] and np.array_equal(c.stock_runs, p.stock_runs)
+    c = calibrate(p, errors([0.5, 0.5], n=3))  # three past errors: too few to judge
+    assert c.band_factor.tolist() == [1.0, 1.0]
+
+
+def test_beyond_the_record_the_last_lead_factor_holds():
+    rng = np.random.default_rng(1)
+    totals = 100 * np.exp(rng.normal(0, 0.05, size=(200, 1))) * np.ones((1, 5))
+    p = projection_with_totals(totals)
+    k = band_factors(p, errors([0.1, 0.2]))
+    sd = np.log(totals[:, 0] + 0.5).std(ddof=1)
+    np.testing.assert_allclose(k, [0.1 / sd, 0.2 / sd, 0.2 / sd, 0.2 / sd, 0.2 / sd])
+
+
+def test_calibration_needs_runs():
+    m = fit(random_episodes(3, n=60), data_end=END)
+    with pytest.raises(CareflowError, match="Monte Carlo runs"):
+        calibrate(project(m, END, months=3), errors([0.1]))
+
+
+def test_past_errors_use_no_data_after_the_origin():
+    ep = random_episodes(8, n=300, first="2018-04-01", last="2025-03-31")
+    origin = dt.date(2023, 3, 31)
+    a = past_errors(ep, origin, window_months=12)
+    # everything after the origin changed: later entries dropped, later exits moved and re-coded
+    later = ep.copy()
+    later = later[later["decom"] <= pd.Timestamp(origin)]
+    moved = later["dec"] > pd.Timestamp(origin)
+    later.loc[moved, "dec"] = later.loc[moved, "dec"] + pd.Timedelta(days=40)
+    later.loc[moved, "exit_group"] = "other"
+    b = past_errors(later, origin, window_months=12)
+    assert a.pseudo_origins == b.pseudo_origins and len(a.pseudo_origins) >= 4
+    np.testing.assert_array_equal(a.log_errors, b.log_errors)
+    # each pseudo-origin's leads stop at the origin: a quarter back has 3 leads, two quarters 6, ...
+    assert np.isfinite(a.log_errors).sum(axis=1).tolist()[:4] == [3, 6, 9, 12]
+    assert max(a.pseudo_origins) == dt.date(2022, 12, 31)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 5_000))
+def test_month_end_totals_match_stock_on(seed):
+    ep = random_episodes(seed, n=80)
+    days = [dt.date(2021, 3, 31), dt.date(2022, 9, 30), dt.date(2024, 2, 29), dt.date(2025, 3, 31)]
+    assert month_end_totals(ep, days).tolist() == [len(epi.stock_on(ep, d)) for d in days]
