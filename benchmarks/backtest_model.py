@@ -26,7 +26,8 @@ PEER_PY = Path("/tmp/peer-venv/bin/python")
 SYNTH_LAS = [(250, 11), (600, 12), (1500, 13)]  # (children in care, seed)
 
 VARIANTS = {
-    "careflow (default: window chosen, first month in care)": {},
+    "careflow (default: window chosen, first month in care, bands calibrated)": {},
+    "bands not calibrated": {"calibrate": False},
     "12-month window": {"window_months": 12},
     "24-month window": {"window_months": 24},
     "no time in care, 12-month window": {"duration": None, "window_months": 12},

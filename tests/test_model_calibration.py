@@ -39,15 +39,16 @@ def errors(rms_by_lead: list[float], n: int = 6) -> PastErrors:
 
 
 def test_runs_are_spread_to_the_past_errors_by_hand():
-    # runs' log totals around the median 100: -0.1, 0, +0.1 (offsets of 0.5 make the log exact, as calibrate
-    # works on log(total + 0.5)); sd 0.1. Past errors with rms 0.3 at lead 1 ask for k = 3: -0.3, 0, +0.3.
-    base = 100.5
-    totals = np.array([[base * np.exp(x) - 0.5] for x in (-0.1, 0.0, 0.1)])
+    # three runs of 90, 100 and 110 children: mean 100, sd of log(total + 0.5) 0.0999 (np.std by hand below);
+    # past errors with rms 0.3 at lead 1 ask for k = 0.3 / 0.0999 = 3.004: the runs become 100 -/+ 30.04
+    totals = np.array([[90.0], [100.0], [110.0]])
     p = projection_with_totals(totals)
     c = calibrate(p, errors([0.3]))
-    assert c.band_factor[0] == pytest.approx(3.0)
-    got = np.log(c.stock_runs.sum(axis=(2, 3))[:, 0] + 0.5) - np.log(base)
-    np.testing.assert_allclose(got, [-0.3, 0.0, 0.3], atol=1e-9)
+    k = 0.3 / np.log(totals[:, 0] + 0.5).std(ddof=1)
+    assert c.band_factor[0] == pytest.approx(k) and k == pytest.approx(3.004, abs=0.001)
+    got = c.stock_runs.sum(axis=(2, 3))[:, 0]
+    np.testing.assert_allclose(got, [100 - 10 * k, 100, 100 + 10 * k])
+    assert got.mean() == pytest.approx(100)  # the forecast (mean of runs) does not move
     # care-days scale with the run's total; the expected values are untouched
     np.testing.assert_allclose(c.care_days_runs[:, 0, 0] / p.care_days_runs[:, 0, 0],
                                c.stock_runs[:, 0, 0, 0] / p.stock_runs[:, 0, 0, 0])

@@ -5,10 +5,10 @@ the calibrated drift of the rates. Where the model has also been wrong for reaso
 in exit rates, a policy change, a cohort leaving care), its earlier forecasts show it. :func:`past_errors` refits
 the model at quarterly pseudo-origins before the forecast origin, using only data before the origin, and records
 the log error of the expected total 1 to 12 months ahead. :func:`calibrate` then spreads each month's runs around
-their median by ``k = max(1, rms(past log errors) / sd(runs' log totals))`` at that lead time (the 12-month factor
-beyond 12 months): a band is widened to the width the model's record asks for, never narrowed. Each run's
-categories, age bands and care-days are scaled with its total, so category and cost bands widen with it.
-Entries and exits of the runs are left as simulated.
+their mean by ``k = max(1, rms(past log errors) / sd(runs' log totals))`` at that lead time (the 12-month factor
+beyond 12 months): a band is widened to the relative width the model's record asks for, never narrowed, and the
+mean of the runs (the forecast) does not move. Each run's categories, age bands and care-days are scaled with its
+total, so category and cost bands widen with it. Entries and exits of the runs are left as simulated.
 """
 
 from __future__ import annotations
@@ -119,8 +119,9 @@ def band_factors(proj: Projection, errors: PastErrors) -> np.ndarray:
 
 
 def calibrate(proj: Projection, errors: PastErrors) -> Projection:
-    """A copy of ``proj`` whose runs are spread around each month's median total by :func:`band_factors`; the
-    expected values are unchanged. ``band_factor`` on the result records the factors, ``past_errors`` the record."""
+    """A copy of ``proj`` whose runs are spread around each month's mean total by :func:`band_factors`
+    (``total -> mean + k * (total - mean)``, never below 0), so the mean of the runs and the expected values are
+    unchanged. ``band_factor`` on the result records the factors, ``past_errors`` the record."""
     k = band_factors(proj, errors)
     out = copy.copy(proj)
     out.band_factor = k
@@ -128,10 +129,10 @@ def calibrate(proj: Projection, errors: PastErrors) -> Projection:
     if np.all(k == 1.0):
         return out
     total = proj.stock_runs.sum(axis=(2, 3)).astype(float)  # [R, M]
-    med = np.median(total, axis=0)
+    mean = total.mean(axis=0)
+    widened = np.maximum(mean + k * (total - mean), 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        widened = (med + 0.5) * ((total + 0.5) / (med + 0.5)) ** k - 0.5
-        scale = np.where(total > 0, np.maximum(widened, 0.0) / np.where(total > 0, total, 1), 1.0)
+        scale = np.where(total > 0, widened / np.where(total > 0, total, 1), 1.0)
     out.stock_runs = proj.stock_runs * scale[:, :, None, None]
     out.care_days_runs = proj.care_days_runs * scale[:, :, None]
     return out
