@@ -1,6 +1,7 @@
 """Speed of the child-level demand model, side by side with the Data to Insight peer model.
 
-Runs careflow (read + fit + deterministic projection; read + fit + 1,000 Monte Carlo runs) and the peer
+Runs careflow (read + fit + deterministic projection; read + fit + 1,000 Monte Carlo runs + band calibration, as
+`careflow forecast` does) and the peer
 (`demand-model predict` from cs-demand-model 0.5.1, installed outside the repo in /tmp/peer-venv) on the same data
 and horizons (1, 2 and 5 years), each in its own process so peak memory (max RSS) is the process's own, and prints
 wall-clock and CPU times and their ratios. Datasets: the peer's own sample (../shared/data/ssda903_samples/
@@ -41,6 +42,11 @@ def careflow_worker(path: str, years: int, runs: int) -> dict:
     from careflow import ssda903
     from careflow.model import fit, project
 
+    try:
+        from careflow.model.calibration import calibrate, past_errors
+    except ImportError:  # older careflow (comparisons with PYTHONPATH set to an earlier commit)
+        calibrate = past_errors = None
+
     t0, c0 = time.perf_counter(), _cpu()
     data = ssda903.load(path)
     t1, c1 = time.perf_counter(), _cpu()
@@ -51,7 +57,11 @@ def careflow_worker(path: str, years: int, runs: int) -> dict:
     t3, c3 = time.perf_counter(), _cpu()
     mc = project(model, model.data_end, end, runs=runs, rng=np.random.default_rng(1))
     t4, c4 = time.perf_counter(), _cpu()
+    if calibrate is not None:  # the band calibration `careflow forecast` adds to the Monte Carlo
+        mc = calibrate(mc, past_errors(data.episodes, model.data_end))
+    t5 = time.perf_counter()
     return {"read_s": t1 - t0, "fit_s": t2 - t1, "deterministic_s": t3 - t2, "monte_carlo_s": t4 - t3,
+            "calibration_s": t5 - t4,
             "read_cpu": c1 - c0, "fit_cpu": c2 - c1, "deterministic_cpu": c3 - c2, "monte_carlo_cpu": c4 - c3,
             "children_at_start": float(det.start_stock.sum()), "expected_end": float(det.expected_stock[-1].sum()),
             "mc_mean_end": float(mc.stock_runs[:, -1].sum(axis=(1, 2)).mean()),
@@ -122,9 +132,10 @@ def main() -> None:
             pr = _in_subprocess("--peer-worker", path, years, cf["data_end"]) if peer else None
             rows.append((name, years, cf, pr))
             fit_det = cf["read_s"] + cf["fit_s"] + cf["deterministic_s"]
-            fit_mc = cf["read_s"] + cf["fit_s"] + cf["monte_carlo_s"]
+            fit_mc = cf["read_s"] + cf["fit_s"] + cf["monte_carlo_s"] + cf.get("calibration_s", 0.0)
             line = (f"{name}, {years} y: careflow read {cf['read_s']:.2f} s, fit {cf['fit_s']:.2f} s, "
                     f"deterministic {cf['deterministic_s']:.3f} s, {args.runs} runs {cf['monte_carlo_s']:.2f} s, "
+                    f"band calibration {cf.get('calibration_s', 0.0):.2f} s, "
                     f"peak {cf['max_rss_mb']:.0f} MB; start {cf['children_at_start']:.0f}, expected at end "
                     f"{cf['expected_end']:.0f}, runs' mean {cf['mc_mean_end']:.0f}")
             print(line)
@@ -136,7 +147,7 @@ def main() -> None:
                 print(f"  peer predict {pr['wall_s']:.1f} s wall, {pr['cpu_s']:.1f} s CPU, peak "
                       f"{pr['max_rss_mb']:.0f} MB | ratio peer/careflow deterministic (read+fit+project): "
                       f"{pr['wall_s'] / fit_det:.0f}x wall, {pr['cpu_s'] / det_cpu:.0f}x CPU; projection "
-                      f"alone {pr['wall_s'] / cf['deterministic_s']:.0f}x | {args.runs} runs incl. read+fit "
+                      f"alone {pr['wall_s'] / cf['deterministic_s']:.0f}x | {args.runs} runs incl. read+fit+calibration "
                       f"{fit_mc:.1f} s vs peer's one deterministic run {pr['wall_s']:.1f} s "
                       f"({pr['wall_s'] / fit_mc:.1f}x)")
     print(json.dumps([{"dataset": n, "years": y, "careflow": c, "peer": p} for n, y, c, p in rows], default=float))
