@@ -103,3 +103,14 @@ def test_month_end_totals_match_stock_on(seed):
     ep = random_episodes(seed, n=80)
     days = [dt.date(2021, 3, 31), dt.date(2022, 9, 30), dt.date(2024, 2, 29), dt.date(2025, 3, 31)]
     assert month_end_totals(ep, days).tolist() == [len(epi.stock_on(ep, d)) for d in days]
+
+
+def test_factors_do_not_dip_with_the_lead_time():
+    rng = np.random.default_rng(2)
+    totals = 100 * np.exp(rng.normal(0, 0.05, size=(400, 1))) * np.ones((1, 4))
+    p = projection_with_totals(totals)
+    sd = np.log(totals[:, 0] + 0.5).std(ddof=1)
+    # the record asks for 3, 1, 2, 4 times the runs' spread: the dip at lead 2 is pooled with lead 1 (2, 2), then
+    # 2 and 4 follow
+    k = band_factors(p, errors([3 * sd, 1 * sd, 2 * sd, 4 * sd]))
+    np.testing.assert_allclose(k, [2.0, 2.0, 2.0, 4.0])

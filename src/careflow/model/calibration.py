@@ -6,7 +6,7 @@ in exit rates, a policy change, a cohort leaving care), its earlier forecasts sh
 the model at quarterly pseudo-origins before the forecast origin, using only data before the origin, and records
 the log error of the expected total 1 to 12 months ahead. :func:`calibrate` then spreads each month's runs around
 their mean by ``k = max(1, rms(past log errors) / sd(runs' log totals))`` at that lead time (the 12-month factor
-beyond 12 months): a band is widened to the relative width the model's record asks for, never narrowed, and the
+beyond 12 months; made non-decreasing in the lead time): a band is widened to the relative width the model's record asks for, never narrowed, and the
 mean of the runs (the forecast) does not move. Each run's categories, age bands and care-days are scaled with its
 total, so category and cost bands widen with it. Entries and exits of the runs are left as simulated.
 """
@@ -115,7 +115,22 @@ def band_factors(proj: Projection, errors: PastErrors) -> np.ndarray:
     target = np.array([rms[min(m, L - 1)] for m in range(proj.months)]) if L else np.full(proj.months, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         k = np.where(np.isfinite(target) & (sd > 0), target / np.where(sd > 0, sd, 1), 1.0)
-    return np.maximum(k, 1.0)
+    # never below 1, and not lower at a longer lead than at a shorter one: a noisy record (a dozen overlapping
+    # errors) should not make the band pinch in and out from month to month, so the factors are replaced by their
+    # closest non-decreasing sequence (pool-adjacent-violators: a dip is averaged with what comes before it)
+    return np.maximum(_non_decreasing(k), 1.0)
+
+
+def _non_decreasing(x: np.ndarray) -> np.ndarray:
+    """The least-squares non-decreasing fit to ``x`` (pool adjacent violators)."""
+    blocks: list[list[float]] = []  # [sum, count]
+    for v in np.asarray(x, dtype=float):
+        blocks.append([v, 1.0])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
+            total, n = blocks.pop()
+            blocks[-1][0] += total
+            blocks[-1][1] += n
+    return np.concatenate([np.full(int(n), total / n) for total, n in blocks]) if blocks else np.zeros(0)
 
 
 def calibrate(proj: Projection, errors: PastErrors) -> Projection:
