@@ -114,3 +114,15 @@ def test_factors_do_not_dip_with_the_lead_time():
     # 2 and 4 follow
     k = band_factors(p, errors([3 * sd, 1 * sd, 2 * sd, 4 * sd]))
     np.testing.assert_allclose(k, [2.0, 2.0, 2.0, 4.0])
+
+
+def test_the_last_lead_factor_holds_however_the_runs_spread_later():
+    # the runs' spread keeps growing after the record ends (lead 2): the factor at lead 2 is held, not pooled with
+    # the smaller ratios the growing spread would give
+    rng = np.random.default_rng(3)
+    z = rng.normal(0, 1, size=(400, 1))
+    totals = 100 * np.exp(z * np.array([[0.02, 0.02, 0.1, 0.2]]))
+    p = projection_with_totals(totals)
+    sd = np.log(totals + 0.5).std(axis=0, ddof=1)
+    k = band_factors(p, errors([0.05, 0.05]))
+    np.testing.assert_allclose(k, [0.05 / sd[0], 0.05 / sd[1], 0.05 / sd[1], 0.05 / sd[1]], rtol=0.02)

@@ -110,15 +110,17 @@ def band_factors(proj: Projection, errors: PastErrors) -> np.ndarray:
     log_total = np.log(proj.stock_runs.sum(axis=(2, 3)) + 0.5)  # [R, M]
     sd = log_total.std(axis=0, ddof=1) if len(log_total) > 1 else np.zeros(proj.months)
     rms = errors.rms()
-    L = len(rms)
-    # lead month m + 1 uses the record at that lead; beyond the record, its last lead's factor
-    target = np.array([rms[min(m, L - 1)] for m in range(proj.months)]) if L else np.full(proj.months, np.nan)
+    L = min(len(rms), proj.months)
+    if L == 0:
+        return np.ones(proj.months)
     with np.errstate(invalid="ignore", divide="ignore"):
-        k = np.where(np.isfinite(target) & (sd > 0), target / np.where(sd > 0, sd, 1), 1.0)
+        k = np.where(np.isfinite(rms[:L]) & (sd[:L] > 0), rms[:L] / np.where(sd[:L] > 0, sd[:L], 1), 1.0)
     # never below 1, and not lower at a longer lead than at a shorter one: a noisy record (a dozen overlapping
     # errors) should not make the band pinch in and out from month to month, so the factors are replaced by their
-    # closest non-decreasing sequence (pool-adjacent-violators: a dip is averaged with what comes before it)
-    return np.maximum(_non_decreasing(k), 1.0)
+    # closest non-decreasing sequence (pool-adjacent-violators: a dip is averaged with what comes before it);
+    # beyond the record's last lead the runs' own spread keeps growing and the last factor is held
+    k = np.maximum(_non_decreasing(k), 1.0)
+    return np.concatenate([k, np.full(proj.months - L, k[-1])])
 
 
 def _non_decreasing(x: np.ndarray) -> np.ndarray:
