@@ -79,3 +79,9 @@ def test_backtest_json(data_csv):
 def test_backtest_past_the_data_is_a_clear_error(data_csv):
     r = run("backtest", data_csv, "--origins", "2025-01-31", "--horizon-months", 12)
     assert r.exit_code == 1 and "after the data ends" in r.output
+
+
+@pytest.mark.parametrize("calibrate", ["--calibrate", "--no-calibrate"])
+def test_backtest_without_runs_is_a_clear_error(data_csv, calibrate):
+    r = run("backtest", data_csv, "--origins", "2023-03-31", "--horizon-months", 6, "--runs", 0, calibrate)
+    assert r.exit_code == 1 and "--runs must be at least 1" in r.output

@@ -72,6 +72,9 @@ def backtest(data, origins: list[dt.date], horizon_months: int, *, window_months
         raise CareflowError("the horizon must be at least 1 month", field="horizon_months", rule="backtest")
     if not origins:
         raise CareflowError("give at least one origin date", field="origins", rule="backtest")
+    if runs < 1:
+        raise CareflowError(f"a backtest needs Monte Carlo runs for its bands: --runs must be at least 1 (got {runs})",
+                            field="runs", rule="backtest")
     rows = []
     for origin in origins:
         origin = pd.Timestamp(origin).date()
