@@ -5,9 +5,9 @@ the calibrated drift of the rates. Where the model has also been wrong for reaso
 in exit rates, a policy change, a cohort leaving care), its earlier forecasts show it. :func:`past_errors` refits
 the model at quarterly pseudo-origins before the forecast origin, using only data before the origin, and records
 the log error of the expected total 1 to 12 months ahead. :func:`calibrate` then spreads each month's runs around
-their mean by ``k = max(1, rms(past log errors) / sd(runs' log totals))`` at that lead time (the 12-month factor
-beyond 12 months; made non-decreasing in the lead time): a band is widened to the relative width the model's record asks for, never narrowed, and the
-mean of the runs (the forecast) does not move. Each run's categories, age bands and care-days are scaled with its
+their mean by ``k = max(1, rms(past log errors) / sd(runs' log totals))`` at that lead time (made non-decreasing
+in the lead time; the last lead's factor beyond 12 months): a band is widened to the relative width the model's
+record asks for, never narrowed, and the mean of the runs (the forecast) does not move. Each run's categories, age bands and care-days are scaled with its
 total, so category and cost bands widen with it. Entries and exits of the runs are left as simulated.
 """
 
@@ -40,19 +40,12 @@ class PastErrors:
     pseudo_origins: list[dt.date]
     log_errors: np.ndarray
 
-    @property
-    def lead_months(self) -> np.ndarray:
-        return np.arange(1, self.log_errors.shape[1] + 1)
-
-    def count(self) -> np.ndarray:
-        return np.isfinite(self.log_errors).sum(axis=0)
-
     def rms(self) -> np.ndarray:
         """Root mean square log error at each lead time (bias included); NaN with fewer than MIN_ERRORS errors."""
-        n = self.count()
-        with np.errstate(invalid="ignore"):
-            r = np.sqrt(np.nanmean(np.where(np.isfinite(self.log_errors), self.log_errors, np.nan) ** 2, axis=0))
-        return np.where(n >= MIN_ERRORS, r, np.nan)
+        seen = np.isfinite(self.log_errors)
+        n = seen.sum(axis=0)
+        squares = np.where(seen, self.log_errors, 0.0) ** 2
+        return np.where(n >= MIN_ERRORS, np.sqrt(squares.sum(axis=0) / np.maximum(n, 1)), np.nan)
 
 
 def month_end_totals(episodes: pd.DataFrame, days: list[dt.date]) -> np.ndarray:

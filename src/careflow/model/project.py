@@ -149,20 +149,24 @@ def _probabilities(h: np.ndarray, days: float) -> tuple[np.ndarray, np.ndarray]:
     """P(any event) [..., C] and P(each outcome) [..., C, K] in a month from daily hazards."""
     H = h.sum(axis=-1)
     pany = -np.expm1(-H * days)
+    return pany, _shared(h, H, pany)
+
+
+def _shared(h: np.ndarray, H: np.ndarray, pany: np.ndarray) -> np.ndarray:
+    """P(each outcome): P(any event) shared in proportion to the hazards (competing risks)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(H[..., None] > 0, h / np.where(H > 0, H, 1)[..., None], 0.0)
-    return pany, pany[..., None] * share
+    return pany[..., None] * share
 
 
 def _entry_month_probabilities(h: np.ndarray, days: float) -> tuple[np.ndarray, np.ndarray]:
     """Like :func:`_probabilities`, for children entering at a uniformly random moment of a month of ``days``
     days: each faces the hazards for the rest of the month, so ``P(any) = 1 - (1 - exp(-H d)) / (H d)``."""
-    H = h.sum(axis=-1) * days
+    H = h.sum(axis=-1)
+    x = H * days
     with np.errstate(invalid="ignore", divide="ignore"):
-        survive = np.where(H > 0, -np.expm1(-H) / np.where(H > 0, H, 1), 1.0)
-        share = np.where(H[..., None] > 0, h / np.where(H > 0, h.sum(axis=-1), 1)[..., None], 0.0)
-    pany = 1 - survive
-    return pany, pany[..., None] * share
+        pany = 1 - np.where(x > 0, -np.expm1(-x) / np.where(x > 0, x, 1), 1.0)
+    return pany, _shared(h, H, pany)
 
 
 def _index(names: tuple[str, ...], name: str, what: str) -> int:
@@ -606,7 +610,6 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         k = np.minimum((x[e].astype(np.float64)[:, None] * 2.0 ** -64 >= cum_e[cell[e]]).sum(axis=1), K - 1)
         gone = e[k >= C]
         np.add.at(exits, (r_new[gone], c_new[gone], k[k >= C] - C), 1)
-        c_new = c_new.copy()
         c_new[e[k < C]] = k[k < C]
         stay = np.ones(len(r_new), dtype=bool)
         stay[gone] = False

@@ -418,8 +418,7 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int | None = No
     if window_months is None:
         window_months = choose_window(entry_drift, exit_drift, *last_year, drift_years)
     w0, w1 = _window(data_end, window_months)
-    exposure = Exposure(ep, bands, cats)
-    E = (Exposure(ep, bands, cats, duration, cuts) if duration else exposure).days(w0, w1)
+    E = Exposure(ep, bands, cats, duration, cuts).days(w0, w1)
     D = len(cuts) + 1 if duration else 1
     if E.sum() == 0:
         raise CareflowError(f"no child was in care in the reference window {w0.date()} to {w1.date()}: "
@@ -464,7 +463,8 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int | None = No
         pmf[k] /= pmf[k].sum()
     slope, origin = _trend(starts, data_end, w0, w1) if trend else (0.0, None)
     return FittedModel(age_bands=bands, categories=cats, exit_groups=EXIT_GROUPS, data_end=data_end,
-                       window_start=w0.date(), window_end=w1.date(), window_months=window_months, exposure=E, events=x, alpha=alpha, beta=beta,
+                       window_start=w0.date(), window_end=w1.date(), window_months=window_months,
+                       exposure=E, events=x, alpha=alpha, beta=beta,
                        entry_events=xe, entry_alpha=ea, entry_beta=eb, entry_age_pmf=pmf,
                        trend_per_month=slope, trend_origin=origin, entry_drift=entry_drift,
                        exit_drift=exit_drift, drift_years=drift_years, duration=duration,
