@@ -40,7 +40,7 @@ import pandas as pd
 
 from careflow.errors import CareflowError
 from careflow.model import episodes as epi
-from careflow.model.adjust import NO_CHANGE, Adjustment, FlowChanges, NoChange, StepInfo
+from careflow.model.adjust import NO_CHANGE, Adjustment, FlowChanges, NoChange, RunOffset, StepInfo
 from careflow.model.rates import FittedModel
 from careflow.model.states import MAX_AGE_MONTHS
 
@@ -271,7 +271,9 @@ def project(model: FittedModel, start: dt.date | None = None, end: dt.date | Non
         # runs go in blocks, each with its own random stream, to bound memory; the block size is fixed so a seed
         # always gives the same runs
         blocks = [(a, min(runs, a + RUN_BLOCK)) for a in range(0, runs, RUN_BLOCK)]
-        parts = [_monte_carlo(model, S0, m_starts, m_ends, days, adjustment, b - a, block_rng, parameter_uncertainty)
+        parts = [_monte_carlo(model, S0, m_starts, m_ends, days,
+                              adjustment if a == 0 or isinstance(adjustment, NoChange) else RunOffset(adjustment, a),
+                              b - a, block_rng, parameter_uncertainty)
                  for (a, b), block_rng in zip(blocks, rng.spawn(len(blocks)), strict=True)]
         proj.runs = runs
         for k in parts[0]:
@@ -526,7 +528,7 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
             extra: dict = defaultdict(lambda: np.zeros(R))
             for r in range(R):
                 ch = adjustment.changes(StepInfo(m, m_starts[m], m_ends[m], model.age_bands.labels,
-                                                 model.categories, rbc[r].astype(float)))
+                                                 model.categories, rbc[r].astype(float), run=r))
                 mult[r] = _entry_multiplier(ch, (B, C))
                 for mv in ch.moves:
                     moves[(mv.from_category, mv.to_category, mv.age_bands)][r] += mv.count
