@@ -35,7 +35,6 @@ from careflow.levers.schema import (
 )
 from careflow.model.adjust import Adjustment, ExtraExit, FlowChanges, Move, StepInfo
 
-
 GOLDEN = (5 ** 0.5 - 1) / 2
 DELIVERED_ENOUGH = 0.99  # a lever delivering less than this share of what it asks is reported with a warning
 
@@ -91,6 +90,8 @@ class Delivery:
         return self.share < DELIVERED_ENOUGH
 
     def describe(self) -> str:
+        if self.asked <= 0:
+            return f"{self.lever}: asks for nothing in this projection (0 {self.unit})"
         return (f"{self.lever}: {self.share:.1%} delivered ({self.delivered:,.1f} of {self.asked:,.1f} "
                 f"{self.unit} asked)")
 
