@@ -45,12 +45,18 @@ LEVERS = {
 
 
 @pytest.fixture(scope="module")
-def anyshire_model(tmp_path_factory):
-    from careflow.model import fit
-    from careflow.ssda903 import load
+def anyshire_dir(tmp_path_factory):
     from careflow.synth import anyshire
 
-    return fit(load(anyshire(tmp_path_factory.mktemp("anyshire") / "data")))
+    return anyshire(tmp_path_factory.mktemp("anyshire") / "data")
+
+
+@pytest.fixture(scope="module")
+def anyshire_model(anyshire_dir):
+    from careflow.model import fit
+    from careflow.ssda903 import load
+
+    return fit(load(anyshire_dir))
 
 
 def _projector(model, years: int, parameter_uncertainty: bool = True):
@@ -159,3 +165,52 @@ def test_tiny_la_without_expected_additions_saves_nothing_by_cap(tmp_path):
     _, pounds = _pounds_by_year(result)
     assert np.allclose(expected, 0.0) and np.allclose(pounds, 0.0)
     assert result.delivery[0].asked == 0.0 and "asks for nothing" in result.delivery[0].describe()
+
+
+def _cli(*args):
+    from click.testing import CliRunner
+
+    from careflow.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_scenario_refuses_a_start_years_after_the_data(anyshire_dir, tmp_path):
+    from careflow.cli.scenario import price
+    from careflow.errors import CareflowError
+
+    res = _cli("scenario", EXAMPLES / "ar6253_residential.yaml", "--data", anyshire_dir, "--start", "2040-03-31",
+               "--deterministic", "--output", tmp_path / "out")
+    assert res.exit_code == 1
+    assert "the start (2040-03-31) is more than 31 days after the end of the data (2025-03-31)" in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "out").exists()
+    # the library refuses it too, not only the command
+    with pytest.raises(CareflowError, match="more than 31 days after the end of the data"):
+        price([EXAMPLES / "ar6253_residential.yaml"], anyshire_dir, deterministic=True, start=dt.date(2025, 5, 2))
+
+
+def test_undeliverable_lever_is_reported_with_the_share_delivered(anyshire_dir, tmp_path):
+    import json
+
+    f = tmp_path / "huge.yaml"
+    f.write_text("name: impossible step-down\nlevers:\n  - type: step_down\n    from_category: external_residential\n"
+                 "    to_category: ifa_fostering\n    children_per_year: 100000\n    start: 2025-04-01\n"
+                 "  - type: permanence_exits\n    from_category: ifa_fostering\n    exit_group: sgo\n"
+                 "    children_per_year: 12\n    start: 2025-04-01\n")
+    out = tmp_path / "out"
+    res = _cli("scenario", f, "--data", anyshire_dir, "--start", "2025-03-31", "--end", "2026-03-31", "--runs", 20,
+               "--output", out)
+    assert res.exit_code == 0, res.output
+    summary = json.loads((out / "summary.json").read_text())
+    by_lever = {d["lever"]: d for d in summary["delivery"]}
+    step = by_lever["step_down"]
+    # asked: 100,000 a year for 12 months; delivered: at most the ~30 children in external residential, and the
+    # few who arrive there during the year
+    assert step["asked"] == pytest.approx(100_000)
+    assert 0 < step["delivered"] < 100 and step["short"]
+    assert by_lever["permanence_exits"]["asked"] == pytest.approx(12)
+    assert by_lever["permanence_exits"]["share"] == pytest.approx(1.0)
+    assert not by_lever["permanence_exits"]["short"]
+    assert "warning: lever step_down: delivered <0.1% of what it asks" in res.output
+    assert "permanence_exits: delivered 100.0% of what it asks (12.0 of 12.0 children leaving care)" in res.output
+    assert any(w.startswith("lever step_down") for w in summary["warnings"])

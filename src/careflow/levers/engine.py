@@ -52,11 +52,14 @@ class ScenarioResult:
     # what each flow lever that asks for a number of children delivered in the whole scenario (children there to
     # move vs asked; see careflow.levers.flows.Delivery)
     delivery: list[Delivery] = field(default_factory=list)
+    model_warnings: tuple[str, ...] = ()  # what the projection's fit limited (trend, drift caps that bind)
 
-    def delivery_warnings(self) -> list[str]:
-        """One line per lever that delivered less than it asked (below flows.DELIVERED_ENOUGH)."""
-        return [f"lever {d.describe()}: fewer children were there than it asks for, so it is priced at what "
-                "could be delivered" for d in self.delivery if d.short]
+    def warnings(self) -> list[str]:
+        """The model's warnings, and one line per lever that delivered less than it asked (below
+        flows.DELIVERED_ENOUGH)."""
+        return [*self.model_warnings, *(
+            f"lever {d.describe()}: fewer children were there than it asks for, so it is priced at what could "
+            "be delivered" for d in self.delivery if d.short)]
 
     @property
     def financial_years(self) -> list[FinancialYear]:
@@ -259,7 +262,8 @@ def evaluate(scenario: Scenario, projector: Projector, unit_costs: UnitCosts | d
         projected(frozenset(flow_idx))
     return ScenarioResult(scenario=scenario, month_starts=base.month_starts, month_ends=base.month_ends,
                           by_lever=by_lever, total=total, runs=runs, deterministic=deterministic, exact=exact,
-                          weekly_costs=weekly_costs, delivery=deliveries)
+                          weekly_costs=weekly_costs, delivery=deliveries,
+                          model_warnings=tuple(getattr(projector, "warnings", ())))
 
 
 def lever_kind(lever: LeverBase) -> str:

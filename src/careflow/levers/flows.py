@@ -92,8 +92,8 @@ class Delivery:
     def describe(self) -> str:
         if self.asked <= 0:
             return f"{self.lever}: asks for nothing in this projection (0 {self.unit})"
-        return (f"{self.lever}: {self.share:.1%} delivered ({self.delivered:,.1f} of {self.asked:,.1f} "
-                f"{self.unit} asked)")
+        share = "<0.1%" if 0 < self.share < 0.001 else f"{self.share:.1%}"
+        return f"{self.lever}: delivered {share} of what it asks ({self.delivered:,.1f} of {self.asked:,.1f} {self.unit})"
 
     def as_dict(self) -> dict:
         return {"lever": self.lever, "unit": self.unit, "asked": round(self.asked, 4),

@@ -45,6 +45,9 @@ from careflow.model.rates import FittedModel
 from careflow.model.states import MAX_AGE_MONTHS
 
 QUANTILES = (0.1, 0.5, 0.9)
+# A projection taking its starting children from the data may start at most this long after the data's end: the
+# children who came or left in between are not in the data (docs/model.md).
+START_GAP_DAYS = 31
 RUN_BLOCK = 200  # Monte Carlo runs simulated together (memory grows with runs x children)
 
 
@@ -249,6 +252,8 @@ def project(model: FittedModel, start: dt.date | None = None, end: dt.date | Non
     rates are uncertain (survival ``exp(-rate * days)`` is convex in the rate).
     """
     start = pd.Timestamp(start if start is not None else model.data_end).date()
+    if stock is None:
+        check_start(model, start)
     if end is None:
         if months is None:
             raise CareflowError("give an end date or a number of months", rule="model-dates")
@@ -279,6 +284,16 @@ def project(model: FittedModel, start: dt.date | None = None, end: dt.date | Non
         for k in parts[0]:
             setattr(proj, k, np.concatenate([p[k] for p in parts], axis=0))
     return proj
+
+
+def check_start(model: FittedModel, start: dt.date) -> None:
+    """Refuse a start more than START_GAP_DAYS after the end of the model's data (the children in care then are
+    not in the data: open episodes would be taken as that day's children)."""
+    latest = model.data_end + dt.timedelta(days=START_GAP_DAYS)
+    if start > latest:
+        raise CareflowError(f"the start ({start}) is more than {START_GAP_DAYS} days after the end of the data "
+                            f"({model.data_end}): the children in care then are not in the data. Start on or "
+                            f"before {latest}, or give newer data", field="start", rule="model-dates")
 
 
 def _groups(model: FittedModel) -> np.ndarray:
