@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from careflow.errors import CareflowError, Finding
-from careflow.indicators.measures import age_band, age_on, age_bands
+from careflow.indicators.measures import age_band, age_bands, age_on
 from careflow.ssda903.clean import pseudonymise, resolve_salt
 from careflow.ssda903.summary import looked_after_on
 
