@@ -12,6 +12,7 @@ from careflow.cli.data import _CATEGORIES, _FORMAT, _OUTPUT, _YEARS, _write
 def register(group: click.Group) -> None:
     """Add this module's commands to the top-level group."""
     group.add_command(indicators)
+    group.add_command(cohort)
 
 
 def parse_population(values: tuple[str, ...]):
@@ -112,3 +113,74 @@ def indicators(path, population, by, local, monthly, fmt, output, year_conventio
     if data.errors:
         click.echo(f"note: the data has {len(data.errors)} validation error(s); run `careflow validate` for the "
                    "list", err=True)
+
+
+def parse_months(text: str) -> list[int]:
+    try:
+        months = [int(m) for m in text.replace(" ", "").split(",") if m]
+    except ValueError:
+        raise click.BadParameter(f"expected whole numbers separated by commas, got {text!r}",
+                                 param_hint="--months") from None
+    if not months or min(months) < 1:
+        raise click.BadParameter("months must be 1 or more", param_hint="--months")
+    return months
+
+
+def render_cohort(c) -> str:
+    def block(title: str, co) -> list[str]:
+        out = [f"{title}: {co.children} children; {co.in_care_at_start} looked after on {co.start.date()}"
+               + (f" ({_counts(co.by_category_at_start)})" if co.by_category_at_start else "")]
+        for p in co.status:
+            if p.in_care is None:
+                out.append(f"  {p.months:>3} months ({p.date.date()}): {p.note}")
+                continue
+            out.append(f"  {p.months:>3} months ({p.date.date()}): looked after {p.in_care}"
+                       + (f" ({_counts(p.by_category)})" if p.by_category else "")
+                       + f"; left {sum(p.left.values())}" + (f" ({_counts(p.left)})" if p.left else "")
+                       + f"; not looked after {p.not_looked_after}; entered care since the start {p.entered}")
+        return out
+
+    lines = block("cohort", c)
+    if c.comparison is not None:
+        lines += block("matched comparison group (same age band and placement category at the start)", c.comparison)
+        if c.unmatched:
+            lines.append(f"  {c.unmatched} cohort children had no comparison child left to draw")
+    lines += [f"note: {n}" for n in c.notes]
+    return "\n".join(lines) + "\n"
+
+
+def _counts(d: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in d.items())
+
+
+@click.command()
+@click.argument("path", nargs=-1, required=True, type=click.Path())
+@click.option("--children", "children_file", required=True, type=click.Path(dir_okay=False),
+              help="CSV with a CHILD column of raw SSDA903 child identifiers (and optionally LA).")
+@click.option("--start", required=True, help="Date the cohort is followed from (YYYY-MM-DD), e.g. the "
+                                             "intervention's start.")
+@click.option("--months", default="3,6,12", show_default=True, help="Points to report, in months after the start.")
+@click.option("--compare", is_flag=True, help="Also follow a matched comparison group from the same data (same age "
+                                              "band and placement category on the start date).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed for drawing the comparison group.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@_OUTPUT
+@_YEARS
+@_CATEGORIES
+def cohort(path, children_file, start, months, compare, seed, fmt, output, year_convention, categories) -> None:
+    """Follow a named list of children from a date: at each point how many are looked after (by placement
+    category), how many have left care (by exit group), and how many entered care since the start."""
+    import numpy as np
+
+    from careflow.indicators import follow, read_children
+    from careflow.ssda903 import load
+
+    wanted = parse_months(months)
+    children = read_children(children_file)
+    data = load(list(path), categories=categories, year_convention=year_convention)
+    result = follow(data, children, start, wanted, compare=compare, rng=np.random.default_rng(seed))
+    if fmt == "json":
+        _write(json.dumps(result.to_dict(), indent=2) + "\n", output)
+    else:
+        _write(render_cohort(result), output)
