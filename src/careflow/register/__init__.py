@@ -35,7 +35,13 @@ from careflow.register.model import (
     rag,
 )
 from careflow.register.store import AuditEntry, Imported, Register, StaleEditError, StoredCase, current_user
-from careflow.register.tracking import BenefitRow, RiskEntry, benefits_profile, refresh_indicators, risk_register
+from careflow.register.tracking import (
+    BenefitRow,
+    RiskEntry,
+    benefits_profile,
+    refresh_indicators,
+    risk_register,
+)
 
 __all__ = [
     "TRANSITIONS", "AuditEntry", "BenefitRow", "BusinessCase", "CohortSpec", "CommunityImpact", "Imported",
