@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from careflow.cli.data import _CATEGORIES, _YEARS, reading_options
 from careflow.errors import CareflowError, Finding
 
 
@@ -244,20 +245,18 @@ def status(ctx, reference, new_status, expect_version) -> None:
               help="The LA's own postcode areas or districts, for out_of_area_share (repeatable).")
 @click.option("--cohort-dir", type=click.Path(file_okay=False), default=None,
               help="Folder to find cohort children files in when their path is not found as given.")
-@click.option("--year-convention", type=click.Choice(["auto", "ending", "starting"]), default="auto",
-              show_default=True, help="What a bare year in file/folder names means (see `careflow validate`).")
-@click.option("--categories", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Your own placement category mapping (YAML).")
 @click.option("--expect-version", type=int, default=None,
               help="Refuse the change unless the case is still at this version.")
+@_YEARS
+@_CATEGORIES
+@reading_options(pool=True)
 @click.pass_context
-def refresh(ctx, reference, path, population, local, cohort_dir, year_convention, categories, expect_version):
+def refresh(ctx, reference, path, population, local, cohort_dir, expect_version, year_convention, categories, read):
     """Fill in the actuals of a case's indicators bound to data (source: indicators.<measure> or cohort.<...>)
     from SSDA903 data at PATH; recorded with the date, the user and the data in the audit trail."""
-    from careflow.cli.indicators import parse_population
-    from careflow.ssda903 import load
+    from careflow.cli.indicators import load_one_la, parse_population
 
-    data = load(list(path), categories=categories, year_convention=year_convention)
+    data = load_one_la(path, categories, year_convention, read)
     version, messages = _open(ctx).refresh(reference, data, population=parse_population(population),
                                            local=list(local) or None, base_dir=cohort_dir,
                                            data_label=", ".join(path), expected_version=expect_version)
