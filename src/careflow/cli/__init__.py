@@ -34,9 +34,9 @@ def main() -> None:
 
 def _register() -> None:
     # One module per area; each exposes `register(group)`.
-    from careflow.cli import aggregate, cases, data, finance, forecast, reports, scenario
+    from careflow.cli import aggregate, cases, data, demo, finance, forecast, reports, scenario
 
-    for module in (data, forecast, scenario, finance, aggregate, cases, reports):
+    for module in (data, demo, forecast, scenario, finance, aggregate, cases, reports):
         module.register(main)
 
 
