@@ -12,15 +12,19 @@ import click
 import pandas as pd
 
 from careflow import pipeline
+from careflow.cli.data import reading_options
 from careflow.cli.dates import parse_date
 
 
-def load_data(path, categories_file=None) -> pipeline.Data:
-    """The pipeline's :func:`~careflow.pipeline.load_data`, saying on stderr when rows have validation errors."""
-    data = pipeline.load_data(path, categories_file)
+def load_data(path, categories_file=None, **read) -> pipeline.Data:
+    """The pipeline's :func:`~careflow.pipeline.load_data`, saying on stderr when rows have validation errors and
+    when the data are thin for the model."""
+    data = pipeline.load_data(path, categories_file, **read)
     if data.errors:
         click.echo(f"{len(data.errors)} validation errors in the data (see `careflow validate`); modelling the rows "
                    "that could be read", err=True)
+    for f in data.thin:
+        click.echo(str(f), err=True)
     return data
 
 
@@ -43,14 +47,15 @@ def register(group: click.Group) -> None:
     @click.option("--calibrate/--no-calibrate", default=True, show_default=True,
                   help="Widen the bands to the model's own errors at earlier quarter ends (docs/model.md).")
     @click.option("--output", required=True, type=click.Path(), help="Folder for the outputs.")
+    @reading_options(pool=True)
     def forecast_cmd(path, start, end, window_months, runs, seed, categories_file, costs_file, trend, calibrate,
-                     output):
+                     output, read):
         """Forecast children in care by placement category and age band, and placement spend by financial year.
 
         Writes forecast.csv (date, category, age_band, mean, p10, p50, p90), costs.csv (financial_year, category,
         mean, p10, p50, p90 in pounds), summary.json and fan_chart.png into --output.
         """
-        data = load_data(path, categories_file)
+        data = load_data(path, categories_file, **read)
         result = pipeline.forecast(data, start=parse_date(start, "start") if start else None,
                                    end=parse_date(end, "end") if end else None, window_months=window_months,
                                    runs=runs, seed=seed, costs=costs_file, trend=trend, calibrate=calibrate)
@@ -79,14 +84,15 @@ def register(group: click.Group) -> None:
     @click.option("--calibrate/--no-calibrate", default=True, show_default=True,
                   help="Widen the bands to the model's own errors before each origin, as forecast does.")
     @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+    @reading_options(pool=True)
     def backtest_cmd(path, more_origins, origin, horizon_months, window_months, runs, seed, categories_file, trend,
-                     calibrate, fmt):
+                     calibrate, fmt, read):
         """Refit at each origin on the data before it, forecast, and compare with what happened, against naive
         last-value and linear-trend forecasts."""
         from careflow.model.backtest import backtest
 
         origins = [parse_date(o, "origins") for o in (origin, *more_origins)]
-        data = load_data(path, categories_file)
+        data = load_data(path, categories_file, **read)
         res = backtest(data.episodes, origins, horizon_months, window_months=window_months, runs=runs, seed=seed,
                        trend=trend, categories=data.categories, data_end=data.data_end, calibrate=calibrate)
         if fmt == "json":

@@ -7,6 +7,7 @@ import datetime as dt
 import click
 
 from careflow import pipeline
+from careflow.cli.data import reading_options
 from careflow.cli.dates import parse_date
 from careflow.cli.forecast import load_data
 from careflow.levers import ScenarioResult
@@ -42,7 +43,8 @@ def register(group: click.Group) -> None:
     @click.option("--costs", "costs_file", type=click.Path(), help="Weekly unit costs (YAML, as unit_costs.yaml).")
     @click.option("--categories", "categories_file", type=click.Path(), help="Placement category mapping (YAML).")
     @click.option("--output", required=True, type=click.Path(), help="Folder for the outputs.")
-    def scenario_cmd(files, data, runs, seed, deterministic, start, end, costs_file, categories_file, output):
+    @reading_options(pool=True)
+    def scenario_cmd(files, data, runs, seed, deterministic, start, end, costs_file, categories_file, output, read):
         """Price the levers in FILES (scenario YAML; several files combine) against the forecast.
 
         Writes difference.csv (financial_year, lever, children_mean, care_days_mean, pounds_mean, pounds_p10,
@@ -52,7 +54,7 @@ def register(group: click.Group) -> None:
         if runs < 1 and not deterministic:
             raise click.BadParameter("must be at least 1 (or use --deterministic)", param_hint="--runs")
         scenario = pipeline.load_scenarios(files)  # a bad scenario file stops here, before the data are read
-        episodes = load_data(data, categories_file)
+        episodes = load_data(data, categories_file, **read)
         result = pipeline.price_scenario(scenario, episodes, runs=runs, seed=seed, deterministic=deterministic,
                                          start=_date(start, "start"), end=_date(end, "end"), costs=costs_file)
         pipeline.write_scenario(result, output)

@@ -23,23 +23,32 @@ CONTRACT_COLUMNS = {"child", "dob", "decom", "dec", "category", "period", "exit_
 @dataclass
 class Data:
     """Episodes ready to model: the cleaned episodes, the end of the data (None when the file does not say), the
-    model's placement categories, the reader's findings and the files read."""
+    model's placement categories, the reader's findings, warnings that the data are thin for the model
+    (``careflow.ssda903.modelling.minimum_data``) and the files read."""
 
     episodes: pd.DataFrame
     data_end: dt.date | None
     categories: tuple[str, ...]
     findings: list[Finding] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    thin: list[Finding] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]
 
 
-def load_data(path: str | Path, categories: str | Path | None = None) -> Data:
+def load_data(path: str | Path, categories: str | Path | None = None, *, year: str | None = None,
+              la: str | None = None, date_format: str | None = None, columns: str | Path | None = None,
+              pool: bool = False) -> Data:
     """SSDA903 files through :func:`careflow.ssda903.load`, or one CSV of cleaned episodes in the reader's contract
     (columns child, dob, decom, dec, category, period, exit_group...). Rows with validation errors are kept and
-    counted in ``Data.errors`` (``careflow validate`` lists them)."""
+    counted in ``Data.errors`` (``careflow validate`` lists them). Several LAs are refused unless ``la`` picks one
+    or ``pool`` is set; thin data are warned about in ``Data.thin``."""
+    from careflow.fy import FinancialYear
+    from careflow.model import episodes as epi
+    from careflow.ssda903.modelling import minimum_data, one_la
+
     p = Path(path)
     if not p.exists():
         raise CareflowError(f"no such file or folder: {p}", file=str(p), rule="file")
@@ -49,13 +58,20 @@ def load_data(path: str | Path, categories: str | Path | None = None) -> Data:
             df = pd.read_csv(p, dtype={"child": str})
             for c in ("dob", "decom", "dec"):
                 df[c] = pd.to_datetime(df[c], errors="coerce").astype("datetime64[ns]")
-            return Data(df, None, _categories(df, categories), files=[p])
+            if "la" in df.columns:
+                if la is not None:
+                    df = df.loc[df["la"].astype(str).str.casefold() == la.strip().casefold()]
+                one_la(sorted({str(v) for v in df["la"].dropna().unique() if str(v)}), pool)
+            return Data(df, None, _categories(df, categories), files=[p],
+                        thin=minimum_data(df, epi.data_end_of(df)))
     from careflow import ssda903
 
-    data = ssda903.load(p, categories=categories)
+    data = ssda903.load(p, categories=categories, year=year, la=la, date_format=date_format, columns=columns)
+    one_la(data.las, pool)
     end = pd.Timestamp(data.data_end).date() if data.data_end is not None else None
+    thin = minimum_data(data.episodes, data.data_end, FinancialYear(int(data.episodes["year"].min())).start)
     return Data(data.episodes, end, categories_for(data, categories), list(data.findings),
-                [Path(f) for f in data.files])
+                [Path(f) for f in data.files], thin)
 
 
 def categories_for(data: Ssda903Data | Data, categories_file=None) -> tuple[str, ...]:
