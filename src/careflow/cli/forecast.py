@@ -62,6 +62,8 @@ def register(group: click.Group) -> None:
         pipeline.write_forecast(result, Path(output))
         s = result.summary()
         e = s["children_at_end"]
+        for w in s["warnings"]:
+            click.echo(f"warning: {w}", err=True)
         click.echo(f"children in care at {s['start']}: {s['children_at_start']:.0f}; at {s['end']}: "
                    f"mean {e['mean']:.0f} (P10 {e['p10']:.0f} to P90 {e['p90']:.0f}) from {runs} runs")
         for fy, c in s["cost_by_financial_year"].items():

@@ -87,6 +87,7 @@ class Forecast:
             "unit_costs_weekly": {c: {fy: round(self.unit_costs.weekly_cost(c, fy), 2)
                                       for fy in fy_tot["financial_year"]} for c in self.categories},
             "unit_cost_sources": self.unit_costs.sources,
+            "warnings": list(model.warnings),
             "notes": list(NOTES),
         }
 
