@@ -49,18 +49,27 @@ VERBOSE = click.option("--verbose", is_flag=True, help="List every file passed o
 @click.option("--neighbours", "model", type=click.Choice(["2025", "2021"]), default="2025", show_default=True,
               help="Statistical neighbour model.")
 @click.option("--weekly-cost", type=float, default=None,
-              help="Average weekly cost of a child looked after, GBP (default: the cla_weekly_cost parameter).")
+              help="Average weekly cost of a child looked after, GBP (default: the LA's own net spend per child from "
+                   "the revenue outturn, else England's from the cla_weekly_cost parameter).")
+@click.option("--outturn", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="MHCLG revenue outturn RO3 workbook (ODS as published; default: the latest RO3 file under "
+                   "--data, if any).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @VERBOSE
-def benchmark_cmd(data: str, la: str, year: int | None, model: str, weekly_cost: float | None, fmt: str,
-                  verbose: bool) -> None:
-    """Rates per 10,000 children against the LA's 10 statistical neighbours and England, and the gap in children
-    and pounds a year."""
+def benchmark_cmd(data: str, la: str, year: int | None, model: str, weekly_cost: float | None,
+                  outturn: str | None, fmt: str, verbose: bool) -> None:
+    """Rates per 10,000 children against the LA's 10 statistical neighbours and England, the gap in children
+    and pounds a year, and spend per child looked after against the neighbours (with an RO3 outturn)."""
     from careflow.aggregate import benchmark
+    from careflow.dfe.outturn import find_outturn_files, read_outturn
 
     d = _read(data)
-    b = benchmark(d, la, year, neighbour_model=model, weekly_cost=weekly_cost)
-    _warn(d.findings, verbose)
+    if outturn is None:
+        found = find_outturn_files(data)
+        outturn = str(found[-1]) if found else None
+    o = read_outturn(outturn) if outturn else None
+    b = benchmark(d, la, year, neighbour_model=model, weekly_cost=weekly_cost, outturn=o)
+    _warn(d.findings + (o.findings if o and verbose else []), verbose)
     click.echo(json.dumps(b.to_dict(), indent=2) if fmt == "json" else b.to_text())
 
 
