@@ -150,3 +150,18 @@ def test_not_an_outturn_workbook_is_a_clear_error(tmp_path):
     text.write_text("not a spreadsheet")
     with pytest.raises(CareflowError, match="not a readable spreadsheet"):
         read_outturn(text)
+
+
+def test_spend_chart_names_the_la_and_its_source():
+    from careflow.reports import spend_chart
+
+    bench = {"la": {"la_name": "Anyshire"},
+             "spend": {"year": "2024-25", "price_base": "2024-25 cash prices", "source": "MHCLG RO3 2024-25",
+                       "la_per_child_week": 1745.0, "neighbours_median": 2164.0, "england": 1934.0,
+                       "neighbours": [{"la_name": "Betaham", "per_child_week": 2000.0},
+                                      {"la_name": "Gammaton", "per_child_week": None}]}}
+    chart = spend_chart(bench)
+    assert "Anyshire" in chart.title and list(chart.data.authority) == ["Anyshire", "Betaham"]
+    assert "£1,745" in chart.alt_text and "£2,164" in chart.alt_text and "MHCLG RO3 2024-25" in chart.alt_text
+    with pytest.raises(CareflowError, match="no spend section"):
+        spend_chart({"la": {}, "spend": None})

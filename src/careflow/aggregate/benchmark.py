@@ -24,6 +24,7 @@ from careflow.aggregate.spend import Spend, spend_against_neighbours, unit_cost
 from careflow.dfe import MEASURE_LABELS, MEASURES, DfeData, rate_per_10000
 from careflow.dfe.outturn import Outturn
 from careflow.errors import CareflowError
+from careflow.money import pounds
 from careflow.parameters import load_parameter
 
 DAYS_PER_WEEK = 7
@@ -122,22 +123,22 @@ class Benchmark:
             out += ["", f"Gap in {g.year}: {_f(g.la_count, 0)} children looked after; at the neighbours' mean rate "
                     f"{_f(g.expected_at_neighbours_mean)} (median rate: {_f(g.expected_at_neighbours_median)}), "
                     f"a gap of {_f(g.gap_children)} children (median: {_f(g.gap_children_median)}).",
-                    f"At £{g.weekly_cost:,.0f} a week per child that is £{g.gap_pounds_a_year:,.0f} a year "
+                    f"At {pounds(g.weekly_cost)} a week per child that is {pounds(g.gap_pounds_a_year)} a year "
                     f"({g.price_base}).",
                     f"Weekly cost: {g.cost_source}"]
         if self.spend:
             sp = self.spend
             out += ["", f"Spend on children looked after, {sp.year} ({sp.price_base}; {sp.source})",
                     f"  {'':<34}  {'per child a week':>16}  {'per head 0-17':>13}",
-                    f"  {self.la.la_name[:34]:<34}  {_money(sp.la_per_child_week):>16}  {_money(sp.la_per_head):>13}",
-                    f"  {'statistical neighbours (median)':<34}  {_money(sp.neighbours_median):>16}  "
-                    f"{_money(sp.neighbours_median_per_head):>13}",
-                    f"  {'England':<34}  {_money(sp.england):>16}  {_money(sp.england_per_head):>13}",
+                    f"  {self.la.la_name[:34]:<34}  {pounds(sp.la_per_child_week):>16}  {pounds(sp.la_per_head):>13}",
+                    f"  {'statistical neighbours (median)':<34}  {pounds(sp.neighbours_median):>16}  "
+                    f"{pounds(sp.neighbours_median_per_head):>13}",
+                    f"  {'England':<34}  {pounds(sp.england):>16}  {pounds(sp.england_per_head):>13}",
                     f"  ({sp.neighbours_used} neighbours with a figure; {sp.definition})"]
             for line in ("residential", "fostering"):
                 la, en = sp.lines[line]["la"], sp.lines[line]["england"]
-                out.append(f"  {line}: {_money(la['per_child_week'])} a week per child ({la['children_basis']}"
-                           f"{'; ' + la['reason'] if la['reason'] else ''}); England {_money(en['per_child_week'])}")
+                out.append(f"  {line}: {pounds(la['per_child_week'])} a week per child ({la['children_basis']}"
+                           f"{'; ' + la['reason'] if la['reason'] else ''}); England {pounds(en['per_child_week'])}")
         if self.mix:
             out += ["", f"Placement at 31 March {self.mix_year} (percent of children looked after; '-' where DfE "
                     "suppressed the figure)",
@@ -148,10 +149,6 @@ class Benchmark:
         if self.notes:
             out += [""] + [f"Note: {n}" for n in self.notes]
         return "\n".join(out)
-
-
-def _money(x: float) -> str:
-    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"£{x:,.0f}"
 
 
 def _f(x: float, digits: int = 1) -> str:

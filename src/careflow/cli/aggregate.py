@@ -55,9 +55,11 @@ VERBOSE = click.option("--verbose", is_flag=True, help="List every file passed o
               help="MHCLG revenue outturn RO3 workbook (ODS as published; default: the latest RO3 file under "
                    "--data, if any).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--charts", "charts", type=click.Path(file_okay=False), default=None,
+              help="Folder to write the rate chart and (with an outturn) the spend chart into (PNG, SVG, alt text).")
 @VERBOSE
 def benchmark_cmd(data: str, la: str, year: int | None, model: str, weekly_cost: float | None,
-                  outturn: str | None, fmt: str, verbose: bool) -> None:
+                  outturn: str | None, fmt: str, charts: str | None, verbose: bool) -> None:
     """Rates per 10,000 children against the LA's 10 statistical neighbours and England, the gap in children
     and pounds a year, and spend per child looked after against the neighbours (with an RO3 outturn)."""
     from careflow.aggregate import benchmark
@@ -71,6 +73,16 @@ def benchmark_cmd(data: str, la: str, year: int | None, model: str, weekly_cost:
     b = benchmark(d, la, year, neighbour_model=model, weekly_cost=weekly_cost, outturn=o)
     _warn(d.findings + (o.findings if o and verbose else []), verbose)
     click.echo(json.dumps(b.to_dict(), indent=2) if fmt == "json" else b.to_text())
+    if charts:
+        from careflow.reports import benchmark_chart, spend_chart
+        from careflow.reports.charts import benchmark_frame
+
+        as_json = json.loads(json.dumps(b.to_dict()))
+        frame, name = benchmark_frame(as_json)
+        written = [benchmark_chart(frame, la_name=name).save(charts)["png"]]
+        if b.spend:
+            written.append(spend_chart(as_json).save(charts)["png"])
+        click.echo("charts: " + ", ".join(str(p) for p in written), err=True)
 
 
 @click.command("national-forecast")
