@@ -21,7 +21,8 @@ from dataclasses import asdict, dataclass, field
 
 from careflow.aggregate.la import LocalAuthority, find_la
 from careflow.aggregate.spend import Spend, spend_against_neighbours, unit_cost
-from careflow.dfe import MEASURE_LABELS, MEASURES, DfeData, rate_per_10000
+from careflow.aggregate.workforce_benchmark import WorkforceBenchmark, workforce_benchmark
+from careflow.dfe import MEASURE_LABELS, MEASURES, CswwData, DfeData, rate_per_10000
 from careflow.dfe.outturn import Outturn
 from careflow.errors import CareflowError
 from careflow.money import pounds
@@ -90,6 +91,7 @@ class Benchmark:
     mix_year: int | None
     mix: list[MixRow]
     notes: list[str]
+    workforce: WorkforceBenchmark | None = None  # from the DfE workforce file, when given
     spend: Spend | None = None
 
     def row(self, measure: str, year: int | None = None) -> RateRow | None:
@@ -101,6 +103,7 @@ class Benchmark:
                 "neighbours": self.neighbours, "rates": [_clean(asdict(r)) for r in self.rates],
                 "gap": _clean(asdict(self.gap)) if self.gap else None, "mix_year": self.mix_year,
                 "mix": [_clean(asdict(m)) for m in self.mix], "notes": self.notes,
+                "workforce": self.workforce.to_dict() if self.workforce else None,
                 "spend": self.spend.to_dict() if self.spend else None}
 
     def to_text(self) -> str:
@@ -146,6 +149,8 @@ class Benchmark:
             for m in self.mix:
                 out.append(f"  {m.characteristic[:60]:<60}  {_f(m.la_share):>5}  {_f(m.neighbours_median):>9}  "
                            f"{_f(m.neighbours_mean):>7}  {m.neighbours_used:>2}")
+        if self.workforce:
+            out += ["", self.workforce.to_text()]
         if self.notes:
             out += [""] + [f"Note: {n}" for n in self.notes]
         return "\n".join(out)
@@ -195,10 +200,12 @@ def neighbours_of(data: DfeData, la: str, model: str) -> list:
 
 def benchmark(data: DfeData, la: str, year: int | None = None, *, neighbour_model: str = "2025",
               weekly_cost: float | None = None, first_year: int | None = None,
-              outturn: Outturn | None = None) -> Benchmark:
-    """Benchmark LA ``la`` (code or name) for ``year`` (default: the latest year with its stock). With an RO3
-    ``outturn``, the gap is priced at the LA's own net spend per child looked after and a ``spend`` section compares
-    it with the neighbours and England."""
+              csww: CswwData | None = None, outturn: Outturn | None = None) -> Benchmark:
+    """Benchmark LA ``la`` (code or name) for ``year`` (default: the latest year with its stock). With ``csww``
+    (the DfE workforce indicators) the benchmark has a workforce section for ``year`` when given, else for the
+    latest workforce year. With an RO3 ``outturn``, the gap is priced at the LA's own net spend per child looked
+    after and a ``spend`` section compares it with the neighbours and England."""
+    given_year = year
     target = find_la(data, la)
     code = target.old_la_code
     have = data.series[(data.series.old_la_code == code) & data.series.value.notna()]
@@ -254,9 +261,17 @@ def benchmark(data: DfeData, la: str, year: int | None = None, *, neighbour_mode
         if missing:
             notes.append(f"spend {outturn.year}: neighbours without a figure (left out of the median): "
                          + "; ".join(missing))
+    workforce = None
+    if csww is not None:
+        workforce = workforce_benchmark(csww, code, [n.old_la_code for n in nbrs], given_year,
+                                        population=lambda c, y: _population(data, c, y), names=names)
+        if workforce is None:
+            notes.append(f"no workforce figures for {target.label}"
+                         + (f" in {given_year}" if given_year else "") + f" in {csww.file}")
     return Benchmark(target, year, neighbour_model,
                      [{"old_la_code": n.old_la_code, "la_name": names.get(n.old_la_code, "?"),
-                       "closeness": n.closeness.strip()} for n in nbrs], rates, gap, mix_year, mix, notes, spend)
+                       "closeness": n.closeness.strip()} for n in nbrs], rates, gap, mix_year, mix, notes,
+                     workforce, spend)
 
 
 def _weekly_cost(data: DfeData, code: str, given: float | None, outturn: Outturn | None,
@@ -274,6 +289,13 @@ def _weekly_cost(data: DfeData, code: str, given: float | None, outturn: Outturn
             return (own.per_child_week, f"{outturn.source}: {own.la_name} net current expenditure on children looked "
                     f"after £{own.spend_k:,.0f}k over {own.children_basis}", own.price_base)
     return default_weekly_cost()
+
+
+def _population(data: DfeData, code: str, year: int) -> float:
+    """Children aged 0-17 for a rate in ``year``: the ONS mid-(year-1) estimate (England: ``code`` "england")."""
+    p = data.population
+    hit = p[(p.old_la_code == code) & (p.year == year - 1)]
+    return float(hit.population.iloc[0]) if len(hit) else math.nan
 
 
 def placement_mix(data: DfeData, la: str, neighbours: list[str], year: int,
