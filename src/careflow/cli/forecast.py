@@ -45,6 +45,7 @@ def load_data(path: str | Path, categories: str | Path | None = None, *, year: s
                     df = df.loc[df["la"].astype(str).str.casefold() == la.strip().casefold()]
                 one_la(sorted({str(v) for v in df["la"].dropna().unique() if str(v)}), pool)
             _warn(minimum_data(df, epi.data_end_of(df)))
+            df.attrs["validation"] = {"summary": {"note": "cleaned episodes CSV: not validated by careflow"}}
             cats = _categories(df, categories)
             return df, None, cats
     from careflow import ssda903
@@ -58,6 +59,8 @@ def load_data(path: str | Path, categories: str | Path | None = None, *, year: s
     from careflow.fy import FinancialYear
 
     _warn(minimum_data(data.episodes, data.data_end, FinancialYear(int(data.episodes["year"].min())).start))
+    # The validation status travels with the episodes into every forecast and report made from them.
+    data.episodes.attrs["validation"] = ssda903.report_of(data).status()
     return data.episodes, getattr(data, "data_end", None), categories_for(data, categories)
 
 
@@ -189,6 +192,10 @@ def write_forecast(out: Path, episodes: pd.DataFrame, *, data_end=None, start=No
                   "costs are care-days x weekly unit cost / 7 priced run by run; bands are quantiles over runs",
                   "a financial year with fewer than 12 months is part of a year (see 'months')"],
     }
+    validation = episodes.attrs.get("validation")
+    if validation is not None:  # counts only: no child identifiers in what goes to finance (docs/ssda903.md)
+        summary["validation"] = validation["summary"]
+        (out / "validation.json").write_text(json.dumps(validation, indent=2, default=str))
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=float))
     fan_chart(proj, history_series(episodes, start), out / "fan_chart.png", title)
     return summary

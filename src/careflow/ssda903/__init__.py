@@ -80,7 +80,7 @@ from careflow.ssda903.validate import (
 )
 
 __all__ = ["DEFAULT_SALT", "RULES", "CategoryMap", "Ssda903Data", "ValidationReport", "in_care_on", "load",
-           "load_categories", "looked_after_on", "read_tables", "summarise", "validate"]
+           "load_categories", "looked_after_on", "read_tables", "report_of", "summarise", "validate"]
 
 
 @dataclass
@@ -203,6 +203,11 @@ def validate(paths, categories: str | Path | CategoryMap | None = None,
         if any(f.rule in ("CF-USAGE", "CF-LA") for f in exc.findings):
             raise
         return ValidationReport(findings=exc.findings)  # the reason first, as load put it
+    return report_of(data)
+
+
+def report_of(data: Ssda903Data) -> ValidationReport:
+    """The validation report of data already loaded (its findings and counts, per LA when there are several)."""
     ep = data.episodes
     las = [{"la": la_, "children": int(g["child"].nunique()), "episodes": len(g),
             "years": [FinancialYear(y).label for y in range(int(g["year"].min()), int(g["year"].max()) + 1)]}
