@@ -167,6 +167,12 @@ def nothing_loaded(raw: RawTables, paths) -> str:
     where = ", ".join(str(p) for p in ([paths] if isinstance(paths, str | Path) else paths))
     ep = raw.episodes
     if ep.empty:
+        lacking = [f for f in raw.findings if f.rule == "CF-COLUMNS-MISSING" and f.message.startswith("episodes")
+                   and "cannot be used" in f.message]
+        if lacking:
+            return (f"nothing loaded: the Episodes table in {lacking[0].file} lacks column "
+                    f"{lacking[0].field}; if it is there under another name, map it with --columns FILE "
+                    "(docs/ssda903.md, 'Loading your own return')")
         unknown = sum(f.rule == "CF-UNKNOWN-TABLE" for f in raw.findings)
         return (f"nothing loaded: no Episodes table was found in {where}"
                 + (f" ({unknown} file(s) or sheet(s) match no SSDA903 table: see CF-UNKNOWN-TABLE below)"
