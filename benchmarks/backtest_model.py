@@ -28,6 +28,7 @@ SYNTH_LAS = [(250, 11), (600, 12), (1500, 13)]  # (children in care, seed)
 VARIANTS = {
     "careflow (default: window chosen, first month in care, bands calibrated)": {},
     "bands not calibrated": {"calibrate": False},
+    "bands calibrated, bias corrected": {"correct_bias": True},
     "12-month window": {"window_months": 12},
     "24-month window": {"window_months": 24},
     "no time in care, 12-month window": {"duration": None, "window_months": 12},
@@ -93,6 +94,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--peer", action="store_true", help="also backtest the peer's total (slow: ~1 min a run)")
     ap.add_argument("--variants", action="store_true", help="compare model variants too")
+    ap.add_argument("--only", nargs="*", default=None, help="with --variants: only these variants (by name)")
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--origin-count", type=int, default=4, help="origins per data set and horizon (4)")
@@ -102,6 +104,8 @@ def main() -> None:
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory(prefix="careflow-backtest-")
     variants = VARIANTS if args.variants else {k: v for k, v in VARIANTS.items() if not v}
+    if args.only:
+        variants = {k: v for k, v in variants.items() if k in args.only or not v}
     table = []
     for name, path, data in datasets(Path(tmp.name), args.folders):
         data_end = data.data_end

@@ -143,9 +143,15 @@ def write_forecast(out: Path, episodes: pd.DataFrame, *, data_end=None, start=No
 
         errors = past_errors(episodes, start, window_months=window_months, categories=categories, trend=trend)
         proj = calibrated(proj, errors)
-        rms = errors.rms()
+        def by_lead(x):
+            return [None if np.isnan(v) else round(float(v), 4) for v in x]
+
         calibration = {"applied": True, "pseudo_origins": [str(o) for o in errors.pseudo_origins],
-                       "rms_log_error_by_lead_month": [None if np.isnan(x) else round(float(x), 4) for x in rms],
+                       "rms_log_error_by_lead_month": by_lead(errors.rms()),
+                       # the spread (sd about the mean) sets the widening around the median; the bias (mean log
+                       # error, > 0: too few forecast) is reported, not applied (docs/model.md)
+                       "spread_log_error_by_lead_month": by_lead(errors.spread()),
+                       "bias_log_error_by_lead_month": by_lead(errors.bias()), "bias_corrected": False,
                        "band_factor_at_12_months": float(proj.band_factor[min(11, proj.months - 1)]),
                        "band_factor_max": float(proj.band_factor.max())}
     out.mkdir(parents=True, exist_ok=True)

@@ -94,10 +94,12 @@ def _nanmean(s: pd.Series) -> float | None:
 
 def backtest(data, origins: list[dt.date], horizon_months: int, *, window_months: int | None = None, runs: int = 200,
              seed: int = 0, trend: bool = False, categories: tuple[str, ...] | None = None,
-             data_end: dt.date | None = None, calibrate: bool = True, **fit_options) -> BacktestResult:
+             data_end: dt.date | None = None, calibrate: bool = True, correct_bias: bool = False,
+             **fit_options) -> BacktestResult:
     """Refit at each origin on the data before it, forecast ``horizon_months`` with ``runs`` Monte Carlo runs and
     compare with what happened. ``calibrate``: widen the bands to the model's own past errors before each origin
-    (:mod:`careflow.model.calibration`), as ``careflow forecast`` does."""
+    (:mod:`careflow.model.calibration`), as ``careflow forecast`` does; ``correct_bias``: also move the runs by
+    the record's mean error (off in ``careflow forecast``)."""
     episodes = getattr(data, "episodes", data)
     cats = tuple(categories or DEFAULT_CATEGORIES)
     data_end = pd.Timestamp(data_end or getattr(data, "data_end", None) or epi.data_end_of(episodes)).date()
@@ -120,7 +122,7 @@ def backtest(data, origins: list[dt.date], horizon_months: int, *, window_months
         model = fit(episodes, data_end=origin, **options)
         proj = project(model, origin, horizon_end, runs=runs, rng=np.random.default_rng(seed))
         if calibrate:
-            proj = calibrated(proj, past_errors(episodes, origin, **options))
+            proj = calibrated(proj, past_errors(episodes, origin, **options), correct_bias=correct_bias)
         ends = proj.month_ends
         actual = actual_counts(episodes, ends, cats)  # [M, C]
         past_days = [_add_months(origin + dt.timedelta(days=1), -k) - dt.timedelta(days=1) for k in range(12, -1, -1)]
@@ -145,6 +147,7 @@ def backtest(data, origins: list[dt.date], horizon_months: int, *, window_months
             rows.append({"origin": origin.isoformat(), "series": series, "horizon_end": horizon_end.isoformat(),
                          "window_months": model.window_months,
                          "band_factor_at_horizon": float(proj.band_factor[-1]) if calibrate else 1.0,
+                         "past_bias_at_horizon": float(proj.bias[-1]) if calibrate else 0.0,
                          "actual": act, "at_origin": last, "careflow_mean": mean[-1], "careflow_p10": lo[-1],
                          "careflow_p90": hi[-1], "last_value": last, "linear_trend": linear,
                          "careflow_abs_error": abs(mean[-1] - act), "last_value_abs_error": abs(last - act),

@@ -86,9 +86,12 @@ class Projection:
     entries_runs: np.ndarray | None = field(default=None, repr=False)  # [R, M, C]
     exits_runs: np.ndarray | None = field(default=None, repr=False)  # [R, M, C, G]
     capped_runs: np.ndarray | None = field(default=None, repr=False)  # [R, M, C]
-    # set by careflow.model.calibration.calibrate: how far each month's runs were spread out (1: not at all) to
-    # match the model's own past errors, and those errors
+    # set by careflow.model.calibration.calibrate: how far each month's runs were spread out on the log scale
+    # around their median (1: not at all) to match the spread of the model's own past errors, their bias, and
+    # those errors
     band_factor: np.ndarray | None = field(default=None, repr=False)  # [M]
+    bias: np.ndarray | None = field(default=None, repr=False)  # [M] past mean log error of the total by lead
+    bias_corrected: bool = False  # whether the runs were multiplied by exp(bias)
     past_errors: object | None = field(default=None, repr=False)
 
     @property
