@@ -103,8 +103,9 @@ def fan_chart(projection, history: pd.Series | None, path: Path, title: str) -> 
 def history_series(episodes: pd.DataFrame, start: dt.date, years: int = 3) -> pd.Series:
     days = [(pd.Timestamp(start) + pd.Timedelta(days=1) - pd.DateOffset(months=k) - pd.Timedelta(days=1)).date()
             for k in range(12 * years, -1, -1)]
-    counts = [len(epi.stock_on(episodes, d)) for d in days]
-    return pd.Series(counts, index=pd.to_datetime(days))
+    from careflow.model.calibration import month_end_totals  # stock_on's counts, all dates at once
+
+    return pd.Series(month_end_totals(episodes, days).astype(int), index=pd.to_datetime(days))
 
 
 def write_forecast(out: Path, episodes: pd.DataFrame, *, data_end=None, start=None, end=None, window_months=None,

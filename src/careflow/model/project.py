@@ -37,8 +37,10 @@ child changes a run by at most that child's days, and cutting entries only remov
 from __future__ import annotations
 
 import datetime as dt
+import os
 import zlib
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,6 +54,7 @@ from careflow.model.states import MAX_AGE_MONTHS
 
 QUANTILES = (0.1, 0.5, 0.9)
 RUN_BLOCK = 200  # Monte Carlo runs simulated together (memory grows with runs x children)
+MAX_THREADS = int(os.environ.get("CAREFLOW_THREADS", "2"))  # blocks of runs simulated at once (1: one at a time)
 # Phase of a child's clock: the number of days into each monthly step at which it completes another month since
 # its clock started (entry to care, or to the placement). The deterministic engine carries children still in the
 # duration states where it matters at whole-day nodes 0..31; node 31 also stands for a clock started on the
@@ -333,8 +336,20 @@ def project(model: FittedModel, start: dt.date | None = None, end: dt.date | Non
         # runs go in blocks, each with its own random stream, to bound memory; the block size is fixed so a seed
         # always gives the same runs
         blocks = [(a, min(runs, a + RUN_BLOCK)) for a in range(0, runs, RUN_BLOCK)]
-        parts = [_monte_carlo(model, S0, m_starts, m_ends, days, adjustment, b - a, block_rng, parameter_uncertainty)
-                 for (a, b), block_rng in zip(blocks, rng.spawn(len(blocks)), strict=True)]
+        jobs = [(b - a, block_rng) for (a, b), block_rng in zip(blocks, rng.spawn(len(blocks)), strict=True)]
+
+        def run_block(job):
+            return _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, job[0], job[1], parameter_uncertainty)
+
+        # blocks in threads: numpy's array operations release the GIL, so two blocks use two cores. Only without
+        # a scenario adjustment, whose Python code may keep state between calls. Each block has its own random
+        # stream, so the runs are the same whichever thread runs them.
+        workers = min(len(jobs), os.cpu_count() or 1, MAX_THREADS) if isinstance(adjustment, NoChange) else 1
+        if workers > 1:
+            with ThreadPoolExecutor(workers) as pool:
+                parts = list(pool.map(run_block, jobs))
+        else:
+            parts = [run_block(job) for job in jobs]
         proj.runs = runs
         for k in parts[0]:
             setattr(proj, k, np.concatenate([p[k] for p in parts], axis=0))
@@ -637,6 +652,7 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         d = days[m]
         entry_rng, extra_rng = step_rngs[m].spawn(2)
         hm = h * np.where(is_exit, exit_walk[:, m, None, None, None], 1.0)
+        Hm = hm.sum(axis=-1)  # [R, group, C]: total hazard
         pany, p = _probabilities(hm, d)
         cum = np.cumsum(p, axis=-1).reshape(-1, K)
         thr = (np.minimum(pany, 1 - 2.0 ** -53) * 2.0 ** 64).astype(np.uint64)
@@ -689,18 +705,21 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         # children passing into another duration class this month: class(u) hazards until their phase day, then
         # class(u + 1)'s, each child with its own probabilities
         mx = np.flatnonzero(mixed_state[dur] & alive) if T > 0 else np.zeros(0, dtype=np.int64)
-        if len(mx):
+        if len(mx):  # P(no event) from the total hazards first; the outcomes only for those with an event
             g0 = mb[age[mx]] + np.int32(B) * dur_class[dur[mx]]
             a_mx = np.minimum(phase[mx].astype(np.float64), d)
-            stay_mx, p_mx = _two_part(hm[run[mx], g0, cat[mx]], hm[run[mx], g0 + np.int32(B), cat[mx]], a_mx, d - a_mx)
-            event[mx] = x[mx].astype(np.float64) * 2.0 ** -64 < 1 - stay_mx
+            H0, H1 = Hm[run[mx], g0, cat[mx]], Hm[run[mx], g0 + np.int32(B), cat[mx]]
+            event[mx] = x[mx].astype(np.float64) * 2.0 ** -64 < -np.expm1(-(H0 * a_mx + H1 * (d - a_mx)))
         e = np.flatnonzero(event)
         u = x[e].astype(np.float64) * 2.0 ** -64
         cum_ev = cum[cell[e]]
         if len(mx):
             at = np.searchsorted(mx, e)
             in_mx = (at < len(mx)) & (mx[np.minimum(at, len(mx) - 1)] == e)
-            cum_ev[in_mx] = np.cumsum(p_mx, axis=-1)[at[in_mx]]
+            j, i = at[in_mx], e[in_mx]
+            _, p_mx = _two_part(hm[run[i], g0[j], cat[i]], hm[run[i], g0[j] + np.int32(B), cat[i]], a_mx[j],
+                                d - a_mx[j])
+            cum_ev[in_mx] = np.cumsum(p_mx, axis=-1)
         k = np.minimum((u[:, None] >= cum_ev).sum(axis=1), K - 1)
         del cell, grp, event, x, cum_ev
         is_move = k < C
@@ -748,11 +767,12 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         # ends on that day of the next) and faces the first duration class's hazards for the rest of the month;
         # its event is decided by its own uniform as for everyone else
         o_new = _uniforms(id_new, m, _PHASE) * d
-        h_new = hm[r_new, b_new, c_new]  # [n, K]: group b_new is the first duration class in band b_new
-        stay_new, p_new = _two_part(h_new, h_new, d - o_new, 0.0)
         u_new = _bits(id_new, m, _EVENT).astype(np.float64) * 2.0 ** -64
-        e = np.flatnonzero(u_new < 1 - stay_new)
-        k = np.minimum((u_new[e][:, None] >= np.cumsum(p_new[e], axis=-1)).sum(axis=1), K - 1)
+        # group b_new is the first duration class in band b_new
+        e = np.flatnonzero(u_new < -np.expm1(-Hm[r_new, b_new, c_new] * (d - o_new)))
+        h_e = hm[r_new[e], b_new[e], c_new[e]]  # [events, K]
+        _, p_e = _two_part(h_e, h_e, d - o_new[e], 0.0)
+        k = np.minimum((u_new[e][:, None] >= np.cumsum(p_e, axis=-1)).sum(axis=1), K - 1)
         gone = e[k >= C]
         np.add.at(exits, (r_new[gone], c_new[gone], k[k >= C] - C), 1)
         c_new[e[k < C]] = k[k < C]
