@@ -18,14 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from careflow.fy import FinancialYear
 from careflow.levers import money
-from careflow.levers.flows import Combined, LeverContext, flow_adjustment
+from careflow.levers.flows import Combined, Delivery, LeverContext, flow_adjustment
 from careflow.levers.projector import FixedUnitCosts, Projected, Projector, UnitCosts
 from careflow.levers.scenario import Scenario
 from careflow.levers.schema import LeverBase, Sufficiency, UnitCostChange
@@ -49,6 +49,17 @@ class ScenarioResult:
     deterministic: bool
     exact: bool  # Shapley values computed exactly (not sampled)
     weekly_costs: dict[str, float]  # the weekly costs used in the first financial year, by category
+    # what each flow lever that asks for a number of children delivered in the whole scenario (children there to
+    # move vs asked; see careflow.levers.flows.Delivery)
+    delivery: list[Delivery] = field(default_factory=list)
+    model_warnings: tuple[str, ...] = ()  # what the projection's fit limited (trend, drift caps that bind)
+
+    def warnings(self) -> list[str]:
+        """The model's warnings, and one line per lever that delivered less than it asked (below
+        flows.DELIVERED_ENOUGH)."""
+        return [*self.model_warnings, *(
+            f"lever {d.describe()}: fewer children were there than it asks for, so it is priced at what could "
+            "be delivered" for d in self.delivery if d.short)]
 
     @property
     def financial_years(self) -> list[FinancialYear]:
@@ -173,15 +184,16 @@ def evaluate(scenario: Scenario, projector: Projector, unit_costs: UnitCosts | d
     runs = 1 if deterministic else int(runs)
     expected = projector.project(NO_CHANGE, runs=1, seed=seed, deterministic=True)
     base = expected if deterministic else projector.project(NO_CHANGE, runs=runs, seed=seed, deterministic=False)
+    # levers hold their numbers against each run's own baseline (see careflow.levers.flows)
     ctx = LeverContext(age_bands=tuple(projector.age_bands), categories=tuple(projector.categories),
-                       month_starts=base.month_starts, baseline_stock=expected.stock_end[0])
+                       month_starts=base.month_starts, baseline_stock=expected.stock_end[0],
+                       baseline_runs=None if deterministic else base.stock_end)
 
     levers = scenario.levers
     names = [lv.label() for lv in levers]
     flow_idx = [i for i, lv in enumerate(levers) if lv.flow]
     price_idx = [i for i, lv in enumerate(levers) if isinstance(lv, UnitCostChange)]
     players = flow_idx + price_idx
-    adjustments = {i: flow_adjustment(levers[i], ctx) for i in flow_idx}
 
     fixed = scenario_prices(scenario, ctx.categories)
     price = _price_matrix(base, unit_costs, fixed)
@@ -191,11 +203,15 @@ def evaluate(scenario: Scenario, projector: Projector, unit_costs: UnitCosts | d
     base_days = base.care_days.sum(axis=2)
 
     projections: dict[frozenset, Projected] = {frozenset(): base}
+    deliveries: list[Delivery] = []
 
     def projected(flow_set: frozenset) -> Projected:
         if flow_set not in projections:
-            adj = Combined([adjustments[i] for i in sorted(flow_set)])
+            # fresh adjustments for each projection: each records what its levers delivered in it
+            adj = Combined([flow_adjustment(levers[i], ctx) for i in sorted(flow_set)])
             projections[flow_set] = projector.project(adj, runs=runs, seed=seed, deterministic=deterministic)
+            if flow_set == frozenset(flow_idx):  # the whole scenario: what each lever delivered in it
+                deliveries.extend(adj.deliveries())
         return projections[flow_set]
 
     values: dict[frozenset, np.ndarray] = {}
@@ -242,9 +258,12 @@ def evaluate(scenario: Scenario, projector: Projector, unit_costs: UnitCosts | d
         by_lever[names[i]][2, :, :] += profile[None, :]
         total[2, :, :] += profile[None, :]
 
+    if flow_idx:
+        projected(frozenset(flow_idx))
     return ScenarioResult(scenario=scenario, month_starts=base.month_starts, month_ends=base.month_ends,
                           by_lever=by_lever, total=total, runs=runs, deterministic=deterministic, exact=exact,
-                          weekly_costs=weekly_costs)
+                          weekly_costs=weekly_costs, delivery=deliveries,
+                          model_warnings=tuple(getattr(projector, "warnings", ())))
 
 
 def lever_kind(lever: LeverBase) -> str:
