@@ -2,7 +2,8 @@
 
 Flow levers (entries, step-downs, sufficiency, permanence exits, caps) run inside the projection, deterministic or
 Monte Carlo with common random numbers, so their savings carry intervals. Unit cost changes re-price the projected
-care-days. The other levers add their own profile of pounds.
+care-days. Workforce levers price the social workers that follow the flow levers' combined change in children, run
+by run. The other levers add their own profile of pounds.
 
 Attribution: each lever's contribution is its Shapley value over the levers that interact (flow and unit cost
 levers): the average, over every order of adding levers, of the difference that lever makes. It does not depend on
@@ -28,7 +29,8 @@ from careflow.levers import money
 from careflow.levers.flows import Combined, Delivery, LeverContext, flow_adjustment
 from careflow.levers.projector import FixedUnitCosts, Projected, Projector, UnitCosts
 from careflow.levers.scenario import Scenario
-from careflow.levers.schema import LeverBase, Sufficiency, UnitCostChange
+from careflow.levers.schema import LeverBase, Sufficiency, UnitCostChange, Workforce
+from careflow.levers.workforce import workforce_saving
 from careflow.model.adjust import NO_CHANGE
 
 METRICS = ("children", "care_days", "pounds")
@@ -250,8 +252,14 @@ def evaluate(scenario: Scenario, projector: Projector, unit_costs: UnitCosts | d
                     s = s | {i}
     total = value(frozenset(players)).copy() if n else np.zeros(shape)
 
+    staff = [i for i, lv in enumerate(levers) if isinstance(lv, Workforce)]
+    for i in staff:  # staff follow the children the flow levers saved (all of them together), run by run
+        pounds = workforce_saving(levers[i], base_stock, total[0], base.month_starts, base.month_ends)
+        by_lever[names[i]][2, :, :] += pounds
+        total[2, :, :] += pounds
+
     for i, lv in enumerate(levers):
-        if i in players:
+        if i in players or i in staff:
             continue
         profile = np.array([money.saving(lv, a, b) for a, b in zip(base.month_starts, base.month_ends,
                                                                     strict=True)])
