@@ -43,9 +43,11 @@ def timed(cmd: list[str], env: dict | None = None) -> dict:
 
 
 def data_end(path: Path) -> dt.date:
+    import pandas as pd
+
     from careflow import ssda903
 
-    return ssda903.load(path).data_end
+    return pd.Timestamp(ssda903.load(path).data_end).date()
 
 
 def main() -> None:
