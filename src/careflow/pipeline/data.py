@@ -1,0 +1,107 @@
+"""Load and validate: SSDA903 returns (or one CSV of cleaned episodes) as the model's input."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from careflow.errors import CareflowError, Finding
+from careflow.model import DEFAULT_CATEGORIES
+from careflow.model.rates import UNKNOWN
+
+if TYPE_CHECKING:
+    from careflow.ssda903 import Ssda903Data
+
+# The reader's contract (careflow.ssda903): a CSV with these columns is taken as cleaned episodes.
+CONTRACT_COLUMNS = {"child", "dob", "decom", "dec", "category", "period", "exit_group"}
+
+
+@dataclass
+class Data:
+    """Episodes ready to model: the cleaned episodes, the end of the data (None when the file does not say), the
+    model's placement categories, the reader's findings, warnings that the data are thin for the model
+    (``careflow.ssda903.modelling.minimum_data``) and the files read."""
+
+    episodes: pd.DataFrame
+    data_end: dt.date | None
+    categories: tuple[str, ...]
+    findings: list[Finding] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    thin: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+
+def load_data(path: str | Path, categories: str | Path | None = None, *, year: str | None = None,
+              la: str | None = None, date_format: str | None = None, columns: str | Path | None = None,
+              pool: bool = False) -> Data:
+    """SSDA903 files through :func:`careflow.ssda903.load`, or one CSV of cleaned episodes in the reader's contract
+    (columns child, dob, decom, dec, category, period, exit_group...). Rows with validation errors are kept and
+    counted in ``Data.errors`` (``careflow validate`` lists them). Several LAs are refused unless ``la`` picks one
+    or ``pool`` is set; thin data are warned about in ``Data.thin``."""
+    from careflow.fy import FinancialYear
+    from careflow.model import episodes as epi
+    from careflow.ssda903.modelling import minimum_data, one_la
+
+    p = Path(path)
+    if not p.exists():
+        raise CareflowError(f"no such file or folder: {p}", file=str(p), rule="file")
+    if p.is_file() and p.suffix.lower() == ".csv":
+        head = pd.read_csv(p, nrows=0)
+        if CONTRACT_COLUMNS <= set(head.columns):
+            df = pd.read_csv(p, dtype={"child": str})
+            for c in ("dob", "decom", "dec"):
+                df[c] = pd.to_datetime(df[c], errors="coerce").astype("datetime64[ns]")
+            if "la" in df.columns:
+                if la is not None:
+                    df = df.loc[df["la"].astype(str).str.casefold() == la.strip().casefold()]
+                one_la(sorted({str(v) for v in df["la"].dropna().unique() if str(v)}), pool)
+            return Data(df, None, _categories(df, categories), files=[p],
+                        thin=minimum_data(df, epi.data_end_of(df)))
+    from careflow import ssda903
+
+    data = ssda903.load(p, categories=categories, year=year, la=la, date_format=date_format, columns=columns)
+    one_la(data.las, pool)
+    end = pd.Timestamp(data.data_end).date() if data.data_end is not None else None
+    thin = minimum_data(data.episodes, data.data_end, FinancialYear(int(data.episodes["year"].min())).start)
+    return Data(data.episodes, end, categories_for(data, categories), list(data.findings),
+                [Path(f) for f in data.files], thin)
+
+
+def categories_for(data: Ssda903Data | Data, categories_file=None) -> tuple[str, ...]:
+    """The model's categories: the reader's (from its mapping), plus ``unknown`` when some codes were unmapped."""
+    cats = tuple(data.categories or _categories(data.episodes, categories_file))
+    if UNKNOWN not in cats and (data.episodes["category"] == UNKNOWN).any():
+        cats = cats + (UNKNOWN,)
+    return cats
+
+
+def _categories(episodes: pd.DataFrame, categories_file) -> tuple[str, ...]:
+    if categories_file is None:
+        return DEFAULT_CATEGORIES
+    present = [c for c in pd.unique(episodes["category"].dropna().astype(str))]
+    known = [c for c in DEFAULT_CATEGORIES if c in present]
+    return tuple(known + sorted(c for c in present if c not in DEFAULT_CATEGORIES))
+
+
+def validate_data(paths, categories: str | Path | None = None, year_convention: str = "auto"):
+    """Every finding for SSDA903 files or folders, with counts (:class:`careflow.ssda903.ValidationReport`)."""
+    from careflow import ssda903
+
+    return ssda903.validate(paths, categories=categories, year_convention=year_convention)
+
+
+def write_validation(report, path: str | Path) -> Path:
+    """Write a validation report (from :func:`validate_data`) as JSON: summary and every finding."""
+    import json
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report.to_dict(), indent=2, default=str), encoding="utf-8")
+    return path
