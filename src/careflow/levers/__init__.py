@@ -10,11 +10,11 @@
 The file format is documented in docs/scenarios.md and ``careflow.levers.schema``.
 """
 
-from careflow.levers.engine import DIFFERENCE_COLUMNS, ScenarioResult, evaluate
+from careflow.levers.engine import DIFFERENCE_COLUMNS, Metric, ScenarioResult, evaluate
 from careflow.levers.flows import Combined, Delivery, LeverContext, flow_adjustment
-from careflow.levers.projector import FixedUnitCosts, Projected, Projector, UnitCosts
+from careflow.levers.projector import FixedUnitCosts, Projected, Projector, WeeklyCosts
 from careflow.levers.scenario import Scenario
 from careflow.levers.schema import LEVER_TYPES
 
-__all__ = ["DIFFERENCE_COLUMNS", "LEVER_TYPES", "Combined", "Delivery", "FixedUnitCosts", "LeverContext", "Projected",
-           "Projector", "Scenario", "ScenarioResult", "UnitCosts", "evaluate", "flow_adjustment"]
+__all__ = ["DIFFERENCE_COLUMNS", "LEVER_TYPES", "Combined", "Delivery", "FixedUnitCosts", "LeverContext", "Metric",
+           "Projected", "Projector", "Scenario", "ScenarioResult", "WeeklyCosts", "evaluate", "flow_adjustment"]

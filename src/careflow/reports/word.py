@@ -433,16 +433,13 @@ def _tracking(doc, c: Mapping, units: str) -> None:
         return
     doc.add_heading("Delivery tracking", level=1)
     doc.add_paragraph(f"Savings against the baseline in {units}: planned in the case, latest forecast and delivered.")
-    try:
-        from careflow.register import rag  # the register's RAG rule, so the document agrees with the register
-    except ImportError:  # pragma: no cover - the register ships with careflow
-        rag = None
+    from careflow.register import rag  # the register's RAG rule, so the document agrees with the register
 
     def status(t: Mapping) -> str:
         if t.get("rag"):
             return str(t["rag"])
-        r = rag(t.get("planned"), t.get("forecast"), t.get("delivered")) if rag else None
-        return getattr(r, "value", "") or ""
+        r = rag(t.get("planned"), t.get("forecast"), t.get("delivered"))
+        return r.value if r is not None else ""
 
     _table(doc, ["Financial year", "Planned", "Forecast", "Delivered", "RAG", "Note"],
            [[text_of(t.get("year")), money(t.get("planned"), units), money(t.get("forecast"), units),
