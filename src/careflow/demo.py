@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from careflow import safecsv
+
 
 def run_demo(output: str | Path) -> None:
     out = Path(output)
@@ -48,7 +50,7 @@ def _demo_ssda903(out: Path, source: Path | None = None) -> None:
         click.echo(f"ssda903: {source} unusable ({len(exc.findings)} findings); see {folder}/validation.json")
         return
     table = summarise(data)
-    table.to_csv(folder / "summary.csv", index=False)
+    safecsv.to_csv(table, folder / "summary.csv", index=False)
     (out / "summary.json").write_text(json.dumps(
         {"source": str(source), "errors": report.errors, "warnings": report.warnings,
          "years": json.loads(table.to_json(orient="records"))}, indent=2), encoding="utf-8")
@@ -107,7 +109,7 @@ def _demo_finance(out: Path) -> None:
     if stated.exists():
         check_stated_totals_file(haringey, stated)
     (folder / "portfolio.txt").write_text(portfolio_text(portfolio), encoding="utf-8")
-    (folder / "portfolio.csv").write_text(portfolio.breakdown().to_csv(index=False), encoding="utf-8")
+    (folder / "portfolio.csv").write_text(safecsv.to_csv(portfolio.breakdown(), index=False), encoding="utf-8")
     (folder / "portfolio.json").write_text(json.dumps(portfolio.to_dict(), indent=2, default=str),
                                            encoding="utf-8")
     (folder / "haringey_table3.txt").write_text(portfolio_text(haringey), encoding="utf-8")
@@ -140,7 +142,7 @@ def _demo_aggregate(out: Path) -> None:
     (folder / "benchmark_873_2024.txt").write_text(b.to_text() + "\n")
     (folder / "benchmark_873_2024.json").write_text(json.dumps(b.to_dict(), indent=2))
     f = national_forecast(data, 2024, 3)
-    f.table.round(1).to_csv(folder / "national_forecast_2024.csv", index=False)
+    safecsv.to_csv(f.table.round(1), folder / "national_forecast_2024.csv", index=False)
     g = b.gap
     click.echo(f"aggregate: {b.la.label} {b.year}: {g.la_count:.0f} children looked after, "
                f"{g.expected_at_neighbours_mean:.0f} at its statistical neighbours' mean rate "
@@ -292,7 +294,7 @@ def _demo_scenarios(out: Path, runs: int = 100, seed: int = 1) -> None:
         expected = evaluate(sc, projector, unit_costs, deterministic=True).difference()
         result = evaluate(sc, projector, unit_costs, runs=runs, seed=seed)
         write_outputs(result, folder / f.stem)
-        expected.to_csv(folder / f.stem / "difference_expected.csv", index=False, float_format="%.2f")
+        safecsv.to_csv(expected, folder / f.stem / "difference_expected.csv", index=False, float_format="%.2f")
         df = result.difference()
         for e, r in zip(expected.itertuples(), df.itertuples(), strict=True):
             lines.append(f"| {f.stem} | {r.lever} | {r.financial_year} | {e.children_mean:,.1f} | "

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 
 import click
+
+from careflow import safecsv
 
 
 def register(group: click.Group) -> None:
@@ -57,11 +57,8 @@ def validate(paths, fmt, output, year_convention, categories) -> None:
     if fmt == "json":
         _write(json.dumps(doc, indent=2, default=str) + "\n", output)
     elif fmt == "csv":
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=["rule", "severity", "file", "row", "child", "field", "message"])
-        w.writeheader()
-        w.writerows(doc["issues"])
-        _write(buf.getvalue(), output)
+        _write(safecsv.dict_rows(["rule", "severity", "file", "row", "child", "field", "message"], doc["issues"]),
+               output)
     else:
         lines = [str(f) for f in report.findings]
         s = doc["summary"]
@@ -94,7 +91,7 @@ def summary(path, fmt, output, year_convention, categories) -> None:
                  for r in table.to_dict("records")]
         _write(json.dumps({"years": years}, indent=2) + "\n", output)
     elif fmt == "csv":
-        _write(table.to_csv(index=False), output)
+        _write(safecsv.to_csv(table, index=False), output)
     else:
         _write(table.to_string(index=False) + "\n", output)
     errors = len(data.errors)

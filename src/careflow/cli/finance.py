@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from careflow import safecsv
+
 
 def register(group: click.Group) -> None:
     """Add this module's commands to the top-level group."""
@@ -81,7 +83,7 @@ def portfolio(paths: tuple[str, ...], fmt: str, units: str | None, stated: str |
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, default=_json_default))
     elif fmt == "csv":
-        click.echo(result.breakdown().to_csv(index=False), nl=False)
+        click.echo(safecsv.to_csv(result.breakdown(), index=False), nl=False)
     else:
         click.echo(portfolio_text(result), nl=False)
     if not result.ok:

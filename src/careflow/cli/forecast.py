@@ -14,6 +14,7 @@ import click
 import numpy as np
 import pandas as pd
 
+from careflow import safecsv
 from careflow.cli.dates import parse_date
 from careflow.errors import CareflowError
 from careflow.model import DEFAULT_CATEGORIES, fit, project
@@ -151,11 +152,11 @@ def write_forecast(out: Path, episodes: pd.DataFrame, *, data_end=None, start=No
     out.mkdir(parents=True, exist_ok=True)
     table = proj.stock_table()
     table["date"] = pd.to_datetime(table["date"]).dt.strftime("%Y-%m-%d")
-    table[["date", "category", "age_band", "mean", "p10", "p50", "p90"]].to_csv(out / "forecast.csv", index=False,
-                                                                              float_format="%.3f")
+    safecsv.to_csv(table[["date", "category", "age_band", "mean", "p10", "p50", "p90"]], out / "forecast.csv",
+                   index=False, float_format="%.3f")
     ct = cost_table(proj, unit_costs)
-    ct[["financial_year", "category", "mean", "p10", "p50", "p90"]].to_csv(out / "costs.csv", index=False,
-                                                                       float_format="%.2f")
+    safecsv.to_csv(ct[["financial_year", "category", "mean", "p10", "p50", "p90"]], out / "costs.csv", index=False,
+                   float_format="%.2f")
     tot = table[(table["category"] == "all") & (table["age_band"] == "all")]
     fy_tot = ct[ct["category"] == "all"]
     summary = {

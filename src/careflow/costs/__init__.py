@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from careflow import numbers
 from careflow.errors import CareflowError, Finding
 from careflow.fy import FinancialYear
 from careflow.parameters import Parameter, load_parameter, read_parameter
@@ -41,11 +42,14 @@ def _dated(param: Parameter, key: str, values, allow_negative: bool = False) -> 
     out = []
     for d, v in values.items():
         try:
-            day = pd.Timestamp(str(d)).date()
-        except (ValueError, TypeError):
+            day = d if type(d) is dt.date else pd.Timestamp(str(d)).date()
+        except (ValueError, TypeError, OverflowError):
             raise bad(f"'{d}' under '{key}' is not a date (YYYY-MM-DD)") from None
-        if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v):
-            raise bad(f"the value for {d} under '{key}' must be a number (got {v!r})")
+        try:
+            numbers.plausible_date(day)
+            v = numbers.finite(v)
+        except ValueError as exc:
+            raise bad(f"the value for {d} under '{key}' must be a number: {exc}") from None
         if v < 0 and not allow_negative:
             raise bad(f"the value for {d} under '{key}' must not be negative (got {v})")
         out.append((day, float(v)))

@@ -21,7 +21,7 @@ from pydantic import (
     ValidationError,
 )
 
-from careflow import yamlio
+from careflow import numbers, yamlio
 from careflow.errors import CareflowError, Finding
 from careflow.finance import profile as prof
 from careflow.fy import FinancialYear
@@ -58,11 +58,9 @@ def _parse_year(value: Any) -> FinancialYear:
 
 def _parse_amount(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"expected a number, got {value!r} (write amounts as plain numbers in the file's units, "
-                         "without £ or commas)")
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError(f"expected a finite number, got {value!r}")
-    return float(value)
+        raise ValueError(f"expected a number, got {value!r:.60} (write amounts as plain numbers in the file's "
+                         "units, without £ or commas)")
+    return numbers.finite(value, "an amount")
 
 
 Year = Annotated[FinancialYear, PlainValidator(_parse_year), PlainSerializer(lambda y: y.label)]

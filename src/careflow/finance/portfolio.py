@@ -208,7 +208,7 @@ STATED_TOTALS_KEYS = ("units", "savings_incremental_by_year", "investment_by_yea
 def check_stated_totals_file(portfolio: Portfolio, path) -> list[StatedTotal]:
     """Check a portfolio against a YAML file of stated totals (``units``, ``savings_incremental_by_year``,
     ``investment_by_year``, ``total_savings``), e.g. the total row of an MTFS table."""
-    from careflow import yamlio
+    from careflow import numbers, yamlio
 
     doc = yamlio.load(path)
     data = doc.data
@@ -217,7 +217,7 @@ def check_stated_totals_file(portfolio: Portfolio, path) -> list[StatedTotal]:
     for key in data:
         if key not in STATED_TOTALS_KEYS:
             raise doc.error((str(key),), f"unknown key '{key}' (expected {', '.join(STATED_TOTALS_KEYS)})")
-    if data.get("units") not in UNITS:
+    if not isinstance(data.get("units"), str) or data["units"] not in UNITS:
         raise doc.error(("units",), "'units' is required: £ or £k")
     scale = UNITS[data["units"]] / UNITS[portfolio.units]
     converted = {}
@@ -231,12 +231,16 @@ def check_stated_totals_file(portfolio: Portfolio, path) -> list[StatedTotal]:
                 FinancialYear.parse(str(year))
             except ValueError as exc:
                 raise doc.error((key, str(year)), str(exc)) from None
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise doc.error((key, str(year)), f"expected a number, got {value!r}")
-            out[str(year)] = value * scale
+            try:
+                out[str(year)] = numbers.finite(value) * scale
+            except ValueError as exc:
+                raise doc.error((key, str(year)), str(exc)) from None
         converted[key] = out
     total = data.get("total_savings")
-    if total is not None and (isinstance(total, bool) or not isinstance(total, int | float)):
-        raise doc.error(("total_savings",), f"expected a number, got {total!r}")
+    if total is not None:
+        try:
+            total = numbers.finite(total)
+        except ValueError as exc:
+            raise doc.error(("total_savings",), str(exc)) from None
     return portfolio.check_totals(converted["savings_incremental_by_year"],
                                   None if total is None else total * scale, converted["investment_by_year"])

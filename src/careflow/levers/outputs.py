@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from careflow import safecsv
 from careflow.levers.chart import savings_chart
 from careflow.levers.engine import ScenarioResult
 
@@ -15,8 +16,8 @@ def write_outputs(result: ScenarioResult, out: str | Path) -> dict[str, Path]:
     diff = result.difference()
     paths = {"difference": out / "difference.csv", "by_month": out / "difference_by_month.csv",
              "chart": out / "savings.png", "summary": out / "summary.json"}
-    diff.to_csv(paths["difference"], index=False, float_format="%.2f")
-    result.difference_by_month().to_csv(paths["by_month"], index=False, float_format="%.2f")
+    safecsv.to_csv(diff, paths["difference"], index=False, float_format="%.2f")
+    safecsv.to_csv(result.difference_by_month(), paths["by_month"], index=False, float_format="%.2f")
     savings_chart(diff, paths["chart"], f"{result.scenario.name}: savings by lever")
     summary = {
         "scenario": result.scenario.name, "file": result.scenario.file, "runs": result.runs,

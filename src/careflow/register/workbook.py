@@ -36,6 +36,7 @@ import yaml
 from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 
+from careflow import yamlio
 from careflow.errors import CareflowError, Finding
 from careflow.fy import FinancialYear
 from careflow.register import financials as fin
@@ -299,10 +300,10 @@ def read_workbook(path: str | Path) -> tuple[BusinessCase, int | None]:
             continue
         rd.where[("financials", key)] = ("financials", r, 2)
         if fmt == "yaml":
-            try:
-                money[key] = yaml.safe_load(value) if isinstance(value, str) else value
-            except yaml.YAMLError as exc:
-                rd.bad("financials", r, 2, f"not valid YAML: {getattr(exc, 'problem', exc)}")
+            try:  # the one YAML path, with its limits (a cell is user input like any file)
+                money[key] = yamlio.loads(value, file=f"financials!B{r}").data if isinstance(value, str) else value
+            except CareflowError as exc:
+                rd.bad("financials", r, 2, exc.findings[0].message)
         elif fmt is None:
             money[key] = value
         else:

@@ -56,7 +56,6 @@ from careflow.errors import CareflowError, Finding
 from careflow.fy import FinancialYear
 from careflow.ssda903.categories import CategoryMap, load_categories
 from careflow.ssda903.clean import (
-    DEFAULT_SALT,
     clean,
     joint_keys,
     latest_episodes,
@@ -74,7 +73,7 @@ from careflow.ssda903.validate import (
     emit,
 )
 
-__all__ = ["DEFAULT_SALT", "RULES", "CategoryMap", "Ssda903Data", "ValidationReport", "in_care_on", "load",
+__all__ = ["RULES", "CategoryMap", "Ssda903Data", "ValidationReport", "in_care_on", "load",
            "load_categories", "read_tables", "summarise", "validate"]
 
 
