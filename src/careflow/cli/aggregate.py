@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from careflow import safecsv
+from careflow.cli.outputs import output_file
 from careflow.errors import CareflowError, Finding
 
 
@@ -80,6 +81,7 @@ def national_forecast_cmd(data: str, origin: int, horizon: int, output: str, flo
     The model is chosen at the origin from its own past one-year errors (data up to the origin only)."""
     from careflow.aggregate import national_forecast
 
+    output = output_file(output, [data])
     d = _read(data)
     f = national_forecast(d, origin, horizon, flows=flows)
     _warn(d.findings + f.findings, verbose)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from careflow.cli.outputs import output_file, register_file
 from careflow.errors import CareflowError, Finding
 
 
@@ -149,6 +150,11 @@ def export(ctx: click.Context, reference: str, fmt: str, output: str | None) -> 
     from careflow.register.casefile import dumps_case
     from careflow.register.workbook import write_workbook
 
+    if fmt == "xlsx":
+        output = output or _default_name(reference, ".xlsx")
+    if output is not None:
+        settings = ctx.find_object(_Settings) or _Settings()
+        output = output_file(output, [register_file(settings.database)])
     s = _open(ctx).get(reference)
     if fmt == "yaml":
         text = dumps_case(s.case, s.version)
@@ -157,7 +163,6 @@ def export(ctx: click.Context, reference: str, fmt: str, output: str | None) -> 
             return
         Path(output).write_text(text, encoding="utf-8")
     else:
-        output = output or _default_name(reference, ".xlsx")
         write_workbook(s.case, output, s.version)
     click.echo(f"wrote {output} ({reference}, version {s.version})")
 

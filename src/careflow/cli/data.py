@@ -8,6 +8,7 @@ import sys
 import click
 
 from careflow import safecsv
+from careflow.cli.outputs import output_file, output_folder
 
 
 def register(group: click.Group) -> None:
@@ -19,7 +20,7 @@ def register(group: click.Group) -> None:
 
 
 def _write(text: str, output: str | None) -> None:
-    if output:
+    if output:  # checked by careflow.output_guard before the command reads anything
         with open(output, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
     else:
@@ -52,6 +53,8 @@ def validate(paths, fmt, output, year_convention, categories) -> None:
     """
     from careflow.ssda903 import validate as run
 
+    if output:
+        output_file(output, [*paths, categories])
     report = run(list(paths), categories=categories, year_convention=year_convention)
     doc = report.to_dict()
     if fmt == "json":
@@ -82,6 +85,8 @@ def summary(path, fmt, output, year_convention, categories) -> None:
     short breaks only, legal status V3/V4, excluded), and the 31 March count by placement category."""
     from careflow.ssda903 import load, summarise
 
+    if output:
+        output_file(output, [*path, categories])
     data = load(list(path), categories=categories, year_convention=year_convention)
     table = summarise(data)
     cats = [c for c in table.columns if c not in ("year", "at_31_march", "starts", "ceases")]
@@ -107,7 +112,7 @@ def demo(output: str) -> None:
     """Run the whole product on the embedded synthetic LA, Anyshire, and write its outputs."""
     from careflow.demo import run_demo
 
-    run_demo(output)
+    run_demo(output_folder(output))
 
 
 LAST_DEFAULT_YEAR = 2025  # the 2024-25 collection year ends 31 March 2025
@@ -134,6 +139,7 @@ def synth(children_in_care, first_year, years, seed, output, faults, fault_rate,
     from careflow.errors import CareflowError
     from careflow.synth import generate
 
+    output = output_folder(output)
     if first_year is None:  # end with the 2024-25 return, whatever --years is (no returns from the future)
         first_year = str(LAST_DEFAULT_YEAR - years + 1)
     try:

@@ -16,12 +16,16 @@ import pandas as pd
 
 from careflow import safecsv
 from careflow.cli.dates import parse_date
+from careflow.cli.outputs import output_folder
 from careflow.errors import CareflowError
 from careflow.model import DEFAULT_CATEGORIES, fit, project
 from careflow.model import episodes as epi
 from careflow.model.rates import UNKNOWN
 
 CONTRACT_COLUMNS = {"child", "dob", "decom", "dec", "category", "period", "exit_group"}
+
+
+FORECAST_FILES = ("forecast.csv", "costs.csv", "summary.json", "fan_chart.png")
 
 
 def load_data(path: str | Path, categories: str | Path | None = None):
@@ -210,6 +214,7 @@ def register(group: click.Group) -> None:
         Writes forecast.csv (date, category, age_band, mean, p10, p50, p90), costs.csv (financial_year, category,
         mean, p10, p50, p90 in pounds), summary.json and fan_chart.png into --output.
         """
+        output = output_folder(output, [path, categories_file, costs_file], names=FORECAST_FILES)
         episodes, data_end, cats = load_data(path, categories_file)
         s = write_forecast(Path(output), episodes, data_end=data_end,
                            start=parse_date(start, "start") if start else None,

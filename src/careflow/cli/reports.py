@@ -13,6 +13,8 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from careflow.cli.forecast import FORECAST_FILES
+from careflow.cli.outputs import output_file, output_folder, register_file
 from careflow.errors import CareflowError, Finding
 
 FORECAST_PARAMETERS = ("unit_costs", "inflation", "age_bands", "placement_categories")
@@ -103,6 +105,11 @@ def run_forecast(data, folder: Path, runs: int = 1000, seed: int = 0) -> Path:
     return folder
 
 
+def forecast_folder(output: str | Path) -> Path:
+    """Where ``report forecast`` puts the forecast it runs from SSDA903 data: beside the workbook."""
+    return Path(output).with_suffix("").with_name(Path(output).stem + "_forecast")
+
+
 def write_forecast_report(data, output, validation=None, la_name: str = "", charts_dir=None, runs: int = 1000,
                           seed: int = 0) -> Path:
     """The forecast workbook from a forecast folder, or from SSDA903 data (forecast first, beside the workbook)."""
@@ -110,7 +117,7 @@ def write_forecast_report(data, output, validation=None, la_name: str = "", char
 
     d = Path(data)
     if not (d / "forecast.csv").is_file() and not d.name == "forecast.csv" and d.exists():
-        data = run_forecast(d, Path(output).with_suffix("").with_name(Path(output).stem + "_forecast"), runs, seed)
+        data = run_forecast(d, forecast_folder(output), runs, seed)
     forecast, costs, summary, valid, files = load_forecast_folder(data, validation)
     settings = {k: summary[k] for k in ("data_end", "start", "end", "runs", "trend", "reference_window")
                 if k in summary}
@@ -261,6 +268,16 @@ def report_forecast(data, output, validation, la_name, charts_dir, runs, seed):
     forecast first; the forecast files go beside the workbook). Children in care by category and month
     (P10/P50/P90), placement spend by financial year in £k, native Excel charts, the data's validation summary,
     the parameters used with their sources, and how it was produced."""
+    d = Path(data)
+    folder = d.parent if d.name == "forecast.csv" else d
+    read = [folder / n for n in ("forecast.csv", "costs.csv", "summary.json", "validation.json")] \
+        if (folder / "forecast.csv").is_file() else [data]
+    inputs = [*read, validation]
+    output = output_file(output, inputs)
+    if charts_dir:
+        charts_dir = output_folder(charts_dir, inputs, option="--charts")
+    if not (folder / "forecast.csv").is_file():
+        output_folder(forecast_folder(output), inputs, names=FORECAST_FILES)
     out = write_forecast_report(data, output, validation, la_name, charts_dir, runs, seed)
     click.echo(f"forecast workbook: {out}")
 
@@ -283,6 +300,10 @@ def report_case(ref_or_file, fmt, output, difference, appraisal_file, charts_dir
     """A business case from REF_OR_FILE (a case YAML file, or a reference in the register) as a Word document in
     the council template or an Excel workbook (MTFS profile in £k, payback, NPV, checks with stated figures that
     do not add up flagged in red)."""
+    inputs = [ref_or_file if Path(ref_or_file).exists() else register_file(database), difference, appraisal_file]
+    output = output_file(output, inputs)
+    if charts_dir:
+        charts_dir = output_folder(charts_dir, inputs, option="--charts")
     out = write_case_report(ref_or_file, output, fmt, difference, appraisal_file, charts_dir, database)
     click.echo(f"business case: {out}")
 
@@ -295,6 +316,7 @@ def report_portfolio(paths, output, title):
     """MTFS roll-up workbook of the business cases in PATHS (files, or folders of *.yaml case files): savings by
     financial year in £k, incremental and against the baseline, by directorate, type of saving and status, and
     every stated figure that does not add up."""
+    output = output_file(output, paths)
     out, n, without = write_portfolio_report(paths, output, title)
     click.echo(f"portfolio workbook ({n} cases): {out}")
     if without:

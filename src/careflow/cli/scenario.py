@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from careflow.cli.dates import parse_date
+from careflow.cli.outputs import output_folder
 from careflow.errors import CareflowError
 from careflow.levers import Scenario, ScenarioResult, evaluate
 from careflow.levers.outputs import write_outputs
@@ -57,6 +58,9 @@ def price(files, data, *, runs: int = 200, seed: int = 0, deterministic: bool = 
     return result
 
 
+SCENARIO_FILES = ("difference.csv", "difference_by_month.csv", "savings.png", "summary.json")
+
+
 def summary_lines(result: ScenarioResult) -> list[str]:
     df = result.difference()
     lines = []
@@ -92,6 +96,7 @@ def register(group: click.Group) -> None:
         """
         if runs < 1 and not deterministic:
             raise click.BadParameter("must be at least 1 (or use --deterministic)", param_hint="--runs")
+        output = output_folder(output, [*files, data, costs_file, categories_file], names=SCENARIO_FILES)
         result = price(files, data, runs=runs, seed=seed, deterministic=deterministic,
                        start=_date(start, "start"), end=_date(end, "end"), costs_file=costs_file,
                        categories_file=categories_file, output=output)
