@@ -12,7 +12,6 @@ import click
 from careflow import safecsv
 from careflow.privacy import using_salt
 
-
 # Anyshire's children are fictional: the demo pseudonymises them with a fixed salt, so its outputs are the same on
 # every machine and the user's own salt (careflow.privacy) is neither used nor created.
 DEMO_SALT = "careflow-demo-anyshire"
