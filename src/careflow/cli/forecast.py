@@ -36,11 +36,15 @@ def load_data(path: str | Path, categories: str | Path | None = None):
     if not p.exists():
         raise CareflowError(f"no such file or folder: {p}", file=str(p), rule="file")
     if p.is_file() and p.suffix.lower() == ".csv":
-        head = pd.read_csv(p, nrows=0)
-        if CONTRACT_COLUMNS <= set(head.columns):
-            df = pd.read_csv(p, dtype={"child": str})
+        try:
+            head = pd.read_csv(p, nrows=0)
+            df = pd.read_csv(p, dtype={"child": str}) if CONTRACT_COLUMNS <= set(head.columns) else None
+        except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise CareflowError(f"cannot read the episodes CSV: {str(exc).strip()}", file=str(p),
+                                rule="file") from None
+        if df is not None:
             for c in ("dob", "decom", "dec"):
-                df[c] = pd.to_datetime(df[c], errors="coerce").astype("datetime64[ns]")
+                df[c] = pd.to_datetime(df[c], errors="coerce", format="ISO8601").astype("datetime64[ns]")
             cats = _categories(df, categories)
             return df, None, cats
     from careflow import ssda903
