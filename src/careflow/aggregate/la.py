@@ -30,7 +30,12 @@ def find_la(data: DfeData, text: str) -> LocalAuthority:
     """Resolve ``text`` (``873``, ``E10000003`` or ``cambridgeshire``) to one LA, or raise a CareflowError that
     suggests close names. Where an old and a new authority share a name (Dorset 835 before 2019, 838 after), the
     one with the most recent figures wins."""
-    las = data.las
+    return find_in(data.las, text)
+
+
+def find_in(las, text: str) -> LocalAuthority:
+    """:func:`find_la` over any table of LAs (old_la_code, new_la_code, la_name, first_year, last_year), e.g. the
+    workforce file's own."""
     if las.empty:
         raise CareflowError("no local-authority figures were read from the data folder", rule="la-unknown")
     t = text.strip()

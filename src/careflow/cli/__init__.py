@@ -34,9 +34,19 @@ def main() -> None:
 
 def _register() -> None:
     # One module per area; each exposes `register(group)`.
-    from careflow.cli import aggregate, cases, data, finance, forecast, reports, scenario
+    from careflow.cli import (
+        aggregate,
+        cases,
+        data,
+        finance,
+        forecast,
+        indicators,
+        reports,
+        scenario,
+        workforce,
+    )
 
-    for module in (data, forecast, scenario, finance, aggregate, cases, reports):
+    for module in (data, indicators, forecast, scenario, finance, aggregate, cases, reports, workforce):
         module.register(main)
 
 

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from careflow.costs.staff import StaffCost
 from careflow.fy import FinancialYear
 
 # The default placement categories (DESIGN.md 4.1). A fitted model may use others; the engine checks again then.
@@ -330,12 +331,16 @@ class Post(_Strict):
         return self
 
     @property
+    def cost(self) -> StaffCost:
+        return StaffCost(self.salary, self.on_costs, self.agency_premium)
+
+    @property
     def cost_per_fte(self) -> float:
-        return self.salary * (1 + self.on_costs)
+        return self.cost.employee
 
     @property
     def agency_cost_per_fte(self) -> float:
-        return self.cost_per_fte * (1 + self.agency_premium)
+        return self.cost.agency
 
 
 class Staffing(Phased):

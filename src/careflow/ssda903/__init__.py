@@ -6,6 +6,7 @@ Public API (see docs/ssda903.md)::
     validate(paths, categories=None, year_convention="auto") -> ValidationReport   # never raises for bad data
     summarise(data, include_short_breaks=False) -> DataFrame    # per collection year: DfE counts
     in_care_on(episodes, day, include_short_breaks=False) -> int
+    looked_after_on(episodes, day, include_short_breaks=False) -> DataFrame   # each child's episode that day
     load_categories(path=None) -> CategoryMap                   # YAML placement category mapping
     read_tables(paths, year_convention="auto") -> RawTables     # the tables as read, before cleaning
 
@@ -34,6 +35,9 @@ exit_group         for the last episode of a closed period: adoption, sgo, cao, 
 short_break        bool: legal status V3/V4 (short-break-only care, excluded from DfE counts)
 year               start year of the collection year of the return the row came from (2020 = 2020-21)
 source_file, source_row  where the (first) row of the episode is in the input, for tracing
+ethnic             the child's ETHNIC code from the Header (str, upper case; <NA> when blank or no Header row)
+home_post, pl_post HOME_POST and PL_POST as given (upper case, single spaces; <NA> when blank): for the
+                   out-of-area indicator only (careflow.indicators)
 =================  ==========================================================================================
 
 ``Ssda903Data.periods`` — one row per period of care: ``child, la, period, start, end (NaT if open), exit_group,
@@ -63,7 +67,7 @@ from careflow.ssda903.clean import (
     resolve_salt,
 )
 from careflow.ssda903.reader import RawTables, read_tables
-from careflow.ssda903.summary import in_care_on, summarise
+from careflow.ssda903.summary import in_care_on, looked_after_on, summarise
 from careflow.ssda903.validate import (
     RULES,
     ValidationReport,
@@ -74,7 +78,7 @@ from careflow.ssda903.validate import (
 )
 
 __all__ = ["RULES", "CategoryMap", "Ssda903Data", "ValidationReport", "in_care_on", "load",
-           "load_categories", "read_tables", "summarise", "validate"]
+           "load_categories", "looked_after_on", "read_tables", "summarise", "validate"]
 
 
 @dataclass

@@ -33,7 +33,9 @@ from careflow.ssda903.validate import emit
 
 EPISODE_COLUMNS = ["child", "la", "dob", "sex", "uasc", "decom", "dec", "rne", "ls", "cin", "place",
                    "place_provider", "rec", "reason_place_change", "category", "period", "exit_group",
-                   "short_break", "year", "source_file", "source_row"]
+                   "short_break", "year", "source_file", "source_row", "ethnic", "home_post", "pl_post"]
+# Free-text columns kept for the indicators (ethnicity breakdowns, placements out of area): not used by the model.
+KEPT_TEXT = frozenset({"HOME_POST", "PL_POST"})
 PERIOD_COLUMNS = ["child", "la", "period", "start", "end", "exit_group", "dob", "first_category", "short_break"]
 
 
@@ -115,10 +117,19 @@ def latest_episodes(ep: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
     emit(findings, ep.iloc[same_return], np.ones(len(same_return), dtype=bool), "CF-DUPLICATE-EPISODE", "DECOM",
          lambda r: f"another row of the same return has this child and DECOM {r['DECOM']}; the later row is used")
     keep = ~_next_same(k, d)
-    out = ep.drop(columns=[c for c in UNUSED_COLUMNS if c in ep.columns]).iloc[rows[order[keep]]]
+    out = ep.drop(columns=[c for c in UNUSED_COLUMNS - KEPT_TEXT if c in ep.columns]).iloc[rows[order[keep]]]
     out = out.reset_index(drop=True)
     out["_key"] = k[keep]
     return out
+
+
+def _postcode_or_code(values: pd.Series) -> pd.Series:
+    """Free text as a code: stripped, upper case, inner spaces single; blank as <NA>. Once per distinct value."""
+    text = values.fillna("").astype(str)
+    uniq, inverse = np.unique(text.to_numpy(dtype=str), return_inverse=True)
+    cleaned = np.array([" ".join(u.split()).upper() for u in uniq.tolist()], dtype=object)
+    out = pd.Series(cleaned[inverse.ravel()] if len(uniq) else [], index=values.index, dtype=object)
+    return out.where(out != "", pd.NA)
 
 
 def people_table(raw_header: pd.DataFrame, raw_uasc: pd.DataFrame) -> pd.DataFrame:
@@ -137,7 +148,8 @@ def people_table(raw_header: pd.DataFrame, raw_uasc: pd.DataFrame) -> pd.DataFra
     order = order[~_next_same(key[order])]
     h = h.iloc[order]
     people = pd.DataFrame({"_key": h["_key"].to_numpy(), "LA": h["LA"], "CHILD": h["CHILD"], "dob": h["_DOB"],
-                           "sex": upper(h["SEX"]).map(codes.SEX_LABEL).astype("str")})
+                           "sex": upper(h["SEX"]).map(codes.SEX_LABEL).astype("str"),
+                           "ethnic": _postcode_or_code(h["ETHNIC"]) if "ETHNIC" in h.columns else pd.NA})
     u = raw_uasc.loc[raw_uasc["CHILD"] != "", ["_key", "LA", "CHILD"]]
     u = u.iloc[np.unique(u["_key"].to_numpy(), return_index=True)[1]]
     only_uasc = u.loc[~u["_key"].isin(people["_key"])]
@@ -191,6 +203,8 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
         "place_provider": upper(ep["PLACE_PROVIDER"]).replace("", pd.NA).to_numpy(),
         "rec": rec, "reason_place_change": ep["REASON_PLACE_CHANGE"].replace("", pd.NA).to_numpy(),
         "year": year, "source_file": ep["_file"].to_numpy(), "source_row": ep["_row"].to_numpy(),
+        "home_post": _postcode_or_code(ep["HOME_POST"]).to_numpy() if "HOME_POST" in ep.columns else pd.NA,
+        "pl_post": _postcode_or_code(ep["PL_POST"]).to_numpy() if "PL_POST" in ep.columns else pd.NA,
     })
     out["rec"] = out["rec"].astype("str").where(pd.notna(rec), pd.NA)
     out["category"] = categories.assign(out["place"], out["place_provider"])
@@ -254,9 +268,12 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
     if "_key" not in people.columns:  # keys of episodes and people must come from one joint_keys call
         mkey, pkey = joint_keys(merged.rename(columns={"la": "LA"}), people)
         people = people.assign(_key=pkey)
-    look = people.set_index("_key")[["dob", "sex", "uasc"]].reindex(mkey)
+    if "ethnic" not in people.columns:
+        people = people.assign(ethnic=pd.NA)
+    look = people.set_index("_key")[["dob", "sex", "uasc", "ethnic"]].reindex(mkey)
     episodes = merged.assign(dob=look["dob"].to_numpy(), sex=look["sex"].to_numpy(),
-                             uasc=look["uasc"].fillna(False).astype(bool).to_numpy())
+                             uasc=look["uasc"].fillna(False).astype(bool).to_numpy(),
+                             ethnic=look["ethnic"].to_numpy())
     episodes["dob"] = episodes["dob"].astype("datetime64[ns]")
     episodes["child"] = pseudonymise(episodes["la"], episodes["CHILD"], salt, key=mkey)
     episodes = episodes[EPISODE_COLUMNS].reset_index(drop=True)

@@ -22,6 +22,12 @@ def _on_day(episodes: pd.DataFrame, day: pd.Timestamp, include_short_breaks: boo
     return ep.loc[mask].sort_values("decom").drop_duplicates("child", keep="last")
 
 
+def looked_after_on(episodes: pd.DataFrame, day, include_short_breaks: bool = False) -> pd.DataFrame:
+    """The episode of each child looked after on ``day`` (one row per child: the latest-starting episode that
+    day), as the 31 March counts of :func:`summarise` take them."""
+    return _on_day(episodes, pd.Timestamp(day), include_short_breaks)
+
+
 def in_care_on(episodes: pd.DataFrame, day, include_short_breaks: bool = False) -> int:
     """Children looked after on ``day`` (episode started on or before it and not ceased by it)."""
     return len(_on_day(episodes, pd.Timestamp(day), include_short_breaks))
