@@ -4,9 +4,10 @@ Shared by tests/test_fuzz.py (a few thousand inputs on every test run) and bench
 target reads one damaged input the way careflow does and must end in a result or a :class:`CareflowError`:
 anything else (a traceback) is a failure, and so is taking longer than the hang limit.
 
-Reader families: SSDA903 returns (CSV), DfE statistics (CSV), cleaned episodes (CSV, the forecast's other
-input), every YAML input kind (business cases, register case files, scenarios, stated totals, unit costs,
-category mappings, parameters) and register workbooks (XLSX).
+Reader families: SSDA903 returns (CSV), DfE statistics (children looked after and CSWW workforce CSVs), other
+CSVs (cleaned episodes for the forecast, cohort children lists, scenario differences), every YAML input kind
+(business cases, register case files, scenarios, stated totals, unit costs, inflation, category mappings,
+parameters, workforce teams) and register workbooks (XLSX).
 """
 
 from __future__ import annotations
@@ -392,6 +393,57 @@ def read_workbook_file(folder: Path):
     read_workbook(folder / "case.xlsx")
 
 
+# ---- smaller CSV readers: CSWW workforce statistics, cohort children lists, scenario differences -------------
+
+CSWW_CSV = (
+    "time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
+    "old_la_code,new_la_code,la_name,inpost_fte,agency_rate_fte,vacancy_rate_fte,turnover_rate_fte,caseload_fte\n"
+    "2025,Reporting year,National,E92000001,England,,,,,,1000,10,8,12,15\n"
+    "2025,Reporting year,Local authority,E92000001,England,E1,R,999,E0,Testshire,50,c,7,z,12.5\n"
+    "2024,Reporting year,Local authority,E92000001,England,E1,R,999,E0,Testshire,48,11,6,14,13.5\n"
+)
+CHILDREN_CSV = "LA,CHILD\n,1\n,2\n,3\n"
+DIFFERENCE_CSV = (
+    "financial_year,lever,children_mean,care_days_mean,pounds_mean,pounds_p10,pounds_p90\n"
+    "2025-26,all,3.5,1200,150000.00,90000.00,210000.00\n"
+    "2025-26,in-house carers,3.5,1200,150000.00,90000.00,210000.00\n"
+    "2026-27,all,5.0,1800,220000.00,150000.00,290000.00\n"
+)
+
+
+def csv_family(name: str, file: str, seed: str, read: Callable[[Path], object]) -> Family:
+    return Family(name, st.builds(lambda t: {file: t}, damaged_text(seed)), read, None)
+
+
+def read_csww_file(folder: Path):
+    from careflow.dfe import read_csww
+
+    d = read_csww(folder / "csww.csv")
+    d.value("999", 2025, "caseload_fte")
+
+
+def read_children_file(folder: Path):
+    from careflow.indicators import read_children
+
+    read_children(folder / "children.csv")
+
+
+def read_difference_file(folder: Path):
+    from careflow.finance.scenario_link import read_difference
+
+    read_difference(folder / "difference.csv")
+
+
+def read_teams_file(folder: Path):
+    from careflow.workforce import read_teams
+
+    read_teams(folder / "input.yaml", default_caseload=15)
+
+
+TEAMS_YAML = ("teams:\n  - {name: looked after}\n  - {name: children in need, caseload: 20, cases_now: 300, "
+              "growth_percent: 2}\n  - {name: care leavers, caseload: 25, cases_now: 50, growth_percent: 0}\n")
+
+
 # ---- the families ---------------------------------------------------------------------------------------------
 
 def families() -> dict[str, Family]:
@@ -412,15 +464,20 @@ def families() -> dict[str, Family]:
         yaml_family("parameter", _parameter_seeds(["green_book_discount", "age_bands", "cla_weekly_cost"]),
                     read_parameter_file, None),
         Family("workbook", workbook_inputs(), read_workbook_file, None),
+        yaml_family("teams", [TEAMS_YAML], read_teams_file, None),
+        csv_family("csww", "csww.csv", CSWW_CSV, read_csww_file),
+        csv_family("children", "children.csv", CHILDREN_CSV, read_children_file),
+        csv_family("difference", "difference.csv", DIFFERENCE_CSV, read_difference_file),
     ]
     return {f.name: f for f in out}
 
 
 # The long run groups the families as the issue counts them: each reader family gets its own 10,000 inputs.
 READER_FAMILIES = {
-    "ssda903": ["ssda903"], "dfe": ["dfe"], "episodes_csv": ["episodes_csv"], "workbook": ["workbook"],
+    "ssda903": ["ssda903"], "dfe": ["dfe", "csww"], "other_csv": ["episodes_csv", "children", "difference"],
+    "workbook": ["workbook"],
     "yaml": ["case", "register_case", "scenario", "stated_totals", "unit_costs", "inflation", "categories",
-             "parameter"],
+             "parameter", "teams"],
 }
 
 
