@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 
 from careflow.cli import main
 from careflow.errors import CareflowError
@@ -40,7 +40,8 @@ def _alarm(_signum, _frame):
 
 def _fuzz_settings(n: int):
     return settings(max_examples=max(1, int(n * SCALE)), deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck), print_blob=True)
+                    suppress_health_check=list(HealthCheck), print_blob=True,
+                    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink])  # no explain: it traces
 
 
 @pytest.mark.parametrize("name", sorted(FAMILIES))

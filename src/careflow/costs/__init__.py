@@ -43,7 +43,7 @@ def _dated(param: Parameter, key: str, values, allow_negative: bool = False) -> 
     for d, v in values.items():
         try:
             day = d if type(d) is dt.date else pd.Timestamp(str(d)).date()
-        except (ValueError, TypeError, OverflowError):
+        except (ValueError, TypeError, OverflowError, NotImplementedError):
             raise bad(f"'{d}' under '{key}' is not a date (YYYY-MM-DD)") from None
         try:
             numbers.plausible_date(day)

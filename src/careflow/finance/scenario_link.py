@@ -10,7 +10,7 @@ import csv
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from careflow import yamlio
+from careflow import numbers, yamlio
 from careflow.errors import CareflowError, Finding
 from careflow.fy import FinancialYear
 
@@ -25,11 +25,12 @@ def read_difference(path: str | Path, lever: str = "all", measure: str = "pounds
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise CareflowError(Finding(rule="file", message=f"cannot read scenario difference: {exc.strerror}",
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 text (byte {exc.start})"
+        raise CareflowError(Finding(rule="file", message=f"cannot read scenario difference: {why}",
                                     file=str(p))) from None
     reader = csv.DictReader(text.splitlines())
-    columns = reader.fieldnames or []
+    columns = [str(c) for c in reader.fieldnames or []]
     missing = [c for c in (*REQUIRED_COLUMNS, measure) if c not in columns]
     if missing:
         raise CareflowError(Finding(rule="scenario-difference", message=f"missing column(s) {', '.join(missing)} "
@@ -37,16 +38,16 @@ def read_difference(path: str | Path, lever: str = "all", measure: str = "pounds
     out: dict[FinancialYear, float] = {}
     levers = set()
     for i, row in enumerate(reader, start=1):
-        levers.add(row["lever"])
+        levers.add(str(row["lever"] or ""))  # a short row leaves None in its missing cells
         if row["lever"] != lever:
             continue
         try:
-            year = FinancialYear.parse(row["financial_year"])
+            year = FinancialYear.parse(str(row["financial_year"] or ""))
         except ValueError as exc:
             raise CareflowError(Finding(rule="scenario-difference", message=str(exc), file=str(p), row=i,
                                         field="financial_year")) from None
         try:
-            value = float(row[measure])
+            value = numbers.finite(float(row[measure]))
         except (TypeError, ValueError):
             raise CareflowError(Finding(rule="scenario-difference", message=f"expected a number, got "
                                         f"{row[measure]!r}", file=str(p), row=i, field=measure)) from None
