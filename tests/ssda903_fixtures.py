@@ -16,7 +16,7 @@ def base_tables() -> dict[str, list[dict]]:
     2022); child 2: one episode, returned home on 1 September 2021."""
     header = [
         {"CHILD": "1", "SEX": "1", "DOB": "01/01/2010", "ETHNIC": "WBRI", "UPN": "A123", "MOTHER": "", "MC_DOB": ""},
-        {"CHILD": "2", "SEX": "2", "DOB": "05/05/2012", "ETHNIC": "WBRI", "UPN": "B123", "MOTHER": "", "MC_DOB": ""},
+        {"CHILD": "2", "SEX": "2", "DOB": "25/05/2012", "ETHNIC": "WBRI", "UPN": "B123", "MOTHER": "", "MC_DOB": ""},
     ]
     ep = dict.fromkeys(TABLE_COLUMNS["episodes"], "")
     episodes = [
@@ -24,7 +24,7 @@ def base_tables() -> dict[str, list[dict]]:
          "PLACE_PROVIDER": "PR4", "DEC": "10/06/2021", "REC": "X1", "REASON_PLACE_CHANGE": "CARPL"},
         {**ep, "CHILD": "1", "DECOM": "10/06/2021", "RNE": "P", "LS": "C2", "CIN": "N1", "PLACE": "U1",
          "PLACE_PROVIDER": "PR1"},
-        {**ep, "CHILD": "2", "DECOM": "01/06/2021", "RNE": "S", "LS": "C1", "CIN": "N2", "PLACE": "K2",
+        {**ep, "CHILD": "2", "DECOM": "15/06/2021", "RNE": "S", "LS": "C1", "CIN": "N2", "PLACE": "K2",
          "PLACE_PROVIDER": "PR1", "DEC": "01/09/2021", "REC": "E13"},
     ]
     return {"header": header, "episodes": episodes}

@@ -77,12 +77,12 @@ def test_each_rule_fires_alone(tmp_path, rule):
     assert f.field == field and f.child == child
 
 
-def test_rows_named_by_data_row_number(tmp_path):
+def test_rows_named_by_file_line(tmp_path):
     tables = base_tables()
     _ep(tables, 2, RNE="Q")
     report = validate(write_return(tmp_path, tables))
     (f,) = [f for f in report.findings if f.rule == "143"]
-    assert f.row == 3 and f.file.endswith("episodes.csv")  # third data row; header is row 0
+    assert f.row == 4 and f.file.endswith("episodes.csv")  # third data row: line 4, the header being line 1
 
 
 def test_open_episode_missing_from_later_return_is_reported_and_closed(tmp_path):
@@ -122,7 +122,8 @@ def test_validate_cli_json_shape_and_exit_codes(tmp_path):
     res = CliRunner().invoke(main, ["validate", str(good), "--format", "json"])
     assert res.exit_code == 0
     doc = json.loads(res.stdout)
-    assert doc["summary"] == {"errors": 0, "warnings": 0, "children": 2, "episodes": 3, "years": [YEAR]}
+    assert doc["summary"] == {"errors": 0, "warnings": 0, "children": 2, "episodes": 3, "years": [YEAR],
+                              "las": []}
     bad_t = base_tables()
     _ep(bad_t, 2, LS="Z9")
     bad = write_return(tmp_path / "bad", bad_t)
@@ -220,4 +221,4 @@ def test_year_convention_from_the_dates(tmp_path):
     write_return(tmp_path / "b", t, year="2022")
     report = validate(tmp_path / "b")
     assert report.years == ["2021-22"]
-    assert [f.row for f in report.findings if f.rule == "CF-AFTER-YEAR"] == [4]
+    assert [f.row for f in report.findings if f.rule == "CF-AFTER-YEAR"] == [5]

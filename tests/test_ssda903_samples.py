@@ -60,20 +60,37 @@ def hand_count_at_31_march(folder) -> dict[int, int]:
     return counts
 
 
-def _summary(path) -> dict:
-    res = CliRunner().invoke(main, ["summary", str(path), "--format", "json"])
+def _summary(path, *args) -> dict:
+    res = CliRunner().invoke(main, ["summary", str(path), "--format", "json", *args])
     assert res.exit_code == 0, res.output
     return {y["year"]: y for y in json.loads(res.stdout)["years"]}
 
 
+def _per_la(path) -> dict[str, dict]:
+    res = CliRunner().invoke(main, ["summary", str(path), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    out: dict[str, dict] = {}
+    for y in json.loads(res.stdout)["years"]:
+        out.setdefault(y["la"], {})[y["year"]] = y
+    return out
+
+
 def test_both_layouts_give_the_same_counts_and_match_a_hand_count(shared_data):
+    """The stacked copy spreads the same children over three LAs: counted LA by LA, they add up to the
+    return-layout counts (children are in one LA each)."""
     base = shared_data / "ssda903_samples"
     combined = _summary(base / "cs_demand_model_combined")
-    stacked = _summary(base / "cs_demand_model_regional_v1")
+    stacked = _per_la(base / "cs_demand_model_regional_v1")
+    assert list(stacked) == ["Bromley", "Hillingdon", "Southwark"]
     assert list(combined) == ["2017-18", "2018-19", "2019-20", "2020-21", "2021-22"]
     for label in combined:
-        for key in ("at_31_march", "starts", "ceases", "by_category"):
-            assert combined[label][key] == stacked[label][key], (label, key)
+        for key in ("at_31_march", "starts", "ceases"):
+            assert combined[label][key] == sum(la[label][key] for la in stacked.values()), (label, key)
+        for cat, n in combined[label]["by_category"].items():
+            assert n == sum(la[label]["by_category"][cat] for la in stacked.values()), (label, cat)
+    one = _summary(base / "cs_demand_model_regional_v1", "--la", "Southwark")
+    assert {k: v["at_31_march"] for k, v in one.items()} == {k: v["at_31_march"]
+                                                            for k, v in stacked["Southwark"].items()}
     hand = hand_count_at_31_march(base / "cs_demand_model_combined")
     assert {y: combined[f"{y}-{(y + 1) % 100:02d}"]["at_31_march"] for y in YEARS} == hand
     for y in combined.values():

@@ -247,3 +247,46 @@ def test_cli_takes_defaults_from_the_las_own_row(tmp_path, shared_data):
     assert s["vacancy_uncovered_percent"] == pytest.approx(3.3 * (1 - 0.167))
     w = pd.read_csv(out / "workforce.csv")
     assert w.fte_mean.iloc[0] == pytest.approx(146 / 13.1, abs=0.005)
+
+
+# --- the benchmark's workforce section ----------------------------------------------------------------------------
+
+
+def test_workforce_benchmark_median_leaves_out_missing_neighbours(tmp_path):
+    from careflow.aggregate.workforce_benchmark import workforce_benchmark
+
+    f = tmp_path / "w.csv"
+    la = "2025,Reporting year,Local authority,E92000001,England,E1,R,{code},E0,{name},{fte},{agency},10,12,{cl}\n"
+    f.write_text(HEADER + "2025,Reporting year,National,E92000001,England,,,,,,1000,13,14,12,15.2\n"
+                 + la.format(code="901", name="Own", fte=100, agency=20, cl=16)
+                 + la.format(code="902", name="N1", fte=50, agency=10, cl=12)
+                 + la.format(code="903", name="N2", fte=80, agency=30, cl=14)
+                 + la.format(code="904", name="N3", fte=60, agency="c", cl=13))
+    wb = workforce_benchmark(read_csww(f), "901", ["902", "903", "904", "905"])
+    assert wb.year == 2025 and wb.la["agency_rate_fte"] == 20 and wb.england["caseload_fte"] == 15.2
+    assert wb.neighbours_median["agency_rate_fte"] == 20  # median of 10 and 30; N3 suppressed, 905 absent
+    assert wb.neighbours_used["agency_rate_fte"] == 2
+    assert wb.neighbours_median["caseload_fte"] == 13 and wb.neighbours_used["caseload_fte"] == 3
+    assert "905" in wb.notes[0] and "N3 (904): no figure for agency_rate_fte" in wb.notes[0]
+    assert workforce_benchmark(read_csww(f), "999", ["902"]) is None
+
+
+@pytest.mark.shared
+def test_benchmark_haringey_workforce_2025(tmp_path, shared_data):
+    chart = tmp_path / "wf.png"
+    r = CliRunner().invoke(main, ["benchmark", "--data", str(shared_data), "--la", "Haringey", "--format", "json",
+                                  "--workforce-chart", str(chart)])
+    assert r.exit_code == 0, r.output
+    w = json.loads(r.stdout)["workforce"]
+    assert w["year"] == 2025
+    assert (w["la"]["inpost_fte"], w["la"]["agency_rate_fte"], w["la"]["vacancy_rate_fte"],
+            w["la"]["turnover_rate_fte"], w["la"]["caseload_fte"]) == (214.2, 12.9, 12.6, 9.8, 14.6)
+    # The 2025 neighbours' agency rates typed from the file: Waltham Forest 15.4, Ealing 29.2, Lewisham 32.6,
+    # Lambeth 29.3, Barnet 21.1, Enfield 7.9, Southwark 14.8, Brent 16.8, Hounslow 12.7, Redbridge 8: the median
+    # is (15.4 + 16.8) / 2 = 16.1. Caseloads 16.3, 12.7, 14.2, 11.2, 14.1, 12, 12.3, 15.8, 13.9, 14.3: 14.0.
+    assert w["neighbours_median"]["agency_rate_fte"] == pytest.approx(16.1)
+    assert w["neighbours_median"]["caseload_fte"] == pytest.approx(14.0)
+    assert w["england"]["agency_rate_fte"] == 13 and w["england"]["caseload_fte"] == 15.2
+    assert chart.stat().st_size > 5000
+    text = CliRunner().invoke(main, ["benchmark", "--data", str(shared_data), "--la", "309"]).output
+    assert "Children's social work workforce, 2025" in text and "agency rate" in text

@@ -16,7 +16,7 @@ class Finding:
     rule: str
     message: str
     file: str | None = None
-    row: int | None = None  # 1-based data row (the header is row 0), or line number for YAML
+    row: int | None = None  # line of the file as a user opens it (CSV/YAML line, spreadsheet row; header = 1)
     field: str | None = None
     child: str | None = None
     severity: str = "error"  # "error" or "warning"

@@ -18,7 +18,8 @@ import statistics
 from dataclasses import asdict, dataclass, field
 
 from careflow.aggregate.la import LocalAuthority, find_la
-from careflow.dfe import MEASURE_LABELS, MEASURES, DfeData, rate_per_10000
+from careflow.aggregate.workforce_benchmark import WorkforceBenchmark, workforce_benchmark
+from careflow.dfe import MEASURE_LABELS, MEASURES, CswwData, DfeData, rate_per_10000
 from careflow.errors import CareflowError
 from careflow.parameters import load_parameter
 
@@ -84,6 +85,7 @@ class Benchmark:
     mix_year: int | None
     mix: list[MixRow]
     notes: list[str]
+    workforce: WorkforceBenchmark | None = None  # from the DfE workforce file, when given
 
     def row(self, measure: str, year: int | None = None) -> RateRow | None:
         year = self.year if year is None else year
@@ -93,7 +95,8 @@ class Benchmark:
         return {"la": asdict(self.la), "year": self.year, "neighbour_model": self.neighbour_model,
                 "neighbours": self.neighbours, "rates": [_clean(asdict(r)) for r in self.rates],
                 "gap": _clean(asdict(self.gap)) if self.gap else None, "mix_year": self.mix_year,
-                "mix": [_clean(asdict(m)) for m in self.mix], "notes": self.notes}
+                "mix": [_clean(asdict(m)) for m in self.mix], "notes": self.notes,
+                "workforce": self.workforce.to_dict() if self.workforce else None}
 
     def to_text(self) -> str:
         out = [f"{self.la.label}: children looked after per 10,000 children aged 0-17, year ending 31 March "
@@ -124,6 +127,8 @@ class Benchmark:
             for m in self.mix:
                 out.append(f"  {m.characteristic[:60]:<60}  {_f(m.la_share):>5}  {_f(m.neighbours_median):>9}  "
                            f"{_f(m.neighbours_mean):>7}  {m.neighbours_used:>2}")
+        if self.workforce:
+            out += ["", self.workforce.to_text()]
         if self.notes:
             out += [""] + [f"Note: {n}" for n in self.notes]
         return "\n".join(out)
@@ -172,8 +177,12 @@ def neighbours_of(data: DfeData, la: str, model: str) -> list:
 
 
 def benchmark(data: DfeData, la: str, year: int | None = None, *, neighbour_model: str = "2025",
-              weekly_cost: float | None = None, first_year: int | None = None) -> Benchmark:
-    """Benchmark LA ``la`` (code or name) for ``year`` (default: the latest year with its stock)."""
+              weekly_cost: float | None = None, first_year: int | None = None,
+              csww: CswwData | None = None) -> Benchmark:
+    """Benchmark LA ``la`` (code or name) for ``year`` (default: the latest year with its stock). With ``csww``
+    (the DfE workforce indicators) the benchmark has a workforce section for ``year`` when given, else for the
+    latest workforce year."""
+    given_year = year
     target = find_la(data, la)
     code = target.old_la_code
     have = data.series[(data.series.old_la_code == code) & data.series.value.notna()]
@@ -225,9 +234,24 @@ def benchmark(data: DfeData, la: str, year: int | None = None, *, neighbour_mode
     mix_year, mix = placement_mix(data, code, [n.old_la_code for n in nbrs], year)
     if mix_year is not None and mix_year != year:
         notes.append(f"placement mix is for {mix_year}, the latest year with placement figures before {year}")
+    workforce = None
+    if csww is not None:
+        workforce = workforce_benchmark(csww, code, [n.old_la_code for n in nbrs], given_year,
+                                        population=lambda c, y: _population(data, c, y), names=names)
+        if workforce is None:
+            notes.append(f"no workforce figures for {target.label}"
+                         + (f" in {given_year}" if given_year else "") + f" in {csww.file}")
     return Benchmark(target, year, neighbour_model,
                      [{"old_la_code": n.old_la_code, "la_name": names.get(n.old_la_code, "?"),
-                       "closeness": n.closeness.strip()} for n in nbrs], rates, gap, mix_year, mix, notes)
+                       "closeness": n.closeness.strip()} for n in nbrs], rates, gap, mix_year, mix, notes,
+                     workforce)
+
+
+def _population(data: DfeData, code: str, year: int) -> float:
+    """Children aged 0-17 for a rate in ``year``: the ONS mid-(year-1) estimate (England: ``code`` "england")."""
+    p = data.population
+    hit = p[(p.old_la_code == code) & (p.year == year - 1)]
+    return float(hit.population.iloc[0]) if len(hit) else math.nan
 
 
 def placement_mix(data: DfeData, la: str, neighbours: list[str], year: int,

@@ -53,16 +53,33 @@ VERBOSE = click.option("--verbose", is_flag=True, help="List every file passed o
 @click.option("--weekly-cost", type=float, default=None,
               help="Average weekly cost of a child looked after, GBP (default: the cla_weekly_cost parameter).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--workforce", "workforce_file", type=click.Path(exists=True), default=None,
+              help="DfE children's social work workforce indicators CSV (default: the one in --data, if any).")
+@click.option("--workforce-chart", type=click.Path(dir_okay=False), default=None,
+              help="PNG to write: the LA's workforce rates and caseload by year against neighbours and England.")
 @VERBOSE
 def benchmark_cmd(data: str, la: str, year: int | None, model: str, weekly_cost: float | None, fmt: str,
-                  verbose: bool) -> None:
+                  workforce_file: str | None, workforce_chart: str | None, verbose: bool) -> None:
     """Rates per 10,000 children against the LA's 10 statistical neighbours and England, and the gap in children
-    and pounds a year."""
+    and pounds a year; with the DfE workforce file, the LA's social work workforce against the same neighbours."""
     from careflow.aggregate import benchmark
+    from careflow.dfe import find_csww, read_csww
 
     d = _read(data)
-    b = benchmark(d, la, year, neighbour_model=model, weekly_cost=weekly_cost)
-    _warn(d.findings, verbose)
+    path = find_csww(workforce_file or data)
+    if workforce_file and path is None:
+        raise CareflowError("not a children's social work workforce file (no caseload_fte, agency_rate_fte "
+                            "columns)", file=workforce_file, rule="csww-columns")
+    csww = read_csww(path) if path else None
+    b = benchmark(d, la, year, neighbour_model=model, weekly_cost=weekly_cost, csww=csww)
+    _warn(d.findings + (csww.findings if csww else []), verbose)
+    if workforce_chart:
+        if b.workforce is None:
+            raise CareflowError("no workforce figures for the LA: no chart written", file=workforce_chart,
+                                rule="csww-no-data")
+        from careflow.aggregate.workforce_benchmark import workforce_chart as chart
+
+        chart(b.workforce, workforce_chart)
     click.echo(json.dumps(b.to_dict(), indent=2) if fmt == "json" else b.to_text())
 
 

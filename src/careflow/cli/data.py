@@ -39,13 +39,47 @@ _CATEGORIES = click.option("--categories", type=click.Path(exists=True, dir_okay
                            help="Your own placement category mapping (YAML; default: careflow's).")
 
 
+def reading_options(pool: bool = False):
+    """--year, --la, --date-format and --columns (and --pool for the modelling commands): how to read SSDA903
+    files whose names, columns or dates do not say everything (docs/ssda903.md, "Loading your own return").
+    The command receives them as one ``read`` dict of :func:`careflow.ssda903.load` keywords."""
+    options = [
+        click.option("--year", default=None, help="Collection year (e.g. 2024-25) of files whose names and "
+                     "columns do not say (a single return exported as episodes.csv)."),
+        click.option("--la", default=None, help="Only this LA of a file stacking several (LA column)."),
+        click.option("--date-format", default=None, help="How numeric dates are written, e.g. %d/%m/%Y or "
+                     "MM/DD/YYYY; default: settled from the data (a day above 12 settles it)."),
+        click.option("--columns", "columns_file", type=click.Path(exists=True, dir_okay=False), default=None,
+                     help="YAML of other names for SSDA903 columns, added to careflow's (docs/ssda903.md)."),
+    ]
+    if pool:
+        options.append(click.option("--pool", is_flag=True, help="Model several LAs of a stacked file together "
+                                    "as one (default: refuse, naming the LAs; choose one with --la)."))
+
+    def decorate(func):
+        import functools
+
+        @functools.wraps(func)
+        def wrapper(*args, year, la, date_format, columns_file, pool=False, **kwargs):
+            read = {"year": year, "la": la, "date_format": date_format, "columns": columns_file}
+            if pool:
+                read["pool"] = True
+            return func(*args, read=read, **kwargs)
+
+        for option in reversed(options):
+            wrapper = option(wrapper)
+        return wrapper
+    return decorate
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @_FORMAT
 @_OUTPUT
 @_YEARS
 @_CATEGORIES
-def validate(paths, fmt, output, year_convention, categories) -> None:
+@reading_options()
+def validate(paths, fmt, output, year_convention, categories, read) -> None:
     """Check SSDA903 files or folders (CSV/XLSX; any mix of years and layouts).
 
     Every finding names file, row, child, field and rule (Data to Insight 903 validator codes where they match,
@@ -54,8 +88,8 @@ def validate(paths, fmt, output, year_convention, categories) -> None:
     from careflow.ssda903 import validate as run
 
     if output:
-        output_file(output, [*paths, categories])
-    report = run(list(paths), categories=categories, year_convention=year_convention)
+        output_file(output, [*paths, categories, read.get("columns")])
+    report = run(list(paths), categories=categories, year_convention=year_convention, **read)
     doc = report.to_dict()
     if fmt == "json":
         _write(json.dumps(doc, indent=2, default=str) + "\n", output)
@@ -70,6 +104,9 @@ def validate(paths, fmt, output, year_convention, categories) -> None:
             lines.append("by rule: " + ", ".join(f"{k} x{v}" for k, v in by_rule.items()))
         lines.append(f"{s['errors']} error(s), {s['warnings']} warning(s); {s['children']} children, "
                      f"{s['episodes']} episodes, years {', '.join(s['years']) or 'none'}")
+        for la in s["las"]:
+            lines.append(f"  {la['la']}: {la['children']} children, {la['episodes']} episodes, years "
+                         f"{', '.join(la['years'])}")
         _write("\n".join(lines) + "\n", output)
     sys.exit(0 if report.ok else 1)
 
@@ -80,25 +117,31 @@ def validate(paths, fmt, output, year_convention, categories) -> None:
 @_OUTPUT
 @_YEARS
 @_CATEGORIES
-def summary(path, fmt, output, year_convention, categories) -> None:
+@reading_options()
+def summary(path, fmt, output, year_convention, categories, read) -> None:
     """Children looked after on 31 March, starts and ceases per collection year (DfE definitions: children on
-    short breaks only, legal status V3/V4, excluded), and the 31 March count by placement category."""
+    short breaks only, legal status V3/V4, excluded), and the 31 March count by placement category. A file
+    stacking several LAs is counted LA by LA (--la picks one)."""
     from careflow.ssda903 import load, summarise
 
     if output:
-        output_file(output, [*path, categories])
-    data = load(list(path), categories=categories, year_convention=year_convention)
+        output_file(output, [*path, categories, read.get("columns")])
+    data = load(list(path), categories=categories, year_convention=year_convention, **read)
     table = summarise(data)
-    cats = [c for c in table.columns if c not in ("year", "at_31_march", "starts", "ceases")]
+    cats = [c for c in table.columns if c not in ("la", "year", "at_31_march", "starts", "ceases")]
+    several = len(data.las) > 1
     if fmt == "json":
-        years = [{"year": r["year"], "at_31_march": int(r["at_31_march"]), "starts": int(r["starts"]),
-                  "ceases": int(r["ceases"]), "by_category": {c: int(r[c]) for c in cats}}
+        years = [{"la": r["la"] or None, "year": r["year"], "at_31_march": int(r["at_31_march"]),
+                  "starts": int(r["starts"]), "ceases": int(r["ceases"]), "by_category": {c: int(r[c]) for c in cats}}
                  for r in table.to_dict("records")]
-        _write(json.dumps({"years": years}, indent=2) + "\n", output)
+        _write(json.dumps({"las": data.las, "years": years}, indent=2) + "\n", output)
     elif fmt == "csv":
-        _write(safecsv.to_csv(table, index=False), output)
+        _write(safecsv.to_csv(table if several or data.las else table.drop(columns="la"), index=False), output)
+    elif several:
+        _write("\n\n".join(f"{la}\n" + part.drop(columns="la").to_string(index=False)
+                           for la, part in table.groupby("la", sort=True)) + "\n", output)
     else:
-        _write(table.to_string(index=False) + "\n", output)
+        _write(table.drop(columns="la").to_string(index=False) + "\n", output)
     errors = len(data.errors)
     if errors:
         click.echo(f"note: the data has {errors} validation error(s); run `careflow validate` for the list",

@@ -6,7 +6,6 @@ Thin wrappers over :mod:`careflow.model` and :mod:`careflow.costs`; :func:`write
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import json
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from careflow import safecsv
+from careflow.cli.data import reading_options
 from careflow.cli.dates import parse_date
 from careflow.cli.outputs import output_folder
 from careflow.errors import CareflowError
@@ -28,10 +28,14 @@ CONTRACT_COLUMNS = {"child", "dob", "decom", "dec", "category", "period", "exit_
 FORECAST_FILES = ("forecast.csv", "costs.csv", "summary.json", "fan_chart.png")
 
 
-def load_data(path: str | Path, categories: str | Path | None = None):
+def load_data(path: str | Path, categories: str | Path | None = None, *, year: str | None = None,
+              la: str | None = None, date_format: str | None = None, columns: str | Path | None = None,
+              pool: bool = False):
     """SSDA903 files through :func:`careflow.ssda903.load`, or one CSV of cleaned episodes in the reader's
     contract (columns child, dob, decom, dec, category, period, exit_group...). Returns (episodes, data_end,
-    categories)."""
+    categories). Several LAs are refused unless ``la`` picks one or ``pool`` is set; thin data are warned about."""
+    from careflow.ssda903.modelling import minimum_data, one_la
+
     p = Path(path)
     if not p.exists():
         raise CareflowError(f"no such file or folder: {p}", file=str(p), rule="file")
@@ -45,23 +49,30 @@ def load_data(path: str | Path, categories: str | Path | None = None):
         if df is not None:
             for c in ("dob", "decom", "dec"):
                 df[c] = pd.to_datetime(df[c], errors="coerce", format="ISO8601").astype("datetime64[ns]")
+            if "la" in df.columns:
+                if la is not None:
+                    df = df.loc[df["la"].astype(str).str.casefold() == la.strip().casefold()]
+                one_la(sorted({str(v) for v in df["la"].dropna().unique() if str(v)}), pool)
+            _warn(minimum_data(df, epi.data_end_of(df)))
             cats = _categories(df, categories)
             return df, None, cats
     from careflow import ssda903
 
-    load = getattr(ssda903, "load", None)
-    if load is None:
-        raise CareflowError("this build of careflow cannot read SSDA903 files yet (careflow.ssda903.load is "
-                            "missing); give a CSV of cleaned episodes instead", file=str(p), rule="reader")
-    kwargs = {}
-    if categories is not None and "categories" in inspect.signature(load).parameters:
-        kwargs["categories"] = categories
-    data = load(p, **kwargs)
+    data = ssda903.load(p, categories=categories, year=year, la=la, date_format=date_format, columns=columns)
+    one_la(data.las, pool)
     errors = [f for f in getattr(data, "findings", []) if getattr(f, "severity", "") == "error"]
     if errors:
         click.echo(f"{len(errors)} validation errors in the data (see `careflow validate`); modelling the rows "
                    "that could be read", err=True)
+    from careflow.fy import FinancialYear
+
+    _warn(minimum_data(data.episodes, data.data_end, FinancialYear(int(data.episodes["year"].min())).start))
     return data.episodes, getattr(data, "data_end", None), categories_for(data, categories)
+
+
+def _warn(findings) -> None:
+    for f in findings:
+        click.echo(str(f), err=True)
 
 
 def categories_for(data, categories_file=None) -> tuple[str, ...]:
@@ -211,15 +222,17 @@ def register(group: click.Group) -> None:
     @click.option("--calibrate/--no-calibrate", default=True, show_default=True,
                   help="Widen the bands to the model's own errors at earlier quarter ends (docs/model.md).")
     @click.option("--output", required=True, type=click.Path(), help="Folder for the outputs.")
+    @reading_options(pool=True)
     def forecast_cmd(path, start, end, window_months, runs, seed, categories_file, costs_file, trend, calibrate,
-                     output):
+                     output, read):
         """Forecast children in care by placement category and age band, and placement spend by financial year.
 
         Writes forecast.csv (date, category, age_band, mean, p10, p50, p90), costs.csv (financial_year, category,
         mean, p10, p50, p90 in pounds), summary.json and fan_chart.png into --output.
         """
-        output = output_folder(output, [path, categories_file, costs_file], names=FORECAST_FILES)
-        episodes, data_end, cats = load_data(path, categories_file)
+        output = output_folder(output, [path, categories_file, costs_file, read.get("columns")],
+                               names=FORECAST_FILES)
+        episodes, data_end, cats = load_data(path, categories_file, **read)
         s = write_forecast(Path(output), episodes, data_end=data_end,
                            start=parse_date(start, "start") if start else None,
                            end=parse_date(end, "end") if end else None, window_months=window_months, runs=runs,
@@ -247,14 +260,15 @@ def register(group: click.Group) -> None:
     @click.option("--calibrate/--no-calibrate", default=True, show_default=True,
                   help="Widen the bands to the model's own errors before each origin, as forecast does.")
     @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+    @reading_options(pool=True)
     def backtest_cmd(path, more_origins, origin, horizon_months, window_months, runs, seed, categories_file, trend,
-                     calibrate, fmt):
+                     calibrate, fmt, read):
         """Refit at each origin on the data before it, forecast, and compare with what happened, against naive
         last-value and linear-trend forecasts."""
         from careflow.model.backtest import backtest
 
         origins = [parse_date(o, "origins") for o in (origin, *more_origins)]
-        episodes, data_end, cats = load_data(path, categories_file)
+        episodes, data_end, cats = load_data(path, categories_file, **read)
         res = backtest(episodes, origins, horizon_months, window_months=window_months, runs=runs, seed=seed,
                        trend=trend, categories=cats, data_end=data_end, calibrate=calibrate)
         if fmt == "json":

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from careflow.cli.data import reading_options
 from careflow.cli.dates import parse_date
 from careflow.cli.outputs import output_folder
 from careflow.errors import CareflowError
@@ -24,7 +25,7 @@ def load_scenarios(files) -> Scenario:
 
 
 def fitted_projector(data: str | Path, start: dt.date | None, end: dt.date | None,
-                     categories_file: str | None = None, window_months: int | None = None):
+                     categories_file: str | None = None, window_months: int | None = None, read: dict | None = None):
     """Read SSDA903 data (or cleaned episodes), fit the child-level model and wrap it as a projector."""
     try:
         from careflow.cli.forecast import load_data
@@ -34,7 +35,7 @@ def fitted_projector(data: str | Path, start: dt.date | None, end: dt.date | Non
                             rule="model") from None
     from careflow.levers.model_projector import ModelProjector
 
-    episodes, data_end, cats = load_data(data, categories_file)
+    episodes, data_end, cats = load_data(data, categories_file, **(read or {}))
     model = fit(episodes, data_end=data_end, window_months=window_months, categories=cats)
     start = start or model.data_end
     if end is None:  # 31 March five years after the start, as `careflow forecast`
@@ -43,14 +44,14 @@ def fitted_projector(data: str | Path, start: dt.date | None, end: dt.date | Non
 
 
 def price(files, data, *, runs: int = 200, seed: int = 0, deterministic: bool = False, start=None, end=None,
-          costs_file=None, categories_file=None, output=None) -> ScenarioResult:
+          costs_file=None, categories_file=None, output=None, read: dict | None = None) -> ScenarioResult:
     """The whole command as a function (the demo calls it)."""
     scenario = load_scenarios(files)  # a bad scenario file stops here, before the data are read
     start = start or scenario.horizon[0]
     end = end or scenario.horizon[1]
     from careflow.costs import load_unit_costs
 
-    projector = fitted_projector(data, start, end, categories_file)
+    projector = fitted_projector(data, start, end, categories_file, read=read)
     unit_costs = load_unit_costs(costs_file, categories=projector.categories)
     result = evaluate(scenario, projector, unit_costs, runs=runs, seed=seed, deterministic=deterministic)
     if output is not None:
@@ -87,7 +88,8 @@ def register(group: click.Group) -> None:
     @click.option("--costs", "costs_file", type=click.Path(), help="Weekly unit costs (YAML, as unit_costs.yaml).")
     @click.option("--categories", "categories_file", type=click.Path(), help="Placement category mapping (YAML).")
     @click.option("--output", required=True, type=click.Path(), help="Folder for the outputs.")
-    def scenario_cmd(files, data, runs, seed, deterministic, start, end, costs_file, categories_file, output):
+    @reading_options(pool=True)
+    def scenario_cmd(files, data, runs, seed, deterministic, start, end, costs_file, categories_file, output, read):
         """Price the levers in FILES (scenario YAML; several files combine) against the forecast.
 
         Writes difference.csv (financial_year, lever, children_mean, care_days_mean, pounds_mean, pounds_p10,
@@ -99,7 +101,7 @@ def register(group: click.Group) -> None:
         output = output_folder(output, [*files, data, costs_file, categories_file], names=SCENARIO_FILES)
         result = price(files, data, runs=runs, seed=seed, deterministic=deterministic,
                        start=_date(start, "start"), end=_date(end, "end"), costs_file=costs_file,
-                       categories_file=categories_file, output=output)
+                       categories_file=categories_file, output=output, read=read)
         mode = "deterministic" if deterministic else f"{result.runs} runs, seed {seed}"
         click.echo(f"{result.scenario.name} ({mode}), savings against the baseline:")
         for line in summary_lines(result):

@@ -72,6 +72,7 @@ from careflow.ssda903.validate import (
     RULES,
     ValidationReport,
     check_episode_rows,
+    check_header_conflicts,
     check_person_rows,
     check_sequences,
     emit,
@@ -97,29 +98,47 @@ class Ssda903Data:
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]
 
+    @property
+    def las(self) -> list[str]:
+        """The LAs in the data (from a stacked file's LA column); [] for one LA's own returns."""
+        return sorted({str(v) for v in self.episodes["la"].unique() if str(v)})
+
 
 def load(paths, categories: str | Path | CategoryMap | None = None, salt: str | None = None,
-         year_convention: str = "auto") -> Ssda903Data:
+         year_convention: str = "auto", *, year: str | None = None, la: str | None = None,
+         date_format: str | None = None, columns: str | Path | None = None) -> Ssda903Data:
     """Read, validate and clean SSDA903 files or folders.
 
+    ``year``: the collection year (``"2024-25"``) of files whose names and columns do not say; ``la``: only this
+    LA of a stacked file; ``date_format``: how numeric dates are written (``"%d/%m/%Y"``), instead of settling it
+    from the data; ``columns``: a YAML of other column names (docs/ssda903.md).
+
     Rows with errors are kept and flagged in ``findings`` or excluded with a finding saying so. Raises
-    :class:`CareflowError` (with every finding so far) only when no usable Episodes row is left.
+    :class:`CareflowError` (with every finding so far, the reason first) when no usable Episodes row is left or
+    the day/month order of a file's dates cannot be settled.
     """
     cats = categories if isinstance(categories, CategoryMap) else load_categories(categories)
-    raw: RawTables = read_tables(paths, year_convention=year_convention)
+    raw: RawTables = read_tables(paths, year_convention=year_convention, year=year, date_format=date_format,
+                                 columns=columns, la=la)
     findings = raw.findings
+    fatal = [f for f in findings if f.rule in FATAL_RULES and f.severity == "error"]
+    if fatal:  # dates that cannot be read right: nothing is modelled, and no row is listed for it
+        raise CareflowError(fatal + sorted((f for f in findings if f not in fatal), key=_finding_order))
     # One integer per (LA, CHILD), shared by the three tables: sorts, duplicate checks and look-ups on integers.
     for df, key in zip((raw.episodes, raw.header, raw.uasc), joint_keys(raw.episodes, raw.header, raw.uasc),
                        strict=True):
         df["_key"] = key
-    check_episode_rows(raw.episodes, findings)
-    check_person_rows(raw.header, findings, "header")
-    check_person_rows(raw.uasc, findings, "uasc")
+    # Rows of a file whose year is unknown are excluded wholesale (one CF-YEAR finding says so): no row findings.
+    dated = {name: df.loc[df["year"].notna()] for name, df in
+             (("episodes", raw.episodes), ("header", raw.header), ("uasc", raw.uasc))}
+    check_episode_rows(dated["episodes"], findings, raw.date_formats, raw.date_format)
+    check_person_rows(dated["header"], findings, "header", raw.date_formats, raw.date_format)
+    check_person_rows(dated["uasc"], findings, "uasc", raw.date_formats, raw.date_format)
+    check_header_conflicts(dated["header"], findings)
     ep = latest_episodes(raw.episodes, findings)
     if ep.empty:
-        findings.append(Finding("CF-NO-DATA", "no usable Episodes rows found in "
-                                + ", ".join(str(p) for p in ([paths] if isinstance(paths, str | Path) else paths))))
-        raise CareflowError(findings)
+        findings.sort(key=_finding_order)
+        raise CareflowError([Finding("CF-NO-DATA", nothing_loaded(raw, paths))] + findings)
     check_sequences(ep, findings)
     people = people_table(raw.header, raw.uasc)
     key = ep["_key"].to_numpy()
@@ -139,6 +158,31 @@ def load(paths, categories: str | Path | CategoryMap | None = None, salt: str | 
                        files=raw.files)
 
 
+FATAL_RULES = frozenset({"CF-DATE-ORDER"})
+
+
+def nothing_loaded(raw: RawTables, paths) -> str:
+    """One sentence: why no Episodes row could be used."""
+    where = ", ".join(str(p) for p in ([paths] if isinstance(paths, str | Path) else paths))
+    ep = raw.episodes
+    if ep.empty:
+        unknown = sum(f.rule == "CF-UNKNOWN-TABLE" for f in raw.findings)
+        return (f"nothing loaded: no Episodes table was found in {where}"
+                + (f" ({unknown} file(s) or sheet(s) match no SSDA903 table: see CF-UNKNOWN-TABLE below)"
+                   if unknown else ""))
+    if ep["year"].isna().all():
+        return ("nothing loaded: no Episodes file says which collection year it is; name the file or its folder "
+                "by year (2024-25/episodes.csv), add a YEAR column, or give --year 2024-25")
+    has_year = ep["year"].notna()
+    if ep.loc[has_year, "_DECOM"].isna().all():
+        example = next((v for v in ep.loc[has_year, "DECOM"] if v), "")
+        return (f"nothing loaded: no Episodes row has a DECOM careflow can read as a date (e.g. {example!r}); "
+                "give --date-format (e.g. %d/%m/%Y) if the dates are in another layout")
+    if (ep.loc[has_year, "CHILD"] == "").all():
+        return "nothing loaded: every Episodes row has a blank CHILD"
+    return f"nothing loaded: every Episodes row in {where} was excluded (the findings below say why)"
+
+
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -147,11 +191,20 @@ def _finding_order(f: Finding):
 
 
 def validate(paths, categories: str | Path | CategoryMap | None = None,
-             year_convention: str = "auto") -> ValidationReport:
-    """Every finding for the files or folders in ``paths``, with counts; never raises for bad data."""
+             year_convention: str = "auto", *, year: str | None = None, la: str | None = None,
+             date_format: str | None = None, columns: str | Path | None = None) -> ValidationReport:
+    """Every finding for the files or folders in ``paths``, with counts (per LA too when the data hold several);
+    never raises for bad data (only for bad options, e.g. an --la the data do not have)."""
     try:
-        data = load(paths, categories=categories, year_convention=year_convention)
+        data = load(paths, categories=categories, year_convention=year_convention, year=year, la=la,
+                    date_format=date_format, columns=columns)
     except CareflowError as exc:
-        return ValidationReport(findings=sorted(exc.findings, key=_finding_order))
-    return ValidationReport(findings=data.findings, children=int(data.episodes["child"].nunique()),
-                            episodes=len(data.episodes), years=data.years)
+        if any(f.rule in ("CF-USAGE", "CF-LA") for f in exc.findings):
+            raise
+        return ValidationReport(findings=exc.findings)  # the reason first, as load put it
+    ep = data.episodes
+    las = [{"la": la_, "children": int(g["child"].nunique()), "episodes": len(g),
+            "years": [FinancialYear(y).label for y in range(int(g["year"].min()), int(g["year"].max()) + 1)]}
+           for la_, g in ep.groupby("la", sort=True)] if len(data.las) > 1 else []
+    return ValidationReport(findings=data.findings, children=int(ep["child"].nunique()), episodes=len(ep),
+                            years=data.years, las=las)

@@ -234,6 +234,10 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
     contiguous = prev_same & (decom == prev_dec)
     continuation = (contiguous & (prev_rec == "X1") & out["rne"].isin(codes.CONTINUATION_RNE).to_numpy()
                     & (cat == prev_cat) & (sb == prev_sb))
+    if continuation.any():
+        findings.append(Finding("CF-MERGED", f"{int(continuation.sum())} same-day continuation row(s) (RNE L, T or U "
+                                "starting on the day an X1 episode in the same category ended) merged into the "
+                                "episodes they continue; episode counts are after merging", severity="info"))
     first_idx = np.flatnonzero(~continuation)
     last_idx = np.r_[first_idx[1:] - 1, n - 1] if n else first_idx
     merged = out.iloc[last_idx].reset_index(drop=True)  # latest state of the merged episode

@@ -34,24 +34,28 @@ def in_care_on(episodes: pd.DataFrame, day, include_short_breaks: bool = False) 
 
 
 def summarise(data, include_short_breaks: bool = False) -> pd.DataFrame:
-    """One row per collection year: ``year`` label, ``at_31_march``, ``starts``, ``ceases`` and one column per
-    placement category (children on 31 March by the category of their placement that day)."""
+    """One row per LA and collection year: ``la`` ("" for one LA's own returns), ``year`` label, ``at_31_march``,
+    ``starts``, ``ceases`` and one column per placement category (children on 31 March by the category of their
+    placement that day). Several LAs in a stacked file are counted separately, each over its own years."""
     ep, periods = data.episodes, data.periods
     cats = list(data.categories)
     if (ep["category"] == "unknown").any():
         cats.append("unknown")
-    years = sorted({int(y) for y in ep["year"].dropna().unique()})
     if not include_short_breaks:
         periods = periods.loc[~periods["short_break"]]
     rows = []
-    for y in range(years[0], years[-1] + 1) if years else []:
-        fy = FinancialYear(y)
-        start, end = pd.Timestamp(fy.start), pd.Timestamp(fy.end)
-        stock = _on_day(ep, end, include_short_breaks)
-        started = periods.loc[(periods["start"] >= start) & (periods["start"] <= end), "child"].nunique()
-        ceased = periods.loc[(periods["end"] >= start) & (periods["end"] <= end), "child"].nunique()
-        by_cat = stock["category"].value_counts()
-        row = {"year": fy.label, "at_31_march": len(stock), "starts": int(started), "ceases": int(ceased)}
-        row.update({c: int(by_cat.get(c, 0)) for c in cats})
-        rows.append(row)
-    return pd.DataFrame(rows, columns=["year", "at_31_march", "starts", "ceases", *cats])
+    for la in sorted(ep["la"].astype(str).unique()):
+        la_ep, la_periods = ep.loc[ep["la"] == la], periods.loc[periods["la"] == la]
+        years = sorted({int(y) for y in la_ep["year"].dropna().unique()})
+        for y in range(years[0], years[-1] + 1) if years else []:
+            fy = FinancialYear(y)
+            start, end = pd.Timestamp(fy.start), pd.Timestamp(fy.end)
+            stock = _on_day(la_ep, end, include_short_breaks)
+            started = la_periods.loc[(la_periods["start"] >= start) & (la_periods["start"] <= end), "child"].nunique()
+            ceased = la_periods.loc[(la_periods["end"] >= start) & (la_periods["end"] <= end), "child"].nunique()
+            by_cat = stock["category"].value_counts()
+            row = {"la": la, "year": fy.label, "at_31_march": len(stock), "starts": int(started),
+                   "ceases": int(ceased)}
+            row.update({c: int(by_cat.get(c, 0)) for c in cats})
+            rows.append(row)
+    return pd.DataFrame(rows, columns=["la", "year", "at_31_march", "starts", "ceases", *cats])

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from careflow.errors import Finding
-from careflow.ssda903 import codes
+from careflow.fy import FinancialYear
+from careflow.ssda903 import codes, dates
 from careflow.ssda903.reader import upper
 
 # code -> (field, severity, rule text) for the documentation table and the CLI.
@@ -54,7 +55,7 @@ RULES: dict[str, tuple[str, str, str]] = {
                                                  "category mapping (category 'unknown')."),
     "CF-COLUMNS-MISSING": ("", "error", "Table lacks expected columns (read as blank, or the file is excluded "
                                         "when CHILD/DECOM/DOB is missing)."),
-    "CF-COLUMNS-EXTRA": ("", "error", "Table has columns that are not in the SSDA903 specification."),
+    "CF-COLUMNS-EXTRA": ("", "warning", "Table has columns careflow does not use (ignored)."),
     "CF-COLUMNS": ("", "error", "A column appears more than once."),
     "CF-ROW-FIELDS": ("", "error", "Row has more (row excluded) or fewer (read as blank) fields than the header."),
     "CF-EMPTY": ("", "error", "Empty file (warning: header but no rows)."),
@@ -67,7 +68,19 @@ RULES: dict[str, tuple[str, str, str]] = {
     "CF-OTHER-FILE": ("", "info", "Not a CSV or XLSX file: passed over."),
     "CF-YEAR": ("YEAR", "error", "Collection year cannot be determined (rows excluded)."),
     "CF-YEAR-CONVENTION": ("", "info", "How bare year numbers were read (year the collection starts or ends)."),
-    "CF-NO-DATA": ("", "error", "No usable Episodes rows were found."),
+    "CF-NO-DATA": ("", "error", "No usable Episodes rows were found (the first finding, saying why in one "
+                                "sentence)."),
+    "CF-DATE-ORDER": ("", "error", "A file's numeric dates read either day or month first and nothing settles "
+                                   "which, or the file mixes both (nothing is loaded; give --date-format). Info: "
+                                   "a file read month first, or in the order of the other files."),
+    "CF-HEADER-DOB": ("DOB", "error", "A child's Header rows (in one return or across returns) give different "
+                                      "dates of birth (the latest return's valid one is used)."),
+    "CF-HEADER-SEX": ("SEX", "warning", "A child's Header rows give different sexes (the latest return's is used)."),
+    "CF-DELIMITER": ("", "info", "The file is separated by semicolons, tabs or pipes, not commas."),
+    "CF-COLUMN-NAMES": ("", "info", "Columns read by another name (careflow's list of export names or --columns)."),
+    "CF-LA": ("", "error", "No such LA in the data (--la); info: --la on data without an LA column."),
+    "CF-MERGED": ("", "info", "Same-day continuation rows merged into the episodes they continue (counted)."),
+    "CF-MIN-DATA": ("", "warning", "Too few children or too short a history for a forecast to mean much."),
 }
 
 
@@ -79,6 +92,7 @@ class ValidationReport:
     children: int = 0
     episodes: int = 0
     years: list[str] = field(default_factory=list)
+    las: list[dict] = field(default_factory=list)  # per LA when the data hold several: la, children, episodes, years
 
     @property
     def errors(self) -> int:
@@ -103,7 +117,7 @@ class ValidationReport:
             "issues": [{k: f.to_dict()[k] for k in ("rule", "severity", "file", "row", "child", "field", "message")}
                        for f in self.findings],
             "summary": {"errors": self.errors, "warnings": self.warnings, "children": self.children,
-                        "episodes": self.episodes, "years": self.years},
+                        "episodes": self.episodes, "years": self.years, "las": self.las},
         }
 
 
@@ -119,7 +133,7 @@ def emit(findings: list[Finding], df: pd.DataFrame, mask, rule: str, field_: str
     rows = sub["_row"].tolist()
     children = sub["CHILD"].tolist() if "CHILD" in sub else [None] * len(sub)
     if callable(message):
-        cols = [c for c in sub.columns if not c.startswith("_") or c in ("_DEC", "_DECOM")]
+        cols = [c for c in sub.columns if not c.startswith("_") or c in ("_DEC", "_DECOM", "_file")]
         texts = [message(dict(zip(cols, vals, strict=True)))
                  for vals in zip(*(sub[c].tolist() for c in cols), strict=True)]
     else:
@@ -152,14 +166,30 @@ def _code_rule(findings, df, column, valid, rule, allow_blank=False, coded=None)
          lambda r: (f"{column} is blank" if not r[column] else f"{column} {r[column]!r} is not a valid code"))
 
 
-def check_episode_rows(ep: pd.DataFrame, findings: list[Finding]) -> None:
-    """Rules on each Episodes row as read: codes, dates, DEC/REC pairing, provider against placement."""
+def _not_a_date(formats: dict[str, str | None] | None, fmt: str | None):
+    """Why a date text did not read, for a finding: out of the 1900-2100 range, or not a date at all."""
+    def why(r: dict, column: str) -> str:
+        text = r[column]
+        if not text:
+            return f"{column} is blank"
+        order = (formats or {}).get(r["_file"], dates.DAY_FIRST)
+        if dates.out_of_range(text, order, fmt):
+            return (f"{column} {text!r} is outside {dates.MIN_YEAR}-{dates.MAX_YEAR} (a placeholder date?), so it "
+                    "is not read as a date")
+        return f"{column} {text!r} is not a valid date" + (f" in the format {fmt}" if fmt else "")
+    return why
+
+
+def check_episode_rows(ep: pd.DataFrame, findings: list[Finding], formats: dict[str, str | None] | None = None,
+                       fmt: str | None = None) -> None:
+    """Rules on each Episodes row as read: codes, dates, DEC/REC pairing, provider against placement.
+    ``formats``: the day/month order of each file's numeric dates; ``fmt`` the caller's date format (messages)."""
+    why = _not_a_date(formats, fmt)
     emit(findings, ep, _text(ep, "CHILD") == "", "CF-CHILD", "CHILD", "CHILD is blank; row excluded")
-    emit(findings, ep, ep["_DECOM"].isna(), "141", "DECOM",
-         lambda r: f"DECOM {r['DECOM']!r} is not a valid date (DD/MM/YYYY or YYYY-MM-DD); row excluded")
+    emit(findings, ep, ep["_DECOM"].isna(), "141", "DECOM", lambda r: why(r, "DECOM") + "; row excluded")
     has_dec = _text(ep, "DEC") != ""
     emit(findings, ep, ep["_DEC"].isna().to_numpy() & has_dec, "147", "DEC",
-         lambda r: f"DEC {r['DEC']!r} is not a valid date; episode treated as open")
+         lambda r: why(r, "DEC") + "; episode treated as open")
     emit(findings, ep, ep["_DEC"] < ep["_DECOM"], "356", "DEC",
          lambda r: f"DEC {r['DEC']} is before DECOM {r['DECOM']}; row excluded")
     place, prov = _upper_codes(ep["PLACE"]), _upper_codes(ep["PLACE_PROVIDER"])
@@ -204,11 +234,12 @@ def _year_ends(years: pd.Series) -> pd.Series:
     return pd.Series(out, index=years.index)
 
 
-def check_person_rows(df: pd.DataFrame, findings: list[Finding], table: str) -> None:
+def check_person_rows(df: pd.DataFrame, findings: list[Finding], table: str,
+                      formats: dict[str, str | None] | None = None, fmt: str | None = None) -> None:
     """Header and UASC rows: SEX code and DOB."""
+    why = _not_a_date(formats, fmt)
     _code_rule(findings, df, "SEX", codes.SEX, "101")
-    emit(findings, df, df["_DOB"].isna(), "102", "DOB",
-         lambda r: f"DOB {r['DOB']!r} is not a valid date" if r["DOB"] else "DOB is blank")
+    emit(findings, df, df["_DOB"].isna(), "102", "DOB", lambda r: why(r, "DOB"))
     emit(findings, df, df["CHILD"] == "", "CF-CHILD", "CHILD", f"CHILD is blank; {table} row excluded")
 
 
@@ -224,3 +255,38 @@ def check_sequences(ep: pd.DataFrame, findings: list[Finding]) -> None:
     x1 = upper(ep["REC"]).eq("X1") & ep["_DEC"].notna()
     emit(findings, ep, x1 & ~(next_decom == ep["_DEC"]), "388", "REC",
          "REC is X1 (new episode begins) but no episode of this child starts on its DEC")
+
+
+def check_header_conflicts(header: pd.DataFrame, findings: list[Finding]) -> None:
+    """A child whose Header rows (in one return or across returns) disagree on DOB (error) or SEX (warning): one
+    finding per child naming the values and the rows, at the row that is used. Resolution, as the cleaning does
+    it: the latest return's row with a valid DOB wins (within a return, the later row)."""
+    h = header.loc[header["CHILD"] != ""]
+    if h.empty:
+        return
+    key = h["_key"].to_numpy()
+    dob = h["_DOB"]
+    sex = upper(h["SEX"]).map(codes.SEX_LABEL)
+    n_dob = dob.groupby(key).nunique()
+    n_sex = sex.groupby(key).nunique()
+    for column, counts, rule in (("DOB", n_dob, "CF-HEADER-DOB"), ("SEX", n_sex, "CF-HEADER-SEX")):
+        clash = counts.index[counts.to_numpy() > 1]
+        if not len(clash):
+            continue
+        sub = h.loc[np.isin(key, clash)].assign(value_=(dob if column == "DOB" else sex).loc[np.isin(key, clash)])
+        for _, g in sub.groupby("_key", sort=True):
+            # The row used: latest year, valid DOB first, later row last (as people_table sorts).
+            order = np.lexsort((np.arange(len(g)), g["year"].to_numpy(dtype="int64"), g["_DOB"].notna().to_numpy()))
+            used = g.iloc[order[-1]]
+            seen = [f"{r[column]} ({FinancialYear(int(r['year'])).label} {_short(r['_file'])} line {r['_row']})"
+                    for r in g.to_dict("records") if pd.notna(r["value_"])]
+            findings.append(Finding(
+                rule, f"Header rows for this child give different {'dates of birth' if column == 'DOB' else 'sexes'}"
+                f": {'; '.join(seen)}; the latest return's ({used[column]}) is used", file=used["_file"],
+                row=int(used["_row"]), field=column, child=used["CHILD"], severity=RULES[rule][1]))
+
+
+def _short(file: str) -> str:
+    """A file's name with its folder (2021-22/header.csv): enough to find it, shorter than the full path."""
+    parts = str(file).replace("\\", "/").split("/")
+    return "/".join(parts[-2:])
