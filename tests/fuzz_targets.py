@@ -38,9 +38,9 @@ HOSTILE = [
     "...", "!!python/object/apply:os.system ['true']", "!!binary AAAA", "true", "false", "null", "~", "yes",
     "c", "x", "z", "k", "..", ":", "-", "#VALUE!", "E92000001", "999", "V3", "V4", "X1", "S", "P", "U1", "K2",
 ]
-# Dates past pandas' limit (2262): the SSDA903 reader's date parsing is engineer 14's issue; they join the
-# SSDA903 family's pool (SSDA903_FAR_DATES) once the reader reports them as findings.
-FAR_DATES = ["31/12/2999", "9999-12-31", "2263-01-01", "01/01/2300"]
+# Dates past pandas' limit (2262), which crashed the SSDA903 reader (issue 15, item 1), and before 1900.
+FAR_DATES = ["2263-01-01", "01/01/2300", "1850-06-30", "01/01/0001"]
+HOSTILE += FAR_DATES
 
 hostile_text = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=12))
 
@@ -112,15 +112,11 @@ def ssda903_seed() -> dict[str, str]:
     return {f"{YEAR}/{name}.csv": to_csv(rows, list(TABLE_COLUMNS[name])) for name, rows in base_tables().items()}
 
 
-SSDA903_FAR_DATES = False  # True once the reader reports dates past 2262 as findings (issue 15 item 1, engineer 14)
-
-
 @st.composite
 def ssda903_inputs(draw) -> dict[str, str | bytes]:
-    pool = HOSTILE if SSDA903_FAR_DATES else [v for v in HOSTILE if v not in FAR_DATES]
     files = dict(ssda903_seed())
     for rel in draw(st.lists(st.sampled_from(sorted(files)), min_size=1, max_size=2, unique=True)):
-        files[rel] = draw(damaged_text(files[rel], pool))
+        files[rel] = draw(damaged_text(files[rel]))
     if draw(st.integers(0, 19)) == 0:  # now and then: binary junk or an empty file instead of a table
         files[draw(st.sampled_from(sorted(files)))] = draw(st.binary(max_size=64))
     return files

@@ -47,8 +47,7 @@ def load_data(path: str | Path, categories: str | Path | None = None, *, year: s
             raise CareflowError(f"cannot read the episodes CSV: {str(exc).strip()}", file=str(p),
                                 rule="file") from None
         if df is not None:
-            for c in ("dob", "decom", "dec"):
-                df[c] = pd.to_datetime(df[c], errors="coerce", format="ISO8601").astype("datetime64[ns]")
+            df = _episodes_contract(df, str(p))
             if "la" in df.columns:
                 if la is not None:
                     df = df.loc[df["la"].astype(str).str.casefold() == la.strip().casefold()]
@@ -81,6 +80,47 @@ def categories_for(data, categories_file=None) -> tuple[str, ...]:
     if UNKNOWN not in cats and (data.episodes["category"] == UNKNOWN).any():
         cats = cats + (UNKNOWN,)
     return cats
+
+
+def _episodes_contract(df: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Check a cleaned-episodes CSV against the reader's contract: ISO dates from 1900 to 2100 (decom required),
+    whole-number periods, True/False short breaks. Every bad cell is a finding (file line, column); none is
+    dropped or guessed."""
+    from careflow.errors import Finding
+    from careflow.numbers import FIRST_YEAR, LAST_YEAR
+
+    findings: list[Finding] = []
+
+    def bad(mask, column: str, why: str) -> None:
+        for i in np.flatnonzero(np.asarray(mask))[:20]:
+            findings.append(Finding("episodes-csv", f"{why}: {df[column].iloc[i]!r:.40}", file=file, row=int(i) + 2,
+                                    field=column))
+        if int(np.asarray(mask).sum()) > 20:
+            findings.append(Finding("episodes-csv", f"{int(np.asarray(mask).sum()) - 20} more like this", file=file,
+                                    field=column))
+
+    df = df.copy()
+    for c in ("dob", "decom", "dec"):
+        raw = df[c]
+        parsed = pd.to_datetime(raw.astype("string"), errors="coerce", format="ISO8601")
+        years = parsed.dt.year
+        bad(raw.notna() & parsed.isna(), c, "not a date (YYYY-MM-DD)")
+        bad(parsed.notna() & ((years < FIRST_YEAR) | (years > LAST_YEAR)), c,
+            f"date outside {FIRST_YEAR}-{LAST_YEAR}")
+        if c == "decom":
+            bad(raw.isna(), c, "episode start (decom) is missing")
+        df[c] = parsed.astype("datetime64[ns]")
+    period = pd.to_numeric(df["period"], errors="coerce")
+    bad(period.isna() | (period % 1 != 0) | (period < 0), "period", "not a whole number of 0 or more")
+    if "short_break" in df.columns:
+        flags = df["short_break"].astype("string").str.strip().str.lower().map(
+            {"true": True, "false": False, "1": True, "0": False})
+        bad(flags.isna(), "short_break", "expected True or False")
+        df["short_break"] = flags.fillna(False).astype(bool)
+    if findings:
+        raise CareflowError(findings)
+    df["period"] = period.astype("int64")
+    return df
 
 
 def _categories(episodes: pd.DataFrame, categories_file) -> tuple[str, ...]:

@@ -98,7 +98,8 @@ def register(group: click.Group) -> None:
         """
         if runs < 1 and not deterministic:
             raise click.BadParameter("must be at least 1 (or use --deterministic)", param_hint="--runs")
-        output = output_folder(output, [*files, data, costs_file, categories_file], names=SCENARIO_FILES)
+        output = output_folder(output, [*files, data, costs_file, categories_file, read.get("columns")],
+                               names=SCENARIO_FILES)
         result = price(files, data, runs=runs, seed=seed, deterministic=deterministic,
                        start=_date(start, "start"), end=_date(end, "end"), costs_file=costs_file,
                        categories_file=categories_file, output=output, read=read)
