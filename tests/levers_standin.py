@@ -61,14 +61,14 @@ class StandIn:
         stock[rows, c] -= taken
         return taken
 
-    def _run(self, adjustment, rng):
+    def _run(self, adjustment, rng, run=None):
         stock = self.stock0.copy()
         nm, nc = len(self.months), len(self.categories)
         care_days = np.zeros((nm, nc))
         stock_end = np.zeros((nm, nc))
         for t, (a, b) in enumerate(self.months):
             step = StepInfo(index=t, month_start=a, month_end=b, age_bands=self.age_bands,
-                            categories=self.categories, stock=stock.copy())
+                            categories=self.categories, stock=stock.copy(), run=run)
             ch = adjustment.changes(step)
             for mv in ch.moves:
                 rows = [self.age_bands.index(x) for x in mv.age_bands] if mv.age_bands else list(
@@ -100,7 +100,7 @@ class StandIn:
             cd, se = self._run(adjustment, None)
             cds, ses = cd[None], se[None]
         else:
-            out = [self._run(adjustment, np.random.default_rng([seed, r])) for r in range(runs)]
+            out = [self._run(adjustment, np.random.default_rng([seed, r]), r) for r in range(runs)]
             cds = np.stack([o[0] for o in out])
             ses = np.stack([o[1] for o in out])
         return Projected(month_starts=tuple(a for a, _ in self.months), month_ends=tuple(b for _, b in self.months),

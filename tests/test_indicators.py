@@ -151,3 +151,18 @@ def test_cli_json_csv_and_text(folder):
     assert r.exit_code == 1 and "positive" in r.output
     r = CliRunner().invoke(main, ["indicators", str(folder), "--population", "many"])
     assert r.exit_code == 2
+
+
+def test_stacked_file_one_la_at_a_time(shared_data):
+    stacked = shared_data / "ssda903_samples" / "cs_demand_model_regional_v1"
+    las = load(stacked).las
+    if len(las) < 2:
+        pytest.skip("the stacked sample holds one LA")
+    r = CliRunner().invoke(main, ["indicators", str(stacked)])
+    assert r.exit_code == 1 and "--la" in r.output
+    s = summarise(load(stacked))
+    for la in las:
+        r = CliRunner().invoke(main, ["indicators", str(stacked), "--la", la, "--format", "json"])
+        assert r.exit_code == 0, r.output
+        got = [y["at_31_march"] for y in json.loads(r.stdout)["yearly"]]
+        assert got == list(s.loc[s["la"] == la, "at_31_march"])

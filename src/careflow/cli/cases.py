@@ -1,4 +1,5 @@
-"""``careflow cases``: the register of business cases (import, list, show, export, history, track, status)."""
+"""``careflow cases``: the register of business cases (import, list, show, export, history, track, status,
+refresh, risks, benefits)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from careflow import safecsv
+from careflow.cli.data import _CATEGORIES, _YEARS, reading_options
 from careflow.cli.outputs import output_file, register_file
 from careflow.errors import CareflowError, Finding
 
@@ -131,7 +134,15 @@ def show(ctx: click.Context, reference: str) -> None:
     for ind in s.case.indicators:
         if ind.actuals:
             series = ", ".join(f"{p} {v:g}" for p, v in ind.actuals.items())
-            click.echo(f"# {ind.name}: baseline {ind.baseline}, target {ind.target}; actuals {series}")
+            loaded = f" (from {ind.loaded.data}, {ind.loaded.at} by {ind.loaded.by})" if ind.loaded else ""
+            click.echo(f"# {ind.name}: baseline {ind.baseline}, target {ind.target}; actuals {series}{loaded}")
+    for m in s.case.milestones:
+        if m.late():
+            click.echo(f"# milestone late: {m.phase} planned {m.planned}"
+                       + (f", done {m.actual}" if m.actual else f", status {m.status.value if m.status else '-'}"))
+    for r in s.case.risks:
+        if r.score is not None:
+            click.echo(f"# risk score {r.score}: {r.title}" + (f" (review {r.review_date})" if r.review_date else ""))
     click.echo(dumps_case(s.case, s.version), nl=False)
 
 
@@ -229,3 +240,108 @@ def status(ctx, reference, new_status, expect_version) -> None:
     """Move a case along its workflow (draft, submitted, approved, delivering, delivered, withdrawn)."""
     version = _open(ctx).set_status(reference, new_status, expected_version=expect_version)
     click.echo(f"{reference}: {new_status} (version {version})")
+
+
+@cases.command("refresh")
+@click.argument("reference")
+@click.argument("path", nargs=-1, required=True, type=click.Path())
+@click.option("--population", multiple=True, metavar="N|YEAR=N",
+              help="Children aged 0-17, for indicators bound to per_10000: one number or YEAR=N (repeatable).")
+@click.option("--local", "local", multiple=True, metavar="AREA",
+              help="The LA's own postcode areas or districts, for out_of_area_share (repeatable).")
+@click.option("--cohort-dir", type=click.Path(file_okay=False), default=None,
+              help="Folder to find cohort children files in when their path is not found as given.")
+@click.option("--expect-version", type=int, default=None,
+              help="Refuse the change unless the case is still at this version.")
+@_YEARS
+@_CATEGORIES
+@reading_options(pool=True)
+@click.pass_context
+def refresh(ctx, reference, path, population, local, cohort_dir, expect_version, year_convention, categories, read):
+    """Fill in the actuals of a case's indicators bound to data (source: indicators.<measure> or cohort.<...>)
+    from SSDA903 data at PATH; recorded with the date, the user and the data in the audit trail."""
+    from careflow.cli.indicators import load_one_la, parse_population
+
+    data = load_one_la(path, categories, year_convention, read)
+    version, messages = _open(ctx).refresh(reference, data, population=parse_population(population),
+                                           local=list(local) or None, base_dir=cohort_dir,
+                                           data_label=", ".join(path), expected_version=expect_version)
+    for m in messages:
+        click.echo(f"{reference}: {m}")
+    click.echo(f"{reference}: indicators refreshed from {', '.join(path)} (version {version})")
+
+
+@cases.command("risks")
+@click.option("--status", "status", default=None, help="Only cases with this status.")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
+@click.pass_context
+def risks(ctx, status, fmt) -> None:
+    """The risk register across cases: every risk with likelihood x impact score (1-5 scales; words very low, low,
+    medium, high, very high read as 1-5), owner and review date, highest score first."""
+    import dataclasses
+    import json
+
+    entries = _open(ctx).risks(status)
+    rows = [dataclasses.asdict(e) | {"overdue": e.overdue()} for e in entries]
+    if fmt == "json":
+        click.echo(json.dumps({"risks": rows}, indent=2))
+        return
+    if fmt == "csv":
+        click.echo(safecsv.dict_rows(list(rows[0]), rows) if rows else "", nl=False)
+        return
+    table = [("score", "reference", "likelihood", "impact", "owner", "review", "title")]
+    for e in entries:
+        table.append((str(e.score) if e.score is not None else "-", e.reference, _short(e.likelihood, 12),
+                      _short(e.impact, 12), _short(e.owner, 20),
+                      (e.review_date or "") + (" overdue" if e.overdue() else ""), _short(e.title, 70)))
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]) - 1)]
+    for r in table:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)) + "  " + r[-1])
+    click.echo(f"{len(entries)} risk(s) in {len({e.reference for e in entries})} case(s)")
+
+
+def _short(value, n: int) -> str:
+    text = "" if value is None else str(value).replace("\n", " ")
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+@cases.command("benefits")
+@click.argument("reference")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
+@click.pass_context
+def benefits(ctx, reference, fmt) -> None:
+    """A case's benefits profile: planned against actual by period, financial (savings by financial year: planned,
+    forecast, delivered) and non-financial (each indicator's targets and actuals), with indicator tiers."""
+    import dataclasses
+    import json
+
+    from careflow.register.tracking import benefits_profile
+
+    case = _open(ctx).get(reference).case
+    rows = [dataclasses.asdict(r) for r in benefits_profile(case)]
+    tiers = {i.name: i.tier for i in case.indicators}
+    for r in rows:
+        r["tier"] = tiers.get(r["name"])
+    if fmt == "json":
+        click.echo(json.dumps({"reference": reference, "benefits": rows}, indent=2))
+        return
+    if fmt == "csv":
+        click.echo(safecsv.dict_rows(["kind", "name", "tier", "unit", "period", "planned", "forecast", "actual"],
+                                     rows), nl=False)
+        return
+    if not rows:
+        click.echo(f"{reference}: no savings, targets or actuals recorded")
+        return
+
+    def num(v) -> str:
+        return "" if v is None else f"{v:,.1f}".rstrip("0").rstrip(".")
+
+    name = None
+    for r in rows:
+        if r["name"] != name:
+            name = r["name"]
+            unit = f" ({r['unit']})" if r["unit"] else ""
+            tier = f" [{r['tier']}]" if r["tier"] else ""
+            click.echo(f"{r['kind']}: {_short(name, 80)}{unit}{tier}")
+        click.echo(f"  {r['period']:<12} planned {num(r['planned']) or '-':>10}  forecast "
+                   f"{num(r['forecast']) or '-':>10}  actual {num(r['actual']) or '-':>10}")

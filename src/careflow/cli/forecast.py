@@ -234,6 +234,7 @@ def write_forecast(out: Path, episodes: pd.DataFrame, *, data_end=None, start=No
         "unit_costs_weekly": {c: {fy: round(unit_costs.weekly_cost(c, fy), 2) for fy in fy_tot["financial_year"]}
                               for c in categories},
         "unit_cost_sources": unit_costs.sources,
+        "warnings": list(model.warnings),
         "notes": ["children counted at each month end; short-break-only care (V3/V4) excluded",
                   "costs are care-days x weekly unit cost / 7 priced run by run; bands are quantiles over runs",
                   "a financial year with fewer than 12 months is part of a year (see 'months')"],
@@ -278,6 +279,8 @@ def register(group: click.Group) -> None:
                            end=parse_date(end, "end") if end else None, window_months=window_months, runs=runs,
                            seed=seed, categories=cats, costs=costs_file, trend=trend, calibrate=calibrate)
         e = s["children_at_end"]
+        for w in s["warnings"]:
+            click.echo(f"warning: {w}", err=True)
         click.echo(f"children in care at {s['start']}: {s['children_at_start']:.0f}; at {s['end']}: "
                    f"mean {e['mean']:.0f} (P10 {e['p10']:.0f} to P90 {e['p90']:.0f}) from {runs} runs")
         for fy, c in s["cost_by_financial_year"].items():

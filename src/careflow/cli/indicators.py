@@ -7,7 +7,7 @@ import json
 import click
 
 from careflow import safecsv
-from careflow.cli.data import _CATEGORIES, _FORMAT, _OUTPUT, _YEARS, _write
+from careflow.cli.data import _CATEGORIES, _FORMAT, _OUTPUT, _YEARS, _write, reading_options
 from careflow.cli.outputs import output_file
 
 
@@ -36,6 +36,18 @@ def parse_population(values: tuple[str, ...]):
             return value
         out[year.strip()] = value
     return out
+
+
+def load_one_la(path, categories, year_convention, read: dict):
+    """The SSDA903 data for the indicators: one LA (--la), or several counted together only with --pool."""
+    from careflow.ssda903 import load
+    from careflow.ssda903.modelling import one_la
+
+    read = dict(read)
+    pool = read.pop("pool", False)
+    data = load(list(path), categories=categories, year_convention=year_convention, **read)
+    one_la(data.las, pool)
+    return data
 
 
 _SHOWN = [("at_31_march", "{:.0f}"), ("per_10000", "{:.1f}"), ("starts", "{:.0f}"), ("ceases", "{:.0f}"),
@@ -84,20 +96,20 @@ def render_text(ind, monthly: bool) -> str:
 @_OUTPUT
 @_YEARS
 @_CATEGORIES
-def indicators(path, population, by, local, monthly, fmt, output, year_convention, categories) -> None:
+@reading_options(pool=True)
+def indicators(path, population, by, local, monthly, fmt, output, year_convention, categories, read) -> None:
     """The standard measures from SSDA903 data by collection year or month (DfE definitions, short-break-only
     care excluded): children looked after on 31 March and per 10,000, starts, ceases, share in residential, share
     of fostering that is IFA, 3+ placements in the year, long-term stability, placed out of area, time in care.
 
     Definitions and sources: docs/indicators.md. CSV holds the yearly (or --monthly) table; with --by, the
-    breakdown table.
+    breakdown table. A file stacking several LAs needs --la (one LA) or --pool (counted together).
     """
-    from careflow.indicators import compute
-    from careflow.ssda903 import load
-
     if output:
-        output_file(output, [*path, categories])
-    data = load(list(path), categories=categories, year_convention=year_convention)
+        output_file(output, [*path, categories, read.get("columns")])
+    data = load_one_la(path, categories, year_convention, read)
+    from careflow.indicators import compute
+
     ind = compute(data, population=parse_population(population), by=by, local=list(local) or None)
     if fmt == "json":
         _write(json.dumps(ind.to_dict(), indent=2) + "\n", output)
@@ -172,7 +184,8 @@ def _counts(d: dict) -> str:
 @_OUTPUT
 @_YEARS
 @_CATEGORIES
-def cohort(path, children_file, start, months, compare, seed, fmt, output, year_convention, categories) -> None:
+@reading_options()
+def cohort(path, children_file, start, months, compare, seed, fmt, output, year_convention, categories, read) -> None:
     """Follow a named list of children from a date: at each point how many are looked after (by placement
     category), how many have left care (by exit group), and how many entered care since the start."""
     import numpy as np
@@ -182,9 +195,9 @@ def cohort(path, children_file, start, months, compare, seed, fmt, output, year_
 
     wanted = parse_months(months)
     if output:
-        output_file(output, [*path, children_file, categories])
+        output_file(output, [*path, children_file, categories, read.get("columns")])
     children = read_children(children_file)
-    data = load(list(path), categories=categories, year_convention=year_convention)
+    data = load(list(path), categories=categories, year_convention=year_convention, **read)
     result = follow(data, children, start, wanted, compare=compare, rng=np.random.default_rng(seed))
     if fmt == "json":
         _write(json.dumps(result.to_dict(), indent=2) + "\n", output)

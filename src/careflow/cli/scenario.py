@@ -107,4 +107,8 @@ def register(group: click.Group) -> None:
         click.echo(f"{result.scenario.name} ({mode}), savings against the baseline:")
         for line in summary_lines(result):
             click.echo(line)
+        for d in result.delivery:
+            click.echo(f"  delivered: {d.describe()}")
+        for w in result.warnings():
+            click.echo(f"warning: {w}", err=True)
         click.echo(f"outputs in {output}")

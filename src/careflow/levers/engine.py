@@ -2,7 +2,8 @@
 
 Flow levers (entries, step-downs, sufficiency, permanence exits, caps) run inside the projection, deterministic or
 Monte Carlo with common random numbers, so their savings carry intervals. Unit cost changes re-price the projected
-care-days. The other levers add their own profile of pounds.
+care-days. Workforce levers price the social workers that follow the flow levers' combined change in children, run
+by run. The other levers add their own profile of pounds.
 
 Attribution: each lever's contribution is its Shapley value over the levers that interact (flow and unit cost
 levers): the average, over every order of adding levers, of the difference that lever makes. It does not depend on
@@ -18,17 +19,18 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from careflow.fy import FinancialYear
 from careflow.levers import money
-from careflow.levers.flows import Combined, LeverContext, flow_adjustment
+from careflow.levers.flows import Combined, Delivery, LeverContext, flow_adjustment
 from careflow.levers.projector import FixedUnitCosts, Projected, Projector, UnitCosts
 from careflow.levers.scenario import Scenario
-from careflow.levers.schema import LeverBase, Sufficiency, UnitCostChange
+from careflow.levers.schema import LeverBase, Sufficiency, UnitCostChange, Workforce
+from careflow.levers.workforce import workforce_saving
 from careflow.model.adjust import NO_CHANGE
 
 METRICS = ("children", "care_days", "pounds")
@@ -49,6 +51,17 @@ class ScenarioResult:
     deterministic: bool
     exact: bool  # Shapley values computed exactly (not sampled)
     weekly_costs: dict[str, float]  # the weekly costs used in the first financial year, by category
+    # what each flow lever that asks for a number of children delivered in the whole scenario (children there to
+    # move vs asked; see careflow.levers.flows.Delivery)
+    delivery: list[Delivery] = field(default_factory=list)
+    model_warnings: tuple[str, ...] = ()  # what the projection's fit limited (trend, drift caps that bind)
+
+    def warnings(self) -> list[str]:
+        """The model's warnings, and one line per lever that delivered less than it asked (below
+        flows.DELIVERED_ENOUGH)."""
+        return [*self.model_warnings, *(
+            f"lever {d.describe()}: fewer children were there than it asks for, so it is priced at what could "
+            "be delivered" for d in self.delivery if d.short)]
 
     @property
     def financial_years(self) -> list[FinancialYear]:
@@ -173,15 +186,16 @@ def evaluate(scenario: Scenario, projector: Projector, unit_costs: UnitCosts | d
     runs = 1 if deterministic else int(runs)
     expected = projector.project(NO_CHANGE, runs=1, seed=seed, deterministic=True)
     base = expected if deterministic else projector.project(NO_CHANGE, runs=runs, seed=seed, deterministic=False)
+    # levers hold their numbers against each run's own baseline (see careflow.levers.flows)
     ctx = LeverContext(age_bands=tuple(projector.age_bands), categories=tuple(projector.categories),
-                       month_starts=base.month_starts, baseline_stock=expected.stock_end[0])
+                       month_starts=base.month_starts, baseline_stock=expected.stock_end[0],
+                       baseline_runs=None if deterministic else base.stock_end)
 
     levers = scenario.levers
     names = [lv.label() for lv in levers]
     flow_idx = [i for i, lv in enumerate(levers) if lv.flow]
     price_idx = [i for i, lv in enumerate(levers) if isinstance(lv, UnitCostChange)]
     players = flow_idx + price_idx
-    adjustments = {i: flow_adjustment(levers[i], ctx) for i in flow_idx}
 
     fixed = scenario_prices(scenario, ctx.categories)
     price = _price_matrix(base, unit_costs, fixed)
@@ -191,11 +205,15 @@ def evaluate(scenario: Scenario, projector: Projector, unit_costs: UnitCosts | d
     base_days = base.care_days.sum(axis=2)
 
     projections: dict[frozenset, Projected] = {frozenset(): base}
+    deliveries: list[Delivery] = []
 
     def projected(flow_set: frozenset) -> Projected:
         if flow_set not in projections:
-            adj = Combined([adjustments[i] for i in sorted(flow_set)])
+            # fresh adjustments for each projection: each records what its levers delivered in it
+            adj = Combined([flow_adjustment(levers[i], ctx) for i in sorted(flow_set)])
             projections[flow_set] = projector.project(adj, runs=runs, seed=seed, deterministic=deterministic)
+            if flow_set == frozenset(flow_idx):  # the whole scenario: what each lever delivered in it
+                deliveries.extend(adj.deliveries())
         return projections[flow_set]
 
     values: dict[frozenset, np.ndarray] = {}
@@ -234,17 +252,26 @@ def evaluate(scenario: Scenario, projector: Projector, unit_costs: UnitCosts | d
                     s = s | {i}
     total = value(frozenset(players)).copy() if n else np.zeros(shape)
 
+    staff = [i for i, lv in enumerate(levers) if isinstance(lv, Workforce)]
+    for i in staff:  # staff follow the children the flow levers saved (all of them together), run by run
+        pounds = workforce_saving(levers[i], base_stock, total[0], base.month_starts, base.month_ends)
+        by_lever[names[i]][2, :, :] += pounds
+        total[2, :, :] += pounds
+
     for i, lv in enumerate(levers):
-        if i in players:
+        if i in players or i in staff:
             continue
         profile = np.array([money.saving(lv, a, b) for a, b in zip(base.month_starts, base.month_ends,
                                                                     strict=True)])
         by_lever[names[i]][2, :, :] += profile[None, :]
         total[2, :, :] += profile[None, :]
 
+    if flow_idx:
+        projected(frozenset(flow_idx))
     return ScenarioResult(scenario=scenario, month_starts=base.month_starts, month_ends=base.month_ends,
                           by_lever=by_lever, total=total, runs=runs, deterministic=deterministic, exact=exact,
-                          weekly_costs=weekly_costs)
+                          weekly_costs=weekly_costs, delivery=deliveries,
+                          model_warnings=tuple(getattr(projector, "warnings", ())))
 
 
 def lever_kind(lever: LeverBase) -> str:

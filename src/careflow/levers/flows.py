@@ -4,6 +4,17 @@ Timing: a lever acts from the first projected month that starts on or after its 
 1 April acts from April; one starting 15 April from May), and while the month starts on or before its ``end``.
 Lags and ramps count whole months from that first month. Moves and extra exits happen at the start of the month,
 before that month's flows, so a child moved in April spends all of April in the new category.
+
+Monte Carlo: the levers whose size is a number of children held against the baseline (``sufficiency``,
+``cap_growth`` with ``remove``) act on each run's *own* baseline path, not on the baseline's expected path. A run
+and its baseline share their random numbers (common random numbers), so "the baseline plus the placements filled"
+or "the baseline less N" is a statement about the same children in the same run: each run then moves the number of
+children the proposal asks (its expected schedule, realised as whole children by a fixed fraction per run, so the
+runs' mean is the expected number), never the baseline's noise. See docs/scenarios.md for how far the mean of
+runs can still differ from the deterministic price.
+
+Delivery: every lever that asks for a number of children records, in each run, how many it asked for and how many
+were there to move (children moved vs asked; placement-months for sufficiency and caps); see :class:`Delivery`.
 """
 
 from __future__ import annotations
@@ -24,6 +35,9 @@ from careflow.levers.schema import (
 )
 from careflow.model.adjust import Adjustment, ExtraExit, FlowChanges, Move, StepInfo
 
+GOLDEN = (5 ** 0.5 - 1) / 2
+DELIVERED_ENOUGH = 0.99  # a lever delivering less than this share of what it asks is reported with a warning
+
 
 @dataclass(frozen=True)
 class LeverContext:
@@ -32,8 +46,58 @@ class LeverContext:
     age_bands: tuple[str, ...]
     categories: tuple[str, ...]
     month_starts: tuple[dt.date, ...]
-    # Expected baseline stock by category at the end of each projected month [month, category] (for cap_growth).
+    # Expected baseline stock by category at the end of each projected month [month, category].
     baseline_stock: np.ndarray
+    # Each Monte Carlo run's own baseline stock [run, month, category] (None: deterministic pricing only).
+    baseline_runs: np.ndarray | None = None
+
+    def baseline(self, run: int | None) -> np.ndarray:
+        """The baseline path [month, category] a lever holds its numbers against: run ``run``'s own, or the
+        expected one (deterministic projection, or no runs known)."""
+        if run is None or self.baseline_runs is None:
+            return self.baseline_stock
+        if not 0 <= run < len(self.baseline_runs):
+            raise IndexError(f"run {run} is not one of the baseline's {len(self.baseline_runs)} runs")
+        return self.baseline_runs[run]
+
+
+def whole(count: float, run: int | None) -> float:
+    """``count`` children as whole children in Monte Carlo run ``run``: ``floor(count + u)`` with a fixed fraction
+    ``u`` per run (the golden-ratio sequence: evenly spread over runs), so each run's number only grows as
+    ``count`` grows, and the mean over runs is ``count``. Unchanged in the deterministic projection (run None).
+    Realising a held number afresh each month would ratchet up: a child moved by chance is never moved back."""
+    if run is None:
+        return count
+    return float(np.floor(count + ((run + 1) * GOLDEN) % 1.0))
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How much of a lever was delivered: what it asked for and what there were children to do, summed over the
+    months it acts and averaged over runs (``unit`` says what is counted)."""
+
+    lever: str
+    unit: str
+    asked: float
+    delivered: float
+
+    @property
+    def share(self) -> float:
+        return self.delivered / self.asked if self.asked > 0 else 1.0
+
+    @property
+    def short(self) -> bool:
+        return self.share < DELIVERED_ENOUGH
+
+    def describe(self) -> str:
+        if self.asked <= 0:
+            return f"{self.lever}: asks for nothing in this projection (0 {self.unit})"
+        share = "<0.1%" if 0 < self.share < 0.001 else f"{self.share:.1%}"
+        return f"{self.lever}: delivered {share} of what it asks ({self.delivered:,.1f} of {self.asked:,.1f} {self.unit})"
+
+    def as_dict(self) -> dict:
+        return {"lever": self.lever, "unit": self.unit, "asked": round(self.asked, 4),
+                "delivered": round(self.delivered, 4), "share": round(self.share, 6), "short": self.short}
 
 
 def _month_number(day: dt.date) -> int:
@@ -50,10 +114,26 @@ def months_active(lever: LeverBase, month_start: dt.date) -> int | None:
 
 
 class _FlowLever:
+    unit: str | None = None  # what the lever asks for, in Delivery (None: nothing it could fall short of)
+
     def __init__(self, lever: LeverBase, ctx: LeverContext):
         self.lever = lever
         self.ctx = ctx
         self.age_bands = tuple(lever.age_bands) if getattr(lever, "age_bands", None) else None
+        self._asked: dict[int | None, float] = {}
+        self._delivered: dict[int | None, float] = {}
+
+    def _record(self, step: StepInfo, asked: float, delivered: float) -> None:
+        self._asked[step.run] = self._asked.get(step.run, 0.0) + asked
+        self._delivered[step.run] = self._delivered.get(step.run, 0.0) + max(0.0, min(asked, delivered))
+
+    def delivery(self) -> Delivery | None:
+        """What this adjustment asked for and delivered in the projection it last ran in (mean over runs)."""
+        if self.unit is None or not self._asked:
+            return None
+        runs = list(self._asked)
+        return Delivery(self.lever.label(), self.unit, float(np.mean([self._asked[r] for r in runs])),
+                        float(np.mean([self._delivered[r] for r in runs])))
 
     def changes(self, step: StepInfo) -> FlowChanges:
         k = months_active(self.lever, step.month_start)
@@ -108,29 +188,34 @@ class ReduceEntriesFlow(_FlowLever):
 
 class StepDownFlow(_FlowLever):
     lever: StepDown
+    unit = "children moved"
 
     def _changes(self, step, k):
         lv = self.lever
         j = k - lv.lag_months
         if j < 0:
             return FlowChanges()
+        there = self._stock_in(step, lv.from_category)
         if lv.children_per_year is not None:
             count = _evenly(lv.children_per_year, lv.total, j)
         else:
             monthly = 1.0 - (1.0 - lv.percent_per_year / 100.0) ** (1.0 / 12.0)
-            count = monthly * self._stock_in(step, lv.from_category)
+            count = monthly * there
         if count <= 0:
             return FlowChanges()
+        self._record(step, count, there)
         return FlowChanges(moves=[Move(lv.from_category, lv.to_category, count, self.age_bands)])
 
 
 class SufficiencyFlow(_FlowLever):
     """New placements fill over ``ramp_months`` after ``lag_months`` and stay filled: each month the lever moves
-    children from the displaced category until the added category holds its expected baseline number plus the
-    placements filled so far. When a child leaves one of the new placements, the carer takes another child who
-    would otherwise be in the displaced category (the business case's own assumption: net new placements)."""
+    children from the displaced category until the added category holds its baseline number (this run's own in
+    Monte Carlo, the expected one in the deterministic projection) plus the placements filled so far. When a child
+    leaves one of the new placements, the carer takes another child who would otherwise be in the displaced
+    category (the business case's own assumption: net new placements)."""
 
     lever: Sufficiency
+    unit = "placement-months filled"
 
     def filled(self, j: int) -> float:
         lv = self.lever
@@ -142,15 +227,17 @@ class SufficiencyFlow(_FlowLever):
 
     def _changes(self, step, k):
         lv = self.lever
-        target = self.filled(k - lv.lag_months)
+        target = whole(self.filled(k - lv.lag_months), step.run)
         if target <= 0:
             return FlowChanges()
         c = self.ctx.categories.index(lv.add_category)
-        # Expected baseline stock at the start of this month: the end of the previous one; in the first month
-        # every run starts from the same children, so this run's own stock is the baseline's.
+        # The baseline's stock at the start of this month: the end of the previous one; in the first month every
+        # run starts from the same children, so the scenario's stock is the baseline's.
         now = float(np.sum(step.stock[:, c]))
-        expected = float(self.ctx.baseline_stock[step.index - 1, c]) if step.index > 0 else now
-        count = expected + target - now
+        base = float(self.ctx.baseline(step.run)[step.index - 1, c]) if step.index > 0 else now
+        count = base + target - now
+        there = self._stock_in(step, lv.displace_category)
+        self._record(step, target, target - max(0.0, count - there))
         if count <= 1e-12:
             return FlowChanges()
         return FlowChanges(moves=[Move(lv.displace_category, lv.add_category, count, self.age_bands)])
@@ -158,6 +245,7 @@ class SufficiencyFlow(_FlowLever):
 
 class PermanenceExitsFlow(_FlowLever):
     lever: PermanenceExits
+    unit = "children leaving care"
 
     def _changes(self, step, k):
         lv = self.lever
@@ -167,31 +255,49 @@ class PermanenceExitsFlow(_FlowLever):
         count = _evenly(lv.children_per_year, lv.total, j)
         if count <= 0:
             return FlowChanges()
+        self._record(step, count, self._stock_in(step, lv.from_category))
         return FlowChanges(extra_exits=[ExtraExit(lv.from_category, lv.exit_group, count, self.age_bands)])
 
 
 class CapGrowthFlow(_FlowLever):
-    """``level``: hold the category at that number. ``remove``: the expected baseline less up to N of the additions
-    it expects after the lever starts. With ``to_category`` the children above the cap move there at the start of
-    the month; otherwise the projection removes them after the month's flows (avoided placements)."""
+    """``level``: hold the category at that number. ``remove``: N fewer children in the category than the baseline,
+    phased in as the expected baseline makes additions after the lever starts (``held``): each Monte Carlo run holds
+    its own baseline path less that many (as whole children), the deterministic projection the expected path. With
+    ``to_category`` the children above the cap move there at the start of the month (held against the baseline at
+    the start of the month); otherwise the projection removes them after the month's flows (avoided placements,
+    held against the baseline at the end of the month)."""
 
     lever: CapGrowth
 
-    def cap(self, step: StepInfo, k: int) -> float:
-        lv = self.lever
-        if lv.level is not None:
-            return lv.level
-        c = self.ctx.categories.index(lv.category)
+    @property
+    def unit(self) -> str | None:  # type: ignore[override]
+        return None if self.lever.level is not None else "placement-months held back"
+
+    def held(self, step: StepInfo, k: int) -> float:
+        """Children held back this month: up to N of the additions the expected baseline has made by the end of
+        the month since the month before the lever started (the proposal's schedule, the same in every run)."""
+        c = self.ctx.categories.index(self.lever.category)
         base = self.ctx.baseline_stock[:, c]
         t = min(step.index, len(base) - 1)
-        t0 = max(0, t - k - 1)  # the month before the lever starts
-        expected_start = float(base[t0]) if t - k - 1 >= 0 else float(base[0])
+        expected_start = float(base[t - k - 1]) if t - k - 1 >= 0 else float(base[0])
         additions = max(0.0, float(base[t]) - expected_start)
-        return float(base[t]) - min(lv.remove, additions)
+        return min(float(self.lever.remove), additions)
 
     def _changes(self, step, k):
         lv = self.lever
-        cap = self.cap(step, k)
+        c = self.ctx.categories.index(lv.category)
+        if lv.level is not None:
+            cap = float(lv.level)
+        else:
+            held = whole(self.held(step, k), step.run)
+            path = self.ctx.baseline(step.run)[:, c]
+            t = min(step.index, len(path) - 1)
+            if lv.to_category is None:
+                base = float(path[t])
+            else:  # moves happen at the start of the month: against the baseline's stock then
+                base = float(path[t - 1]) if t > 0 else self._stock_in(step, lv.category)
+            self._record(step, held, base)
+            cap = base - held
         if lv.to_category is None:
             return FlowChanges(caps={lv.category: cap})
         excess = self._stock_in(step, lv.category) - cap
@@ -231,6 +337,9 @@ class Combined:
 
     def __init__(self, parts: list[Adjustment]):
         self.parts = list(parts)
+
+    def deliveries(self) -> list[Delivery]:
+        return [d for p in self.parts if isinstance(p, _FlowLever) and (d := p.delivery()) is not None]
 
     def changes(self, step: StepInfo) -> FlowChanges:
         return merge([p.changes(step) for p in self.parts])

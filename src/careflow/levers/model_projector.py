@@ -26,6 +26,15 @@ class ModelProjector:
         self.parameter_uncertainty = parameter_uncertainty
         self.age_bands = tuple(model.age_bands.labels)
         self.categories = tuple(model.categories)
+        if start is not None:
+            from careflow.model.project import check_start
+
+            check_start(model, start)  # a start long after the data is refused before anything is projected
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the fit limited (trend and drift caps that bind), for the scenario's outputs."""
+        return tuple(getattr(self.model, "warnings", ()))
 
     def project(self, adjustment: Adjustment, *, runs: int, seed: int, deterministic: bool) -> Projected:
         from careflow.model import project

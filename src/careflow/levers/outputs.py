@@ -26,6 +26,8 @@ def write_outputs(result: ScenarioResult, out: str | Path) -> dict[str, Path]:
         "weekly_costs_first_year": result.weekly_costs,
         "levers": [{"name": lv.label(), "type": lv.type, "start": lv.start.isoformat()}  # type: ignore[attr-defined]
                    for lv in result.scenario.levers],
+        "delivery": [d.as_dict() for d in result.delivery],
+        "warnings": result.warnings(),
         "signs": "baseline minus scenario: savings, fewer children and fewer care-days are positive",
     }
     paths["summary"].write_text(json.dumps(summary, indent=2))

@@ -357,6 +357,39 @@ class Staffing(Phased):
     one_off: list[OneOff] = Field(default_factory=list)
 
 
+class Workforce(LeverBase):
+    """Social workers priced alongside placements: the case-holding FTE follow the scenario's children in care
+    (cases / ``caseload``, after ``lag_months``), agency workers go first when fewer are needed, the agency rate may
+    fall to ``agency_rate_after`` over ``agency_ramp_months``, and direct time may change (``direct_time_before`` to
+    ``direct_time_after`` percent: the FTE needed scale by before / after). Costs per FTE default to the
+    ``social_work_staff`` parameter. See levers/workforce.py and docs/workforce.md."""
+
+    type: Literal["workforce"]
+    caseload: Annotated[float, Field(gt=0, le=1000)]
+    agency_rate: Percent  # agency share of the FTE in the baseline, percent
+    agency_rate_after: Percent | None = None
+    agency_start: dt.date | None = None  # when the agency reduction starts (default: ``start``)
+    agency_ramp_months: Annotated[int, Field(ge=0, le=120)] = 0
+    follow_demand: bool = True
+    lag_months: Annotated[int, Field(ge=0, le=120)] = 0
+    direct_time_before: Annotated[float, Field(gt=0, le=100)] | None = None
+    direct_time_after: Annotated[float, Field(gt=0, le=100)] | None = None
+    salary: NonNeg | None = None
+    on_costs: Annotated[float, Field(ge=0, le=1)] | None = None
+    agency_premium: Annotated[float, Field(ge=0, le=5)] | None = None
+
+    @model_validator(mode="after")
+    def _direct_time_pair(self):
+        if self.agency_start is not None and self.agency_start < self.start:
+            raise ValueError(f"agency_start {self.agency_start.isoformat()} is before start {self.start.isoformat()}")
+        if (self.direct_time_before is None) != (self.direct_time_after is None):
+            raise ValueError("give both direct_time_before and direct_time_after, or neither")
+        if not self.follow_demand and self.agency_rate_after is None and self.direct_time_before is None:
+            raise ValueError("with follow_demand false, give agency_rate_after or direct time: otherwise the lever "
+                             "changes nothing")
+        return self
+
+
 class Income(LeverBase):
     """A profile of pounds by financial year: income, or any other saving (positive) or cost (negative).
 
@@ -386,9 +419,10 @@ LEVER_TYPES: dict[str, type[LeverBase]] = {
     "close_provision": CloseProvision,
     "contract": Contract,
     "staffing": Staffing,
+    "workforce": Workforce,
     "income": Income,
     "other": Income,
 }
 
 Lever = (ReduceEntries | StepDown | Sufficiency | PermanenceExits | CapGrowth | UnitCostChange | CloseProvision
-         | Contract | Staffing | Income)
+         | Contract | Staffing | Workforce | Income)

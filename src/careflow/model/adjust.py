@@ -11,6 +11,7 @@ them as whole children, never more than are there).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -65,6 +66,9 @@ class StepInfo:
     age_bands: tuple[str, ...]
     categories: tuple[str, ...]
     stock: np.ndarray  # current expected (or, in Monte Carlo, this run's) stock [age_band, category]
+    # the Monte Carlo run (0-based, over all of a projection's runs; the same run of a baseline and a scenario
+    # projected from the same seed share their random numbers), or None in the deterministic projection
+    run: int | None = None
 
 
 class Adjustment(Protocol):
@@ -79,3 +83,15 @@ class NoChange:
 
 
 NO_CHANGE = NoChange()
+
+
+class RunOffset:
+    """``adjustment`` seen from a block of Monte Carlo runs that starts at run ``first``: the engine numbers runs
+    within its block, the adjustment sees them numbered over the whole projection."""
+
+    def __init__(self, adjustment: Adjustment, first: int):
+        self.adjustment, self.first = adjustment, first
+
+    def changes(self, step: StepInfo) -> FlowChanges:
+        run = None if step.run is None else step.run + self.first
+        return self.adjustment.changes(dataclasses.replace(step, run=run))

@@ -40,11 +40,14 @@ import pandas as pd
 
 from careflow.errors import CareflowError
 from careflow.model import episodes as epi
-from careflow.model.adjust import NO_CHANGE, Adjustment, FlowChanges, NoChange, StepInfo
+from careflow.model.adjust import NO_CHANGE, Adjustment, FlowChanges, NoChange, RunOffset, StepInfo
 from careflow.model.rates import FittedModel
 from careflow.model.states import MAX_AGE_MONTHS
 
 QUANTILES = (0.1, 0.5, 0.9)
+# A projection taking its starting children from the data may start at most this long after the data's end: the
+# children who came or left in between are not in the data (docs/model.md).
+START_GAP_DAYS = 31
 RUN_BLOCK = 200  # Monte Carlo runs simulated together (memory grows with runs x children)
 
 
@@ -249,6 +252,8 @@ def project(model: FittedModel, start: dt.date | None = None, end: dt.date | Non
     rates are uncertain (survival ``exp(-rate * days)`` is convex in the rate).
     """
     start = pd.Timestamp(start if start is not None else model.data_end).date()
+    if stock is None:
+        check_start(model, start)
     if end is None:
         if months is None:
             raise CareflowError("give an end date or a number of months", rule="model-dates")
@@ -271,12 +276,24 @@ def project(model: FittedModel, start: dt.date | None = None, end: dt.date | Non
         # runs go in blocks, each with its own random stream, to bound memory; the block size is fixed so a seed
         # always gives the same runs
         blocks = [(a, min(runs, a + RUN_BLOCK)) for a in range(0, runs, RUN_BLOCK)]
-        parts = [_monte_carlo(model, S0, m_starts, m_ends, days, adjustment, b - a, block_rng, parameter_uncertainty)
+        parts = [_monte_carlo(model, S0, m_starts, m_ends, days,
+                              adjustment if a == 0 or isinstance(adjustment, NoChange) else RunOffset(adjustment, a),
+                              b - a, block_rng, parameter_uncertainty)
                  for (a, b), block_rng in zip(blocks, rng.spawn(len(blocks)), strict=True)]
         proj.runs = runs
         for k in parts[0]:
             setattr(proj, k, np.concatenate([p[k] for p in parts], axis=0))
     return proj
+
+
+def check_start(model: FittedModel, start: dt.date) -> None:
+    """Refuse a start more than START_GAP_DAYS after the end of the model's data (the children in care then are
+    not in the data: open episodes would be taken as that day's children)."""
+    latest = model.data_end + dt.timedelta(days=START_GAP_DAYS)
+    if start > latest:
+        raise CareflowError(f"the start ({start}) is more than {START_GAP_DAYS} days after the end of the data "
+                            f"({model.data_end}): the children in care then are not in the data. Start on or "
+                            f"before {latest}, or give newer data", field="start", rule="model-dates")
 
 
 def _groups(model: FittedModel) -> np.ndarray:
@@ -526,7 +543,7 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
             extra: dict = defaultdict(lambda: np.zeros(R))
             for r in range(R):
                 ch = adjustment.changes(StepInfo(m, m_starts[m], m_ends[m], model.age_bands.labels,
-                                                 model.categories, rbc[r].astype(float)))
+                                                 model.categories, rbc[r].astype(float), run=r))
                 mult[r] = _entry_multiplier(ch, (B, C))
                 for mv in ch.moves:
                     moves[(mv.from_category, mv.to_category, mv.age_bands)][r] += mv.count

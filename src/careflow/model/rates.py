@@ -67,6 +67,8 @@ class FittedModel:
     duration: str | None = None
     duration_cuts: tuple[int, ...] = (12,)
     episodes: pd.DataFrame | None = field(default=None, repr=False)
+    # what the fit limited: a bound (trend, drift) that bound, said in words (forecast and scenario show them)
+    warnings: tuple[str, ...] = ()
 
     @property
     def duration_months(self) -> int:
@@ -266,8 +268,21 @@ def _trend(starts: pd.DataFrame, data_end: dt.date, w0, w1) -> tuple[float, dt.d
         z = X @ beta + (counts - mu) / mu
         W = mu
         beta = np.linalg.solve(X.T @ (W[:, None] * X), X.T @ (W * z))
+    return float(beta[1]), centre
+
+
+def _limits(slope: float, entry_drift: float, exit_drift: float) -> tuple[float, list[str]]:
+    """The trend within +-TREND_LIMIT a year, and a warning for each bound (trend, drift) that binds."""
+    notes = []
     limit = np.log1p(TREND_LIMIT) / 12
-    return float(np.clip(beta[1], -limit, limit)), centre
+    if abs(slope) > limit:
+        notes.append(f"the entry trend fitted on the last {TREND_MONTHS} months, {np.expm1(slope * 12):+.0%} a "
+                     f"year, is capped at {np.expm1(np.sign(slope) * limit * 12):+.0%} a year")
+    for what, sd in (("entry", entry_drift), ("exit", exit_drift)):
+        if sd >= DRIFT_MAX:
+            notes.append(f"the drift of {what} rates is capped at {DRIFT_MAX:.2f} a year (the data's own year-on-year "
+                         f"changes ask for more): the Monte Carlo bands may be too narrow")
+    return float(np.clip(slope, -limit, limit)), notes
 
 
 def _quarter_counts(ep: pd.DataFrame, starts: pd.DataFrame, exits: pd.DataFrame, data_end: dt.date):
@@ -462,10 +477,11 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int | None = No
             pmf[k, bands.months_in(k)] = 1.0
         pmf[k] /= pmf[k].sum()
     slope, origin = _trend(starts, data_end, w0, w1) if trend else (0.0, None)
+    slope, notes = _limits(slope, entry_drift, exit_drift)
     return FittedModel(age_bands=bands, categories=cats, exit_groups=EXIT_GROUPS, data_end=data_end,
                        window_start=w0.date(), window_end=w1.date(), window_months=window_months,
                        exposure=E, events=x, alpha=alpha, beta=beta,
                        entry_events=xe, entry_alpha=ea, entry_beta=eb, entry_age_pmf=pmf,
                        trend_per_month=slope, trend_origin=origin, entry_drift=entry_drift,
                        exit_drift=exit_drift, drift_years=drift_years, duration=duration,
-                       duration_cuts=cuts, episodes=episodes)
+                       duration_cuts=cuts, episodes=episodes, warnings=tuple(notes))

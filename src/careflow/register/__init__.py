@@ -9,15 +9,21 @@ Library API::
     reg.update(edited_case, expected_version=stored.version)   # StaleEditError if someone got there first
     reg.set_status("A/R.6.255", "submitted"); reg.track("A/R.6.255", "2019-20", forecast=700)
     reg.history("A/R.6.255")
+    reg.refresh("BC2", careflow.ssda903.load("returns/"))   # indicators bound to data measures fill in
+    reg.risks()                                             # risk register across cases, highest score first
+    benefits_profile(stored.case)                           # planned vs actual by year
 """
 
 from careflow.register.casefile import dumps_case, from_mapping, load_case, loads_case, to_mapping
 from careflow.register.model import (
     TRANSITIONS,
     BusinessCase,
+    CohortSpec,
     CommunityImpact,
     Indicator,
+    Loaded,
     Milestone,
+    MilestoneStatus,
     Option,
     Options,
     Rag,
@@ -29,9 +35,18 @@ from careflow.register.model import (
     rag,
 )
 from careflow.register.store import AuditEntry, Imported, Register, StaleEditError, StoredCase, current_user
+from careflow.register.tracking import (
+    BenefitRow,
+    RiskEntry,
+    benefits_profile,
+    refresh_indicators,
+    risk_register,
+)
 
 __all__ = [
-    "TRANSITIONS", "AuditEntry", "BusinessCase", "CommunityImpact", "Imported", "Indicator", "Milestone", "Option",
-    "Options", "Rag", "Register", "Risk", "Scope", "StaleEditError", "Status", "StoredCase", "TrackingEntry",
-    "can_move", "current_user", "dumps_case", "from_mapping", "load_case", "loads_case", "rag", "to_mapping",
+    "TRANSITIONS", "AuditEntry", "BenefitRow", "BusinessCase", "CohortSpec", "CommunityImpact", "Imported",
+    "Indicator", "Loaded", "Milestone", "MilestoneStatus", "Option", "Options", "Rag", "Register", "Risk",
+    "RiskEntry", "Scope", "StaleEditError", "Status", "StoredCase", "TrackingEntry", "benefits_profile", "can_move",
+    "current_user", "dumps_case", "from_mapping", "load_case", "loads_case", "rag", "refresh_indicators",
+    "risk_register", "to_mapping",
 ]

@@ -79,6 +79,23 @@ def can_move(old: Status, new: Status) -> bool:
     return new == old or new in TRANSITIONS[old]
 
 
+# Words used for likelihood and impact in the seeds, on the common 1-5 risk scale (score = likelihood x impact).
+RATING_SCALE = {"very low": 1, "low": 2, "medium": 3, "moderate": 3, "high": 4, "very high": 5}
+
+
+def rating_value(rating: str | int | None) -> int | None:
+    """A likelihood or impact on the 1-5 scale: a number 1-5 as given, or a word of :data:`RATING_SCALE`; None for
+    anything else (e.g. an impact written as a sentence, as in H&F's risk table)."""
+    if isinstance(rating, bool) or rating is None:
+        return None
+    if isinstance(rating, int | float):
+        return int(rating) if 1 <= rating <= 5 and rating == int(rating) else None
+    text = str(rating).strip().lower()
+    if text.isdigit():
+        return rating_value(int(text))
+    return RATING_SCALE.get(text)
+
+
 class Risk(_Model):
     title: str
     description: Text = None
@@ -86,6 +103,13 @@ class Risk(_Model):
     impact: Rating = None
     mitigation: Text = None
     owner: Text = None
+    review_date: When = None  # when the risk is next reviewed (ISO date)
+
+    @property
+    def score(self) -> int | None:
+        """likelihood x impact on the 1-5 scales (1-25); None unless both can be read as ratings."""
+        lik, imp = rating_value(self.likelihood), rating_value(self.impact)
+        return lik * imp if lik is not None and imp is not None else None
 
 
 class Option(_Model):
@@ -130,26 +154,109 @@ class CommunityImpact(_Model):
     disproportionate: Text = None  # on protected characteristics, and how they will be addressed
 
 
+# What a cohort-bound indicator reports at each point (see careflow.indicators.cohort).
+COHORT_MEASURES = ("in_care", "left", "not_looked_after", "entered")
+
+
+class CohortSpec(_Model):
+    """The named children a ``source: cohort.<measure>`` indicator follows: a CSV with a CHILD column (path as
+    given, or relative to the folder named when refreshing), the start date and the points in months."""
+
+    children: str
+    start: When
+    months: list[int] = Field(default_factory=lambda: [3, 6, 12])
+
+    @field_validator("months")
+    @classmethod
+    def _positive(cls, value: list[int]) -> list[int]:
+        if not value or min(value) < 1:
+            raise ValueError("months must be whole numbers of 1 or more")
+        return sorted(set(value))
+
+
+class Loaded(_Model):
+    """Where an indicator's actuals last came from: when, who, which data (and the last date it covers)."""
+
+    at: str
+    by: str
+    data: Text = None
+    data_end: When = None
+
+
 class Indicator(_Model):
     name: str
     description: Text = None  # how it will be used to measure impact
     unit: Text = None
+    tier: Text = None  # the performance framework's tier, e.g. Haringey's "Tier 2: Service level"
+    source: Text = None  # "indicators.<measure>" or "cohort.<in_care|left|not_looked_after|entered>": from the data
+    cohort: CohortSpec | None = None  # for source cohort.*
     baseline: Measure = None
     target: Measure = None
+    targets: dict[str, float] = Field(default_factory=dict)  # planned value by period (the benefits profile)
     actuals: dict[str, float] = Field(default_factory=dict)  # period label (e.g. 2025-26 or 2025-09-30) -> value
+    loaded: Loaded | None = None  # set when the actuals are filled in from data (careflow cases refresh)
 
-    @field_validator("actuals", mode="before")
+    @field_validator("actuals", "targets", mode="before")
     @classmethod
     def _period_keys(cls, value: Any) -> Any:
         if isinstance(value, dict):
             return {_date_to_text(k) if not isinstance(k, str) else k: v for k, v in value.items()}
         return value
 
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        kind, _, name = value.strip().partition(".")
+        if kind == "indicators" and name:
+            return value.strip()  # the measure's name is checked against the data when refreshing
+        if kind == "cohort" and name in COHORT_MEASURES:
+            return value.strip()
+        raise ValueError(f"source must be 'indicators.<measure>' or 'cohort.<{'|'.join(COHORT_MEASURES)}>', "
+                         f"not {value!r}")
+
+    @model_validator(mode="after")
+    def _cohort_given(self) -> Indicator:
+        if self.source and self.source.startswith("cohort.") and self.cohort is None:
+            raise ValueError(f"indicator {self.name!r}: source {self.source} needs a cohort (children, start, months)")
+        return self
+
+
+class MilestoneStatus(StrEnum):
+    NOT_STARTED = "not started"
+    IN_PROGRESS = "in progress"
+    COMPLETE = "complete"
+    DELAYED = "delayed"
+    CANCELLED = "cancelled"
+
 
 class Milestone(_Model):
     phase: str  # scoping and planning, piloting, implementation, review ... as the document names it
     date: When = None  # ISO date or a period as the document states it ("September 2016")
     description: Text = None
+    planned: When = None  # planned completion date (ISO)
+    actual: When = None  # actual completion date (ISO)
+    status: MilestoneStatus | None = None
+
+    def late(self, today: dt.date | None = None) -> bool:
+        """Not complete and past its planned date (or completed after it)."""
+        planned = _iso(self.planned)
+        if planned is None:
+            return False
+        actual = _iso(self.actual)
+        if actual is not None:
+            return actual > planned
+        if self.status in (MilestoneStatus.COMPLETE, MilestoneStatus.CANCELLED):
+            return False
+        return (today or dt.date.today()) > planned
+
+
+def _iso(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 class Rag(StrEnum):

@@ -397,6 +397,28 @@ class Register:
             return new_entry
 
 
+    def refresh(self, reference: str, data, *, population=None, local=None, base_dir=None, data_label=None,
+                user: str | None = None, expected_version: int | None = None) -> tuple[int, list[str]]:
+        """Fill in the actuals of the case's data-bound indicators from ``data`` (SSDA903, see
+        :func:`careflow.register.tracking.refresh_indicators`); the change is audited as ``refresh`` with the user.
+        Returns (new version, one line per indicator)."""
+        from careflow.register.tracking import refresh_indicators
+
+        who = current_user(user or self.user)
+        with self.engine.begin() as conn:
+            current = self._stored(conn, self._row(conn, reference, lock=True)).case
+            edited, messages = refresh_indicators(current, data, population=population, local=local,
+                                                  base_dir=base_dir, user=who, data_label=data_label)
+            return self._replace(conn, edited, expected_version, who, "refresh").version, messages
+
+    def risks(self, status: str | None = None) -> list:
+        """The risk register across cases (optionally only cases with ``status``), highest score first
+        (:func:`careflow.register.tracking.risk_register`)."""
+        from careflow.register.tracking import risk_register
+
+        return risk_register([c for c in self.cases() if status is None or c.status.value == status])
+
+
 def _transition_finding(reference: str, old: Status, new: Status) -> Finding:
     from careflow.register.model import TRANSITIONS
 

@@ -14,9 +14,11 @@ financials             key | value | format — the scalar financial keys; forma
 financials_by_year     item | one column per financial year (``2019-20``) — rows ``investment``, ``savings``,
                        ``ongoing_costs``; amounts in the units given in ``financials``
 options                title | description | preferred (TRUE/FALSE)
-risks                  title | description | likelihood | impact | mitigation | owner
-indicators             name | description | unit | baseline | target | then ``actual <period>`` columns
-milestones             phase | date | description
+risks                  title | description | likelihood | impact | mitigation | owner | review_date
+indicators             name | description | unit | baseline | target | tier | source | cohort children |
+                       cohort start | cohort months | loaded at | loaded by | loaded data | loaded data end, then
+                       ``target <period>`` and ``actual <period>`` columns (read by header name)
+milestones             phase | date | description | planned | actual | status
 tracking               year | planned | forecast | delivered | note | rag (rag is derived, ignored on import)
 =====================  =============================================================================================
 
@@ -55,9 +57,11 @@ HEADERS = {
     "financials": ("key", "value", "format"),
     "financials_by_year": ("item",),  # + financial years
     "options": ("title", "description", "preferred"),
-    "risks": ("title", "description", "likelihood", "impact", "mitigation", "owner"),
-    "indicators": ("name", "description", "unit", "baseline", "target"),  # + "actual <period>"
-    "milestones": ("phase", "date", "description"),
+    "risks": ("title", "description", "likelihood", "impact", "mitigation", "owner", "review_date"),
+    # + "target <period>" and "actual <period>"; read by header name (older workbooks lack the later columns)
+    "indicators": ("name", "description", "unit", "baseline", "target", "tier", "source", "cohort children",
+                   "cohort start", "cohort months", "loaded at", "loaded by", "loaded data", "loaded data end"),
+    "milestones": ("phase", "date", "description", "planned", "actual", "status"),
     "tracking": ("year", "planned", "forecast", "delivered", "note", "rag"),
 }
 BY_YEAR_ITEMS = ("investment", "savings", "ongoing_costs")
@@ -156,11 +160,19 @@ def write_workbook(case: BusinessCase, target: str | Path | io.BytesIO, version:
         for c, col in enumerate(HEADERS["risks"]):
             put(ws, r, c, risk[col])
     periods = sorted({p for ind in case.indicators for p in ind.actuals})
-    ws = sheet("indicators", HEADERS["indicators"] + tuple(f"actual {p}" for p in periods), (40, 60))
+    planned = sorted({p for ind in case.indicators for p in ind.targets})
+    ws = sheet("indicators", HEADERS["indicators"] + tuple(f"target {p}" for p in planned)
+               + tuple(f"actual {p}" for p in periods), (40, 60))
     for r, ind in enumerate(data["indicators"], start=1):
+        cohort, loaded = ind.get("cohort") or {}, ind.get("loaded") or {}
+        flat = {**ind, "cohort children": cohort.get("children"), "cohort start": cohort.get("start"),
+                "cohort months": ",".join(map(str, cohort["months"])) if cohort.get("months") else None,
+                **{f"loaded {k.replace('_', ' ')}": v for k, v in loaded.items()}}
         for c, col in enumerate(HEADERS["indicators"]):
-            put(ws, r, c, ind[col])
-        for c, p in enumerate(periods, start=len(HEADERS["indicators"])):
+            put(ws, r, c, flat.get(col))
+        for c, p in enumerate(planned, start=len(HEADERS["indicators"])):
+            put(ws, r, c, ind["targets"].get(p))
+        for c, p in enumerate(periods, start=len(HEADERS["indicators"]) + len(planned)):
             put(ws, r, c, ind["actuals"].get(p))
     ws = sheet("milestones", HEADERS["milestones"], (24, 20, 80))
     for r, m in enumerate(data["milestones"], start=1):
@@ -178,6 +190,67 @@ def write_workbook(case: BusinessCase, target: str | Path | io.BytesIO, version:
 
 
 # reading -------------------------------------------------------------------------------------------------------
+def _indicators(sheet, rd: _Reader) -> list[dict]:
+    """The indicators sheet, by header name: base columns (any order; missing ones blank), then ``target <period>``
+    and ``actual <period>`` columns."""
+    if sheet is None:
+        return []
+    header, rows = sheet
+    base, periods = {}, []  # column name -> 1-based column; (kind, period, column)
+    for c, h in enumerate(header, start=1):
+        name = h.strip() if isinstance(h, str) else h
+        if name in HEADERS["indicators"]:
+            base[name] = c
+        elif isinstance(name, str) and name.split(" ", 1)[0] in ("actual", "target") and name[7:].strip():
+            kind, period = name.split(" ", 1)
+            periods.append(("actuals" if kind == "actual" else "targets", period.strip(), c))
+        elif name is not None:
+            rd.bad("indicators", 1, c, f"unknown column {h!r}: columns are {', '.join(HEADERS['indicators'])}, "
+                                       "then 'target <period>' and 'actual <period>'")
+    out = []
+    for r, row in enumerate(rows, start=2):
+        if all(v is None for v in row):
+            continue
+        i = len(out)
+
+        def cell(c, row=row):
+            return row[c - 1] if c is not None and c - 1 < len(row) else None
+
+        item: dict[str, Any] = {}
+        for col in ("name", "description", "unit", "baseline", "target", "tier", "source"):
+            value, c = cell(base.get(col)), base.get(col)
+            if col in ("baseline", "target") and isinstance(value, int | float) and not isinstance(value, bool):
+                rd.where[("indicators", i, col)] = ("indicators", r, c)
+                item[col] = value
+            else:
+                item[col] = rd.text("indicators", r, c, value, ("indicators", i, col))
+        children = rd.text("indicators", r, base.get("cohort children"), cell(base.get("cohort children")),
+                           ("indicators", i, "cohort", "children"))
+        if children is not None:
+            months = cell(base.get("cohort months"))
+            rd.where[("indicators", i, "cohort", "months")] = ("indicators", r, base.get("cohort months"))
+            start = cell(base.get("cohort start"))
+            rd.where[("indicators", i, "cohort", "start")] = ("indicators", r, base.get("cohort start"))
+            item["cohort"] = {"children": children, "start": start,
+                              **({"months": [m.strip() for m in str(months).split(",") if m.strip()]}
+                                 if months is not None else {})}
+        at = cell(base.get("loaded at"))
+        if at is not None:
+            item["loaded"] = {k: cell(base.get(f"loaded {k.replace('_', ' ')}")) for k in ("at", "by", "data",
+                                                                                          "data_end")}
+            rd.where[("indicators", i, "loaded")] = ("indicators", r, base.get("loaded at"))
+        for kind in ("targets", "actuals"):
+            series = {}
+            for k, period, c in periods:
+                if k == kind:
+                    v = rd.number("indicators", r, c, cell(c), ("indicators", i, kind, period))
+                    if v is not None:
+                        series[period] = v
+            item[kind] = series
+        out.append(item)
+    return out
+
+
 class _Reader:
     def __init__(self, file: str):
         self.file = file
@@ -373,27 +446,7 @@ def read_workbook(path: str | Path) -> tuple[BusinessCase, int | None]:
     data["options"]["considered"] = [{k: v for k, v in o.items() if k != "_row"}
                                      for o in table("options", HEADERS["options"], boolean=("preferred",))]
     data["risks"] = [{k: v for k, v in o.items() if k != "_row"} for o in table("risks", HEADERS["risks"])]
-    indicators = table("indicators", HEADERS["indicators"])
-    if "indicators" in sheets:
-        header, rows = sheets["indicators"]
-        extra = header[len(HEADERS["indicators"]):]
-        periods = []
-        for c, h in enumerate(extra, start=len(HEADERS["indicators"]) + 1):
-            if not (isinstance(h, str) and h.startswith("actual ") and h[7:].strip()):
-                rd.bad("indicators", 1, c, f"extra columns must be named 'actual <period>', found {h!r}")
-                periods.append(None)
-            else:
-                periods.append(h[7:].strip())
-        for i, ind in enumerate(indicators):
-            row = rows[ind["_row"] - 2]
-            actuals = {}
-            for c, p in enumerate(periods, start=len(HEADERS["indicators"]) + 1):
-                value = row[c - 1] if c - 1 < len(row) else None
-                v = rd.number("indicators", ind["_row"], c, value, ("indicators", i, "actuals", p))
-                if v is not None and p is not None:
-                    actuals[p] = v
-            ind["actuals"] = actuals
-    data["indicators"] = [{k: v for k, v in o.items() if k != "_row"} for o in indicators]
+    data["indicators"] = _indicators(sheets.get("indicators"), rd)
     data["milestones"] = [{k: v for k, v in o.items() if k != "_row"}
                           for o in table("milestones", HEADERS["milestones"])]
     data["tracking"] = [{k: v for k, v in o.items() if k not in ("_row", "rag")}

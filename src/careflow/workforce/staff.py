@@ -29,6 +29,7 @@ import pandas as pd
 from careflow.costs.staff import StaffCost
 from careflow.errors import CareflowError
 from careflow.fy import FinancialYear
+from careflow.levers.workforce import month_share as lever_month_share
 
 CLA_TEAM = "children looked after"
 WORKFORCE_COLUMNS = ["financial_year", "team", "fte_mean", "fte_p10", "fte_p90", "permanent_fte", "agency_fte",
@@ -92,8 +93,7 @@ def fte_needed(cases, caseload: float):
 
 def month_share(month: dt.date) -> float:
     """The share of its financial year a calendar month is (days in month / days in the financial year)."""
-    days = calendar.monthrange(month.year, month.month)[1]
-    return days / FinancialYear.containing(month).days
+    return lever_month_share(month, dt.date(month.year, month.month, calendar.monthrange(month.year, month.month)[1]))
 
 
 @dataclass
