@@ -6,7 +6,7 @@ import json
 
 import click
 
-from careflow import safecsv
+from careflow import numbers, safecsv
 from careflow.cli.data import _CATEGORIES, _FORMAT, _OUTPUT, _YEARS, _write, reading_options
 from careflow.cli.outputs import output_file
 
@@ -25,7 +25,7 @@ def parse_population(values: tuple[str, ...]):
     for item in values:
         year, sep, number = item.rpartition("=")
         try:
-            value = float(number)
+            value = numbers.finite(float(number))  # nan and inf are not populations
         except ValueError:
             raise click.BadParameter(f"expected a number or YEAR=NUMBER, got {item!r}",
                                      param_hint="--population") from None
