@@ -11,9 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from careflow.cli.scenario import fitted_projector
 from careflow.costs import load_unit_costs
 from careflow.levers import Scenario, evaluate
+from careflow.pipeline import fitted_projector
 from careflow.synth import anyshire
 
 ROOT = Path(__file__).resolve().parents[1]

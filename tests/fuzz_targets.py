@@ -178,7 +178,7 @@ def episodes_inputs(draw) -> dict[str, str | bytes]:
 
 
 def read_episodes(folder: Path):
-    from careflow.cli.forecast import load_data
+    from careflow.pipeline import load_data
 
     load_data(folder / "episodes.csv")
 

@@ -49,10 +49,10 @@ def test_brief_example_on_anyshire_by_cli(anyshire_dir, tmp_path):
 
 
 def test_monte_carlo_on_anyshire(anyshire_dir):
-    from careflow.cli.scenario import price
+    from careflow.pipeline import load_scenarios, price_scenario
 
-    result = price([EXAMPLES / "haringey_entries.yaml"], anyshire_dir, runs=20, seed=2,
-                   start=dt.date(2025, 3, 31), end=dt.date(2027, 3, 31))
+    result = price_scenario(load_scenarios([EXAMPLES / "haringey_entries.yaml"]), anyshire_dir, runs=20, seed=2,
+                            start=dt.date(2025, 3, 31), end=dt.date(2027, 3, 31))
     df = result.difference().set_index(["lever", "financial_year"])
     row = df.loc[("all", "2026-27")]
     assert row.pounds_p10 <= row.pounds_p90

@@ -176,8 +176,8 @@ def _cli(*args):
 
 
 def test_scenario_refuses_a_start_years_after_the_data(anyshire_dir, tmp_path):
-    from careflow.cli.scenario import price
     from careflow.errors import CareflowError
+    from careflow.pipeline import load_scenarios, price_scenario
 
     res = _cli("scenario", EXAMPLES / "ar6253_residential.yaml", "--data", anyshire_dir, "--start", "2040-03-31",
                "--deterministic", "--output", tmp_path / "out")
@@ -186,7 +186,8 @@ def test_scenario_refuses_a_start_years_after_the_data(anyshire_dir, tmp_path):
     assert "Traceback" not in res.output and not (tmp_path / "out").exists()
     # the library refuses it too, not only the command
     with pytest.raises(CareflowError, match="more than 31 days after the end of the data"):
-        price([EXAMPLES / "ar6253_residential.yaml"], anyshire_dir, deterministic=True, start=dt.date(2025, 5, 2))
+        price_scenario(load_scenarios([EXAMPLES / "ar6253_residential.yaml"]), anyshire_dir, deterministic=True,
+                       start=dt.date(2025, 5, 2))
 
 
 def test_undeliverable_lever_is_reported_with_the_share_delivered(anyshire_dir, tmp_path):

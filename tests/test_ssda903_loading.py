@@ -260,22 +260,22 @@ def test_forecast_and_scenario_refuse_to_pool_several_las(tmp_path):
             continue  # the scenario file is read first; the LA check is the forecast path's
         assert res.exit_code == 1 and "CF-LA" in res.output and "Aville, Bshire" in res.output, res.output
         assert "--la" in res.output and "--pool" in res.output
-    from careflow.cli.forecast import load_data
+    from careflow.pipeline import load_data
 
-    episodes, _, _ = load_data(folder, la="Aville")
-    assert set(episodes["la"]) == {"Aville"}
-    episodes, _, _ = load_data(folder, pool=True)
-    assert episodes["child"].nunique() == 5
+    assert set(load_data(folder, la="Aville").episodes["la"]) == {"Aville"}
+    assert load_data(folder, pool=True).episodes["child"].nunique() == 5
 
 
 def test_minimum_data_warning_names_the_threshold(tmp_path):
-    from careflow.cli.forecast import load_data
+    from careflow.pipeline import load_data
 
     folder = write_return(tmp_path / "data", base_tables())
     res = CliRunner().invoke(main, ["forecast", str(folder), "--output", str(tmp_path / "f"), "--runs", "2",
                                     "--no-calibrate"])
     assert "CF-MIN-DATA" in res.output and "fewer than 50" in res.output and "fewer than 24" in res.output
-    assert load_data(folder)[0]["child"].nunique() == 2
+    data = load_data(folder)
+    assert data.episodes["child"].nunique() == 2
+    assert [f.rule for f in data.thin] == ["CF-MIN-DATA", "CF-MIN-DATA"]
 
 
 def test_row_numbers_are_file_lines_with_blank_lines_counted(tmp_path):

@@ -22,22 +22,24 @@ def run_demo(output: str | Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     click.echo(f"careflow demo: outputs in {out}")
     with using_salt(DEMO_SALT):
-        _demo_data(out)
+        validation = _demo_data(out)
         _demo_finance(out)
-        _demo_aggregate(out)
+        benchmark = _demo_aggregate(out)
         _demo_register(out)
-        _demo_scenarios(out)
-        _demo_forecast(out)
-        _demo_reports(out)  # last: it reports on what the other steps wrote
+        scenarios = _demo_scenarios(out)
+        forecast = _demo_forecast(out)
+        # last: it reports on what the other steps made (handed over in memory, never read back from their files)
+        _demo_reports(out, forecast, validation, scenarios, benchmark)
 
 
-def _demo_ssda903(out: Path, source: Path | None = None) -> None:
+def _demo_ssda903(out: Path, source: Path | None = None):
     """Validate and summarise SSDA903 returns: ``source`` (Anyshire's, from the synth step) when given, else the
     public sample in ../shared/data beside the checkout. Writes out/summary.json and prints a short table."""
     import json
 
     from careflow.errors import CareflowError
-    from careflow.ssda903 import load, summarise, validate
+    from careflow.pipeline import validate_data, write_validation
+    from careflow.ssda903 import load, summarise
 
     candidates = [source] if source is not None else [
         out / "anyshire", Path(__file__).resolve().parents[3] / "shared" / "data" / "ssda903_samples"
@@ -45,16 +47,15 @@ def _demo_ssda903(out: Path, source: Path | None = None) -> None:
     source = next((c for c in candidates if c.is_dir()), None)
     if source is None:
         click.echo("ssda903: no SSDA903 files to read (synthetic Anyshire returns not generated yet); skipped")
-        return
+        return None
     folder = out / "ssda903"
-    folder.mkdir(parents=True, exist_ok=True)
-    report = validate(source)
-    (folder / "validation.json").write_text(json.dumps(report.to_dict(), indent=2, default=str), encoding="utf-8")
+    report = validate_data(source)
+    write_validation(report, folder / "validation.json")
     try:
         data = load(source)
     except CareflowError as exc:
         click.echo(f"ssda903: {source} unusable ({len(exc.findings)} findings); see {folder}/validation.json")
-        return
+        return report
     table = summarise(data)
     safecsv.to_csv(table, folder / "summary.csv", index=False)
     (out / "summary.json").write_text(json.dumps(
@@ -66,9 +67,10 @@ def _demo_ssda903(out: Path, source: Path | None = None) -> None:
     click.echo(f"ssda903: {source.name}: {report.children} children, {report.episodes} episodes, "
                f"{report.errors} errors, {report.warnings} warnings; {last['year']}: {last['at_31_march']} looked "
                f"after on 31 March, {last['starts']} starts, {last['ceases']} ceases; outputs in {folder}")
+    return report
 
 
-def _demo_data(out: Path) -> None:
+def _demo_data(out: Path):
     """Build Anyshire's SSDA903 returns into out/anyshire/ (careflow's synthetic LA), then validate and summarise
     them."""
     from careflow.synth import anyshire
@@ -76,7 +78,7 @@ def _demo_data(out: Path) -> None:
     folder = anyshire(out / "anyshire")
     years = sorted(p.name for p in folder.iterdir() if p.is_dir())
     click.echo(f"synth: Anyshire synthetic SSDA903 returns {years[0]} to {years[-1]} in {folder}")
-    _demo_ssda903(out, folder)
+    return _demo_ssda903(out, folder)
 
 
 def _demo_finance(out: Path) -> None:
@@ -130,12 +132,12 @@ def _shared_data() -> Path:
     return Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
-def _demo_aggregate(out: Path) -> None:
+def _demo_aggregate(out: Path):
     """Benchmark one LA against its statistical neighbours and forecast every LA, from the public DfE files."""
     data_dir = _shared_data()
     if not data_dir.is_dir():
         click.echo(f"aggregate: skipped (no public DfE data at {data_dir})")
-        return
+        return None
     import json
 
     from careflow.aggregate import benchmark, national_forecast
@@ -155,6 +157,7 @@ def _demo_aggregate(out: Path) -> None:
                f"(gap {g.gap_children:+.0f}, GBP {g.gap_pounds_a_year:+,.0f} a year)")
     click.echo(f"aggregate: {f.table.old_la_code.nunique()} LAs forecast to {2024 + 3} -> "
                f"{folder / 'national_forecast_2024.csv'}")
+    return b
 
 
 def _demo_register(out: Path) -> None:
@@ -194,98 +197,86 @@ def _demo_register(out: Path) -> None:
                f"£{total['savings_incremental']:,.0f}k savings; BC2 workbook {folder / 'bc2.xlsx'}")
 
 
-def _demo_reports(out: Path) -> None:
-    """Workbooks, Word business cases and charts from what the other demo steps wrote (and the example cases)."""
-    import json
-
-    from careflow.cli import reports as cli_reports
+def _demo_reports(out: Path, forecast=None, validation=None, scenarios=None, benchmark=None) -> None:
+    """Workbooks, Word business cases and charts from what the other demo steps made (and the example cases)."""
+    from careflow.pipeline import ForecastTables, case_report, forecast_report, portfolio_report
     from careflow.reports import benchmark_chart, savings_waterfall
     from careflow.reports.charts import benchmark_frame
+    from careflow.reports.provenance import command_line
 
     folder = out / "reports"
     charts = folder / "charts"
     folder.mkdir(parents=True, exist_ok=True)
     made: list[str] = []
     skipped: list[str] = []
+    command = command_line()
 
-    forecasts = sorted(out.glob("**/forecast.csv"), key=lambda p: (len(p.parts), str(p)))
-    forecasts = [p for p in forecasts if folder not in p.parents]
-    if forecasts:
-        d = forecasts[0].parent
-        validation = next((p for p in (d / "validation.json", out / "ssda903" / "validation.json") if p.is_file()),
-                          None)
-        cli_reports.write_forecast_report(d, folder / "forecast.xlsx", validation, "Anyshire", charts)
+    if forecast is not None:
+        tables = ForecastTables.of(forecast, validation.to_dict() if validation is not None else None)
+        forecast_report(tables, folder / "forecast.xlsx", "Anyshire", charts, command=command)
         made.append("forecast.xlsx")
     else:
-        skipped.append("forecast workbook (no forecast.csv from the forecast step)")
+        skipped.append("forecast workbook (no forecast from the forecast step)")
 
     examples = Path(__file__).resolve().parents[2] / "examples" / "cases"
     hf = examples / "hf_bc2.yaml"
     if hf.is_file():
-        cli_reports.write_case_report(hf, folder / "case_hf_bc2.docx", "docx", charts_dir=charts)
-        cli_reports.write_case_report(hf, folder / "case_hf_bc2.xlsx", "xlsx")
+        case_report(hf, folder / "case_hf_bc2.docx", "docx", charts_dir=charts, command=command)
+        case_report(hf, folder / "case_hf_bc2.xlsx", "xlsx", command=command)
         made += ["case_hf_bc2.docx", "case_hf_bc2.xlsx"]
     else:
         skipped.append("business case (examples/cases/hf_bc2.yaml not found)")
     ar6255 = examples / "cambs_ar_6_255.yaml"
     if ar6255.is_file():  # a case whose figures are "in the accompanying financial report": text only
-        cli_reports.write_case_report(ar6255, folder / "case_ar_6_255.docx", "docx")
+        case_report(ar6255, folder / "case_ar_6_255.docx", "docx", command=command)
         made.append("case_ar_6_255.docx")
     database = out / "register" / "register.sqlite"
     if database.is_file():  # from the register: status and delivery tracking included
-        cli_reports.write_case_report("A/R.6.264", folder / "case_ar_6_264_from_register.docx", "docx",
-                                      database=str(database))
+        case_report("A/R.6.264", folder / "case_ar_6_264_from_register.docx", "docx", database=str(database),
+                    command=command)
         made.append("case_ar_6_264_from_register.docx")
     else:
         skipped.append("case from the register (no out/register/register.sqlite)")
     haringey = sorted(examples.glob("haringey_*.yaml"))
     if haringey:
-        cli_reports.write_portfolio_report(haringey, folder / "portfolio_haringey.xlsx", "Haringey Priority 1")
+        portfolio_report(haringey, folder / "portfolio_haringey.xlsx", "Haringey Priority 1", command=command)
         made.append("portfolio_haringey.xlsx")
     if examples.is_dir():
-        _, n, _ = cli_reports.write_portfolio_report([examples], folder / "portfolio_all_examples.xlsx",
-                                                     "Example business cases")
+        _, n, _ = portfolio_report([examples], folder / "portfolio_all_examples.xlsx", "Example business cases",
+                                   command=command)
         made.append(f"portfolio_all_examples.xlsx ({n} cases)")
 
-    differences = sorted(p for p in out.glob("**/difference.csv") if folder not in p.parents)
-    if differences:
-        import pandas as pd
-
+    if scenarios:
         # the scenario with the most levers shows the waterfall best
-        frames = {p: pd.read_csv(p) for p in differences}
-        best = max(differences, key=lambda p: (frames[p]["lever"].nunique(), str(p)))
-        savings_waterfall(frames[best], title=f"Savings by lever: {best.parent.name}").save(charts)
+        frames = {name: result.difference() for name, result in scenarios.items()}
+        best = max(frames, key=lambda name: (frames[name]["lever"].nunique(), name))
+        savings_waterfall(frames[best], title=f"Savings by lever: {best}").save(charts)
         made.append("savings waterfall")
     else:
-        skipped.append("savings waterfall (no scenario difference.csv)")
-    benchmarks = sorted(p for p in out.glob("**/benchmark*.json") if folder not in p.parents)
-    if benchmarks:
-        frame, name = benchmark_frame(json.loads(benchmarks[0].read_text(encoding="utf-8")))
+        skipped.append("savings waterfall (no priced scenario)")
+    if benchmark is not None:
+        frame, name = benchmark_frame(benchmark.to_dict())
         benchmark_chart(frame, la_name=name).save(charts)
         made.append("benchmark chart")
     else:
-        skipped.append("benchmark chart (no benchmark JSON)")
+        skipped.append("benchmark chart (no benchmark)")
     click.echo(f"reports: {', '.join(made) or 'nothing'} in {folder}; charts (PNG, SVG, alt text) in {charts}")
     for s in skipped:
         click.echo(f"reports: skipped {s}")
 
 
-def _demo_scenarios(out: Path, runs: int = 100, seed: int = 1) -> None:
-    """Price the worked examples (examples/scenarios, one per proposal in the seed documents) against Anyshire."""
-    from careflow.levers import Scenario, evaluate
-    from careflow.levers.outputs import write_outputs
+def _demo_scenarios(out: Path, runs: int = 100, seed: int = 1) -> dict:
+    """Price the worked examples (examples/scenarios, one per proposal in the seed documents) against Anyshire.
+    Returns each example's priced result by file stem."""
+    from careflow.costs import load_unit_costs
+    from careflow.levers import Scenario
+    from careflow.pipeline import fitted_projector, price_scenario, write_scenario
+    from careflow.synth import anyshire
 
     examples = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
     if not examples.is_dir():
         click.echo("scenarios: examples/scenarios not found (source checkout only); skipped")
-        return
-    try:
-        from careflow.cli.scenario import fitted_projector
-        from careflow.costs import load_unit_costs
-        from careflow.synth import anyshire
-    except ImportError as exc:
-        click.echo(f"scenarios: skipped ({exc.name} is not available in this build)")
-        return
+        return {}
     folder = out / "scenarios"
     folder.mkdir(parents=True, exist_ok=True)
     data = out / "anyshire" if (out / "anyshire").is_dir() else anyshire(folder / "anyshire")
@@ -296,10 +287,11 @@ def _demo_scenarios(out: Path, runs: int = 100, seed: int = 1) -> None:
     unit_costs = load_unit_costs(categories=projector.categories)
     lines = ["| example | lever | financial year | children (expected) | £ expected | £ mean of runs | £ P10 | £ P90 |",
              "|---|---|---|---|---|---|---|---|"]
+    results = {}
     for f, sc in zip(files, scenarios, strict=True):
-        expected = evaluate(sc, projector, unit_costs, deterministic=True).difference()
-        result = evaluate(sc, projector, unit_costs, runs=runs, seed=seed)
-        write_outputs(result, folder / f.stem)
+        expected = price_scenario(sc, projector, costs=unit_costs, deterministic=True).difference()
+        result = results[f.stem] = price_scenario(sc, projector, costs=unit_costs, runs=runs, seed=seed)
+        write_scenario(result, folder / f.stem)
         safecsv.to_csv(expected, folder / f.stem / "difference_expected.csv", index=False, float_format="%.2f")
         df = result.difference()
         for e, r in zip(expected.itertuples(), df.itertuples(), strict=True):
@@ -313,12 +305,12 @@ def _demo_scenarios(out: Path, runs: int = 100, seed: int = 1) -> None:
         f"Carlo runs (seed {seed}); savings positive. Made by `careflow demo`.\n\n"
         + "\n".join(lines) + "\n", encoding="utf-8")
     click.echo(f"scenarios: {len(files)} worked examples; results in {folder}/results.md")
+    return results
 
 
-def _demo_forecast(out: Path) -> None:
+def _demo_forecast(out: Path):
     """Anyshire's forecast of children in care, placement costs by financial year and fan chart."""
-    from careflow import ssda903
-    from careflow.cli.forecast import categories_for, write_forecast
+    from careflow.pipeline import forecast, load_data, write_forecast
 
     folder = out / "forecast"
     source = out / "anyshire"  # Anyshire's returns, written by the data step
@@ -326,10 +318,9 @@ def _demo_forecast(out: Path) -> None:
         from careflow.synth import anyshire
 
         source = anyshire(source)
-    data = ssda903.load(source)
-    s = write_forecast(folder, data.episodes, data_end=data.data_end, runs=1000, seed=1,
-                       categories=categories_for(data),
-                       title="Anyshire (synthetic): children in care, 5-year forecast")
+    result = forecast(load_data(source), runs=1000, seed=1)
+    write_forecast(result, folder, title="Anyshire (synthetic): children in care, 5-year forecast")
+    s = result.summary()
     e = s["children_at_end"]
     click.echo(f"forecast: Anyshire {s['children_at_start']:.0f} children in care at {s['start']}, "
                f"{e['mean']:.0f} expected at {s['end']} (P10 {e['p10']:.0f} to P90 {e['p90']:.0f}); "
@@ -337,3 +328,4 @@ def _demo_forecast(out: Path) -> None:
     for fy, c in list(s["cost_by_financial_year"].items())[:2]:
         click.echo(f"forecast: {fy} placement cost £{c['mean'] / 1e6:,.1f}m "
                    f"(P10 £{c['p10'] / 1e6:,.1f}m to P90 £{c['p90'] / 1e6:,.1f}m)")
+    return result

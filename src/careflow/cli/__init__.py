@@ -38,6 +38,7 @@ def _register() -> None:
         aggregate,
         cases,
         data,
+        demo,
         finance,
         forecast,
         indicators,
@@ -46,7 +47,7 @@ def _register() -> None:
         workforce,
     )
 
-    for module in (data, indicators, forecast, scenario, finance, aggregate, cases, reports, workforce):
+    for module in (data, demo, indicators, forecast, scenario, finance, aggregate, cases, reports, workforce):
         module.register(main)
 
 

@@ -1,4 +1,4 @@
-"""CLI commands for SSDA903 data: validate, summary, synth, demo."""
+"""CLI commands for SSDA903 data: validate, summary, synth."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ def register(group: click.Group) -> None:
     """Add this module's commands to the top-level group."""
     group.add_command(validate)
     group.add_command(summary)
-    group.add_command(demo)
     group.add_command(synth)
 
 
@@ -146,16 +145,6 @@ def summary(path, fmt, output, year_convention, categories, read) -> None:
     if errors:
         click.echo(f"note: the data has {errors} validation error(s); run `careflow validate` for the list",
                    err=True)
-
-
-@click.command()
-@click.option("--output", "output", type=click.Path(file_okay=False), default="out/demo", show_default=True,
-              help="Folder to write the demo outputs to.")
-def demo(output: str) -> None:
-    """Run the whole product on the embedded synthetic LA, Anyshire, and write its outputs."""
-    from careflow.demo import run_demo
-
-    run_demo(output_folder(output))
 
 
 LAST_DEFAULT_YEAR = 2025  # the 2024-25 collection year ends 31 March 2025

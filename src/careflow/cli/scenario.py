@@ -1,65 +1,23 @@
-"""``careflow scenario``: price savings proposals (levers) against the forecast (see careflow.levers)."""
+"""``careflow scenario``: price savings proposals (levers) against the forecast (see careflow.pipeline)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import click
 
+from careflow import pipeline
 from careflow.cli.data import reading_options
 from careflow.cli.dates import parse_date
+from careflow.cli.forecast import load_data
 from careflow.cli.outputs import output_folder
-from careflow.errors import CareflowError
-from careflow.levers import Scenario, ScenarioResult, evaluate
-from careflow.levers.outputs import write_outputs
+from careflow.levers import ScenarioResult
+
+SCENARIO_FILES = ("difference.csv", "difference_by_month.csv", "savings.png", "summary.json")
 
 
 def _date(value: str | None, field: str) -> dt.date | None:
     return None if value is None else parse_date(value, field)
-
-
-def load_scenarios(files) -> Scenario:
-    scenarios = [Scenario.load(f) for f in files]
-    return scenarios[0] if len(scenarios) == 1 else Scenario.combine(*scenarios)
-
-
-def fitted_projector(data: str | Path, start: dt.date | None, end: dt.date | None,
-                     categories_file: str | None = None, window_months: int | None = None, read: dict | None = None):
-    """Read SSDA903 data (or cleaned episodes), fit the child-level model and wrap it as a projector."""
-    try:
-        from careflow.cli.forecast import load_data
-        from careflow.model import fit
-    except ImportError:
-        raise CareflowError("this build of careflow has no child-level model to price flow levers against",
-                            rule="model") from None
-    from careflow.levers.model_projector import ModelProjector
-
-    episodes, data_end, cats = load_data(data, categories_file, **(read or {}))
-    model = fit(episodes, data_end=data_end, window_months=window_months, categories=cats)
-    start = start or model.data_end
-    if end is None:  # 31 March five years after the start, as `careflow forecast`
-        end = dt.date(start.year + (5 if start.month >= 4 else 4), 3, 31)
-    return ModelProjector(model, start=start, end=end)
-
-
-def price(files, data, *, runs: int = 200, seed: int = 0, deterministic: bool = False, start=None, end=None,
-          costs_file=None, categories_file=None, output=None, read: dict | None = None) -> ScenarioResult:
-    """The whole command as a function (the demo calls it)."""
-    scenario = load_scenarios(files)  # a bad scenario file stops here, before the data are read
-    start = start or scenario.horizon[0]
-    end = end or scenario.horizon[1]
-    from careflow.costs import load_unit_costs
-
-    projector = fitted_projector(data, start, end, categories_file, read=read)
-    unit_costs = load_unit_costs(costs_file, categories=projector.categories)
-    result = evaluate(scenario, projector, unit_costs, runs=runs, seed=seed, deterministic=deterministic)
-    if output is not None:
-        write_outputs(result, output)
-    return result
-
-
-SCENARIO_FILES = ("difference.csv", "difference_by_month.csv", "savings.png", "summary.json")
 
 
 def summary_lines(result: ScenarioResult) -> list[str]:
@@ -100,9 +58,11 @@ def register(group: click.Group) -> None:
             raise click.BadParameter("must be at least 1 (or use --deterministic)", param_hint="--runs")
         output = output_folder(output, [*files, data, costs_file, categories_file, read.get("columns")],
                                names=SCENARIO_FILES)
-        result = price(files, data, runs=runs, seed=seed, deterministic=deterministic,
-                       start=_date(start, "start"), end=_date(end, "end"), costs_file=costs_file,
-                       categories_file=categories_file, output=output, read=read)
+        scenario = pipeline.load_scenarios(files)  # a bad scenario file stops here, before the data are read
+        episodes = load_data(data, categories_file, **read)
+        result = pipeline.price_scenario(scenario, episodes, runs=runs, seed=seed, deterministic=deterministic,
+                                         start=_date(start, "start"), end=_date(end, "end"), costs=costs_file)
+        pipeline.write_scenario(result, output)
         mode = "deterministic" if deterministic else f"{result.runs} runs, seed {seed}"
         click.echo(f"{result.scenario.name} ({mode}), savings against the baseline:")
         for line in summary_lines(result):

@@ -454,3 +454,74 @@ def timeline_chart(milestones: Iterable[Mapping], title: str = "Programme timeli
                                     for r in df[df['project'] == p].itertuples())
                for p in projects) + ".")
     return Chart("timeline", title, fig, alt, df)
+
+
+# Quick PNGs written beside the forecast and scenario outputs (pyplot, the settings they have always had); the
+# report charts above are the accessible ones (SVG, alt text).
+
+def forecast_fan_png(projection, history: pd.Series | None, path: Path, title: str) -> None:
+    """Total children in care: history, mean, P50 and the P10-P90 band, readable in greyscale."""
+    import matplotlib.pyplot as plt
+
+    t = projection.stock_table()
+    tot = t[(t["category"] == "all") & (t["age_band"] == "all")]
+    dates = pd.to_datetime(tot["date"])
+    fig, ax = plt.subplots(figsize=(9, 5), dpi=120)
+    if history is not None and len(history):
+        ax.plot(history.index, history.values, color="black", lw=1.8, label="actual (month end)")
+    if tot["p10"].notna().all():
+        ax.fill_between(dates, tot["p10"], tot["p90"], color="0.8", label="P10 to P90 (80% of runs)")
+        ax.plot(dates, tot["p50"], color="0.35", lw=1.2, ls="--", label="P50 (median run)")
+    ax.plot(dates, tot["mean"], color="black", lw=1.8, ls=":", label="forecast mean")
+    ax.axvline(pd.Timestamp(projection.start), color="0.5", lw=0.8)
+    ax.set_title(title)
+    ax.set_ylabel("children in care (excluding short breaks)")
+    ax.set_xlabel("month end")
+    ax.set_ylim(bottom=0)
+    ax.grid(True, color="0.9")
+    ax.legend(loc="best", frameon=False)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def savings_png(difference: pd.DataFrame, path: str | Path, title: str) -> Path:
+    """Stacked bars of each lever's mean saving (£k) by financial year; the combined saving as a dot with its
+    P10-P90 range. Costs (negative savings) stack below zero. Hatching keeps levers apart in greyscale."""
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    fys = list(dict.fromkeys(difference["financial_year"]))
+    levers = [lv for lv in dict.fromkeys(difference["lever"]) if lv != "all"]
+    x = np.arange(len(fys))
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(fys) + 3), 4.5))
+    pos = np.zeros(len(fys))
+    neg = np.zeros(len(fys))
+    hatches = ["", "//", "..", "xx", "\\\\", "--", "++", "oo"]
+    cmap = plt.get_cmap("tab10")
+    for k, lever in enumerate(levers):
+        rows = difference[difference["lever"] == lever].set_index("financial_year")
+        vals = np.array([rows["pounds_mean"].get(fy, 0.0) for fy in fys]) / 1000.0
+        bottom = np.where(vals >= 0, pos, neg)
+        ax.bar(x, vals, 0.6, bottom=bottom, label=lever, color=cmap(k % 10), hatch=hatches[k % len(hatches)],
+               edgecolor="white", linewidth=0.5)
+        pos += np.where(vals >= 0, vals, 0)
+        neg += np.where(vals < 0, vals, 0)
+    total = difference[difference["lever"] == "all"].set_index("financial_year")
+    if len(total):
+        mean = np.array([total["pounds_mean"].get(fy, 0.0) for fy in fys]) / 1000.0
+        lo = np.array([total["pounds_p10"].get(fy, 0.0) for fy in fys]) / 1000.0
+        hi = np.array([total["pounds_p90"].get(fy, 0.0) for fy in fys]) / 1000.0
+        ax.errorbar(x, mean, yerr=[np.clip(mean - lo, 0, None), np.clip(hi - mean, 0, None)], fmt="o", color="black", capsize=4,
+                    label="all levers (P10-P90)")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x, fys)
+    ax.set_xlabel("financial year")
+    ax.set_ylabel("saving against the baseline (£k)")
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -146,3 +146,11 @@ def _describe_file(f: str | Path) -> str:
         digest = hashlib.sha256(p.read_bytes()).hexdigest()[:12]
         return f"{p} ({p.stat().st_size:,} bytes, sha256 {digest})"
     return str(p)
+
+
+def command_line() -> str:
+    """The ``careflow`` command this process is running, for a report's About sheet."""
+    import shlex
+    import sys
+
+    return "careflow " + " ".join(shlex.quote(a) for a in sys.argv[1:])
