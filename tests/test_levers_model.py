@@ -1,4 +1,4 @@
-"""The levers on the real child-level model and Anyshire (skipped until both are in this build)."""
+"""The levers on the real child-level model and Anyshire."""
 
 from __future__ import annotations
 
@@ -13,11 +13,9 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "scenarios"
 
 @pytest.fixture(scope="module")
 def anyshire_dir(tmp_path_factory):
-    synth = pytest.importorskip("careflow.synth")
-    model = pytest.importorskip("careflow.model")
-    if not hasattr(synth, "anyshire") or not hasattr(model, "project"):
-        pytest.skip("needs careflow.synth.anyshire and careflow.model.project")
-    return synth.anyshire(tmp_path_factory.mktemp("anyshire") / "data")
+    from careflow.synth import anyshire
+
+    return anyshire(tmp_path_factory.mktemp("anyshire") / "data")
 
 
 def test_brief_example_on_anyshire_by_cli(anyshire_dir, tmp_path):

@@ -79,10 +79,10 @@ def test_inconsistent_stated_figures_are_flagged_in_red(hf_doc):
 
 def test_risks_indicators_and_timeline(hf_doc):
     risks = _rows(_table_with(hf_doc, "Risk"))
-    assert risks[0] == ["Risk", "Likelihood", "Impact", "Mitigation", "Owner"]
+    assert risks[0] == ["Risk", "Likelihood", "Impact", "Score", "Mitigation", "Owner", "Review"]
     assert risks[1][:2] == ["Front line staff not involved and bought into the changes", "Medium"]
     inds = _rows(_table_with(hf_doc, "Indicator"))
-    assert inds[1][:4] == ["Looked after children per 10,000", "rate per 10,000", "57.1", "55.0"]
+    assert inds[1][:5] == ["Looked after children per 10,000", "", "rate per 10,000", "57.1", "55.0"]
     phases = _rows(_table_with(hf_doc, "Project"))
     assert phases[3] == ["Project F", "implementation", "2016-09-01", "2017-12-31"]
 

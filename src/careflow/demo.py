@@ -23,6 +23,7 @@ def run_demo(output: str | Path) -> None:
     click.echo(f"careflow demo: outputs in {out}")
     with using_salt(DEMO_SALT):
         validation = _demo_data(out)
+        _demo_indicators(out)
         _demo_finance(out)
         benchmark = _demo_aggregate(out)
         _demo_register(out)
@@ -79,6 +80,41 @@ def _demo_data(out: Path):
     years = sorted(p.name for p in folder.iterdir() if p.is_dir())
     click.echo(f"synth: Anyshire synthetic SSDA903 returns {years[0]} to {years[-1]} in {folder}")
     return _demo_ssda903(out, folder)
+
+
+def _demo_indicators(out: Path) -> None:
+    """Anyshire's standard measures by year and month (out/indicators/) and the Family Assist-style example cohort
+    followed 3, 6 and 12 months on, with a matched comparison group."""
+    import json
+
+    import numpy as np
+
+    from careflow.indicators import compute, follow, read_children
+    from careflow.ssda903 import load
+
+    source = out / "anyshire"
+    if not source.is_dir():
+        click.echo("indicators: no Anyshire returns (synth step); skipped")
+        return
+    folder = out / "indicators"
+    folder.mkdir(parents=True, exist_ok=True)
+    data = load(source)
+    ind = compute(data, by=("age_band", "ethnicity"))
+    safecsv.to_csv(ind.yearly.assign(date=ind.yearly["date"].dt.strftime("%Y-%m-%d")), folder / "indicators.csv",
+                   index=False)
+    safecsv.to_csv(ind.monthly.assign(month_end=ind.monthly["month_end"].dt.strftime("%Y-%m-%d")),
+                   folder / "monthly.csv", index=False)
+    last = ind.yearly.iloc[-1]
+    click.echo(f"indicators: Anyshire {last['year']}: {last['at_31_march']} looked after on 31 March, "
+               f"{last['residential_share']:.1f}% in residential care, {last['ifa_share']:.1f}% of fostering IFA, "
+               f"{last['three_plus_placements']:.1f}% with 3+ placements; {folder}/indicators.csv")
+    children = Path(__file__).resolve().parents[2] / "examples" / "cohorts" / "anyshire_family_assist.csv"
+    if children.is_file():
+        c = follow(data, read_children(children), "2023-04-01", compare=True, rng=np.random.default_rng(1))
+        (folder / "cohort.json").write_text(json.dumps(c.to_dict(), indent=2) + "\n", encoding="utf-8")
+        p12, m12 = c.point(12), c.comparison.point(12)
+        click.echo(f"cohort: {c.children} children from 1 April 2023: {p12.in_care} still looked after at 12 months "
+                   f"(matched comparison {m12.in_care} of {c.comparison.children}); {folder}/cohort.json")
 
 
 def _demo_finance(out: Path) -> None:
@@ -183,6 +219,12 @@ def _demo_register(out: Path) -> None:
         reg.track("A/R.6.264", "2019-20", forecast=300, delivered=321)
         reg.track("Cambs Early Help 2020-21", "2020-21", forecast=700)
         reg.track("BC2", "2017-18", forecast=720)
+        if (out / "anyshire").is_dir():  # indicators bound to data measures fill in from Anyshire's returns
+            from careflow.ssda903 import load
+
+            anyshire = load(out / "anyshire")
+            for ref in ("BC2", "HGY-T3-04"):
+                reg.refresh(ref, anyshire, base_dir=examples.parent, data_label="Anyshire (synthetic)")
         stored = reg.get("BC2")
         write_workbook(stored.case, folder / "bc2.xlsx", stored.version)
         rows = reg.list()
@@ -235,6 +277,9 @@ def _demo_reports(out: Path, forecast=None, validation=None, scenarios=None, ben
         case_report("A/R.6.264", folder / "case_ar_6_264_from_register.docx", "docx", database=str(database),
                     command=command)
         made.append("case_ar_6_264_from_register.docx")
+        # indicators filled in from Anyshire's data (register step), risks and milestones
+        case_report("BC2", folder / "case_bc2_from_register.xlsx", "xlsx", database=str(database), command=command)
+        made.append("case_bc2_from_register.xlsx")
     else:
         skipped.append("case from the register (no out/register/register.sqlite)")
     haringey = sorted(examples.glob("haringey_*.yaml"))

@@ -13,8 +13,6 @@ from careflow.finance.case import (
     Case,
     CaseFinancials,
     LineItem,
-    Rag,
-    SavingType,
     Stated,
     financials_from_mapping,
     find_case_files,
@@ -23,9 +21,10 @@ from careflow.finance.case import (
 )
 from careflow.finance.checks import Check
 from careflow.finance.portfolio import Portfolio, rollup
+from careflow.vocabulary import DeliveryStatus, SavingType
 
 __all__ = [
-    "CASE_KEYS", "FINANCIAL_KEYS", "TEMPLATE_KEYS", "Appraisal", "Case", "CaseFinancials", "Check", "LineItem",
-    "Measures", "Portfolio", "Rag", "SavingType", "Stated", "appraise", "financials_from_mapping",
+    "CASE_KEYS", "FINANCIAL_KEYS", "TEMPLATE_KEYS", "Appraisal", "Case", "CaseFinancials", "Check",
+    "DeliveryStatus", "LineItem", "Measures", "Portfolio", "SavingType", "Stated", "appraise", "financials_from_mapping",
     "find_case_files", "load_case", "loads_case", "rollup",
 ]

@@ -25,6 +25,7 @@ from careflow import numbers, yamlio
 from careflow.errors import CareflowError, Finding
 from careflow.finance import profile as prof
 from careflow.fy import FinancialYear
+from careflow.vocabulary import DeliveryStatus, SavingType
 
 # Keys of the business-case template (DESIGN.md section 8): accepted as written, interpreted by the register.
 TEMPLATE_KEYS: tuple[str, ...] = (
@@ -68,22 +69,6 @@ Amount = Annotated[float, PlainValidator(_parse_amount)]
 YearAmounts = dict[Year, Amount]
 
 
-class SavingType(enum.StrEnum):
-    cashable = "cashable"
-    non_cashable = "non_cashable"
-    cost_avoidance = "cost_avoidance"
-    income = "income"
-
-
-class Rag(enum.StrEnum):
-    """Delivery status of a saving, as MTFS savings trackers report it."""
-
-    planned = "planned"
-    forecast = "forecast"
-    delivered = "delivered"
-    at_risk = "at_risk"
-
-
 def _enum_parser(kind: type[enum.StrEnum]):
     def parse(value: Any):
         if isinstance(value, kind):
@@ -97,7 +82,7 @@ def _enum_parser(kind: type[enum.StrEnum]):
 
 
 SavingTypeField = Annotated[SavingType, PlainValidator(_enum_parser(SavingType)), PlainSerializer(str)]
-RagField = Annotated[Rag, PlainValidator(_enum_parser(Rag)), PlainSerializer(str)]
+RagField = Annotated[DeliveryStatus, PlainValidator(_enum_parser(DeliveryStatus)), PlainSerializer(str)]
 
 
 class _Strict(BaseModel):

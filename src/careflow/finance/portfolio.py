@@ -15,8 +15,9 @@ import pandas as pd
 
 from careflow.errors import CareflowError
 from careflow.finance import profile as prof
-from careflow.finance.case import UNITS, Case, Rag
+from careflow.finance.case import UNITS, Case
 from careflow.fy import FinancialYear, fy_range
+from careflow.vocabulary import DeliveryStatus
 
 DIMENSIONS = ("directorate", "saving_type", "rag", "reference")
 NONE_LABEL = "(not stated)"
@@ -30,9 +31,9 @@ def _rag(case: Case, line_rag) -> str:
     if case.financials.rag is not None:
         return str(case.financials.rag)
     status = case.financials.status
-    if isinstance(status, str) and status.strip().lower().replace(" ", "_") in Rag.__members__:
+    if isinstance(status, str) and status.strip().lower().replace(" ", "_") in DeliveryStatus.__members__:
         return status.strip().lower().replace(" ", "_")
-    return Rag.planned.value
+    return DeliveryStatus.planned.value
 
 
 @dataclass(frozen=True)

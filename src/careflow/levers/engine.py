@@ -17,6 +17,7 @@ Signs: every difference is baseline minus scenario, so savings, fewer children a
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -27,13 +28,22 @@ import pandas as pd
 from careflow.fy import FinancialYear
 from careflow.levers import money
 from careflow.levers.flows import Combined, Delivery, LeverContext, flow_adjustment
-from careflow.levers.projector import FixedUnitCosts, Projected, Projector, UnitCosts
+from careflow.levers.projector import FixedUnitCosts, Projected, Projector, WeeklyCosts
 from careflow.levers.scenario import Scenario
 from careflow.levers.schema import LeverBase, Sufficiency, UnitCostChange, Workforce
 from careflow.levers.workforce import workforce_saving
 from careflow.model.adjust import NO_CHANGE
 
-METRICS = ("children", "care_days", "pounds")
+
+class Metric(enum.IntEnum):
+    """The first axis of a result's [metric, run, month] arrays."""
+
+    CHILDREN = 0  # children in care at the month end (baseline minus scenario)
+    CARE_DAYS = 1
+    POUNDS = 2
+
+
+METRICS = tuple(m.name.lower() for m in Metric)  # children, care_days, pounds
 DIFFERENCE_COLUMNS = ["financial_year", "lever", "children_mean", "care_days_mean", "pounds_mean", "pounds_p10",
                       "pounds_p90"]
 
@@ -67,14 +77,22 @@ class ScenarioResult:
     def financial_years(self) -> list[FinancialYear]:
         return sorted({FinancialYear.containing(d) for d in self.month_starts})
 
+    def metric(self, metric: Metric | str, lever: str = "all") -> np.ndarray:
+        """[run, month] differences of one metric (``children``, ``care_days``, ``pounds``) for ``lever``."""
+        m = metric if isinstance(metric, Metric) else Metric[str(metric).upper()]
+        if lever != "all" and lever not in self.by_lever:
+            raise KeyError(f"no lever named '{lever}' (have: {', '.join(self.by_lever)})")
+        return (self.total if lever == "all" else self.by_lever[lever])[m]
+
     def _by_fy(self, arr: np.ndarray) -> tuple[list[FinancialYear], np.ndarray]:
         """Aggregate [metric, run, month] to [metric, run, fy]: children at the FY's last month, others summed."""
         fys = self.financial_years
         out = np.zeros((arr.shape[0], arr.shape[1], len(fys)))
         month_fy = [fys.index(FinancialYear.containing(d)) for d in self.month_starts]
+        flows = [Metric.CARE_DAYS, Metric.POUNDS]
         for m, f in enumerate(month_fy):
-            out[1:, :, f] += arr[1:, :, m]
-            out[0, :, f] = arr[0, :, m]  # months in order, so the last one wins
+            out[flows, :, f] += arr[flows, :, m]
+            out[Metric.CHILDREN, :, f] = arr[Metric.CHILDREN, :, m]  # months in order, so the last one wins
         return fys, out
 
     def difference(self) -> pd.DataFrame:
@@ -83,11 +101,11 @@ class ScenarioResult:
         for name, arr in [*self.by_lever.items(), ("all", self.total)]:
             fys, agg = self._by_fy(arr)
             for f, fy in enumerate(fys):
-                pounds = agg[2, :, f]
+                pounds = agg[Metric.POUNDS, :, f]
                 rows.append({
                     "financial_year": fy.label, "lever": name,
-                    "children_mean": float(np.mean(agg[0, :, f])),
-                    "care_days_mean": float(np.mean(agg[1, :, f])),
+                    "children_mean": float(np.mean(agg[Metric.CHILDREN, :, f])),
+                    "care_days_mean": float(np.mean(agg[Metric.CARE_DAYS, :, f])),
                     "pounds_mean": float(np.mean(pounds)),
                     "pounds_p10": float(np.percentile(pounds, 10)),
                     "pounds_p90": float(np.percentile(pounds, 90)),
@@ -109,8 +127,9 @@ class ScenarioResult:
             mean = arr.mean(axis=1)
             for m, a in enumerate(self.month_starts):
                 rows.append({"month": a.isoformat()[:7], "financial_year": FinancialYear.containing(a).label,
-                             "lever": name, "children_mean": float(mean[0, m]),
-                             "care_days_mean": float(mean[1, m]), "pounds_mean": float(mean[2, m])})
+                             "lever": name, "children_mean": float(mean[Metric.CHILDREN, m]),
+                             "care_days_mean": float(mean[Metric.CARE_DAYS, m]),
+                             "pounds_mean": float(mean[Metric.POUNDS, m])})
         return pd.DataFrame(rows)
 
 
@@ -131,7 +150,7 @@ def scenario_prices(scenario: Scenario, categories: tuple[str, ...]) -> dict[str
     return prices
 
 
-def _price_matrix(p: Projected, unit_costs: UnitCosts, fixed: dict[str, float]) -> np.ndarray:
+def _price_matrix(p: Projected, unit_costs: WeeklyCosts, fixed: dict[str, float]) -> np.ndarray:
     """Weekly cost [month, category]."""
     out = np.zeros((len(p.month_starts), len(p.categories)))
     for m, a in enumerate(p.month_starts):
@@ -174,14 +193,20 @@ def _shapley_weights(n: int) -> list[float]:
     return [math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n) for s in range(n)]
 
 
-def evaluate(scenario: Scenario, projector: Projector, unit_costs: UnitCosts | dict[str, float] | None = None, *,
+def evaluate(scenario: Scenario, projector: Projector, unit_costs: WeeklyCosts | dict[str, float] | None = None, *,
              runs: int = 100, seed: int = 0, deterministic: bool = False, max_exact: int = 6,
              sampled_orders: int = 24) -> ScenarioResult:
-    """Price ``scenario`` against ``projector``'s baseline. See the module docstring for the method."""
+    """Price ``scenario`` against ``projector``'s baseline. See the module docstring for the method.
+
+    ``unit_costs``: weekly costs by category (a mapping, or an object with ``weekly_cost``); default careflow's
+    shipped unit costs with inflation (:func:`careflow.costs.load_unit_costs`). A category without a cost is an
+    error."""
     if isinstance(unit_costs, dict):
         unit_costs = FixedUnitCosts(unit_costs)
     if unit_costs is None:
-        unit_costs = FixedUnitCosts({})
+        from careflow.costs import load_unit_costs
+
+        unit_costs = load_unit_costs(categories=tuple(projector.categories))
     _check_against_model(scenario, projector)
     runs = 1 if deterministic else int(runs)
     expected = projector.project(NO_CHANGE, runs=1, seed=seed, deterministic=True)
@@ -224,12 +249,13 @@ def evaluate(scenario: Scenario, projector: Projector, unit_costs: UnitCosts | d
             p = projected(frozenset(i for i in coalition if levers[i].flow))
             factor = _cost_factor([levers[i] for i in coalition if i in price_idx], p)
             cost = p.care_days * (price * factor)[None, :, :] / 7.0
-            values[coalition] = np.stack([base_stock - p.stock_end.sum(axis=2),
-                                          base_days - p.care_days.sum(axis=2),
-                                          (base_cost - cost).sum(axis=2)])
+            diff = {Metric.CHILDREN: base_stock - p.stock_end.sum(axis=2),
+                    Metric.CARE_DAYS: base_days - p.care_days.sum(axis=2),
+                    Metric.POUNDS: (base_cost - cost).sum(axis=2)}
+            values[coalition] = np.stack([diff[m] for m in Metric])
         return values[coalition]
 
-    shape = (len(METRICS), runs, len(base.month_starts))
+    shape = (len(Metric), runs, len(base.month_starts))
     by_lever = {name: np.zeros(shape) for name in names}
     n = len(players)
     exact = n <= max_exact
@@ -254,17 +280,18 @@ def evaluate(scenario: Scenario, projector: Projector, unit_costs: UnitCosts | d
 
     staff = [i for i, lv in enumerate(levers) if isinstance(lv, Workforce)]
     for i in staff:  # staff follow the children the flow levers saved (all of them together), run by run
-        pounds = workforce_saving(levers[i], base_stock, total[0], base.month_starts, base.month_ends)
-        by_lever[names[i]][2, :, :] += pounds
-        total[2, :, :] += pounds
+        pounds = workforce_saving(levers[i], base_stock, total[Metric.CHILDREN], base.month_starts,
+                                  base.month_ends)
+        by_lever[names[i]][Metric.POUNDS] += pounds
+        total[Metric.POUNDS] += pounds
 
     for i, lv in enumerate(levers):
         if i in players or i in staff:
             continue
         profile = np.array([money.saving(lv, a, b) for a, b in zip(base.month_starts, base.month_ends,
                                                                     strict=True)])
-        by_lever[names[i]][2, :, :] += profile[None, :]
-        total[2, :, :] += profile[None, :]
+        by_lever[names[i]][Metric.POUNDS] += profile[None, :]
+        total[Metric.POUNDS] += profile[None, :]
 
     if flow_idx:
         projected(frozenset(flow_idx))

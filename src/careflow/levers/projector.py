@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from careflow.errors import CareflowError
 from careflow.model.adjust import Adjustment
 
 
@@ -35,7 +36,10 @@ class Projector(Protocol):
     def project(self, adjustment: Adjustment, *, runs: int, seed: int, deterministic: bool) -> Projected: ...
 
 
-class UnitCosts(Protocol):
+class WeeklyCosts(Protocol):
+    """What the engine prices care-days with: :class:`careflow.costs.UnitCosts` (careflow's dated, inflated unit
+    costs) or :class:`FixedUnitCosts`."""
+
     def weekly_cost(self, category: str, fy) -> float:
         """Weekly unit cost in pounds of a placement in ``category`` in financial year ``fy``."""
         ...
@@ -43,9 +47,13 @@ class UnitCosts(Protocol):
 
 @dataclass(frozen=True)
 class FixedUnitCosts:
-    """The same weekly cost every year (tests, and scenarios that state all their costs)."""
+    """The same weekly cost every year (tests, and scenarios that state all their costs). A category without a
+    cost is an error, never £0."""
 
     costs: dict[str, float]
 
     def weekly_cost(self, category: str, fy) -> float:
-        return float(self.costs.get(category, 0.0))
+        if category not in self.costs:
+            raise CareflowError(f"no weekly cost for category '{category}' (have: {', '.join(self.costs) or 'none'})",
+                                field=category, rule="unit-costs")
+        return float(self.costs[category])

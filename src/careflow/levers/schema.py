@@ -26,13 +26,10 @@ from pydantic import (
 
 from careflow.costs.staff import StaffCost
 from careflow.fy import FinancialYear
+from careflow.vocabulary import PLACEMENT_CATEGORIES, exit_group, financial_year_keys
 
 # The default placement categories (DESIGN.md 4.1). A fitted model may use others; the engine checks again then.
-DEFAULT_CATEGORIES = (
-    "kinship_fostering", "in_house_fostering", "ifa_fostering", "in_house_residential", "external_residential",
-    "secure", "supported_accommodation", "placed_for_adoption", "placed_with_parents", "other",
-)
-EXIT_GROUPS = ("adoption", "sgo", "child_arrangements", "return_home", "adulthood", "other")
+DEFAULT_CATEGORIES = PLACEMENT_CATEGORIES
 
 EARLIEST = dt.date(1990, 1, 1)
 LATEST = dt.date(2100, 12, 31)
@@ -85,6 +82,8 @@ def _check_category(v: str, info: ValidationInfo) -> str:
 
 
 Category = Annotated[str, AfterValidator(_check_category)]
+# One of careflow.vocabulary.EXIT_GROUPS, or an alias of one (child_arrangements = cao); stored as the group.
+ExitGroup = Annotated[str, AfterValidator(exit_group)]
 
 
 class ReduceEntries(LeverBase):
@@ -106,13 +105,7 @@ class ReduceEntries(LeverBase):
         if isinstance(v, list) and not v:
             raise ValueError("give at least one percentage")
         if isinstance(v, dict):
-            if not v:
-                raise ValueError("give at least one financial year")
-            for k in v:
-                try:
-                    FinancialYear.parse(str(k))
-                except ValueError as exc:
-                    raise ValueError(str(exc)) from None
+            financial_year_keys(v)
         return v
 
 
@@ -175,7 +168,7 @@ class PermanenceExits(LeverBase):
     type: Literal["permanence_exits"]
     flow: ClassVar[bool] = True
     from_category: Category
-    exit_group: Literal["adoption", "sgo", "child_arrangements", "return_home", "adulthood", "other"]
+    exit_group: ExitGroup
     children_per_year: NonNeg
     total: NonNeg | None = None
     lag_months: Annotated[int, Field(ge=0, le=120)] = 0
@@ -231,16 +224,7 @@ class Phased(LeverBase):
     @field_validator("phasing")
     @classmethod
     def _fys(cls, v):
-        if v is None:
-            return v
-        if not v:
-            raise ValueError("give at least one financial year")
-        for k in v:
-            try:
-                FinancialYear.parse(str(k))
-            except ValueError as exc:
-                raise ValueError(str(exc)) from None
-        return v
+        return v if v is None else financial_year_keys(v)
 
     @model_validator(mode="after")
     def _starts_listed(self):
@@ -401,12 +385,7 @@ class Income(LeverBase):
     @field_validator("profile")
     @classmethod
     def _fys(cls, v):
-        for k in v:
-            try:
-                FinancialYear.parse(str(k))
-            except ValueError as exc:
-                raise ValueError(str(exc)) from None
-        return v
+        return financial_year_keys(v)
 
 
 LEVER_TYPES: dict[str, type[LeverBase]] = {

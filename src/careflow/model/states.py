@@ -13,14 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
+from careflow import vocabulary
 from careflow.errors import CareflowError
 from careflow.parameters import load_parameter, read_parameter
+from careflow.vocabulary import PLACEMENT_CATEGORIES
 
-DEFAULT_CATEGORIES: tuple[str, ...] = (
-    "kinship_fostering", "in_house_fostering", "ifa_fostering", "in_house_residential", "external_residential",
-    "secure", "supported_accommodation", "placed_for_adoption", "placed_with_parents", "other",
-)
-EXIT_GROUPS: tuple[str, ...] = ("adoption", "sgo", "cao", "return_home", "adulthood", "other")
+DEFAULT_CATEGORIES: tuple[str, ...] = PLACEMENT_CATEGORIES
+EXIT_GROUPS: tuple[str, ...] = tuple(vocabulary.EXIT_GROUPS)
 MAX_AGE_MONTHS = 18 * 12  # leaving care at 18
 
 

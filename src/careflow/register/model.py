@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from careflow.fy import FinancialYear
+from careflow.vocabulary import Rag
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -257,13 +258,6 @@ def _iso(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-class Rag(StrEnum):
-    GREEN = "green"
-    AMBER = "amber"
-    RED = "red"
-    NOT_STARTED = "not started"
 
 
 # Forecast or delivered savings at or above this share of the planned saving (but below it) are amber.

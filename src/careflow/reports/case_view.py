@@ -267,3 +267,37 @@ def units_of(case: Mapping, appraisal: Mapping | None = None) -> str:
     if "million" in u or u in ("£m", "m"):
         return "£m"
     return "£"
+
+
+def risk_rows(case: Mapping) -> list[dict]:
+    """The case's risks with their score (likelihood x impact on 1-5 scales, see
+    :func:`careflow.register.model.rating_value`), highest score first, unscored last (in the document's order)."""
+    from careflow.register.model import rating_value
+
+    rows = []
+    for r in case.get("risks") or []:
+        if not isinstance(r, Mapping):
+            continue
+        lik, imp = rating_value(r.get("likelihood")), rating_value(r.get("impact"))
+        rows.append({**r, "score": lik * imp if lik is not None and imp is not None else None})
+    return sorted(rows, key=lambda r: (r["score"] is None, -(r["score"] or 0)))
+
+
+def indicator_rows(case: Mapping) -> list[dict]:
+    """The benefits profile's non-financial part: one row per indicator and period (targets against actuals),
+    with tier and source; an indicator with neither appears once with no period."""
+    rows = []
+    for i in case.get("indicators") or []:
+        if not isinstance(i, Mapping):
+            continue
+        targets, actuals = i.get("targets") or {}, i.get("actuals") or {}
+        loaded = i.get("loaded") or {}
+        base = {"name": i.get("name"), "tier": i.get("tier"), "unit": i.get("unit"),
+                "source": i.get("source") or "recorded by hand", "baseline": i.get("baseline"),
+                "target": i.get("target"),
+                "loaded": f"{loaded.get('at', '')[:10]} by {loaded.get('by')}" if loaded else None}
+        periods = sorted(set(targets) | set(actuals), key=str)
+        for p in periods or [None]:
+            rows.append({**base, "period": None if p is None else str(p), "planned": targets.get(p),
+                         "actual": actuals.get(p)})
+    return rows

@@ -35,7 +35,9 @@ from careflow.reports.case_view import (
     as_mapping,
     case_lines,
     fy_label,
+    indicator_rows,
     overview_rows,
+    risk_rows,
     units_of,
 )
 from careflow.reports.provenance import Provenance, parameter_rows
@@ -575,6 +577,7 @@ def case_workbook(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping,
                years[["financial_year", "investment", "savings", "ongoing_costs", "net", "cumulative_net"]]
                .values.tolist())
 
+    _tracking_sheets(book, c)
     _checks_sheet(book, appraisal.get("checks") or [], units)
     if difference is not None and not difference.empty:
         _difference_sheets(book, difference)
@@ -582,6 +585,32 @@ def case_workbook(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping,
     _about_sheet(book, provenance)
     book.close()
     return path
+
+
+def _tracking_sheets(book: _Book, c: Mapping) -> None:
+    """Indicators (targets against actuals by period, tier, source) and risks (by score), when the case has them."""
+    inds = indicator_rows(c)
+    if inds:
+        ws = book.sheet("Indicators")
+        r0 = book.heading(ws, "Indicators: targets and actuals by period",
+                          "Source 'indicators.<measure>' or 'cohort.<...>': filled in from the SSDA903 data "
+                          "(careflow cases refresh; Loaded says when and by whom); otherwise recorded by hand.")
+        book.table(ws, r0, 0, "Indicators", [
+            ("Indicator", "text", 48), ("Tier", "text", 24), ("Unit", "text", 20), ("Source", "plain", 26),
+            ("Period", "plain", 12), ("Target", "num2", 11), ("Actual", "num2", 11), ("Loaded", "plain", 22)],
+            [[r["name"], r["tier"], r["unit"], r["source"], r["period"], r["planned"], r["actual"], r["loaded"]]
+             for r in inds])
+    risks = risk_rows(c)
+    if risks:
+        ws = book.sheet("Risks")
+        r0 = book.heading(ws, "Risks, highest score first",
+                          "Score = likelihood x impact on 1-5 scales (very low 1 to very high 5); blank when "
+                          "either is not a rating.")
+        book.table(ws, r0, 0, "Risks", [
+            ("Risk", "text", 44), ("Likelihood", "text", 12), ("Impact", "text", 24), ("Score", "plain", 8),
+            ("Owner", "text", 18), ("Review date", "date", 12), ("Mitigation", "text", 50)],
+            [[r.get("title"), r.get("likelihood"), r.get("impact"), r["score"], r.get("owner"),
+              r.get("review_date"), r.get("mitigation")] for r in risks])
 
 
 def _num(v) -> str:

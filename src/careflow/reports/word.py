@@ -33,8 +33,10 @@ from careflow.reports.case_view import (
     as_mapping,
     case_lines,
     community_impact_of,
+    indicator_rows,
     options_of,
     overview_rows,
+    risk_rows,
     scope_of,
     text_of,
     timeline_rows,
@@ -255,10 +257,13 @@ def case_document(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping |
     doc.add_heading("Risks", level=1)
     risks = c.get("risks") or []
     if isinstance(risks, list) and risks and all(isinstance(r, Mapping) for r in risks):
-        _table(doc, ["Risk", "Likelihood", "Impact", "Mitigation", "Owner"],
+        # highest score (likelihood x impact, 1-5 scales) first; review dates when the case has them
+        _table(doc, ["Risk", "Likelihood", "Impact", "Score", "Mitigation", "Owner", "Review"],
                [[text_of(r.get("title") or r.get("risk")), text_of(r.get("likelihood")), text_of(r.get("impact")),
-                 text_of(r.get("mitigation")), text_of(r.get("owner"))] for r in risks],
-               widths=[4.5, 2.2, 3.0, 5.0, 2.3], size=8.5)
+                 "" if r["score"] is None else str(r["score"]), text_of(r.get("mitigation")),
+                 text_of(r.get("owner")), text_of(r.get("review_date")) if r.get("review_date") else ""]
+                for r in risk_rows(c)],
+               widths=[4.0, 1.8, 2.6, 1.1, 4.4, 2.0, 1.6], size=8.5)
     else:
         _text(doc, risks)
 
@@ -284,10 +289,19 @@ def case_document(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping |
             if isinstance(actuals, Mapping) and actuals:
                 k = sorted(actuals, key=str)[-1]
                 latest = f"{actuals[k]} ({k})"
-            rows.append([text_of(i.get("name") or i.get("title")), text_of(i.get("unit")),
-                         text_of(i.get("baseline")), text_of(i.get("target")), latest or "none yet"])
-        _table(doc, ["Indicator", "Unit", "Baseline", "Target", "Latest actual"], rows,
-               widths=[6.0, 3.0, 2.5, 2.5, 3.0])
+            source = i.get("source")
+            rows.append([text_of(i.get("name") or i.get("title")), text_of(i.get("tier")) if i.get("tier") else "",
+                         text_of(i.get("unit")), text_of(i.get("baseline")), text_of(i.get("target")),
+                         latest or "none yet", f"data: {source}" if source else "by hand"])
+        _table(doc, ["Indicator", "Tier", "Unit", "Baseline", "Target", "Latest actual", "Source"], rows,
+               widths=[4.8, 2.2, 2.4, 2.0, 1.6, 2.2, 2.3], size=8.5)
+        profile = [r for r in indicator_rows(c) if r["period"] is not None]
+        if profile:
+            doc.add_heading("Indicators by period (targets and actuals)", level=2)
+            _table(doc, ["Indicator", "Period", "Target", "Actual"],
+                   [[text_of(r["name"]), str(r["period"]), "" if r["planned"] is None else f"{r['planned']:g}",
+                     "" if r["actual"] is None else f"{r['actual']:g}"] for r in profile],
+                   widths=[8.0, 3.0, 3.0, 3.0], numeric={2, 3}, size=8.5)
     else:
         _text(doc, inds)
 
@@ -300,6 +314,13 @@ def case_document(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping |
                [[text_of(m.get("project") or m.get("title") or "Programme"), text_of(m.get("phase") or m.get("name")),
                  text_of(m.get("start")), text_of(m.get("end") or m.get("start"))] for m in milestones],
                widths=[6, 5, 3, 3])
+    elif milestones and any(m.get(k) for m in milestones for k in ("planned", "actual", "status")):
+        _table(doc, ["Phase", "Date", "Planned", "Actual", "Status", "Description"],
+               [[text_of(m.get("phase")), text_of(m.get("date")) if m.get("date") else "",
+                 text_of(m.get("planned")) if m.get("planned") else "",
+                 text_of(m.get("actual")) if m.get("actual") else "",
+                 text_of(m.get("status")) if m.get("status") else "", text_of(m.get("description"))]
+                for m in milestones], widths=[3, 2.5, 2.2, 2.2, 2.1, 5])
     elif milestones:
         _table(doc, ["Phase", "Date", "Description"],
                [[text_of(m.get("phase")), text_of(m.get("date")), text_of(m.get("description"))]
@@ -412,16 +433,13 @@ def _tracking(doc, c: Mapping, units: str) -> None:
         return
     doc.add_heading("Delivery tracking", level=1)
     doc.add_paragraph(f"Savings against the baseline in {units}: planned in the case, latest forecast and delivered.")
-    try:
-        from careflow.register import rag  # the register's RAG rule, so the document agrees with the register
-    except ImportError:  # pragma: no cover - the register ships with careflow
-        rag = None
+    from careflow.register import rag  # the register's RAG rule, so the document agrees with the register
 
     def status(t: Mapping) -> str:
         if t.get("rag"):
             return str(t["rag"])
-        r = rag(t.get("planned"), t.get("forecast"), t.get("delivered")) if rag else None
-        return getattr(r, "value", "") or ""
+        r = rag(t.get("planned"), t.get("forecast"), t.get("delivered"))
+        return r.value if r is not None else ""
 
     _table(doc, ["Financial year", "Planned", "Forecast", "Delivered", "RAG", "Note"],
            [[text_of(t.get("year")), money(t.get("planned"), units), money(t.get("forecast"), units),

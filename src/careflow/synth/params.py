@@ -11,9 +11,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from careflow.parameters import load_parameter
+from careflow.vocabulary import AGE_BAND_EDGES, DFE_AGE_GROUPS
 
-AGE_BANDS = ("under_1", "1_to_4", "5_to_9", "10_to_15", "16_plus")
-AGE_BAND_EDGES_YEARS = (0, 1, 5, 10, 16, 18)
+AGE_BANDS = DFE_AGE_GROUPS
+AGE_BAND_EDGES_YEARS = AGE_BAND_EDGES
+# The exit groups in the order of synth_ceases.yaml's route shares (adulthood last: it is reaching 18, not drawn).
 ROUTES = ("adoption", "sgo", "cao", "return_home", "other", "adulthood")
 
 
