@@ -39,7 +39,7 @@ def test_benchmark_leaves_suppressed_neighbours_out_and_says_so(data):
     b = benchmark(data, "101", 2021)
     starts = b.row("starts")
     assert starts.neighbours_used == 3 and "North Deltaby (105)" in starts.missing_neighbours[0]
-    assert b.gap.weekly_cost == 550 and "cla_weekly_cost" in b.gap.cost_source
+    assert b.gap.weekly_cost == 1934 and "cla_weekly_cost" in b.gap.cost_source
 
 
 def test_find_la_by_code_name_and_ons_code(data):

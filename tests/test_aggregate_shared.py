@@ -91,7 +91,9 @@ def test_benchmark_2024_matches_the_files(data, la):
     assert row.neighbours_mean == pytest.approx(want["mean"])
     assert row.england_rate == pytest.approx(want["england"])
     assert b.gap.gap_children == pytest.approx(want["count"] - want["expected"])
-    assert b.gap.gap_pounds_a_year == pytest.approx((want["count"] - want["expected"]) * 550 * 365 / 7)
+    # no outturn given: priced at the England figure of the cla_weekly_cost parameter (RO3 2024-25, £1,934)
+    assert b.gap.gap_pounds_a_year == pytest.approx((want["count"] - want["expected"]) * 1934 * 365 / 7)
+    assert b.gap.price_base == "2024-25 cash prices"
 
 
 def test_cambridgeshire_2024_figures(data):

@@ -8,7 +8,9 @@ Definitions (all per 10,000 children aged 0-17):
   neighbours with a figure that year; missing or suppressed neighbours are listed, never filled in;
 * England's rate = national count / national population x 10,000;
 * the gap in children = LA count - neighbours' mean rate x LA population / 10,000 (the Cambridgeshire "715 vs 610"
-  question), and its value = gap x weekly cost x 365 / 7 pounds a year.
+  question), and its value = gap x weekly cost x 365 / 7 pounds a year, where the weekly cost is the LA's own net
+  spend per child looked after from the revenue outturn when one is given (:mod:`careflow.aggregate.spend`), else
+  the England figure in the ``cla_weekly_cost`` parameter; its price base is the cost's year, in cash.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ import statistics
 from dataclasses import asdict, dataclass, field
 
 from careflow.aggregate.la import LocalAuthority, find_la
+from careflow.aggregate.spend import Spend, spend_against_neighbours, unit_cost
 from careflow.aggregate.workforce_benchmark import WorkforceBenchmark, workforce_benchmark
 from careflow.dfe import MEASURE_LABELS, MEASURES, CswwData, DfeData, rate_per_10000
+from careflow.dfe.outturn import Outturn
 from careflow.errors import CareflowError
+from careflow.money import pounds
 from careflow.parameters import load_parameter
 
 DAYS_PER_WEEK = 7
@@ -28,12 +33,12 @@ DAYS_PER_YEAR = 365
 NEIGHBOUR_MODELS = ("2025", "2021")
 
 
-def default_weekly_cost() -> tuple[float, str]:
-    """The shipped average weekly cost of a child looked after and where it comes from."""
+def default_weekly_cost() -> tuple[float, str, str]:
+    """The shipped average weekly cost of a child looked after, where it comes from and its price base."""
     p = load_parameter("cla_weekly_cost")
     (period, value), = p.values.items()
-    summary = " ".join(p.description.split()).split(". ")[-1].rstrip(".")
-    return float(value), f"{p.name} parameter, {period} prices ({summary}; source in docs/aggregate.md)"
+    return (float(value), f"{p.name} parameter: England net spend per child looked after, MHCLG revenue outturn "
+            f"RO3 {period} (source in docs/aggregate.md)", f"{period} cash prices")
 
 
 @dataclass
@@ -72,6 +77,7 @@ class Gap:
     weekly_cost: float
     cost_source: str
     gap_pounds_a_year: float
+    price_base: str = ""
 
 
 @dataclass
@@ -86,6 +92,7 @@ class Benchmark:
     mix: list[MixRow]
     notes: list[str]
     workforce: WorkforceBenchmark | None = None  # from the DfE workforce file, when given
+    spend: Spend | None = None
 
     def row(self, measure: str, year: int | None = None) -> RateRow | None:
         year = self.year if year is None else year
@@ -96,7 +103,8 @@ class Benchmark:
                 "neighbours": self.neighbours, "rates": [_clean(asdict(r)) for r in self.rates],
                 "gap": _clean(asdict(self.gap)) if self.gap else None, "mix_year": self.mix_year,
                 "mix": [_clean(asdict(m)) for m in self.mix], "notes": self.notes,
-                "workforce": self.workforce.to_dict() if self.workforce else None}
+                "workforce": self.workforce.to_dict() if self.workforce else None,
+                "spend": self.spend.to_dict() if self.spend else None}
 
     def to_text(self) -> str:
         out = [f"{self.la.label}: children looked after per 10,000 children aged 0-17, year ending 31 March "
@@ -118,8 +126,22 @@ class Benchmark:
             out += ["", f"Gap in {g.year}: {_f(g.la_count, 0)} children looked after; at the neighbours' mean rate "
                     f"{_f(g.expected_at_neighbours_mean)} (median rate: {_f(g.expected_at_neighbours_median)}), "
                     f"a gap of {_f(g.gap_children)} children (median: {_f(g.gap_children_median)}).",
-                    f"At GBP {g.weekly_cost:,.0f} a week per child that is GBP {g.gap_pounds_a_year:,.0f} a year.",
+                    f"At {pounds(g.weekly_cost)} a week per child that is {pounds(g.gap_pounds_a_year)} a year "
+                    f"({g.price_base}).",
                     f"Weekly cost: {g.cost_source}"]
+        if self.spend:
+            sp = self.spend
+            out += ["", f"Spend on children looked after, {sp.year} ({sp.price_base}; {sp.source})",
+                    f"  {'':<34}  {'per child a week':>16}  {'per head 0-17':>13}",
+                    f"  {self.la.la_name[:34]:<34}  {pounds(sp.la_per_child_week):>16}  {pounds(sp.la_per_head):>13}",
+                    f"  {'statistical neighbours (median)':<34}  {pounds(sp.neighbours_median):>16}  "
+                    f"{pounds(sp.neighbours_median_per_head):>13}",
+                    f"  {'England':<34}  {pounds(sp.england):>16}  {pounds(sp.england_per_head):>13}",
+                    f"  ({sp.neighbours_used} neighbours with a figure; {sp.definition})"]
+            for line in ("residential", "fostering"):
+                la, en = sp.lines[line]["la"], sp.lines[line]["england"]
+                out.append(f"  {line}: {pounds(la['per_child_week'])} a week per child ({la['children_basis']}"
+                           f"{'; ' + la['reason'] if la['reason'] else ''}); England {pounds(en['per_child_week'])}")
         if self.mix:
             out += ["", f"Placement at 31 March {self.mix_year} (percent of children looked after; '-' where DfE "
                     "suppressed the figure)",
@@ -178,10 +200,11 @@ def neighbours_of(data: DfeData, la: str, model: str) -> list:
 
 def benchmark(data: DfeData, la: str, year: int | None = None, *, neighbour_model: str = "2025",
               weekly_cost: float | None = None, first_year: int | None = None,
-              csww: CswwData | None = None) -> Benchmark:
+              csww: CswwData | None = None, outturn: Outturn | None = None) -> Benchmark:
     """Benchmark LA ``la`` (code or name) for ``year`` (default: the latest year with its stock). With ``csww``
     (the DfE workforce indicators) the benchmark has a workforce section for ``year`` when given, else for the
-    latest workforce year."""
+    latest workforce year. With an RO3 ``outturn``, the gap is priced at the LA's own net spend per child looked
+    after and a ``spend`` section compares it with the neighbours and England."""
     given_year = year
     target = find_la(data, la)
     code = target.old_la_code
@@ -217,15 +240,12 @@ def benchmark(data: DfeData, la: str, year: int | None = None, *, neighbour_mode
     head = next((r for r in rates if r.measure == "cla" and r.year == year), None)
     gap = None
     if head and not math.isnan(head.la_rate) and head.neighbours_used:
-        if weekly_cost is None:
-            cost, source = default_weekly_cost()
-        else:
-            cost, source = float(weekly_cost), "given with --weekly-cost"
+        cost, source, base = _weekly_cost(data, code, weekly_cost, outturn, notes)
         exp_mean = head.neighbours_mean * head.la_population / 10000
         exp_median = head.neighbours_median * head.la_population / 10000
         g = head.la_count - exp_mean
         gap = Gap(year, head.la_count, exp_mean, exp_median, g, head.la_count - exp_median, cost, source,
-                  g * cost * DAYS_PER_YEAR / DAYS_PER_WEEK)
+                  g * cost * DAYS_PER_YEAR / DAYS_PER_WEEK, base)
         if head.missing_neighbours:
             notes.append(f"{year}: neighbours without a figure (left out of median and mean): "
                          + "; ".join(head.missing_neighbours))
@@ -234,6 +254,13 @@ def benchmark(data: DfeData, la: str, year: int | None = None, *, neighbour_mode
     mix_year, mix = placement_mix(data, code, [n.old_la_code for n in nbrs], year)
     if mix_year is not None and mix_year != year:
         notes.append(f"placement mix is for {mix_year}, the latest year with placement figures before {year}")
+    spend = None
+    if outturn is not None:
+        spend = spend_against_neighbours(outturn, data, code, [n.old_la_code for n in nbrs])
+        missing = [f"{r['la_name']} ({r['reason']})" for r in spend.neighbours if r["reason"]]
+        if missing:
+            notes.append(f"spend {outturn.year}: neighbours without a figure (left out of the median): "
+                         + "; ".join(missing))
     workforce = None
     if csww is not None:
         workforce = workforce_benchmark(csww, code, [n.old_la_code for n in nbrs], given_year,
@@ -244,7 +271,24 @@ def benchmark(data: DfeData, la: str, year: int | None = None, *, neighbour_mode
     return Benchmark(target, year, neighbour_model,
                      [{"old_la_code": n.old_la_code, "la_name": names.get(n.old_la_code, "?"),
                        "closeness": n.closeness.strip()} for n in nbrs], rates, gap, mix_year, mix, notes,
-                     workforce)
+                     workforce, spend)
+
+
+def _weekly_cost(data: DfeData, code: str, given: float | None, outturn: Outturn | None,
+                 notes: list[str]) -> tuple[float, str, str]:
+    """The weekly cost that prices the gap: given, else the LA's own from the outturn, else England's."""
+    if given is not None:
+        return float(given), "given with --weekly-cost", "price base as given"
+    if outturn is not None:
+        own = unit_cost(outturn, data, code)
+        if own.reason:
+            notes.append(f"no {outturn.year} spend per child for the LA ({own.reason}): the gap is priced at "
+                         "England's")
+            own = unit_cost(outturn, data, None)
+        if not own.reason:
+            return (own.per_child_week, f"{outturn.source}: {own.la_name} net current expenditure on children looked "
+                    f"after £{own.spend_k:,.0f}k over {own.children_basis}", own.price_base)
+    return default_weekly_cost()
 
 
 def _population(data: DfeData, code: str, year: int) -> float:

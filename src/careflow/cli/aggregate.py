@@ -51,19 +51,28 @@ VERBOSE = click.option("--verbose", is_flag=True, help="List every file passed o
 @click.option("--neighbours", "model", type=click.Choice(["2025", "2021"]), default="2025", show_default=True,
               help="Statistical neighbour model.")
 @click.option("--weekly-cost", type=float, default=None,
-              help="Average weekly cost of a child looked after, GBP (default: the cla_weekly_cost parameter).")
+              help="Average weekly cost of a child looked after, GBP (default: the LA's own net spend per child from "
+                   "the revenue outturn, else England's from the cla_weekly_cost parameter).")
+@click.option("--outturn", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="MHCLG revenue outturn RO3 workbook (ODS as published; default: the latest RO3 file under "
+                   "--data, if any).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--charts", "charts", type=click.Path(file_okay=False), default=None,
+              help="Folder to write the rate chart and (with an outturn) the spend chart into (PNG, SVG, alt text).")
 @click.option("--workforce", "workforce_file", type=click.Path(exists=True), default=None,
               help="DfE children's social work workforce indicators CSV (default: the one in --data, if any).")
 @click.option("--workforce-chart", type=click.Path(dir_okay=False), default=None,
               help="PNG to write: the LA's workforce rates and caseload by year against neighbours and England.")
 @VERBOSE
-def benchmark_cmd(data: str, la: str, year: int | None, model: str, weekly_cost: float | None, fmt: str,
-                  workforce_file: str | None, workforce_chart: str | None, verbose: bool) -> None:
-    """Rates per 10,000 children against the LA's 10 statistical neighbours and England, and the gap in children
-    and pounds a year; with the DfE workforce file, the LA's social work workforce against the same neighbours."""
+def benchmark_cmd(data: str, la: str, year: int | None, model: str, weekly_cost: float | None,
+                  outturn: str | None, fmt: str, charts: str | None, workforce_file: str | None,
+                  workforce_chart: str | None, verbose: bool) -> None:
+    """Rates per 10,000 children against the LA's 10 statistical neighbours and England, the gap in children
+    and pounds a year, spend per child looked after against the neighbours (with an RO3 outturn) and, with the DfE
+    workforce file, the LA's social work workforce against the same neighbours."""
     from careflow.aggregate import benchmark
     from careflow.dfe import find_csww, read_csww
+    from careflow.dfe.outturn import find_outturn_files, read_outturn
 
     d = _read(data)
     path = find_csww(workforce_file or data)
@@ -71,8 +80,12 @@ def benchmark_cmd(data: str, la: str, year: int | None, model: str, weekly_cost:
         raise CareflowError("not a children's social work workforce file (no caseload_fte, agency_rate_fte "
                             "columns)", file=workforce_file, rule="csww-columns")
     csww = read_csww(path) if path else None
-    b = benchmark(d, la, year, neighbour_model=model, weekly_cost=weekly_cost, csww=csww)
-    _warn(d.findings + (csww.findings if csww else []), verbose)
+    if outturn is None:
+        found = find_outturn_files(data)
+        outturn = str(found[-1]) if found else None
+    o = read_outturn(outturn) if outturn else None
+    b = benchmark(d, la, year, neighbour_model=model, weekly_cost=weekly_cost, csww=csww, outturn=o)
+    _warn(d.findings + (csww.findings if csww else []) + (o.findings if o and verbose else []), verbose)
     if workforce_chart:
         if b.workforce is None:
             raise CareflowError("no workforce figures for the LA: no chart written", file=workforce_chart,
@@ -81,6 +94,16 @@ def benchmark_cmd(data: str, la: str, year: int | None, model: str, weekly_cost:
 
         chart(b.workforce, workforce_chart)
     click.echo(json.dumps(b.to_dict(), indent=2) if fmt == "json" else b.to_text())
+    if charts:
+        from careflow.reports import benchmark_chart, spend_chart
+        from careflow.reports.charts import benchmark_frame
+
+        as_json = json.loads(json.dumps(b.to_dict()))
+        frame, name = benchmark_frame(as_json)
+        written = [benchmark_chart(frame, la_name=name).save(charts)["png"]]
+        if b.spend:
+            written.append(spend_chart(as_json).save(charts)["png"])
+        click.echo("charts: " + ", ".join(str(p) for p in written), err=True)
 
 
 @click.command("national-forecast")

@@ -24,12 +24,9 @@ def forecast_tables(data, output, validation=None, runs: int = 1000, seed: int =
     if (d / "forecast.csv").is_file() or d.name == "forecast.csv" or not d.exists():
         return pipeline.read_forecast_folder(d, validation)
     folder = forecast_folder(output)
-    report = pipeline.validate_data(d)
-    pipeline.write_validation(report, folder / "validation.json")
     result = pipeline.forecast(pipeline.load_data(d), runs=runs, seed=seed)
-    pipeline.write_forecast(result, folder)
-    return pipeline.ForecastTables.of(result, pipeline.read_validation(validation) if validation
-                                      else report.to_dict())
+    pipeline.write_forecast(result, folder)  # with validation.json: the data's status, counts only
+    return pipeline.ForecastTables.of(result, pipeline.read_validation(validation) if validation else None)
 
 
 def register(group: click.Group) -> None:
@@ -62,13 +59,13 @@ def report_forecast(data, output, validation, la_name, charts_dir, runs, seed):
     d = Path(data)
     folder = d.parent if d.name == "forecast.csv" else d
     from_folder = (folder / "forecast.csv").is_file()
-    read = [folder / n for n in (*FORECAST_FILES, "validation.json")] if from_folder else [data]
+    read = [folder / n for n in FORECAST_FILES] if from_folder else [data]
     inputs = [*read, validation]
     output = output_file(output, inputs)
     if charts_dir:
         charts_dir = output_folder(charts_dir, inputs, option="--charts")
     if not from_folder and d.exists():
-        output_folder(forecast_folder(output), inputs, names=(*FORECAST_FILES, "validation.json"))
+        output_folder(forecast_folder(output), inputs, names=FORECAST_FILES)
     tables = forecast_tables(data, output, validation, runs, seed)
     out = pipeline.forecast_report(tables, output, la_name, charts_dir, command=command_line())
     click.echo(f"forecast workbook: {out}")

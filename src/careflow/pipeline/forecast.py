@@ -46,6 +46,7 @@ class Forecast:
     history: pd.Series  # month-end counts of children in care for the 3 years before the start
     calibration: dict = field(default_factory=lambda: {"applied": False})
     files: list[Path] = field(default_factory=list)  # the data the forecast was made from
+    validation: dict | None = None  # the data's validation status (counts only; Data.validation)
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -90,6 +91,7 @@ class Forecast:
             "unit_cost_sources": self.unit_costs.sources,
             "warnings": list(model.warnings),
             "notes": list(NOTES),
+            **({"validation": self.validation.get("summary")} if self.validation is not None else {}),
         }
 
 
@@ -120,8 +122,9 @@ def forecast(data: Data | pd.DataFrame, *, data_end: dt.date | None = None, star
 
     ``data`` is a :class:`Data` (from :func:`load_data`) or a DataFrame of cleaned episodes; ``categories`` and
     ``data_end`` default to the data's own."""
+    validation = None
     if isinstance(data, Data):
-        episodes, files = data.episodes, list(data.files)
+        episodes, files, validation = data.episodes, list(data.files), data.validation
         data_end = data_end or data.data_end
         categories = categories or data.categories
     else:
@@ -146,7 +149,8 @@ def forecast(data: Data | pd.DataFrame, *, data_end: dt.date | None = None, star
         proj, calibration = _calibrated(proj, episodes, start, window_months, categories, trend)
     return Forecast(model=model, projection=proj, unit_costs=unit_costs, data_end=data_end, start=start, runs=runs,
                     seed=seed, trend=trend, window_chosen_from_data=window_months is None,
-                    history=history_series(episodes, start), calibration=calibration, files=files)
+                    history=history_series(episodes, start), calibration=calibration, files=files,
+                    validation=validation)
 
 
 def _calibrated(proj: Projection, episodes: pd.DataFrame, start: dt.date, window_months, categories, trend):
@@ -156,9 +160,16 @@ def _calibrated(proj: Projection, episodes: pd.DataFrame, start: dt.date, window
 
     errors = past_errors(episodes, start, window_months=window_months, categories=categories, trend=trend)
     proj = calibrated(proj, errors)
-    rms = errors.rms()
+
+    def by_lead(x):
+        return [None if np.isnan(v) else round(float(v), 4) for v in x]
+
     return proj, {"applied": True, "pseudo_origins": [str(o) for o in errors.pseudo_origins],
-                  "rms_log_error_by_lead_month": [None if np.isnan(x) else round(float(x), 4) for x in rms],
+                  "rms_log_error_by_lead_month": by_lead(errors.rms()),
+                  # the spread (sd about the mean) sets the widening around the median; the bias (mean log error,
+                  # > 0: too few forecast) is reported, not applied (docs/model.md)
+                  "spread_log_error_by_lead_month": by_lead(errors.spread()),
+                  "bias_log_error_by_lead_month": by_lead(errors.bias()), "bias_corrected": False,
                   "band_factor_at_12_months": float(proj.band_factor[min(11, proj.months - 1)]),
                   "band_factor_max": float(proj.band_factor.max())}
 
@@ -167,8 +178,9 @@ def history_series(episodes: pd.DataFrame, start: dt.date, years: int = 3) -> pd
     """Children in care at each month end for ``years`` years up to ``start``."""
     days = [(pd.Timestamp(start) + pd.Timedelta(days=1) - pd.DateOffset(months=k) - pd.Timedelta(days=1)).date()
             for k in range(12 * years, -1, -1)]
-    counts = [len(epi.stock_on(episodes, d)) for d in days]
-    return pd.Series(counts, index=pd.to_datetime(days))
+    from careflow.model.calibration import month_end_totals  # stock_on's counts, all dates at once
+
+    return pd.Series(month_end_totals(episodes, days).astype(int), index=pd.to_datetime(days))
 
 
 def write_forecast(result: Forecast, out: str | Path, title: str = "Children in care: forecast") -> dict[str, Path]:
@@ -181,6 +193,9 @@ def write_forecast(result: Forecast, out: str | Path, title: str = "Children in 
              "chart": out / "fan_chart.png"}
     safecsv.to_csv(result.stock(), paths["forecast"], index=False, float_format="%.3f")
     safecsv.to_csv(result.costs()[list(COST_COLUMNS)], paths["costs"], index=False, float_format="%.2f")
+    if result.validation is not None:  # counts only: no child identifiers in what goes to finance (docs/ssda903.md)
+        paths["validation"] = out / "validation.json"
+        paths["validation"].write_text(json.dumps(result.validation, indent=2, default=str))
     paths["summary"].write_text(json.dumps(result.summary(), indent=2, default=float))
     forecast_fan_png(result.projection, result.history, paths["chart"], title)
     return paths

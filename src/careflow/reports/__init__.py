@@ -16,6 +16,7 @@ from careflow.reports.charts import (
                                      fan_chart,
                                      mtfs_chart,
                                      savings_waterfall,
+                                     spend_chart,
                                      timeline_chart,
 )
 from careflow.reports.excel import case_workbook, forecast_workbook, portfolio_table, portfolio_workbook
@@ -24,4 +25,4 @@ from careflow.reports.word import case_document
 
 __all__ = ["Chart", "ParameterRow", "Provenance", "benchmark_chart", "case_document", "case_workbook",
            "cost_chart", "fan_chart", "forecast_workbook", "mtfs_chart", "parameter_rows", "portfolio_table",
-           "portfolio_workbook", "savings_waterfall", "timeline_chart"]
+           "portfolio_workbook", "savings_waterfall", "spend_chart", "timeline_chart"]

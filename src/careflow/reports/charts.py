@@ -379,6 +379,46 @@ def benchmark_chart(benchmark: pd.DataFrame, la_name: str = "This LA", measure: 
     return Chart("benchmark", title, fig, alt, df)
 
 
+def spend_chart(benchmark: Mapping) -> Chart:
+    """Net spend per child looked after a week: the LA and each neighbour (bars), the neighbours' median and England
+    (lines), from a benchmark's JSON ``spend`` section; seed 000's "net expenditure per head against statistical
+    neighbours" view, per child looked after."""
+    spend = benchmark.get("spend") if isinstance(benchmark, Mapping) else None
+    if not spend:
+        raise CareflowError("the benchmark has no spend section (give it a revenue outturn workbook)",
+                            rule="report-input")
+    la = benchmark.get("la") or {}
+    name = str(la.get("la_name") or "This LA")
+    rows = [(name, spend.get("la_per_child_week"), True)]
+    rows += [(n["la_name"], n.get("per_child_week"), False) for n in spend.get("neighbours") or []]
+    rows = [r for r in rows if r[1] is not None]
+    rows.sort(key=lambda r: r[1])
+    df = pd.DataFrame({"authority": [r[0] for r in rows], "per_child_week": [float(r[1]) for r in rows]})
+    fig, ax = _figure(7.5, 4.6)
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", color=PALE, linewidth=0.8)
+    ax.barh(df.authority, df.per_child_week, color=[DARK if r[2] else PALE for r in rows],
+            edgecolor=[DARK if r[2] else MID for r in rows], hatch=["" if r[2] else "//" for r in rows])
+    for value, label, style in ((spend.get("neighbours_median"), "Statistical neighbours (median)", "--"),
+                                (spend.get("england"), "England", "-.")):
+        if value is not None:
+            ax.axvline(float(value), color=INK, linestyle=style, linewidth=1.2, label=f"{label}: £{value:,.0f}")
+    from matplotlib.ticker import FuncFormatter
+
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"£{v:,.0f}"))
+    ax.set_xlabel(f"Net spend per child looked after a week, {spend.get('price_base', '')}")
+    title = f"Spend per child looked after, {spend.get('year')}: {name} and its neighbours"
+    fig.suptitle(title, x=0.01, ha="left", fontweight="bold")  # left of the long LA names, not of the axes
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False, fontsize=8)
+    alt = (f"Bar chart of net spend per child looked after a week in {spend.get('year')} "
+           f"({spend.get('price_base', '')}): {name} £{spend['la_per_child_week']:,.0f}"
+           + (f", its statistical neighbours' median £{spend['neighbours_median']:,.0f}"
+              if spend.get("neighbours_median") is not None else "")
+           + (f", England £{spend['england']:,.0f}" if spend.get("england") is not None else "")
+           + f". Source: {spend.get('source', 'revenue outturn')}.")
+    return Chart("spend", title, fig, alt, df)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Programme timeline
 
