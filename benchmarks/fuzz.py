@@ -90,6 +90,8 @@ def run_family(family, n: int, seed: int, hang: int, cli_share: float) -> dict:
         finally:
             signal.alarm(0)
             signal.signal(signal.SIGALRM, old)
+        if counts["inputs"] % 500 == 0:  # progress, so a run cut short still says how far it got
+            print(f"progress {family.name}: {dict(counts)}", file=sys.stderr, flush=True)
 
     t = time.perf_counter()
     hypothesis_seed(seed)(one)()  # reproducible long run: same seed, same inputs

@@ -105,11 +105,11 @@ def _episodes_contract(df: pd.DataFrame, file: str) -> pd.DataFrame:
         parsed = pd.to_datetime(raw.astype("string"), errors="coerce", format="ISO8601")
         years = parsed.dt.year
         bad(raw.notna() & parsed.isna(), c, "not a date (YYYY-MM-DD)")
-        bad(parsed.notna() & ((years < FIRST_YEAR) | (years > LAST_YEAR)), c,
-            f"date outside {FIRST_YEAR}-{LAST_YEAR}")
+        outside = parsed.notna() & ((years < FIRST_YEAR) | (years > LAST_YEAR))
+        bad(outside, c, f"date outside {FIRST_YEAR}-{LAST_YEAR}")
         if c == "decom":
             bad(raw.isna(), c, "episode start (decom) is missing")
-        df[c] = parsed.astype("datetime64[ns]")
+        df[c] = parsed.where(~outside).astype("datetime64[ns]")  # reported above; nanoseconds end in 2262
     period = pd.to_numeric(df["period"], errors="coerce")
     bad(period.isna() | (period % 1 != 0) | (period < 0), "period", "not a whole number of 0 or more")
     if "short_break" in df.columns:
