@@ -10,6 +10,7 @@ import click
 
 from careflow.cli.data import _CATEGORIES, _YEARS, reading_options
 from careflow.errors import CareflowError, Finding
+from careflow.vocabulary import MilestoneStatus
 
 
 def register(group: click.Group) -> None:
@@ -358,7 +359,7 @@ def benefits(ctx, reference, fmt) -> None:
 @cases.command("milestone")
 @click.argument("reference")
 @click.argument("milestone")
-@click.option("--status", type=click.Choice(["not started", "in progress", "complete", "delayed", "cancelled"]),
+@click.option("--status", type=click.Choice([s.value for s in MilestoneStatus]),
               default=None, help="The milestone's status.")
 @click.option("--planned", default=None, metavar="YYYY-MM-DD", help="Planned completion date.")
 @click.option("--actual", default=None, metavar="YYYY-MM-DD", help="Actual completion date.")
