@@ -68,7 +68,9 @@ def test_report_reads_a_forecast_folder_as_written(result, tmp_path):
     pipeline.write_forecast(result, tmp_path / "fc")
     tables = pipeline.read_forecast_folder(tmp_path / "fc")
     assert tables.summary["children_at_start"] == result.summary()["children_at_start"]
-    assert [p.name for p in tables.files] == ["forecast.csv", "costs.csv"]
+    # validation.json: the data's validation status the forecast carries (here: a cleaned-episodes CSV, not validated)
+    assert [p.name for p in tables.files] == ["forecast.csv", "costs.csv", "validation.json"]
+    assert tables.validation == result.validation
 
 
 def test_case_savings_from_a_scenario_in_memory_or_its_file(tmp_path):

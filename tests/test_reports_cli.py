@@ -54,7 +54,7 @@ def test_report_forecast_writes_the_workbook_and_charts(tmp_path):
     assert [Path(f.split(" (")[0]).name for f in files] == ["forecast.csv", "costs.csv", "validation.json"]
     assert "sha256" in files[0]
     issues = wb["Validation"]
-    assert len(list(issues[issues.tables["ValidationIssues"].ref])) == 3  # header + 2 issues
+    assert len(list(issues[issues.tables["ValidationRules"].ref])) == 3  # header + 2 rules (counts, no children)
     assert sorted(p.name for p in (tmp_path / "charts").iterdir()) == [
         "cost_chart.png", "cost_chart.svg", "cost_chart.txt", "fan_chart.png", "fan_chart.svg", "fan_chart.txt"]
 

@@ -395,3 +395,30 @@ def test_fuzz_exported_returns_load_or_say_why(tmp_path_factory, case):
         if f.file and f.file.endswith("episodes.csv") and f.row:
             assert lines[f.row - 1].strip(), (f, lines)
     assert data.episodes["decom"].min() == pd.Timestamp("2021-05-01")  # read in the right order, whatever the layout
+
+
+def test_forecast_carries_its_validation_status_to_the_report_without_child_identifiers(tmp_path):
+    """The README tour's path (synth -> forecast -> report forecast) keeps the validation status, and nothing in
+    the forecast folder or the finance workbook names a child."""
+    import openpyxl
+
+    la = tmp_path / "la"
+    assert _cli("synth", "--children-in-care", "80", "--years", "3", "--seed", "3", "--output", la,
+                "--faults", "invalid_code:0.05").exit_code == 0
+    report = validate(la)
+    assert report.errors > 0
+    out = tmp_path / "forecast"
+    res = _cli("forecast", la, "--output", out, "--runs", "5", "--no-calibrate")
+    assert res.exit_code == 0, res.output
+    status = json.loads((out / "validation.json").read_text())
+    assert "issues" not in status and status["summary"]["errors"] == report.errors
+    assert json.loads((out / "summary.json").read_text())["validation"]["errors"] == report.errors
+    raw_children = {f.child for f in report.findings if f.child}
+    folder_text = "".join(p.read_text() for p in out.glob("*.json"))
+    assert raw_children and not any(f'"{c}"' in folder_text for c in raw_children)
+    book = tmp_path / "forecast.xlsx"
+    assert _cli("report", "forecast", out, "--output", book).exit_code == 0
+    wb = openpyxl.load_workbook(book)
+    cells = {str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None}
+    assert "No validation summary was supplied with this forecast." not in cells
+    assert not raw_children & cells

@@ -171,13 +171,19 @@ _header_csv = to_csv(base_tables()["header"], list(TABLE_COLUMNS["header"]))
 def mutated_csv(draw, base: str = _base_csv):
     data = bytearray(base.encode())
     for _ in range(draw(st.integers(1, 6))):
-        op = draw(st.sampled_from(["flip", "insert", "delete", "truncate"]))
+        op = draw(st.sampled_from(["flip", "insert", "delete", "truncate", "separator", "rename"]))
         pos = draw(st.integers(0, max(len(data) - 1, 0)))
         if op == "flip" and data:
             data[pos] = draw(st.integers(0, 255))
         elif op == "insert":
             data[pos:pos] = draw(st.sampled_from([b",", b"\n", b'"', b"\x00", b"\xff", b"31/02/2021", b"PR9",
-                                                  b"CHILD", b"\r\n", b"2021-13-01"]))
+                                                  b"CHILD", b"\r\n", b"2021-13-01", b"\n\n", b"31/12/2999",
+                                                  b"9999-12-31", b"13 Jul 2022", b"07/13/2021", b"44755", b";",
+                                                  b"\t", b"|", b",TEST_COLUMN"]))
+        elif op == "separator":  # the whole file written with another separator, as some exports are
+            data = bytearray(bytes(data).replace(b",", draw(st.sampled_from([b";", b"\t", b"|"]))))
+        elif op == "rename":  # a case-management export's column names
+            data = bytearray(bytes(data).replace(b"CHILD", b"Child ID", 1).replace(b"DECOM", b"Date Episode Commenced", 1))
         elif op == "delete" and data:
             del data[pos:pos + draw(st.integers(1, 20))]
         elif op == "truncate":
@@ -204,6 +210,17 @@ def test_fuzz_reader_only_returns_findings_or_careflow_error(tmp_path_factory, e
         return
     assert all(f.rule and f.severity in ("error", "warning", "info") for f in report.findings)
     assert len(data.episodes) <= max(episodes.count(b"\n"), 1)
+    # No silent row loss: every Episodes row read is an episode, merged into one (counted), or named as excluded.
+    from careflow.ssda903 import read_tables
+
+    rows_read = len(read_tables(d.parent).episodes)
+    merged = sum(int(f.message.split()[0]) for f in data.findings if f.rule == "CF-MERGED")
+    named = {(f.file, f.row) for f in data.findings if f.file and f.file.endswith("episodes.csv")
+             and ("excluded" in f.message or "counted once" in f.message or "the later row is used" in f.message)}
+    too_long = sum(f.rule == "CF-ROW-FIELDS" and "excluded" in f.message and f.file.endswith("episodes.csv")
+                   for f in data.findings)  # rows with more fields than the header are never read
+    if rows_read:  # (the file was read as an Episodes table)
+        assert len(data.episodes) + merged + len(named) == rows_read + too_long
     if extra is not None:
         assert any(f.rule == "CF-XLSX" for f in report.findings)
 

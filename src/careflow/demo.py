@@ -246,7 +246,7 @@ def _demo_reports(out: Path, forecast=None, validation=None, scenarios=None, ben
     command = command_line()
 
     if forecast is not None:
-        tables = ForecastTables.of(forecast, validation.to_dict() if validation is not None else None)
+        tables = ForecastTables.of(forecast, validation.status() if validation is not None else None)
         forecast_report(tables, folder / "forecast.xlsx", "Anyshire", charts, command=command)
         made.append("forecast.xlsx")
     else:

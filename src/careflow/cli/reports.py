@@ -17,12 +17,9 @@ def forecast_tables(data, output, validation=None, runs: int = 1000, seed: int =
     if (d / "forecast.csv").is_file() or d.name == "forecast.csv" or not d.exists():
         return pipeline.read_forecast_folder(d, validation)
     folder = Path(output).with_suffix("").with_name(Path(output).stem + "_forecast")
-    report = pipeline.validate_data(d)
-    pipeline.write_validation(report, folder / "validation.json")
     result = pipeline.forecast(pipeline.load_data(d), runs=runs, seed=seed)
-    pipeline.write_forecast(result, folder)
-    return pipeline.ForecastTables.of(result, pipeline.read_validation(validation) if validation
-                                      else report.to_dict())
+    pipeline.write_forecast(result, folder)  # with validation.json: the data's status, counts only
+    return pipeline.ForecastTables.of(result, pipeline.read_validation(validation) if validation else None)
 
 
 def register(group: click.Group) -> None:

@@ -32,6 +32,9 @@ class Data:
     findings: list[Finding] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     thin: list[Finding] = field(default_factory=list)
+    # The validation status (summary and counts by rule, no child identifier): travels into every forecast and
+    # report made from these data (careflow.ssda903.ValidationReport.status).
+    validation: dict | None = None
 
     @property
     def errors(self) -> list[Finding]:
@@ -63,7 +66,8 @@ def load_data(path: str | Path, categories: str | Path | None = None, *, year: s
                     df = df.loc[df["la"].astype(str).str.casefold() == la.strip().casefold()]
                 one_la(sorted({str(v) for v in df["la"].dropna().unique() if str(v)}), pool)
             return Data(df, None, _categories(df, categories), files=[p],
-                        thin=minimum_data(df, epi.data_end_of(df)))
+                        thin=minimum_data(df, epi.data_end_of(df)),
+                        validation={"summary": {"note": "cleaned episodes CSV: not validated by careflow"}})
     from careflow import ssda903
 
     data = ssda903.load(p, categories=categories, year=year, la=la, date_format=date_format, columns=columns)
@@ -71,7 +75,7 @@ def load_data(path: str | Path, categories: str | Path | None = None, *, year: s
     end = pd.Timestamp(data.data_end).date() if data.data_end is not None else None
     thin = minimum_data(data.episodes, data.data_end, FinancialYear(int(data.episodes["year"].min())).start)
     return Data(data.episodes, end, categories_for(data, categories), list(data.findings),
-                [Path(f) for f in data.files], thin)
+                [Path(f) for f in data.files], thin, ssda903.report_of(data).status())
 
 
 def categories_for(data: Ssda903Data | Data, categories_file=None) -> tuple[str, ...]:
@@ -90,18 +94,24 @@ def _categories(episodes: pd.DataFrame, categories_file) -> tuple[str, ...]:
     return tuple(known + sorted(c for c in present if c not in DEFAULT_CATEGORIES))
 
 
-def validate_data(paths, categories: str | Path | None = None, year_convention: str = "auto"):
+def validate_data(paths, categories: str | Path | None = None, year_convention: str = "auto", *,
+                  year: str | None = None, la: str | None = None, date_format: str | None = None,
+                  columns: str | Path | None = None):
     """Every finding for SSDA903 files or folders, with counts (:class:`careflow.ssda903.ValidationReport`)."""
     from careflow import ssda903
 
-    return ssda903.validate(paths, categories=categories, year_convention=year_convention)
+    return ssda903.validate(paths, categories=categories, year_convention=year_convention, year=year, la=la,
+                            date_format=date_format, columns=columns)
 
 
-def write_validation(report, path: str | Path) -> Path:
-    """Write a validation report (from :func:`validate_data`) as JSON: summary and every finding."""
+def write_validation(report, path: str | Path, issues: bool = True) -> Path:
+    """Write a validation report (from :func:`validate_data`) as JSON: summary, counts by rule and (``issues``)
+    every finding. The findings name children (CHILD, dates of birth): an analyst's file, kept with the data;
+    ``issues=False`` writes the status only, safe beside a forecast that goes to finance."""
     import json
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report.to_dict(), indent=2, default=str), encoding="utf-8")
+    doc = report.to_dict() if issues else report.status()
+    path.write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
     return path

@@ -45,6 +45,7 @@ class Forecast:
     history: pd.Series  # month-end counts of children in care for the 3 years before the start
     calibration: dict = field(default_factory=lambda: {"applied": False})
     files: list[Path] = field(default_factory=list)  # the data the forecast was made from
+    validation: dict | None = None  # the data's validation status (counts only; Data.validation)
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -89,6 +90,7 @@ class Forecast:
             "unit_cost_sources": self.unit_costs.sources,
             "warnings": list(model.warnings),
             "notes": list(NOTES),
+            **({"validation": self.validation.get("summary")} if self.validation is not None else {}),
         }
 
 
@@ -119,8 +121,9 @@ def forecast(data: Data | pd.DataFrame, *, data_end: dt.date | None = None, star
 
     ``data`` is a :class:`Data` (from :func:`load_data`) or a DataFrame of cleaned episodes; ``categories`` and
     ``data_end`` default to the data's own."""
+    validation = None
     if isinstance(data, Data):
-        episodes, files = data.episodes, list(data.files)
+        episodes, files, validation = data.episodes, list(data.files), data.validation
         data_end = data_end or data.data_end
         categories = categories or data.categories
     else:
@@ -145,7 +148,8 @@ def forecast(data: Data | pd.DataFrame, *, data_end: dt.date | None = None, star
         proj, calibration = _calibrated(proj, episodes, start, window_months, categories, trend)
     return Forecast(model=model, projection=proj, unit_costs=unit_costs, data_end=data_end, start=start, runs=runs,
                     seed=seed, trend=trend, window_chosen_from_data=window_months is None,
-                    history=history_series(episodes, start), calibration=calibration, files=files)
+                    history=history_series(episodes, start), calibration=calibration, files=files,
+                    validation=validation)
 
 
 def _calibrated(proj: Projection, episodes: pd.DataFrame, start: dt.date, window_months, categories, trend):
@@ -180,6 +184,9 @@ def write_forecast(result: Forecast, out: str | Path, title: str = "Children in 
              "chart": out / "fan_chart.png"}
     result.stock().to_csv(paths["forecast"], index=False, float_format="%.3f")
     result.costs()[list(COST_COLUMNS)].to_csv(paths["costs"], index=False, float_format="%.2f")
+    if result.validation is not None:  # counts only: no child identifiers in what goes to finance (docs/ssda903.md)
+        paths["validation"] = out / "validation.json"
+        paths["validation"].write_text(json.dumps(result.validation, indent=2, default=str))
     paths["summary"].write_text(json.dumps(result.summary(), indent=2, default=float))
     forecast_fan_png(result.projection, result.history, paths["chart"], title)
     return paths

@@ -34,9 +34,10 @@ class ForecastTables:
 
     @classmethod
     def of(cls, result: Forecast, validation: dict | None = None) -> ForecastTables:
-        """The tables of a forecast made in this session."""
-        return cls(result.stock(), result.costs()[list(COST_COLUMNS)], result.summary(), validation,
-                   list(result.files))
+        """The tables of a forecast made in this session; ``validation`` defaults to the status the forecast
+        carries from its data."""
+        return cls(result.stock(), result.costs()[list(COST_COLUMNS)], result.summary(),
+                   validation if validation is not None else result.validation, list(result.files))
 
 
 def shipped_parameters(names) -> list:

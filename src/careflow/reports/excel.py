@@ -379,6 +379,8 @@ def forecast_workbook(path: str | Path | io.BytesIO, forecast: pd.DataFrame, cos
 
 
 def _validation_sheet(book: _Book, validation: Mapping | None) -> None:
+    """Counts only: the issue list names children (CHILD identifiers, dates of birth) and stays with the data
+    team, so a workbook for finance never holds it (docs/ssda903.md)."""
     ws = book.sheet("Validation")
     r = book.heading(ws, "Validation of the input data",
                      "Errors must be fixed before the forecast can be relied on; warnings are worth checking.")
@@ -388,19 +390,26 @@ def _validation_sheet(book: _Book, validation: Mapping | None) -> None:
     s = dict(validation.get("summary") or {})
     rows = [[k.replace("_", " ").capitalize(), v] for k, v in s.items() if not isinstance(v, list | dict)]
     for k, v in s.items():
-        if isinstance(v, list):
-            rows.append([k.capitalize(), ", ".join(str(x) for x in v)])
+        if isinstance(v, list) and v:
+            rows.append([k.capitalize(), ", ".join(str(x.get("la", x)) if isinstance(x, dict) else str(x)
+                                                   for x in v)])
     last, _ = book.table(ws, r, 0, "ValidationSummary", [("Measure", "bold", 18), ("Value", "int", 30)], rows,
                          freeze=False)
-    issues = list(validation.get("issues") or [])
-    data = [[i.get("severity", ""), i.get("rule", ""), i.get("file", ""), i.get("row"), i.get("child", ""),
-             i.get("field", ""), i.get("message", "")] for i in issues]
-    fmts = {(k, 0): "flag" for k, i in enumerate(issues) if i.get("severity") == "error"}
+    by_rule = dict(validation.get("by_rule") or {})
+    if not by_rule:  # a full `careflow validate --format json` document: count its issues
+        for i in validation.get("issues") or []:
+            entry = by_rule.setdefault(i.get("rule", ""), {"severity": i.get("severity", ""), "count": 0})
+            entry["count"] += 1
+    data = [[v.get("severity", ""), rule, v.get("count", 0)] for rule, v in sorted(by_rule.items())]
+    fmts = {(k, 0): "flag" for k, row in enumerate(data) if row[0] == "error"}
     top = last + 2
-    ws.write_string(top, 0, f"Issues ({len(issues)})", book.fmt["h2"])
-    book.table(ws, top + 1, 0, "ValidationIssues",
-               [("Severity", "plain", 10), ("Rule", "plain", 14), ("File", "plain", 24), ("Row", "int", 8),
-                ("Child", "plain", 14), ("Field", "plain", 14), ("Message", "text", 70)], data, cell_formats=fmts)
+    ws.write_string(top, 0, f"Findings by rule ({sum(row[2] for row in data)})", book.fmt["h2"])
+    end, _ = book.table(ws, top + 1, 0, "ValidationRules",
+                        [("Severity", "plain", 10), ("Rule", "plain", 22), ("Count", "int", 10)], data,
+                        cell_formats=fmts)
+    ws.write_string(end + 2, 0, "The list of each finding with its file, line and child is not in this workbook: it "
+                    "identifies children. The data team gets it with `careflow validate DATA --format csv`.",
+                    book.fmt["plain"])
 
 
 # -------------------------------------------------------------------------------------------------------------

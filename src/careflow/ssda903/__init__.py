@@ -80,7 +80,7 @@ from careflow.ssda903.validate import (
 )
 
 __all__ = ["DEFAULT_SALT", "RULES", "CategoryMap", "Ssda903Data", "ValidationReport", "in_care_on", "load",
-           "load_categories", "looked_after_on", "read_tables", "summarise", "validate"]
+           "load_categories", "looked_after_on", "read_tables", "report_of", "summarise", "validate"]
 
 
 @dataclass
@@ -167,6 +167,12 @@ def nothing_loaded(raw: RawTables, paths) -> str:
     where = ", ".join(str(p) for p in ([paths] if isinstance(paths, str | Path) else paths))
     ep = raw.episodes
     if ep.empty:
+        lacking = [f for f in raw.findings if f.rule == "CF-COLUMNS-MISSING" and f.message.startswith("episodes")
+                   and "cannot be used" in f.message]
+        if lacking:
+            return (f"nothing loaded: the Episodes table in {lacking[0].file} lacks column "
+                    f"{lacking[0].field}; if it is there under another name, map it with --columns FILE "
+                    "(docs/ssda903.md, 'Loading your own return')")
         unknown = sum(f.rule == "CF-UNKNOWN-TABLE" for f in raw.findings)
         return (f"nothing loaded: no Episodes table was found in {where}"
                 + (f" ({unknown} file(s) or sheet(s) match no SSDA903 table: see CF-UNKNOWN-TABLE below)"
@@ -203,6 +209,11 @@ def validate(paths, categories: str | Path | CategoryMap | None = None,
         if any(f.rule in ("CF-USAGE", "CF-LA") for f in exc.findings):
             raise
         return ValidationReport(findings=exc.findings)  # the reason first, as load put it
+    return report_of(data)
+
+
+def report_of(data: Ssda903Data) -> ValidationReport:
+    """The validation report of data already loaded (its findings and counts, per LA when there are several)."""
     ep = data.episodes
     las = [{"la": la_, "children": int(g["child"].nunique()), "episodes": len(g),
             "years": [FinancialYear(y).label for y in range(int(g["year"].min()), int(g["year"].max()) + 1)]}

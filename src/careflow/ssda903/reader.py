@@ -326,8 +326,8 @@ def _frame_findings(df: pd.DataFrame, name: str, path: Path, root: Path, finding
     extra = [c for c in df.columns if c not in expected and c not in STACKED_COLUMNS and c != "_row"]
     if missing:
         essential = [c for c in ESSENTIAL[table] if c in missing]
-        tail = ("; the table cannot be used and its rows are excluded" if essential
-                else "; read as blank")
+        tail = ("; the table cannot be used and its rows are excluded (a column under another name? map it with "
+                "--columns FILE)" if essential else "; read as blank")
         findings.append(Finding("CF-COLUMNS-MISSING", f"{table} table lacks column(s) {', '.join(missing)}{tail}",
                                 file=name, field=missing[0]))
         if essential:
