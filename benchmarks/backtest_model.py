@@ -28,6 +28,7 @@ SYNTH_LAS = [(250, 11), (600, 12), (1500, 13)]  # (children in care, seed)
 VARIANTS = {
     "careflow (default: window chosen, first month in care, bands calibrated)": {},
     "bands not calibrated": {"calibrate": False},
+    "bands calibrated, bias corrected": {"correct_bias": True},
     "12-month window": {"window_months": 12},
     "24-month window": {"window_months": 24},
     "no time in care, 12-month window": {"duration": None, "window_months": 12},
@@ -93,6 +94,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--peer", action="store_true", help="also backtest the peer's total (slow: ~1 min a run)")
     ap.add_argument("--variants", action="store_true", help="compare model variants too")
+    ap.add_argument("--only", nargs="*", default=None, help="with --variants: only these variants (by name)")
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--origin-count", type=int, default=4, help="origins per data set and horizon (4)")
@@ -102,6 +104,8 @@ def main() -> None:
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory(prefix="careflow-backtest-")
     variants = VARIANTS if args.variants else {k: v for k, v in VARIANTS.items() if not v}
+    if args.only:
+        variants = {k: v for k, v in variants.items() if k in args.only or not v}
     table = []
     for name, path, data in datasets(Path(tmp.name), args.folders):
         data_end = data.data_end
@@ -116,7 +120,12 @@ def main() -> None:
                        "total_mape": tot["careflow_mape"], "last_value_mape": tot["last_value_mape"],
                        "linear_trend_mape": tot["linear_trend_mape"], "total_coverage": tot["coverage_p10_p90"],
                        "category_mae": cats["careflow_mae"], "category_last_value_mae": cats["last_value_mae"],
-                       "category_linear_mae": cats["linear_trend_mae"], "category_coverage": cats["coverage_p10_p90"]}
+                       "category_linear_mae": cats["linear_trend_mae"], "category_coverage": cats["coverage_p10_p90"],
+                       "total_crps_pct": tot["careflow_crps_pct"], "total_interval_score": tot["careflow_interval_score"],
+                       "total_crps": tot["careflow_crps"], "total_last_value_crps": tot["last_value_crps"],
+                       "total_linear_crps": tot["linear_trend_crps"],
+                       "category_crps": cats["careflow_crps"], "category_interval_score": cats["careflow_interval_score"],
+                       "mean_pct_error": float(res.rows[res.rows.series == "all"]["careflow_pct_error"].mean())}
                 if args.peer and not opts and PEER_PY.exists():
                     errs = []
                     actual = res.rows[res.rows.series == "all"].set_index("origin")["actual"]
@@ -131,7 +140,10 @@ def main() -> None:
                       f"(last value {tot['last_value_mape']:.1f}%, linear {tot['linear_trend_mape']:.1f}%{peer}); "
                       f"inside P10-P90 {tot['coverage_p10_p90']:.0%} | categories MAE {cats['careflow_mae']:.1f} "
                       f"(last {cats['last_value_mae']:.1f}, linear {cats['linear_trend_mae']:.1f}), inside "
-                      f"{cats['coverage_p10_p90']:.0%}", flush=True)
+                      f"{cats['coverage_p10_p90']:.0%} | total CRPS {tot['careflow_crps']:.1f} (last "
+                      f"{tot['last_value_crps']:.1f}, linear {tot['linear_trend_crps']:.1f}), interval score "
+                      f"{tot['careflow_interval_score']:.1f}; mean signed error {row['mean_pct_error']:+.1f}%",
+                      flush=True)
     print()
     print("| data | horizon | variant | total MAPE careflow | last value | linear trend | peer | total inside P10-P90 "
           "| category MAE careflow | last value | linear trend | categories inside P10-P90 |")
@@ -145,6 +157,19 @@ def main() -> None:
               f"{f(r['last_value_mape'], '%')} | {f(r['linear_trend_mape'], '%')} | {f(r.get('peer_mape'), '%')} | "
               f"{r['total_coverage']:.0%} | {f(r['category_mae'])} | {f(r['category_last_value_mae'])} | "
               f"{f(r['category_linear_mae'])} | {r['category_coverage']:.0%} |")
+    print()
+    print("Proper scores at the horizon (children; a point forecast's CRPS is its absolute error; lower is better)")
+    print()
+    print("| data | horizon | variant | total CRPS careflow | last value | linear trend | total CRPS % of actual "
+          "| total P10-P90 interval score | mean signed error (total) | category CRPS careflow | last value "
+          "| linear trend | category interval score |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in table:
+        print(f"| {r['dataset']} | {r['horizon']} m | {r['variant']} | {f(r['total_crps'])} | "
+              f"{f(r['total_last_value_crps'])} | {f(r['total_linear_crps'])} | {f(r['total_crps_pct'], '%')} | "
+              f"{f(r['total_interval_score'])} | {r['mean_pct_error']:+.1f}% | {f(r['category_crps'])} | "
+              f"{f(r['category_last_value_mae'])} | {f(r['category_linear_mae'])} | "
+              f"{f(r['category_interval_score'])} |")
     print()
     print(json.dumps(table, default=float))
 

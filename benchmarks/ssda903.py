@@ -37,7 +37,7 @@ def main(copies: list[int]) -> None:
             t = time.perf_counter()
             table = summarise(data)
             t_sum = time.perf_counter() - t
-            at = int(table["at_31_march"].iloc[-1])
+            at = int(table.loc[table["year"] == table["year"].max(), "at_31_march"].sum())  # all LAs (rows per LA)
             print(f"{n:>4} LA copies: {rows:>8} episode rows, {len(data.findings):>7} findings, "
                   f"{at:>6} in care 31 March 2022 -> load {t_load:.2f} s, summary {t_sum:.2f} s")
 

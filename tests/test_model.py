@@ -282,3 +282,63 @@ def test_bad_duration_cuts_are_a_clear_error(bad):
     ep = episodes([dict(child="a", dob="2012-06-15", decom="2023-01-01", dec=None, category="ifa_fostering")])
     with pytest.raises(CareflowError, match="duration_months"):
         fit(ep, data_end=END, duration="care", duration_months=bad)
+
+
+def first_month_only(model):
+    """``model`` with a return-home hazard of 1/30 a day in the first month in care and (almost) none after it."""
+    m = copy.copy(model)
+    B = m.age_bands.n
+    assert m.duration == "care" and m.duration_cuts == (1,)
+    m.alpha = np.where(m.alpha > 0, 1e-12, 0.0)
+    m.beta = np.ones_like(m.beta)
+    m.alpha[:B, :, RETURN_HOME] = 1.0  # groups 0..B-1: the first month in care
+    m.beta[:B, :, RETURN_HOME] = 30.0
+    return m
+
+
+class EntriesInTheFirstMonthOnly:
+    def changes(self, step):
+        return FlowChanges() if step.index == 0 else FlowChanges(entry_multiplier=0.0)
+
+
+def test_the_first_month_in_care_lasts_one_month_by_hand(quiet_model):
+    # One entry a day into IFA aged 10-16 in April 2025 (30 days) and none after; a return-home hazard of 1/30 a
+    # day in the first month in care, none later. Whatever day a child arrives, its first month lasts 30 days
+    # (to the same day of May), so e^-1 = 36.8% of the entrants are still in care at the end of May and stay.
+    m = first_month_only(quiet_model)
+    m.entry_alpha = np.zeros_like(m.entry_alpha)
+    m.entry_alpha[B10_16, IFA] = 1.0
+    m.entry_beta = np.ones_like(m.entry_beta)
+    stock = np.zeros((MAX_AGE_MONTHS, len(DEFAULT_CATEGORIES)))
+    p = project(m, END, months=3, stock=stock, runs=1000, rng=np.random.default_rng(3), parameter_uncertainty=False,
+                adjustment=EntriesInTheFirstMonthOnly())
+    entered = p.expected_entries[0].sum()
+    assert entered == pytest.approx(30) and p.expected_entries[1:].sum() == 0
+    kept = p.expected_stock.sum(axis=(1, 2)) / entered
+    assert kept[1] == pytest.approx(np.exp(-1), abs=0.005)  # end of May
+    assert kept[2] == pytest.approx(kept[1], abs=1e-6)  # nothing happens after the first month
+    # Monte Carlo: each run's entrants are whole children; the pooled share within sampling error, and within
+    # half a point of e^-1
+    n = p.entries_runs[:, 0].sum()
+    share = p.stock_runs[:, 1].sum() / n
+    assert abs(share - np.exp(-1)) < max(4 * np.sqrt(np.exp(-1) * (1 - np.exp(-1)) / n), 0.005)
+
+
+def test_children_in_their_first_month_at_the_start_finish_it_by_hand():
+    # 1,000 children long in care, and ten who came into care on each day of March 2025. On 31 March (the start)
+    # those who came on 1 March have just finished their first month; one who came on day x has x - 1 days of it
+    # left in April (29 for 31 March: its first month ends on 30 April). With a hazard of 1/30 a day in the first
+    # month only, exp(-(x - 1) / 30) of them are in care at the end of April.
+    rows = [dict(child=i, dob="2012-06-15", decom="2023-01-01", dec=None, category="ifa_fostering")
+            for i in range(1000)]
+    rows += [dict(child=f"m{x}-{k}", dob="2012-06-15", decom=f"2025-03-{x:02d}", dec=None, category="ifa_fostering")
+             for x in range(1, 32) for k in range(10)]
+    m = first_month_only(fit(episodes(rows), data_end=END))
+    m.entry_alpha = np.zeros_like(m.entry_alpha)
+    p = project(m, END, months=2, runs=400, rng=np.random.default_rng(4), parameter_uncertainty=False)
+    kept = 10 * sum(np.exp(-min(x - 1, 29) / 30) for x in range(1, 32))  # 192.9 of the 310
+    assert p.start_stock.sum() == 1310
+    assert p.expected_stock[0].sum() - 1000 == pytest.approx(kept, rel=1e-6)
+    assert p.expected_stock[1].sum() == pytest.approx(p.expected_stock[0].sum(), abs=1e-6)
+    gone = 1310 - p.stock_runs[:, 0].sum(axis=(1, 2))
+    assert abs(gone.mean() - (310 - kept)) < 4 * gone.std(ddof=1) / np.sqrt(len(gone))

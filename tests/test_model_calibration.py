@@ -32,27 +32,69 @@ def projection_with_totals(totals: np.ndarray):
     return p
 
 
-def errors(rms_by_lead: list[float], n: int = 6) -> PastErrors:
-    # errors of +-rms alternating: their root mean square is rms exactly
-    e = np.array([[r * (1 if i % 2 else -1) for r in rms_by_lead] for i in range(n)])
+def errors(sd_by_lead: list[float], n: int = 6, bias: float = 0.0) -> PastErrors:
+    # errors of bias +- a, alternating, with a chosen so that their standard deviation (ddof 1) is sd exactly
+    a = np.sqrt((n - 1) / n)
+    e = np.array([[bias + r * a * (1 if i % 2 else -1) for r in sd_by_lead] for i in range(n)])
     return PastErrors(origin=END, pseudo_origins=[END] * n, log_errors=e)
 
 
-def test_runs_are_spread_to_the_past_errors_by_hand():
-    # three runs of 90, 100 and 110 children: mean 100, sd of log(total + 0.5) 0.0999 (np.std by hand below);
-    # past errors with rms 0.3 at lead 1 ask for k = 0.3 / 0.0999 = 3.004: the runs become 100 -/+ 30.04
+def test_runs_are_spread_on_the_log_scale_around_their_median_by_hand():
+    # three runs of 90, 100 and 110 children: median 100, sd of log(total + 0.5) 0.0999 (np.std by hand below);
+    # past errors with sd 0.3 at lead 1 ask for k = 0.3 / 0.0999 = 3.004: log(total / 100) is multiplied by k,
+    # so the runs become 100 x 0.9^k = 72.9, 100 and 100 x 1.1^k = 133.1: wider above than below, as counts are
     totals = np.array([[90.0], [100.0], [110.0]])
     p = projection_with_totals(totals)
     c = calibrate(p, errors([0.3]))
     k = 0.3 / np.log(totals[:, 0] + 0.5).std(ddof=1)
     assert c.band_factor[0] == pytest.approx(k) and k == pytest.approx(3.004, abs=0.001)
     got = c.stock_runs.sum(axis=(2, 3))[:, 0]
-    np.testing.assert_allclose(got, [100 - 10 * k, 100, 100 + 10 * k])
-    assert got.mean() == pytest.approx(100)  # the forecast (mean of runs) does not move
+    np.testing.assert_allclose(got, [100 * 0.9 ** k, 100, 100 * 1.1 ** k])
+    assert np.median(got) == 100  # the median (P50) does not move
     # care-days scale with the run's total; the expected values are untouched
     np.testing.assert_allclose(c.care_days_runs[:, 0, 0] / p.care_days_runs[:, 0, 0],
                                c.stock_runs[:, 0, 0, 0] / p.stock_runs[:, 0, 0, 0])
     assert np.array_equal(c.expected_stock, p.expected_stock)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), runs=st.integers(2, 60), k=st.floats(1.0, 6.0), zeros=st.integers(0, 5))
+def test_calibrated_bands_leave_p50_where_the_model_puts_it(seed, runs, k, zeros):
+    # skewed runs of a small LA (Poisson-like counts, some zero, an even or odd number of runs), widened by any
+    # factor: P50 is unchanged, the runs keep their order, none goes below 0 and a run of 0 stays 0
+    rng = np.random.default_rng(seed)
+    totals = rng.poisson(rng.uniform(0.5, 40), size=(runs, 3)).astype(float)
+    totals[:min(zeros, runs - 1)] = 0.0
+    p = projection_with_totals(totals)
+    sd = np.log(totals + 0.5).std(axis=0, ddof=1)
+    c = calibrate(p, errors(list(k * np.where(sd > 0, sd, 1.0))))
+    got = c.stock_runs.sum(axis=(2, 3))
+    np.testing.assert_allclose(np.quantile(got, 0.5, axis=0), np.quantile(totals, 0.5, axis=0), rtol=1e-12)
+    assert np.all(got >= 0) and np.all(got[totals == 0] == 0)
+    for m in range(3):
+        assert np.all(np.diff(got[np.argsort(totals[:, m], kind="stable"), m]) >= -1e-9)
+    # the P10-P90 band is at least as wide as before
+    q = np.quantile(got, [0.1, 0.9], axis=0) - np.quantile(totals, 0.5, axis=0)
+    q0 = np.quantile(totals, [0.1, 0.9], axis=0) - np.quantile(totals, 0.5, axis=0)
+    assert np.all(q[0] <= q0[0] + 1e-9) and np.all(q[1] >= q0[1] - 1e-9)
+
+
+def test_the_bias_is_kept_apart_from_the_spread():
+    # past errors of +0.10 +- 0.05: the spread asks for k = 0.05 / sd of the runs, not the rms (0.112); the bias
+    # is reported and, only when asked for, moves every run by exp(0.10)
+    rng = np.random.default_rng(5)
+    totals = 100 * np.exp(rng.normal(0, 0.02, size=(401, 1)))
+    p = projection_with_totals(totals)
+    sd = np.log(totals[:, 0] + 0.5).std(ddof=1)
+    rec = errors([0.05], bias=0.10)
+    assert rec.bias()[0] == pytest.approx(0.10) and rec.spread()[0] == pytest.approx(0.05)
+    c = calibrate(p, rec)
+    assert c.band_factor[0] == pytest.approx(0.05 / sd)
+    assert c.bias[0] == pytest.approx(0.10) and not c.bias_corrected
+    assert np.quantile(c.stock_runs.sum(axis=(2, 3)), 0.5) == pytest.approx(np.quantile(totals, 0.5), rel=1e-12)
+    cb = calibrate(p, rec, correct_bias=True)
+    assert cb.bias_corrected
+    np.testing.assert_allclose(cb.stock_runs.sum(axis=(2, 3)), c.stock_runs.sum(axis=(2, 3)) * np.exp(0.10))
 
 
 def test_bands_are_never_narrowed_and_short_records_do_nothing():

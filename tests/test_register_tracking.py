@@ -211,3 +211,27 @@ def test_haringey_three_tiers():
     hgy, _ = load_case(CASES / "haringey_04_early_help.yaml")
     assert {i.tier for i in hgy.indicators if i.tier} == {
         "Tier 1: The Family Level", "Tier 2: Service level", "Tier 3: Borough and Strategic level"}
+
+
+def test_milestone_command(case, tmp_path, monkeypatch):
+    monkeypatch.setenv("CAREFLOW_USER", "pm")
+    db = str(tmp_path / "reg.sqlite")
+    (tmp_path / "t1.yaml").write_text(CASE, encoding="utf-8")
+
+    def run(*args):
+        return CliRunner().invoke(main, ["cases", "--database", db, *args])
+
+    assert run("import", str(tmp_path / "t1.yaml"), str(CASES / "hf_bc2.yaml")).exit_code == 0
+    r = run("milestone", "T-1", "implementation", "--status", "complete", "--actual", "2022-04-20")
+    assert r.exit_code == 0, r.output
+    assert "status complete, planned 2022-03-31, actual 2022-04-20 (late)" in r.output
+    r = run("milestone", "BC2", "Review", "--status", "complete")  # H&F has two Review milestones
+    assert r.exit_code == 1 and "more than one" in r.output and "3. Review (2018-19)" in r.output
+    assert run("milestone", "BC2", "3", "--planned", "2019-03-31").exit_code == 0
+    r = run("milestone", "T-1", "1", "--actual", "April 2022")
+    assert r.exit_code == 1 and "YYYY-MM-DD" in r.output
+    with Register(db) as reg:
+        impl = reg.get("T-1").case.milestones[1]
+        assert (impl.status.value, impl.actual) == ("complete", "2022-04-20")
+        assert reg.get("BC2").case.milestones[2].planned == "2019-03-31"
+        assert reg.history("T-1")[-1].action == "milestone" and reg.history("T-1")[-1].user == "pm"

@@ -79,10 +79,7 @@ def _demo_indicators(out: Path) -> None:
     followed 3, 6 and 12 months on, with a matched comparison group."""
     import json
 
-    import numpy as np
-
-    from careflow.indicators import compute, follow, read_children
-    from careflow.ssda903 import load
+    from careflow import pipeline
 
     source = out / "anyshire"
     if not source.is_dir():
@@ -90,18 +87,18 @@ def _demo_indicators(out: Path) -> None:
         return
     folder = out / "indicators"
     folder.mkdir(parents=True, exist_ok=True)
-    data = load(source)
-    ind = compute(data, by=("age_band", "ethnicity"))
-    ind.yearly.assign(date=ind.yearly["date"].dt.strftime("%Y-%m-%d")).to_csv(folder / "indicators.csv", index=False)
-    ind.monthly.assign(month_end=ind.monthly["month_end"].dt.strftime("%Y-%m-%d")).to_csv(folder / "monthly.csv",
-                                                                                            index=False)
+    data = pipeline.load_returns(source)
+    ind = pipeline.indicators(data, by=("age_band", "ethnicity"))
+    pipeline.indicator_table(ind).to_csv(folder / "indicators.csv", index=False)
+    pipeline.indicator_table(ind, monthly=True).to_csv(folder / "monthly.csv", index=False)
+    pipeline.indicator_table(ind, by=True).to_csv(folder / "by_age_band_and_ethnicity.csv", index=False)
     last = ind.yearly.iloc[-1]
     click.echo(f"indicators: Anyshire {last['year']}: {last['at_31_march']} looked after on 31 March, "
                f"{last['residential_share']:.1f}% in residential care, {last['ifa_share']:.1f}% of fostering IFA, "
                f"{last['three_plus_placements']:.1f}% with 3+ placements; {folder}/indicators.csv")
     children = Path(__file__).resolve().parents[2] / "examples" / "cohorts" / "anyshire_family_assist.csv"
     if children.is_file():
-        c = follow(data, read_children(children), "2023-04-01", compare=True, rng=np.random.default_rng(1))
+        c = pipeline.cohort(data, children, "2023-04-01", compare=True, seed=1)
         (folder / "cohort.json").write_text(json.dumps(c.to_dict(), indent=2) + "\n", encoding="utf-8")
         p12, m12 = c.point(12), c.comparison.point(12)
         click.echo(f"cohort: {c.children} children from 1 April 2023: {p12.in_care} still looked after at 12 months "

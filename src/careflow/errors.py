@@ -51,3 +51,37 @@ class CareflowError(Exception):
             findings = [Finding(rule=rule, message=message, file=file, row=row, field=field)]
         self.findings = findings
         super().__init__("\n".join(str(f) for f in findings))
+
+
+def pydantic_message(err: dict, loc: tuple = ()) -> str:
+    """One pydantic error as a sentence a user can act on (the same wording for every careflow file)."""
+    kind = err.get("type", "")
+    loc = loc or tuple(err.get("loc", ()))
+    if kind == "extra_forbidden":
+        return f"unknown key '{loc[-1]}' (a typo?)" if loc else "unknown key (a typo?)"
+    if kind == "missing":
+        return f"'{loc[-1]}' is required" if loc else "a required key is missing"
+    message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+    given = err.get("input")
+    if kind in ("literal_error", "enum") or (kind.endswith(("_type", "_parsing")) and not isinstance(given, dict
+                                                                                                  | list)):
+        message = f"{message}, got {given!r}"
+    return message
+
+
+def pydantic_findings(exc, rule, where=None, prefix: tuple = (), keep=None) -> list[Finding]:
+    """The errors of a pydantic ``ValidationError`` as findings, one per error. ``rule``: the findings' rule, or a
+    function of the key path giving it.
+
+    ``where(loc)`` gives the finding's ``file``/``row``/``field`` for a key path (default: the path as the field);
+    ``prefix`` is prepended to each path; ``keep(loc, err)`` may leave errors out (reported elsewhere). Paths lose
+    pydantic's own entries (``[key]``, ``function-...``) so they are the file's keys and list indices."""
+    out = []
+    for err in exc.errors():
+        loc = prefix + tuple(p for p in err.get("loc", ())
+                             if p != "[key]" and not (isinstance(p, str) and p.startswith("function-")))
+        if keep is not None and not keep(loc, err):
+            continue
+        at = where(loc) if where is not None else {"field": ".".join(map(str, loc)) or None}
+        out.append(Finding(rule=rule(loc) if callable(rule) else rule, message=pydantic_message(err, loc), **at))
+    return out

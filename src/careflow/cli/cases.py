@@ -1,5 +1,5 @@
 """``careflow cases``: the register of business cases (import, list, show, export, history, track, status,
-refresh, risks, benefits)."""
+refresh, risks, benefits, milestone)."""
 
 from __future__ import annotations
 
@@ -261,12 +261,13 @@ def status(ctx, reference, new_status, expect_version) -> None:
 def refresh(ctx, reference, path, population, local, cohort_dir, expect_version, year_convention, categories, read):
     """Fill in the actuals of a case's indicators bound to data (source: indicators.<measure> or cohort.<...>)
     from SSDA903 data at PATH; recorded with the date, the user and the data in the audit trail."""
-    from careflow.cli.indicators import load_one_la, parse_population
+    from careflow import pipeline
+    from careflow.cli.indicators import parse_population
 
-    data = load_one_la(path, categories, year_convention, read)
-    version, messages = _open(ctx).refresh(reference, data, population=parse_population(population),
-                                           local=list(local) or None, base_dir=cohort_dir,
-                                           data_label=", ".join(path), expected_version=expect_version)
+    data = pipeline.load_returns(path, categories, year_convention, **read)
+    version, messages = pipeline.refresh_case(_open(ctx), reference, data, population=parse_population(population),
+                                              local=list(local) or None, base_dir=cohort_dir,
+                                              data_label=", ".join(path), expected_version=expect_version)
     for m in messages:
         click.echo(f"{reference}: {m}")
     click.echo(f"{reference}: indicators refreshed from {', '.join(path)} (version {version})")
@@ -359,3 +360,23 @@ def benefits(ctx, reference, fmt) -> None:
             click.echo(f"{r['kind']}: {_short(name, 80)}{unit}{tier}")
         click.echo(f"  {r['period']:<12} planned {num(r['planned']) or '-':>10}  forecast "
                    f"{num(r['forecast']) or '-':>10}  actual {num(r['actual']) or '-':>10}")
+
+
+@cases.command("milestone")
+@click.argument("reference")
+@click.argument("milestone")
+@click.option("--status", type=click.Choice(["not started", "in progress", "complete", "delayed", "cancelled"]),
+              default=None, help="The milestone's status.")
+@click.option("--planned", default=None, metavar="YYYY-MM-DD", help="Planned completion date.")
+@click.option("--actual", default=None, metavar="YYYY-MM-DD", help="Actual completion date.")
+@click.option("--expect-version", type=int, default=None,
+              help="Refuse the change unless the case is still at this version.")
+@click.pass_context
+def milestone(ctx, reference, milestone, status, planned, actual, expect_version) -> None:
+    """Record a milestone's status and planned/actual dates. MILESTONE is its phase as the case names it, or its
+    number in the case's list (1 = first)."""
+    m = _open(ctx).milestone(reference, milestone, status=status, planned=planned, actual=actual,
+                             expected_version=expect_version)
+    late = " (late)" if m.late() else ""
+    click.echo(f"{reference}: {m.phase}: status {m.status.value if m.status else '-'}, planned {m.planned or '-'}, "
+               f"actual {m.actual or '-'}{late}")

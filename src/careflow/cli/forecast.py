@@ -127,4 +127,7 @@ def format_backtest(res) -> str:
         lines.append(f"{k}: mean abs error careflow {v['careflow_mae']:.1f}, last value {v['last_value_mae']:.1f}, "
                      f"linear trend {v['linear_trend_mae']:.1f}; share of month-end actuals inside P10-P90 "
                      f"{v['coverage_p10_p90']:.0%}")
+        lines.append(f"{k}: CRPS careflow {v['careflow_crps']:.1f} (last value {v['last_value_crps']:.1f}, linear "
+                     f"trend {v['linear_trend_crps']:.1f}: a point forecast's CRPS is its absolute error); "
+                     f"P10-P90 interval score {v['careflow_interval_score']:.1f} (lower is better)")
     return "\n".join(lines)

@@ -36,18 +36,6 @@ def parse_population(values: tuple[str, ...]):
     return out
 
 
-def load_one_la(path, categories, year_convention, read: dict):
-    """The SSDA903 data for the indicators: one LA (--la), or several counted together only with --pool."""
-    from careflow.ssda903 import load
-    from careflow.ssda903.modelling import one_la
-
-    read = dict(read)
-    pool = read.pop("pool", False)
-    data = load(list(path), categories=categories, year_convention=year_convention, **read)
-    one_la(data.las, pool)
-    return data
-
-
 _SHOWN = [("at_31_march", "{:.0f}"), ("per_10000", "{:.1f}"), ("starts", "{:.0f}"), ("ceases", "{:.0f}"),
           ("residential_share", "{:.1f}%"), ("ifa_share", "{:.1f}%"), ("three_plus_placements", "{:.1f}%"),
           ("long_term_stability", "{:.1f}%"), ("out_of_area_share", "{:.1f}%"), ("average_days_in_care", "{:.0f}"),
@@ -103,23 +91,14 @@ def indicators(path, population, by, local, monthly, fmt, output, year_conventio
     Definitions and sources: docs/indicators.md. CSV holds the yearly (or --monthly) table; with --by, the
     breakdown table. A file stacking several LAs needs --la (one LA) or --pool (counted together).
     """
-    data = load_one_la(path, categories, year_convention, read)
-    from careflow.indicators import compute
+    from careflow import pipeline
 
-    ind = compute(data, population=parse_population(population), by=by, local=list(local) or None)
+    data = pipeline.load_returns(path, categories, year_convention, **read)
+    ind = pipeline.indicators(data, population=parse_population(population), by=by, local=list(local) or None)
     if fmt == "json":
         _write(json.dumps(ind.to_dict(), indent=2) + "\n", output)
     elif fmt == "csv":
-        if by:
-            import pandas as pd
-
-            table = pd.concat([t.assign(dimension=d) for d, t in ind.breakdowns.items()], ignore_index=True)
-            table = table[["dimension", "year", "group", "at_31_march", "starts", "ceases"]]
-        elif monthly:
-            table = ind.monthly.assign(month_end=ind.monthly["month_end"].dt.strftime("%Y-%m-%d"))
-        else:
-            table = ind.yearly.assign(date=ind.yearly["date"].dt.strftime("%Y-%m-%d"))
-        _write(table.to_csv(index=False), output)
+        _write(pipeline.indicator_table(ind, monthly=monthly, by=bool(by)).to_csv(index=False), output)
     else:
         _write(render_text(ind, monthly), output)
     if data.errors:
@@ -184,15 +163,13 @@ def _counts(d: dict) -> str:
 def cohort(path, children_file, start, months, compare, seed, fmt, output, year_convention, categories, read) -> None:
     """Follow a named list of children from a date: at each point how many are looked after (by placement
     category), how many have left care (by exit group), and how many entered care since the start."""
-    import numpy as np
-
-    from careflow.indicators import follow, read_children
-    from careflow.ssda903 import load
+    from careflow import pipeline
+    from careflow.indicators import read_children
 
     wanted = parse_months(months)
-    children = read_children(children_file)
-    data = load(list(path), categories=categories, year_convention=year_convention, **read)
-    result = follow(data, children, start, wanted, compare=compare, rng=np.random.default_rng(seed))
+    read_children(children_file)  # a bad children file is reported before the returns are read
+    data = pipeline.load_returns(path, categories, year_convention, **read)
+    result = pipeline.cohort(data, children_file, start, wanted, compare=compare, seed=seed)
     if fmt == "json":
         _write(json.dumps(result.to_dict(), indent=2) + "\n", output)
     else:

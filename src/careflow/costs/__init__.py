@@ -11,6 +11,7 @@ over runs (never P50 care-days x unit cost).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,52 +19,39 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from careflow.errors import CareflowError, Finding
+from careflow.errors import CareflowError
 from careflow.fy import FinancialYear
-from careflow.parameters import Parameter, load_parameter, read_parameter
+from careflow.parameters import DatedSeries, DatedValue, Parameter, load_parameter, read_parameter
 
 QUANTILES = (0.1, 0.5, 0.9)
 
 
-def _dated(param: Parameter, key: str, values, allow_negative: bool = False) -> list[tuple[dt.date, float]]:
-    def bad(msg):
-        doc_line = None
-        if param.file:
-            from careflow import yamlio
-            doc_line = yamlio.load(param.file).line(("values", key))
-        return CareflowError(Finding(rule="parameter", message=msg, file=param.file, row=doc_line,
-                                     field=f"values.{key}"))
-
-    if isinstance(values, int | float) and not isinstance(values, bool):
-        raise bad(f"'{key}' must map a price-base date to a value, e.g. {{\"2025-04-01\": {values}}}")
-    if not isinstance(values, dict) or not values:
-        raise bad(f"'{key}' must map a price-base date (YYYY-MM-DD) to a number")
-    out = []
-    for d, v in values.items():
-        try:
-            day = pd.Timestamp(str(d)).date()
-        except (ValueError, TypeError):
-            raise bad(f"'{d}' under '{key}' is not a date (YYYY-MM-DD)") from None
-        if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v):
-            raise bad(f"the value for {d} under '{key}' must be a number (got {v!r})")
-        if v < 0 and not allow_negative:
-            raise bad(f"the value for {d} under '{key}' must not be negative (got {v})")
-        out.append((day, float(v)))
-    return sorted(out)
+def _dated(param: Parameter, key: str, allow_negative: bool = False) -> DatedSeries:
+    """The dated values of ``key``, checked at load. A weekly cost is in prices of its date and deflated to earlier
+    years, and the first inflation rate holds before its date (module docstring), so both extend backwards."""
+    return dataclasses.replace(param.series(key, allow_negative=allow_negative), extends_backwards=True)
 
 
 @dataclass
 class UnitCosts:
-    """Weekly unit costs and annual inflation by category, each dated, with the source of each."""
+    """Weekly unit costs and annual inflation by category, each a dated series (a list of (date, value) is taken
+    as one, extending backwards), with the source of each category's costs."""
 
-    weekly: dict[str, list[tuple[dt.date, float]]]
-    inflation: dict[str, list[tuple[dt.date, float]]]
+    weekly: dict[str, DatedSeries]
+    inflation: dict[str, DatedSeries]
     sources: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self):
+        for table in (self.weekly, self.inflation):
+            for k, v in table.items():
+                if not isinstance(v, DatedSeries):
+                    table[k] = DatedSeries(str(k), tuple(DatedValue(d, float(x), self.sources.get(k, ""))
+                                                          for d, x in sorted(v)), extends_backwards=True)
+
     @staticmethod
-    def _at(series: list[tuple[dt.date, float]], day: dt.date) -> tuple[dt.date, float]:
-        past = [p for p in series if p[0] <= day]
-        return past[-1] if past else series[0]
+    def _at(series: DatedSeries, day: dt.date) -> tuple[dt.date, float]:
+        point = series.at(day)
+        return point.date, point.value
 
     def inflation_rate(self, category: str, fy: FinancialYear) -> float:
         series = self.inflation.get(category) or self.inflation.get("default")
@@ -92,28 +80,28 @@ def load_unit_costs(path: str | Path | None = None, inflation: str | Path | None
                     categories: tuple[str, ...] | None = None) -> UnitCosts:
     """The shipped national defaults, overridden by the user's file(s) for the categories they list."""
     base = load_parameter("unit_costs")
-    weekly = {k: _dated(base, k, v) for k, v in base.values.items()}
+    weekly = {k: _dated(base, k) for k in base.values}
     sources = dict((base.raw or {}).get("sources") or {})
     infl_p = load_parameter("inflation")
-    infl = {k: _dated(infl_p, k, v, allow_negative=True) for k, v in infl_p.values.items()}
+    infl = {k: _dated(infl_p, k, allow_negative=True) for k in infl_p.values}
     if path is not None:
         user = read_parameter(path)
         if not isinstance(user.values, dict):
             raise CareflowError("'values' must map each category to its dated weekly costs", file=str(path),
                                 field="values", rule="parameter")
-        for k, v in user.values.items():
+        for k in user.values:
             if categories is not None and k not in categories:
                 raise CareflowError(f"unknown category '{k}' (known: {', '.join(categories)})", file=str(path),
                                     field=f"values.{k}", rule="unknown-category")
-            weekly[str(k)] = _dated(user, str(k), v)
+            weekly[str(k)] = _dated(user, k)
             sources[str(k)] = f"{user.reference} ({path})"
     if inflation is not None:
         user = read_parameter(inflation)
         if not isinstance(user.values, dict):
             raise CareflowError("'values' must map each category (or 'default') to dated rates",
                                 file=str(inflation), field="values", rule="parameter")
-        for k, v in user.values.items():
-            infl[str(k)] = _dated(user, str(k), v, allow_negative=True)
+        for k in user.values:
+            infl[str(k)] = _dated(user, k, allow_negative=True)
     return UnitCosts(weekly=weekly, inflation=infl, sources=sources)
 
 

@@ -69,11 +69,10 @@ class StaffCost:
 def staff_defaults() -> dict[str, tuple[float, str, str]]:
     """The shipped defaults: key -> (value, price base or date, source)."""
     p = load_parameter("social_work_staff")
-    sources = (p.raw or {}).get("sources") or {}
     out = {}
     for key in DEFAULT_KEYS:
-        (date, value), = dict(p.values[key]).items()
-        out[key] = (float(value), str(date), str(sources.get(key, p.reference)))
+        latest = p.series(key).points[-1]
+        out[key] = (latest.value, latest.date.isoformat(), latest.source)
     return out
 
 

@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from careflow import yamlio
-from careflow.errors import CareflowError, Finding
+from careflow.errors import CareflowError, Finding, pydantic_findings
 from careflow.finance import profile as prof
 from careflow.fy import FinancialYear, fy_range
 from careflow.vocabulary import DeliveryStatus, SavingType
@@ -278,22 +278,8 @@ def _loc_line(doc: yamlio.YamlDoc, loc: tuple) -> int | None:
 
 
 def _findings_from_validation(exc: ValidationError, doc: yamlio.YamlDoc, prefix: tuple = ()) -> list[Finding]:
-    findings = []
-    for err in exc.errors():
-        loc = prefix + tuple(p for p in err["loc"] if p != "[key]")
-        # Annotated validators add the function name to the location; keep only real keys and indices
-        loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
-        if err["type"] == "extra_forbidden":
-            message = f"unknown key '{loc[-1]}'"
-        elif err["type"] == "missing":
-            message = f"'{loc[-1]}' is required"
-        else:
-            message = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "literal_error":
-                message = f"{message}, got {err.get('input')!r}"
-        findings.append(Finding(rule="case", message=message, file=doc.file, row=_loc_line(doc, loc),
-                                field=".".join(str(p) for p in loc) or None))
-    return findings
+    return pydantic_findings(exc, "case", lambda loc: {"file": doc.file, "row": _loc_line(doc, loc),
+                                                       "field": ".".join(str(p) for p in loc) or None}, prefix)
 
 
 def financials_from_mapping(data: dict[str, Any], doc: yamlio.YamlDoc | None = None) -> CaseFinancials:

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from careflow import yamlio
-from careflow.errors import CareflowError, Finding
+from careflow.errors import CareflowError, Finding, pydantic_findings
 from careflow.levers.schema import DEFAULT_CATEGORIES, EARLIEST, LATEST, LEVER_TYPES, LeverBase
 
 _TOP_KEYS = {"name", "description", "reference", "unit_costs", "horizon", "levers"}
@@ -27,18 +27,12 @@ def _finding(doc: yamlio.YamlDoc | None, path: tuple, message: str, rule: str = 
 
 
 def _pydantic_findings(doc, base: tuple, exc: ValidationError) -> list[Finding]:
-    out = []
-    for err in exc.errors():
-        loc = tuple(err.get("loc", ()))
-        msg = err.get("msg", "invalid")
-        if err.get("type") == "extra_forbidden":
-            msg = f"unknown key '{loc[-1]}' (a typo?)"
-        elif msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
-        elif err.get("type") == "missing":
-            msg = f"'{loc[-1]}' is required"
-        out.append(_finding(doc, base + loc, msg))
-    return out
+    return pydantic_findings(exc, "scenario", lambda loc: _at(doc, loc), base)
+
+
+def _at(doc: yamlio.YamlDoc | None, path: tuple) -> dict:
+    f = _finding(doc, path, "")
+    return {"file": f.file, "row": f.row, "field": f.field}
 
 
 @dataclass

@@ -5,6 +5,13 @@ care at the horizon, careflow's mean and P10-P90 band, and the errors of careflo
 ``last value`` (the number at the origin carried forward) and ``linear trend`` (a least-squares line through the 13
 month-end counts of the year up to the origin, extrapolated). Coverage is the share of month-end actuals inside
 P10-P90 over every month of the horizon.
+
+Two proper scores judge the whole forecast distribution at the horizon, not only its centre (lower is better, in
+children): the continuous ranked probability score (CRPS) of the runs, and the interval score of the P10-P90 band
+(its width plus 2 / 0.2 = 10 times any distance by which the actual falls outside it). A point forecast is a
+distribution with all its mass on one value, whose CRPS is its absolute error, so the naive baselines' CRPS is
+their absolute error and careflow's CRPS is directly comparable with it: a band that is too wide, too narrow or in
+the wrong place scores worse.
 """
 
 from __future__ import annotations
@@ -50,8 +57,34 @@ class BacktestResult:
                 "last_value_mape": _nanmean(sub["last_value_pct_error"].abs()),
                 "linear_trend_mape": _nanmean(sub["linear_trend_pct_error"].abs()),
                 "coverage_p10_p90": float(sub["months_inside"].sum() / max(sub["months"].sum(), 1)),
+                # proper scores at the horizon (children; the baselines' CRPS is their absolute error)
+                "careflow_crps": float(sub["careflow_crps"].mean()),
+                "last_value_crps": float(sub["last_value_abs_error"].mean()),
+                "linear_trend_crps": float(sub["linear_trend_abs_error"].mean()),
+                "careflow_interval_score": float(sub["careflow_interval_score"].mean()),
+                # CRPS as a share of the actual, so LAs and categories of different sizes weigh alike
+                "careflow_crps_pct": _nanmean(sub["careflow_crps"] / sub["actual"].where(sub["actual"] > 0) * 100),
+                "last_value_crps_pct": _nanmean(sub["last_value_pct_error"].abs()),
+                "linear_trend_crps_pct": _nanmean(sub["linear_trend_pct_error"].abs()),
             }
         return out
+
+
+def crps(runs: np.ndarray, actual: float) -> float:
+    """CRPS of the empirical distribution of ``runs`` against ``actual``: ``E|X - y| - E|X - X'| / 2``, with the
+    pairwise term from the sorted runs (``sum (2i - R - 1) x_(i) / R^2``, i = 1..R) rather than R^2 pairs."""
+    x = np.sort(np.asarray(runs, dtype=float))
+    R = len(x)
+    if R == 0:
+        raise CareflowError("CRPS needs at least one run", rule="backtest")
+    spread = np.sum((2 * np.arange(1, R + 1) - R - 1) * x) / R ** 2
+    return float(np.mean(np.abs(x - actual)) - spread)
+
+
+def interval_score(lo: float, hi: float, actual: float, alpha: float = 0.2) -> float:
+    """Interval score of a central (1 - alpha) band [lo, hi] (Gneiting and Raftery 2007): its width, plus 2 / alpha
+    times the distance by which ``actual`` falls outside it."""
+    return float((hi - lo) + 2 / alpha * max(lo - actual, 0.0) + 2 / alpha * max(actual - hi, 0.0))
 
 
 def _nanmean(s: pd.Series) -> float | None:
@@ -61,10 +94,12 @@ def _nanmean(s: pd.Series) -> float | None:
 
 def backtest(data, origins: list[dt.date], horizon_months: int, *, window_months: int | None = None, runs: int = 200,
              seed: int = 0, trend: bool = False, categories: tuple[str, ...] | None = None,
-             data_end: dt.date | None = None, calibrate: bool = True, **fit_options) -> BacktestResult:
+             data_end: dt.date | None = None, calibrate: bool = True, correct_bias: bool = False,
+             **fit_options) -> BacktestResult:
     """Refit at each origin on the data before it, forecast ``horizon_months`` with ``runs`` Monte Carlo runs and
     compare with what happened. ``calibrate``: widen the bands to the model's own past errors before each origin
-    (:mod:`careflow.model.calibration`), as ``careflow forecast`` does."""
+    (:mod:`careflow.model.calibration`), as ``careflow forecast`` does; ``correct_bias``: also move the runs by
+    the record's mean error (off in ``careflow forecast``)."""
     episodes = getattr(data, "episodes", data)
     cats = tuple(categories or DEFAULT_CATEGORIES)
     data_end = pd.Timestamp(data_end or getattr(data, "data_end", None) or epi.data_end_of(episodes)).date()
@@ -87,7 +122,7 @@ def backtest(data, origins: list[dt.date], horizon_months: int, *, window_months
         model = fit(episodes, data_end=origin, **options)
         proj = project(model, origin, horizon_end, runs=runs, rng=np.random.default_rng(seed))
         if calibrate:
-            proj = calibrated(proj, past_errors(episodes, origin, **options))
+            proj = calibrated(proj, past_errors(episodes, origin, **options), correct_bias=correct_bias)
         ends = proj.month_ends
         actual = actual_counts(episodes, ends, cats)  # [M, C]
         past_days = [_add_months(origin + dt.timedelta(days=1), -k) - dt.timedelta(days=1) for k in range(12, -1, -1)]
@@ -112,11 +147,14 @@ def backtest(data, origins: list[dt.date], horizon_months: int, *, window_months
             rows.append({"origin": origin.isoformat(), "series": series, "horizon_end": horizon_end.isoformat(),
                          "window_months": model.window_months,
                          "band_factor_at_horizon": float(proj.band_factor[-1]) if calibrate else 1.0,
+                         "past_bias_at_horizon": float(proj.bias[-1]) if calibrate else 0.0,
                          "actual": act, "at_origin": last, "careflow_mean": mean[-1], "careflow_p10": lo[-1],
                          "careflow_p90": hi[-1], "last_value": last, "linear_trend": linear,
                          "careflow_abs_error": abs(mean[-1] - act), "last_value_abs_error": abs(last - act),
                          "linear_trend_abs_error": abs(linear - act), "careflow_pct_error": pct(mean[-1]),
                          "last_value_pct_error": pct(last), "linear_trend_pct_error": pct(linear),
+                         "careflow_crps": crps(r[:, -1], act),
+                         "careflow_interval_score": interval_score(lo[-1], hi[-1], act),
                          "inside_at_horizon": bool(lo[-1] <= act <= hi[-1]),
                          "months_inside": int(((lo <= a) & (a <= hi)).sum()), "months": len(a)})
     return BacktestResult(pd.DataFrame(rows), horizon_months)

@@ -4,11 +4,25 @@ The runs' spread comes from what the model knows it does not know: Poisson noise
 the calibrated drift of the rates. Where the model has also been wrong for reasons it does not represent (a trend
 in exit rates, a policy change, a cohort leaving care), its earlier forecasts show it. :func:`past_errors` refits
 the model at quarterly pseudo-origins before the forecast origin, using only data before the origin, and records
-the log error of the expected total 1 to 12 months ahead. :func:`calibrate` then spreads each month's runs around
-their mean by ``k = max(1, rms(past log errors) / sd(runs' log totals))`` at that lead time (made non-decreasing
-in the lead time; the last lead's factor beyond 12 months): a band is widened to the relative width the model's
-record asks for, never narrowed, and the mean of the runs (the forecast) does not move. Each run's categories, age bands and care-days are scaled with its
-total, so category and cost bands widen with it. Entries and exits of the runs are left as simulated.
+the log error of the expected total 1 to 12 months ahead. Those errors have a centre (bias: the mean log error at
+each lead) and a spread about it (their standard deviation), and the two are kept apart:
+
+- spread: :func:`calibrate` widens each month's runs on the log scale around their median total,
+  ``log(total) -> log(P50) + k * (log(total) - log(P50))``, with ``k = max(1, sd(past log errors) /
+  sd(runs' log totals))`` at that lead time (made non-decreasing in the lead time; the last lead's factor beyond
+  12 months). Exactly: ``total -> c * P50 * (total / P50) ** k``, with ``c`` (about 1) making the runs' P50, as
+  ``numpy.quantile`` reads it, the same as before. So the median stays where the model puts it, no run goes below
+  0 (a run of 0 children stays 0) and a band is never narrowed;
+- bias: measured the same leak-free way and reported (``Projection.bias``), and applied only on request
+  (``correct_bias=True``: every run times ``exp(mean past log error)`` at its lead, which moves the median by
+  that factor). Off by default: a dozen overlapping errors give a noisy centre, and the product's P50 is the
+  model's own.
+
+One factor for the total, not one per placement category: each run's categories, age bands and care-days are
+scaled with its total, so categories still add up to the total run by run and their bands widen with it (a
+category's own P50 can move a little, because its median run is not the total's). Per-category factors would need
+each category's record (a dozen errors of counts often under 20, mostly the Poisson noise the runs already hold)
+and would break that additivity. Entries and exits of the runs are left as simulated.
 """
 
 from __future__ import annotations
@@ -40,12 +54,26 @@ class PastErrors:
     pseudo_origins: list[dt.date]
     log_errors: np.ndarray
 
-    def rms(self) -> np.ndarray:
-        """Root mean square log error at each lead time (bias included); NaN with fewer than MIN_ERRORS errors."""
+    def _by_lead(self, stat) -> np.ndarray:
         seen = np.isfinite(self.log_errors)
         n = seen.sum(axis=0)
-        squares = np.where(seen, self.log_errors, 0.0) ** 2
-        return np.where(n >= MIN_ERRORS, np.sqrt(squares.sum(axis=0) / np.maximum(n, 1)), np.nan)
+        out = np.full(self.log_errors.shape[1], np.nan)
+        for j in np.flatnonzero(n >= MIN_ERRORS):
+            out[j] = stat(self.log_errors[seen[:, j], j])
+        return out
+
+    def rms(self) -> np.ndarray:
+        """Root mean square log error at each lead time (bias included); NaN with fewer than MIN_ERRORS errors."""
+        return self._by_lead(lambda e: np.sqrt(np.mean(e ** 2)))
+
+    def bias(self) -> np.ndarray:
+        """Mean log error at each lead time (> 0: the model forecast too few); NaN with fewer than MIN_ERRORS."""
+        return self._by_lead(np.mean)
+
+    def spread(self) -> np.ndarray:
+        """Standard deviation of the log errors about their mean at each lead time (the bias taken out);
+        NaN with fewer than MIN_ERRORS errors."""
+        return self._by_lead(lambda e: np.std(e, ddof=1))
 
 
 def month_end_totals(episodes: pd.DataFrame, days: list[dt.date]) -> np.ndarray:
@@ -96,24 +124,36 @@ def past_errors(episodes: pd.DataFrame, origin: dt.date, *, lead_months: int = L
 
 
 def band_factors(proj: Projection, errors: PastErrors) -> np.ndarray:
-    """The widening factor for each month of the projection (1 where the record is too short or the runs' spread
-    already covers it)."""
+    """The widening factor for each month of the projection: the spread of the past log errors about their mean
+    over the spread of the runs' log totals (1 where the record is too short or the runs' spread already covers
+    it)."""
     if proj.stock_runs is None:
         raise CareflowError("calibrating bands needs Monte Carlo runs (runs > 0)", rule="model-runs")
     log_total = np.log(proj.stock_runs.sum(axis=(2, 3)) + 0.5)  # [R, M]
     sd = log_total.std(axis=0, ddof=1) if len(log_total) > 1 else np.zeros(proj.months)
-    rms = errors.rms()
-    L = min(len(rms), proj.months)
+    spread = errors.spread()
+    L = min(len(spread), proj.months)
     if L == 0:
         return np.ones(proj.months)
     with np.errstate(invalid="ignore", divide="ignore"):
-        k = np.where(np.isfinite(rms[:L]) & (sd[:L] > 0), rms[:L] / np.where(sd[:L] > 0, sd[:L], 1), 1.0)
+        k = np.where(np.isfinite(spread[:L]) & (sd[:L] > 0), spread[:L] / np.where(sd[:L] > 0, sd[:L], 1), 1.0)
     # never below 1, and not lower at a longer lead than at a shorter one: a noisy record (a dozen overlapping
     # errors) should not make the band pinch in and out from month to month, so the factors are replaced by their
     # closest non-decreasing sequence (pool-adjacent-violators: a dip is averaged with what comes before it);
     # beyond the record's last lead the runs' own spread keeps growing and the last factor is held
     k = np.maximum(_non_decreasing(k), 1.0)
     return np.concatenate([k, np.full(proj.months - L, k[-1])])
+
+
+def bias_by_month(proj: Projection, errors: PastErrors) -> np.ndarray:
+    """The past mean log error for each month of the projection (0 where the record is too short; the last lead's
+    beyond the record)."""
+    b = errors.bias()
+    L = min(len(b), proj.months)
+    if L == 0:
+        return np.zeros(proj.months)
+    b = np.where(np.isfinite(b[:L]), b[:L], 0.0)
+    return np.concatenate([b, np.full(proj.months - L, b[-1])])
 
 
 def _non_decreasing(x: np.ndarray) -> np.ndarray:
@@ -128,21 +168,41 @@ def _non_decreasing(x: np.ndarray) -> np.ndarray:
     return np.concatenate([np.full(int(n), total / n) for total, n in blocks]) if blocks else np.zeros(0)
 
 
-def calibrate(proj: Projection, errors: PastErrors) -> Projection:
-    """A copy of ``proj`` whose runs are spread around each month's mean total by :func:`band_factors`
-    (``total -> mean + k * (total - mean)``, never below 0), so the mean of the runs and the expected values are
-    unchanged. ``band_factor`` on the result records the factors, ``past_errors`` the record."""
+def widen(totals: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Runs' totals [R, M] widened by ``k`` [M] on the log scale around each month's median:
+    ``c * P50 * (total / P50) ** k``, ``c`` chosen so that ``numpy.quantile(..., 0.5)`` is unchanged (with an even
+    number of runs the median is the mean of the two middle runs, which a power alone would move slightly). A run
+    of 0 stays 0; a month whose median is 0 is left as it is."""
+    totals = np.asarray(totals, dtype=float)
+    med = np.quantile(totals, 0.5, axis=0)
+    out = totals.copy()
+    for m in np.flatnonzero((k != 1.0) & (med > 0)):
+        x = (totals[:, m] / med[m]) ** k[m]
+        out[:, m] = med[m] * x / np.quantile(x, 0.5)
+    return out
+
+
+def calibrate(proj: Projection, errors: PastErrors, *, correct_bias: bool = False) -> Projection:
+    """A copy of ``proj`` whose runs are widened by :func:`band_factors` around each month's median total
+    (:func:`widen`): the P50 of the total, and the expected values, are unchanged. ``correct_bias``: also multiply
+    every run by ``exp(bias)`` at its lead (:func:`bias_by_month`), which moves the median by that factor.
+    ``band_factor`` on the result records the factors, ``bias`` the past mean log errors by month (applied or
+    not), ``bias_corrected`` whether they were applied, ``past_errors`` the record."""
     k = band_factors(proj, errors)
+    b = bias_by_month(proj, errors)
     out = copy.copy(proj)
     out.band_factor = k
+    out.bias = b
+    out.bias_corrected = correct_bias
     out.past_errors = errors
-    if np.all(k == 1.0):
+    if np.all(k == 1.0) and not (correct_bias and np.any(b != 0)):
         return out
     total = proj.stock_runs.sum(axis=(2, 3)).astype(float)  # [R, M]
-    mean = total.mean(axis=0)
-    widened = np.maximum(mean + k * (total - mean), 0.0)
+    new = widen(total, k)
+    if correct_bias:
+        new = new * np.exp(b)[None, :]
     with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.where(total > 0, widened / np.where(total > 0, total, 1), 1.0)
+        scale = np.where(total > 0, new / np.where(total > 0, total, 1), 1.0)
     out.stock_runs = proj.stock_runs * scale[:, :, None, None]
     out.care_days_runs = proj.care_days_runs * scale[:, :, None]
     return out

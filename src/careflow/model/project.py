@@ -8,8 +8,14 @@ Both engines take the same monthly steps. In each step, for the children in care
 3. everyone ages one month, and those reaching 18 leave care (exit group ``adulthood``);
 4. entries arrive (expected ``rate * days * trend * scenario multiplier``, by age band and first category, at ages
    drawn from the ages at entry seen in the data); arriving at a uniform moment of the month, each may move or
-   leave before it ends, with the first duration class's hazards: ``P(any) = 1 - (1 - exp(-H * days)) / (H * days)``;
+   leave before it ends, with the first duration class's hazards for the rest of the month;
 5. caps from the scenario remove children above a category's limit; they are reported as ``capped``.
+Time in care (or in the placement) is counted as the fit counts it: a child's first month runs from its start to
+the same day of the next month, and so on. Each child therefore has a phase, the day of each monthly step on which
+it completes another month; in a step where that moves it into another duration class it faces the old class's
+hazards until that day and the new class's after it (an entrant's first month: the rest of its entry month and the
+first part of the next, one month in all). The deterministic engine holds the children still in such states at
+whole-day phase nodes; the Monte Carlo engine gives each child its own phase (an entrant's day of arrival).
 Care-days in a month are ``days * (stock after step 1 + stock at end) / 2`` per category: a mid-month
 approximation of the days each child spends in each category. Moves and extra exits of step 1 happen on the first
 day of the month, so a moved child counts in its new category all month and an extra exit counts nothing; events,
@@ -31,8 +37,10 @@ child changes a run by at most that child's days, and cutting entries only remov
 from __future__ import annotations
 
 import datetime as dt
+import os
 import zlib
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,6 +57,13 @@ QUANTILES = (0.1, 0.5, 0.9)
 # children who came or left in between are not in the data (docs/model.md).
 START_GAP_DAYS = 31
 RUN_BLOCK = 200  # Monte Carlo runs simulated together (memory grows with runs x children)
+MAX_THREADS = int(os.environ.get("CAREFLOW_THREADS", "2"))  # blocks of runs simulated at once (1: one at a time)
+# Phase of a child's clock: the number of days into each monthly step at which it completes another month since
+# its clock started (entry to care, or to the placement). The deterministic engine carries children still in the
+# duration states where it matters at whole-day nodes 0..31; node 31 also stands for a clock started on the
+# first day of a step (a scenario move): it stays in its class for the whole step, however long.
+PHASE_NODES = np.arange(32, dtype=float)
+START_NODE = len(PHASE_NODES) - 1
 
 
 @dataclass
@@ -77,9 +92,12 @@ class Projection:
     entries_runs: np.ndarray | None = field(default=None, repr=False)  # [R, M, C]
     exits_runs: np.ndarray | None = field(default=None, repr=False)  # [R, M, C, G]
     capped_runs: np.ndarray | None = field(default=None, repr=False)  # [R, M, C]
-    # set by careflow.model.calibration.calibrate: how far each month's runs were spread out (1: not at all) to
-    # match the model's own past errors, and those errors
+    # set by careflow.model.calibration.calibrate: how far each month's runs were spread out on the log scale
+    # around their median (1: not at all) to match the spread of the model's own past errors, their bias, and
+    # those errors
     band_factor: np.ndarray | None = field(default=None, repr=False)  # [M]
+    bias: np.ndarray | None = field(default=None, repr=False)  # [M] past mean log error of the total by lead
+    bias_corrected: bool = False  # whether the runs were multiplied by exp(bias)
     past_errors: object | None = field(default=None, repr=False)
 
     @property
@@ -162,14 +180,40 @@ def _shared(h: np.ndarray, H: np.ndarray, pany: np.ndarray) -> np.ndarray:
     return pany[..., None] * share
 
 
-def _entry_month_probabilities(h: np.ndarray, days: float) -> tuple[np.ndarray, np.ndarray]:
-    """Like :func:`_probabilities`, for children entering at a uniformly random moment of a month of ``days``
-    days: each faces the hazards for the rest of the month, so ``P(any) = 1 - (1 - exp(-H d)) / (H d)``."""
-    H = h.sum(axis=-1)
-    x = H * days
+def _two_part(h0: np.ndarray, h1: np.ndarray, a, b) -> tuple[np.ndarray, np.ndarray]:
+    """P(no event) [...] and P(each outcome) [..., K] in a month for a child facing daily hazards ``h0`` [..., K]
+    for ``a`` days and then ``h1`` for ``b`` days (at most one event a month): the clock passes a month boundary
+    ``a`` days into the step."""
+    H0, H1 = h0.sum(axis=-1), h1.sum(axis=-1)
+    p0 = -np.expm1(-H0 * a)
+    p1 = -np.expm1(-H1 * b)
+    return (1 - p0) * (1 - p1), _shared(h0, H0, p0) + _shared(h1, H1, (1 - p0) * p1)
+
+
+def _node_weights(days: float) -> np.ndarray:
+    """Phases spread evenly over a month of ``days`` (whole) days, on the nodes (the trapezoid rule's weights)."""
+    return _to_nodes((PHASE_NODES < days) / days)
+
+
+def _to_nodes(by_day: np.ndarray) -> np.ndarray:
+    """Children who arrived evenly through day j of a month [day j, ...] on the phase nodes: half at node j and
+    half at node j + 1, so that their mean phase, j + 1/2, is kept."""
+    out = by_day / 2
+    out[1:] += by_day[:-1] / 2
+    return out
+
+
+def _arrival_probabilities(h: np.ndarray, days: float) -> tuple[np.ndarray, np.ndarray]:
+    """P(no event) [day j, ...] and P(each outcome) [day j, ..., K] in the month of arrival for children arriving
+    at an even rate through day j of the month, ``[lo, hi) = [j, j + 1)``, and facing the daily hazards ``h``
+    [..., K] for the rest of it: ``P(no event) = exp(-H (days - hi)) (1 - exp(-H (hi - lo))) / (H (hi - lo))``."""
+    lo = np.minimum(PHASE_NODES, days).reshape((-1,) + (1,) * (h.ndim - 1))
+    hi = np.minimum(PHASE_NODES + 1, days).reshape(lo.shape)
+    H = h.sum(axis=-1)[None]
+    x = H * (hi - lo)
     with np.errstate(invalid="ignore", divide="ignore"):
-        pany = 1 - np.where(x > 0, -np.expm1(-x) / np.where(x > 0, x, 1), 1.0)
-    return pany, _shared(h, H, pany)
+        stay = np.exp(-H * (days - hi)) * np.where(x > 0, -np.expm1(-x) / np.where(x > 0, x, 1), 1.0)
+    return stay, _shared(h[None], H, 1 - stay)
 
 
 def _index(names: tuple[str, ...], name: str, what: str) -> int:
@@ -207,6 +251,13 @@ def _entry_multiplier(changes: FlowChanges, shape) -> np.ndarray:
 def start_stock(model: FittedModel, start: dt.date, episodes: pd.DataFrame | None = None) -> np.ndarray:
     """Children in care at the end of ``start`` by month of age x months-since-clock state x category
     [216, model.duration_states, C]."""
+    return start_state(model, start, episodes).sum(axis=0)
+
+
+def start_state(model: FittedModel, start: dt.date, episodes: pd.DataFrame | None = None) -> np.ndarray:
+    """:func:`start_stock` with the phase of each child's clock: [phase node, 216, duration_states, C]. A child
+    with ``u`` completed months since its clock started completes month ``u + 1`` on some day of the first step;
+    children in the last duration state (where further months change nothing) are all at node 0."""
     ep = model.episodes if episodes is None else episodes
     if ep is None:
         raise CareflowError("no episodes to take the starting stock from", rule="model-input")
@@ -214,25 +265,39 @@ def start_stock(model: FittedModel, start: dt.date, episodes: pd.DataFrame | Non
     ci = epi.category_index(st["category"], model.categories)
     U = model.duration_states
     u = np.zeros(len(st), dtype=np.int64)
-    if model.duration:
-        u = np.clip(st[f"months_in_{model.duration}"].to_numpy(), 0, U - 1)
-    S = np.zeros((MAX_AGE_MONTHS, U, len(model.categories)))
-    np.add.at(S, (st["age_months"].to_numpy(), u, ci), 1)
+    q = np.zeros(len(st), dtype=np.int64)
+    if model.duration and len(st):
+        done = st[f"months_in_{model.duration}"].to_numpy()
+        u = np.clip(done, 0, U - 1)
+        clock = pd.DatetimeIndex(st[f"{model.duration}_start"])
+        # the next month boundary: the clock's day of the month, u + 1 months on (the month's last day if shorter)
+        ym = clock.year.to_numpy() * 12 + clock.month.to_numpy() - 1 + done + 1
+        first = pd.to_datetime(pd.DataFrame({"year": ym // 12, "month": ym % 12 + 1, "day": 1}))
+        day = np.minimum(clock.day.to_numpy(), first.dt.days_in_month.to_numpy())
+        nxt = first + pd.to_timedelta(day - 1, unit="D")
+        offset = (nxt - pd.Timestamp(start + dt.timedelta(days=1))).dt.days.to_numpy()
+        q = np.where(u < U - 1, np.clip(offset, 0, START_NODE), 0)
+    S = np.zeros((len(PHASE_NODES), MAX_AGE_MONTHS, U, len(model.categories)))
+    np.add.at(S, (q, st["age_months"].to_numpy(), u, ci), 1)
     return S
 
 
 def _as_stock(model: FittedModel, stock) -> np.ndarray:
-    """A user's starting stock: [216, C] (placed in the longest duration state) or [216, U, C]."""
+    """A user's starting stock: [216, C] (placed in the longest duration state) or [216, U, C], with phases
+    [phase node, 216, U, C]: children in the shorter duration states are spread evenly over the days of a month."""
     S = np.asarray(stock, dtype=float)
     U, C = model.duration_states, len(model.categories)
     if S.shape == (MAX_AGE_MONTHS, C):
         out = np.zeros((MAX_AGE_MONTHS, U, C))
         out[:, U - 1] = S
-        return out
+        S = out
     if S.shape != (MAX_AGE_MONTHS, U, C):
         raise CareflowError(f"stock must have shape ({MAX_AGE_MONTHS}, {C}) or ({MAX_AGE_MONTHS}, {U}, {C})",
                             rule="model-input")
-    return S
+    out = np.zeros((len(PHASE_NODES),) + S.shape)
+    out[0, :, U - 1] = S[:, U - 1]
+    out[:, :, :U - 1] = _node_weights(30.0)[:, None, None, None] * S[None, :, :U - 1]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -261,13 +326,13 @@ def project(model: FittedModel, start: dt.date | None = None, end: dt.date | Non
     end = pd.Timestamp(end).date()
     m_starts, m_ends = month_grid(start, end)
     days = np.array([(e - s).days + 1 for s, e in zip(m_starts, m_ends, strict=True)], dtype=float)
-    S0 = start_stock(model, start) if stock is None else _as_stock(model, stock)
+    S0 = start_state(model, start) if stock is None else _as_stock(model, stock)
     agg = np.zeros((model.age_bands.n, MAX_AGE_MONTHS))
     agg[model.age_bands.month_band(), np.arange(MAX_AGE_MONTHS)] = 1.0
     det = _deterministic(model, S0, m_starts, m_ends, days, adjustment, agg)
     proj = Projection(age_bands=model.age_bands.labels, categories=model.categories,
                       exit_groups=model.exit_groups, start=start, month_starts=m_starts, month_ends=m_ends,
-                      days=days, start_stock=agg @ S0.sum(axis=1), **det)
+                      days=days, start_stock=agg @ S0.sum(axis=(0, 2)), **det)
     if runs:
         if rng is None:
             raise CareflowError("Monte Carlo runs need a seeded numpy Generator (rng)", rule="model-runs")
@@ -276,10 +341,23 @@ def project(model: FittedModel, start: dt.date | None = None, end: dt.date | Non
         # runs go in blocks, each with its own random stream, to bound memory; the block size is fixed so a seed
         # always gives the same runs
         blocks = [(a, min(runs, a + RUN_BLOCK)) for a in range(0, runs, RUN_BLOCK)]
-        parts = [_monte_carlo(model, S0, m_starts, m_ends, days,
-                              adjustment if a == 0 or isinstance(adjustment, NoChange) else RunOffset(adjustment, a),
-                              b - a, block_rng, parameter_uncertainty)
-                 for (a, b), block_rng in zip(blocks, rng.spawn(len(blocks)), strict=True)]
+        jobs = [(b - a, block_rng, adjustment if a == 0 or isinstance(adjustment, NoChange)
+                 else RunOffset(adjustment, a))
+                for (a, b), block_rng in zip(blocks, rng.spawn(len(blocks)), strict=True)]
+
+        def run_block(job):
+            n, block_rng, adj = job
+            return _monte_carlo(model, S0, m_starts, m_ends, days, adj, n, block_rng, parameter_uncertainty)
+
+        # blocks in threads: numpy's array operations release the GIL, so two blocks use two cores. Only without
+        # a scenario adjustment, whose Python code may keep state between calls. Each block has its own random
+        # stream, so the runs are the same whichever thread runs them.
+        workers = min(len(jobs), os.cpu_count() or 1, MAX_THREADS) if isinstance(adjustment, NoChange) else 1
+        if workers > 1:
+            with ThreadPoolExecutor(workers) as pool:
+                parts = list(pool.map(run_block, jobs))
+        else:
+            parts = [run_block(job) for job in jobs]
         proj.runs = runs
         for k in parts[0]:
             setattr(proj, k, np.concatenate([p[k] for p in parts], axis=0))
@@ -296,92 +374,154 @@ def check_start(model: FittedModel, start: dt.date) -> None:
                             f"before {latest}, or give newer data", field="start", rule="model-dates")
 
 
-def _groups(model: FittedModel) -> np.ndarray:
-    """Hazard group of each [month of age, duration state]."""
-    U, B = model.duration_states, model.age_bands.n
-    return model.duration_class(np.arange(U))[None, :] * B + model.age_bands.month_band()[:, None]
+def _class_hazards(model: FittedModel, hz: np.ndarray, u: int) -> np.ndarray:
+    """Hazards [..., B, C, K] of the duration class of months-since-clock state ``u`` (``hz``: [..., group, C, K])."""
+    B = model.age_bands.n
+    k = int(model.duration_class(np.array(u)))
+    return hz[..., k * B:(k + 1) * B, :, :]
 
 
 def _deterministic(model, S, m_starts, m_ends, days, adjustment, agg) -> dict:
+    """Expected values. ``S`` is the starting stock with phases [node, age, u, C] (:func:`start_state`). Children
+    in months-since-clock states ``u < T`` (T = the last state) are held by phase node, ``Y[node, age, u, C]``,
+    because the day they pass into state u + 1 decides how long they face each duration class's hazards in the
+    month: class(u) for ``min(phase, days)`` days, then class(u + 1). The rest are ``O[age, C]``."""
     C, G, B, M = len(model.categories), len(model.exit_groups), model.age_bands.n, len(m_starts)
-    U = S.shape[1]
+    Q, U = S.shape[0], S.shape[2]
     T = U - 1
     reset = model.duration == "placement"  # a move starts a new placement clock
     mb = model.age_bands.month_band()
-    gidx = _groups(model)
     hz = model.hazards
     lam = model.entry_rates
-    S = S.copy()
+    Y = S[:, :, :T].copy()
+    O = S[:, :, T].sum(axis=0)  # noqa: E741 (O for 'old', beside Y for 'young')
     out = {"expected_stock": np.zeros((M, B, C)), "expected_care_days": np.zeros((M, C)),
            "expected_entries": np.zeros((M, B, C)), "expected_exits": np.zeros((M, C, G)),
            "expected_capped": np.zeros((M, C))}
     cache: dict[float, tuple] = {}
-    entry_cache: dict[float, tuple] = {}
     adult = model.exit_groups.index("adulthood")
+    h_settled, h_first = _class_hazards(model, hz, T), _class_hazards(model, hz, 0)
+    mixed = [model.duration_class(np.array(u)) != model.duration_class(np.array(u + 1)) for u in range(T)]
+    edges = np.searchsorted(mb, np.arange(B + 1))  # ages (months) of band b: edges[b]..edges[b + 1] - 1
+
+    def by_band(X, P):  # sum_c X[..., age, c] P[..., band(age), c, k] -> [..., age, k], one product per band
+        out = np.empty(np.broadcast_shapes(X.shape[:-2], P.shape[:-3]) + (X.shape[-2], P.shape[-1]))
+        for k in range(B):
+            out[..., edges[k]:edges[k + 1], :] = X[..., edges[k]:edges[k + 1], :] @ P[..., k, :, :]
+        return out
+
+    def band_sums(X):  # [..., age, C] -> [..., B, C]
+        return np.add.reduceat(X, edges[:-1], axis=-2)
+
     for m in range(M):
         d = days[m]
         if d not in cache:
-            pany, p = _probabilities(hz, d)
-            cache[d] = (1 - pany)[gidx], p[gidx]  # [age, u, C], [age, u, C, K]
-        stay, p = cache[d]
+            pany, p = _probabilities(h_settled, d)
+            a = np.minimum(PHASE_NODES, d)[:, None, None]
+            young = []
+            for u in range(T):
+                h0, h1 = _class_hazards(model, hz, u), _class_hazards(model, hz, u + 1)
+                if mixed[u]:
+                    stay_u, p_u = _two_part(h0, h1, a, d - a)  # [Q, B, C], [Q, B, C, K]
+                else:
+                    pany_u, p_u = _probabilities(h0, d)
+                    stay_u, p_u = np.broadcast_to(1 - pany_u, (Q, B, C)), np.broadcast_to(p_u, (Q,) + p_u.shape)
+                young.append((stay_u[:, mb], p_u))  # [Q, age, C], [Q, B, C, K]
+            # entrants arrive evenly through the month and face the first duration class's hazards for the rest
+            # of it (computed by day of arrival)
+            w = _node_weights(d)
+            stay_e, p_e = _arrival_probabilities(h_first, d)  # [day, B, C], [day, B, C, K]
+            on_day = (PHASE_NODES < d) / d  # share of the month's entrants arriving on each day
+            cache[d] = ((1 - pany)[mb], p, young, w, on_day, stay_e[:, mb],
+                        np.einsum("j,jbck->bck", on_day, p_e[..., C:]), p_e[..., :C])
+        stay_o, p_o, young, w, on_day, stay_e, p_e_exit, p_e_move = cache[d]
         exits = np.zeros((C, G))
         ch = adjustment.changes(StepInfo(m, m_starts[m], m_ends[m], model.age_bands.labels, model.categories,
-                                         agg @ S.sum(axis=1)))
+                                         agg @ (O + Y.sum(axis=(0, 2)))))
         for mv in ch.moves:
             i, j = _index(model.categories, mv.from_category, "category"), _index(model.categories, mv.to_category,
                                                                                     "category")
-            sel = _band_mask(model, mv.age_bands)[mb][:, None] * S[:, :, i]
-            moved = sel * (min(max(mv.count, 0.0), sel.sum()) / sel.sum() if sel.sum() > 0 else 0.0)
-            S[:, :, i] -= moved
-            if reset:
-                S[:, 0, j] += moved.sum(axis=1)
+            band = _band_mask(model, mv.age_bands)[mb]
+            total = (band * (O[:, i] + Y[:, :, :, i].sum(axis=(0, 2)))).sum()
+            share = min(max(mv.count, 0.0), total) / total if total > 0 else 0.0
+            moved_o, moved_y = share * band * O[:, i], share * band[None, :, None] * Y[:, :, :, i]
+            O[:, i] -= moved_o
+            Y[:, :, :, i] -= moved_y
+            if reset and T > 0:  # a new placement from the first day of the step: node START_NODE, state 0
+                Y[START_NODE, :, 0, j] += moved_o + moved_y.sum(axis=(0, 2))
             else:
-                S[:, :, j] += moved
+                O[:, j] += moved_o
+                Y[:, :, :, j] += moved_y
         for ex in ch.extra_exits:
             i = _index(model.categories, ex.from_category, "category")
             g = _index(model.exit_groups, ex.exit_group, "exit group")
-            sel = _band_mask(model, ex.age_bands)[mb][:, None] * S[:, :, i]
-            take = min(max(ex.count, 0.0), sel.sum())
+            band = _band_mask(model, ex.age_bands)[mb]
+            total = (band * (O[:, i] + Y[:, :, :, i].sum(axis=(0, 2)))).sum()
+            take = min(max(ex.count, 0.0), total)
             if take > 0:
-                S[:, :, i] -= sel * take / sel.sum()
+                O[:, i] -= take / total * band * O[:, i]
+                Y[:, :, :, i] -= take / total * band[None, :, None] * Y[:, :, :, i]
                 exits[i, g] += take
-        start_by_cat = S.sum(axis=(0, 1))  # after the month's moves and extra exits (see the module notes)
-        flows = S[..., None] * p  # [age, u, from, outcome]
-        new = S * stay
+        start_by_cat = O.sum(axis=0) + Y.sum(axis=(0, 1, 2))  # after the month's moves and extra exits
+        # events: the settled children, then each young state; moves by band (matrix products), exits from the
+        # band totals
+        new_o = O * stay_o
+        moved = by_band(O, p_o[..., :C])  # [age, to]
+        restarted = np.zeros((MAX_AGE_MONTHS, C))  # children moved (new placement clock) during the month
         if reset:
-            new[:, 0, :] += flows[..., :C].sum(axis=(1, 2))
+            restarted += moved
         else:
-            new += flows[..., :C].sum(axis=2)
-        exits += flows[..., C:].sum(axis=(0, 1))
+            new_o += moved
+        exits += np.einsum("bc,bcg->cg", band_sums(O), p_o[..., C:])
+        new_y = np.empty_like(Y)
+        for u in range(T):
+            stay_u, p_u = young[u]
+            new_y[:, :, u] = Y[:, :, u] * stay_u
+            moved = by_band(Y[:, :, u], p_u[..., :C])  # [Q, age, to]
+            if reset:
+                restarted += moved.sum(axis=0)
+            else:
+                new_y[:, :, u] += moved
+            exits += np.einsum("qbc,qbcg->cg", band_sums(Y[:, :, u]), p_u[..., C:])
         # ageing (and the duration clock); leaving care at 18
-        exits[:, adult] += new[-1].sum(axis=0)
-        aged = np.zeros_like(new)
-        if U > 1:
-            aged[1:, 1:] = new[:-1, :-1]
-            aged[1:, T] += new[:-1, T]
+        exits[:, adult] += new_o[-1] + new_y[:, -1].sum(axis=(0, 1)) + restarted[-1]
+        aged_o = np.zeros_like(new_o)
+        aged_y = np.zeros_like(Y)
+        aged_o[1:] = new_o[:-1]
+        if T > 0:
+            aged_o[1:] += new_y[:, :-1, T - 1].sum(axis=0)
+            aged_y[:, 1:, 1:] = new_y[:, :-1, :-1]
+            # a placement started during the month: its first month ends on the same day of the next
+            aged_y[:, 1:, 0] += w[:, None, None] * restarted[None, :-1]
         else:
-            aged[1:] = new[:-1]
+            aged_o[1:] += restarted[:-1]
         mult = _entry_multiplier(ch, (B, C)) * model.entry_multiplier(m_starts[m])
         entries = lam * d * mult  # [B, C]
-        # entrants arrive through the month and face the first duration class's hazards for the rest of it
-        if d not in entry_cache:
-            pany_e, p_e = _entry_month_probabilities(hz[:B], d)
-            entry_cache[d] = (1 - pany_e)[mb], p_e[mb]  # [age, C], [age, C, K]
-        stay_e, p_e = entry_cache[d]
         arriving = model.entry_age_pmf.T @ entries  # [age, C]
-        flows_e = arriving[..., None] * p_e
-        aged[:, 0, :] += arriving * stay_e + flows_e[..., :C].sum(axis=1)
-        exits += flows_e[..., C:].sum(axis=0)
+        # by day of arrival j: on_day[j] * (arriving x stay, plus moves of the month's entrants)
+        moved_e = by_band(arriving, p_e_move)  # [day, age, to]
+        if reset:
+            joined = _to_nodes(on_day[:, None, None] * arriving * stay_e) \
+                + w[:, None, None] * np.einsum("j,jak->ak", on_day, moved_e)[None]
+        else:
+            joined = _to_nodes(on_day[:, None, None] * (arriving * stay_e + moved_e))
+        exits += np.einsum("bc,bcg->cg", band_sums(arriving), p_e_exit)
+        if T > 0:
+            aged_y[:, :, 0] += joined
+        else:
+            aged_o += joined.sum(axis=0)
         for cat, cap in ch.caps.items():
             j = _index(model.categories, cat, "category")
-            total = aged[:, :, j].sum()
+            total = aged_o[:, j].sum() + aged_y[..., j].sum()
             if total > cap and total > 0:
                 excess = total - max(cap, 0.0)
-                aged[:, :, j] *= 1 - excess / total
+                aged_o[:, j] *= 1 - excess / total
+                aged_y[..., j] *= 1 - excess / total
                 out["expected_capped"][m, j] += excess
-        S = aged
-        out["expected_stock"][m] = agg @ S.sum(axis=1)
-        out["expected_care_days"][m] = d * (start_by_cat + S.sum(axis=(0, 1))) / 2
+        O, Y = aged_o, aged_y  # noqa: E741
+        now = O + Y.sum(axis=(0, 2))
+        out["expected_stock"][m] = agg @ now
+        out["expected_care_days"][m] = d * (start_by_cat + now.sum(axis=0)) / 2
         out["expected_entries"][m] = entries
         out["expected_exits"][m] = exits
     return out
@@ -392,7 +532,7 @@ def _deterministic(model, S, m_starts, m_ends, days, adjustment, agg) -> dict:
 # baseline and a scenario from the same seed then differ only through the children the scenario touches.
 _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_EVENT, _AGE, _KEEP, _PICK, _REALISE = range(5)  # streams
+_EVENT, _AGE, _KEEP, _PICK, _REALISE, _PHASE, _REPHASE = range(7)  # streams
 _ENTRANT = 1 << 63  # identities of entrants: this bit | month << 40 | (age band, category) cell << 20 | ordinal
 
 
@@ -472,10 +612,12 @@ def drift_walk(rng: np.random.Generator, sd: float, runs: int, months: int, wind
 def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, parameter_uncertainty=True) -> dict:
     C, G, B, M = len(model.categories), len(model.exit_groups), model.age_bands.n, len(m_starts)
     K = C + G
-    U = S0.shape[1]
+    U = S0.shape[2]
     T = U - 1
     reset = model.duration == "placement"
-    dur_class = model.duration_class(np.arange(U)).astype(np.int32)  # duration class of each months-since-clock state
+    dur_class = model.duration_class(np.arange(U + 1)).astype(np.int32)  # of each months-since-clock state
+    # states whose children pass into another duration class during a month (at the day their phase says)
+    mixed_state = np.r_[dur_class[:-1] != dur_class[1:], False][:U]
     mb = model.age_bands.month_band().astype(np.int32)  # int32 index arithmetic: half the memory traffic
     adult = model.exit_groups.index("adulthood")
     param_rng, step_parent, key_rng = rng.spawn(3)
@@ -498,13 +640,15 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
     cdf_age = np.cumsum(model.entry_age_pmf, axis=1)
     cdf_age[:, -1] = 1.0
     # the starting children, copied into every run; a starting child's identity is its place in the stock
-    a0, u0, c0 = np.nonzero(S0)
-    n0 = S0[a0, u0, c0].round().astype(np.int64)
+    q0, a0, u0, c0 = np.nonzero(S0)
+    n0 = S0[q0, a0, u0, c0].round().astype(np.int64)
     n1 = int(n0.sum())
     run = np.repeat(np.arange(R, dtype=np.int32), n1)
     age = np.tile(np.repeat(a0, n0).astype(np.int16), R)
     dur = np.tile(np.repeat(u0, n0).astype(np.int16), R)
     cat = np.tile(np.repeat(c0, n0).astype(np.int16), R)
+    # the day of each step on which the child's clock passes a month boundary (see PHASE_NODES)
+    phase = np.tile(np.repeat(PHASE_NODES[q0], n0).astype(np.float32), R)
     cseed = _child_seeds(run_keys[run], np.tile(np.arange(n1, dtype=np.uint64), R))  # each child's own seed
     stock = np.zeros((R, M, B, C), dtype=np.int32)
     care_days = np.zeros((R, M, C))
@@ -526,12 +670,10 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         d = days[m]
         entry_rng, extra_rng = step_rngs[m].spawn(2)
         hm = h * np.where(is_exit, exit_walk[:, m, None, None, None], 1.0)
+        Hm = hm.sum(axis=-1)  # [R, group, C]: total hazard
         pany, p = _probabilities(hm, d)
         cum = np.cumsum(p, axis=-1).reshape(-1, K)
         thr = (np.minimum(pany, 1 - 2.0 ** -53) * 2.0 ** 64).astype(np.uint64)
-        pany_e, p_e = _entry_month_probabilities(hm[:, :B], d)  # entrants: first duration class, rest of the month
-        cum_e = np.cumsum(p_e, axis=-1).reshape(-1, K)
-        thr_e = (np.minimum(pany_e, 1 - 2.0 ** -53) * 2.0 ** 64).astype(np.uint64).reshape(-1)
         start_rc = end_rbc.sum(axis=1)
         alive = np.ones(len(run), dtype=bool)
         exits = np.zeros((R, C, G), dtype=np.int64)
@@ -559,8 +701,9 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
                 elig = (cat == i) & _band_mask(model, bands)[mb[age]]
                 chosen = _pick(run, elig, _realise(cnt, per_run(("move", fc, tc, bands), m, _REALISE)), priority)
                 cat[chosen] = j
-                if reset:
+                if reset:  # a new placement from the first day of the step
                     dur[chosen] = 0
+                    phase[chosen] = PHASE_NODES[START_NODE]
             for (fc, grp, bands), cnt in extra.items():
                 i, g = _index(model.categories, fc, "category"), _index(model.exit_groups, grp, "exit group")
                 elig = (cat == i) & _band_mask(model, bands)[mb[age]] & alive
@@ -577,23 +720,41 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         cell = run * np.int32(GC) + grp * np.int32(C) + cat
         x = _bits(cseed, m, _EVENT)  # the uniform is x / 2**64; compared as integers to save passes
         event = alive & (x < thr.reshape(-1)[cell])
+        # children passing into another duration class this month: class(u) hazards until their phase day, then
+        # class(u + 1)'s, each child with its own probabilities
+        mx = np.flatnonzero(mixed_state[dur] & alive) if T > 0 else np.zeros(0, dtype=np.int64)
+        if len(mx):  # P(no event) from the total hazards first; the outcomes only for those with an event
+            g0 = mb[age[mx]] + np.int32(B) * dur_class[dur[mx]]
+            a_mx = np.minimum(phase[mx].astype(np.float64), d)
+            H0, H1 = Hm[run[mx], g0, cat[mx]], Hm[run[mx], g0 + np.int32(B), cat[mx]]
+            event[mx] = x[mx].astype(np.float64) * 2.0 ** -64 < -np.expm1(-(H0 * a_mx + H1 * (d - a_mx)))
         e = np.flatnonzero(event)
         u = x[e].astype(np.float64) * 2.0 ** -64
-        k = np.minimum((u[:, None] >= cum[cell[e]]).sum(axis=1), K - 1)
-        del cell, grp, event, x
+        cum_ev = cum[cell[e]]
+        if len(mx):
+            at = np.searchsorted(mx, e)
+            in_mx = (at < len(mx)) & (mx[np.minimum(at, len(mx) - 1)] == e)
+            j, i = at[in_mx], e[in_mx]
+            _, p_mx = _two_part(hm[run[i], g0[j], cat[i]], hm[run[i], g0[j] + np.int32(B), cat[i]], a_mx[j],
+                                d - a_mx[j])
+            cum_ev[in_mx] = np.cumsum(p_mx, axis=-1)
+        k = np.minimum((u[:, None] >= cum_ev).sum(axis=1), K - 1)
+        del cell, grp, event, x, cum_ev
         is_move = k < C
         np.add.at(exits, (run[e[~is_move]], cat[e[~is_move]], k[~is_move] - C), 1)
         alive[e[~is_move]] = False
         cat[e[is_move]] = k[is_move]
-        if reset:
-            dur[e[is_move]] = 0
+        if reset:  # a new placement at a moment of the month: its first month ends on that day of the next
+            moved = e[is_move]
+            dur[moved] = -1  # state 0 after the clock's step below
+            phase[moved] = _uniforms(cseed[moved], m, _PHASE) * d
         # ageing, the duration clock, and leaving care at 18
         age = age + 1
         dur = np.minimum(dur + 1, T).astype(np.int16)
         out18 = alive & (age >= MAX_AGE_MONTHS)
         np.add.at(exits, (run[out18], cat[out18], adult), 1)
         alive &= ~out18
-        run, age, dur, cat, cseed = run[alive], age[alive], dur[alive], cat[alive], cseed[alive]
+        run, age, dur, cat, cseed, phase = run[alive], age[alive], dur[alive], cat[alive], cseed[alive], phase[alive]
         # entries: the baseline's entrants (Poisson counts that do not depend on the scenario), each kept with
         # probability min(multiplier, 1) by its own uniform, plus extra entrants for a multiplier above 1 from a
         # stream of their own, so an entrant of a scenario that cuts entries is always an entrant of the baseline
@@ -620,22 +781,30 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
             sel = b_new == band
             a_new[sel] = np.searchsorted(cdf_age[band], u_age[sel], side="left")
         entries_out[:, m] = np.bincount(r_new * C + c_new, minlength=R * C).reshape(R, C)
-        # the entrant's own event in its first (part) month, decided by its own uniform as for everyone else
-        cell = (r_new * B + b_new) * C + c_new
-        x = _bits(id_new, m, _EVENT)
-        e = np.flatnonzero(x < thr_e[cell])
-        k = np.minimum((x[e].astype(np.float64)[:, None] * 2.0 ** -64 >= cum_e[cell[e]]).sum(axis=1), K - 1)
+        # the entrant arrives on a day of the month drawn from its own uniform (its phase: its first month in care
+        # ends on that day of the next) and faces the first duration class's hazards for the rest of the month;
+        # its event is decided by its own uniform as for everyone else
+        o_new = _uniforms(id_new, m, _PHASE) * d
+        u_new = _bits(id_new, m, _EVENT).astype(np.float64) * 2.0 ** -64
+        # group b_new is the first duration class in band b_new
+        e = np.flatnonzero(u_new < -np.expm1(-Hm[r_new, b_new, c_new] * (d - o_new)))
+        h_e = hm[r_new[e], b_new[e], c_new[e]]  # [events, K]
+        _, p_e = _two_part(h_e, h_e, d - o_new[e], 0.0)
+        k = np.minimum((u_new[e][:, None] >= np.cumsum(p_e, axis=-1)).sum(axis=1), K - 1)
         gone = e[k >= C]
         np.add.at(exits, (r_new[gone], c_new[gone], k[k >= C] - C), 1)
         c_new[e[k < C]] = k[k < C]
+        if reset:
+            o_new[e[k < C]] = _uniforms(id_new[e[k < C]], m, _REPHASE) * d
         stay = np.ones(len(r_new), dtype=bool)
         stay[gone] = False
-        r_new, a_new, c_new, id_new = r_new[stay], a_new[stay], c_new[stay], id_new[stay]
+        r_new, a_new, c_new, id_new, o_new = r_new[stay], a_new[stay], c_new[stay], id_new[stay], o_new[stay]
         run = np.concatenate([run, r_new.astype(np.int32)])
         age = np.concatenate([age, a_new.astype(np.int16)])
         dur = np.concatenate([dur, np.zeros(len(r_new), dtype=np.int16)])
         cat = np.concatenate([cat, c_new.astype(np.int16)])
         cseed = np.concatenate([cseed, id_new])
+        phase = np.concatenate([phase, o_new.astype(np.float32)])
         # caps: remove children above the limit (realised as whole children), reported as capped
         if caps:
             keep = np.ones(len(run), dtype=bool)
@@ -646,7 +815,7 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
                 chosen = _pick(run, cat == j, excess.astype(np.int64), priority)
                 keep[chosen] = False
                 capped[:, m, j] = excess
-            run, age, dur, cat, cseed = run[keep], age[keep], dur[keep], cat[keep], cseed[keep]
+            run, age, dur, cat, cseed, phase = run[keep], age[keep], dur[keep], cat[keep], cseed[keep], phase[keep]
         end_rbc = counts_rbc(run, age, cat)
         stock[:, m] = end_rbc
         care_days[:, m] = d * (start_rc + end_rbc.sum(axis=1)) / 2

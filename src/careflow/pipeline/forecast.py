@@ -159,9 +159,16 @@ def _calibrated(proj: Projection, episodes: pd.DataFrame, start: dt.date, window
 
     errors = past_errors(episodes, start, window_months=window_months, categories=categories, trend=trend)
     proj = calibrated(proj, errors)
-    rms = errors.rms()
+
+    def by_lead(x):
+        return [None if np.isnan(v) else round(float(v), 4) for v in x]
+
     return proj, {"applied": True, "pseudo_origins": [str(o) for o in errors.pseudo_origins],
-                  "rms_log_error_by_lead_month": [None if np.isnan(x) else round(float(x), 4) for x in rms],
+                  "rms_log_error_by_lead_month": by_lead(errors.rms()),
+                  # the spread (sd about the mean) sets the widening around the median; the bias (mean log error,
+                  # > 0: too few forecast) is reported, not applied (docs/model.md)
+                  "spread_log_error_by_lead_month": by_lead(errors.spread()),
+                  "bias_log_error_by_lead_month": by_lead(errors.bias()), "bias_corrected": False,
                   "band_factor_at_12_months": float(proj.band_factor[min(11, proj.months - 1)]),
                   "band_factor_max": float(proj.band_factor.max())}
 
@@ -170,8 +177,9 @@ def history_series(episodes: pd.DataFrame, start: dt.date, years: int = 3) -> pd
     """Children in care at each month end for ``years`` years up to ``start``."""
     days = [(pd.Timestamp(start) + pd.Timedelta(days=1) - pd.DateOffset(months=k) - pd.Timedelta(days=1)).date()
             for k in range(12 * years, -1, -1)]
-    counts = [len(epi.stock_on(episodes, d)) for d in days]
-    return pd.Series(counts, index=pd.to_datetime(days))
+    from careflow.model.calibration import month_end_totals  # stock_on's counts, all dates at once
+
+    return pd.Series(month_end_totals(episodes, days).astype(int), index=pd.to_datetime(days))
 
 
 def write_forecast(result: Forecast, out: str | Path, title: str = "Children in care: forecast") -> dict[str, Path]:

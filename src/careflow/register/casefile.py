@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from careflow.errors import CareflowError, Finding
+from careflow.errors import CareflowError, Finding, pydantic_findings
 from careflow.register import financials as fin
 from careflow.register.model import TEMPLATE_KEYS, BusinessCase
 from careflow.yamlio import YamlDoc, load, loads
@@ -66,27 +66,15 @@ def from_mapping(data: Any, *, file: str = "<mapping>", doc: YamlDoc | None = No
     try:
         case = BusinessCase.model_validate({**template, "financials": money})
     except ValidationError as exc:
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            if loc and loc[0] == "financials":
-                continue
-            if err["type"] == "missing" and loc == ("reference",):
-                continue  # reported above
-            findings.append(Finding(rule="case-" + ("status" if loc[:1] == ("status",) else "type"),
-                                    message=_message(err), **where(loc)))
+        findings += pydantic_findings(
+            exc, lambda loc: "case-" + ("status" if loc[:1] == ("status",) else "type"), where,
+            # the financial keys and a missing reference are reported above
+            keep=lambda loc, err: loc[:1] != ("financials",) and not (err["type"] == "missing"
+                                                                       and loc == ("reference",)))
     if findings:
         raise CareflowError(findings)
     assert case is not None
     return case, version
-
-
-def _message(err: dict) -> str:
-    msg = err["msg"]
-    if err["type"] == "enum":
-        return f"{msg} (got {err.get('input')!r})"
-    if err["type"] == "extra_forbidden":
-        return "unknown key"
-    return f"{msg} (got {err.get('input')!r})" if "input" in err and not isinstance(err["input"], dict) else msg
 
 
 def load_case(path: str | Path) -> tuple[BusinessCase, int | None]:

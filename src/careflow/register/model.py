@@ -240,6 +240,13 @@ class Milestone(_Model):
     actual: When = None  # actual completion date (ISO)
     status: MilestoneStatus | None = None
 
+    @field_validator("planned", "actual")
+    @classmethod
+    def _iso_date(cls, value: str | None) -> str | None:
+        if value is not None and _iso(value) is None:
+            raise ValueError(f"must be a date as YYYY-MM-DD, not {value!r}")
+        return value
+
     def late(self, today: dt.date | None = None) -> bool:
         """Not complete and past its planned date (or completed after it)."""
         planned = _iso(self.planned)

@@ -19,7 +19,7 @@ from careflow.errors import CareflowError, Finding
 from careflow.fy import FinancialYear
 from careflow.register import db
 from careflow.register import financials as fin
-from careflow.register.model import BusinessCase, Status, TrackingEntry, can_move
+from careflow.register.model import BusinessCase, Milestone, Status, TrackingEntry, can_move
 
 ENV_USER = "CAREFLOW_USER"
 
@@ -418,6 +418,38 @@ class Register:
             edited, messages = refresh_indicators(current, data, population=population, local=local,
                                                   base_dir=base_dir, user=who, data_label=data_label)
             return self._replace(conn, edited, expected_version, who, "refresh").version, messages
+
+    def milestone(self, reference: str, which: str | int, *, status: str | None = None, planned: str | None = None,
+                  actual: str | None = None, user: str | None = None,
+                  expected_version: int | None = None) -> Milestone:
+        """Record a milestone's status and planned/actual dates. ``which`` is its phase (as the case names it) or
+        its 1-based position in the case's milestones; values not given keep what was recorded."""
+        from pydantic import ValidationError
+
+        with self.engine.begin() as conn:
+            current = self._stored(conn, self._row(conn, reference, lock=True)).case
+            ms = current.milestones
+            listing = "; ".join(f"{i}. {m.phase}" + (f" ({m.date})" if m.date else "") for i, m in
+                                enumerate(ms, start=1)) or "none"
+            if isinstance(which, int) or str(which).isdigit():
+                hits = [int(which) - 1] if 1 <= int(which) <= len(ms) else []
+            else:
+                hits = [i for i, m in enumerate(ms) if m.phase.strip().lower() == str(which).strip().lower()]
+            if len(hits) != 1:
+                raise CareflowError(Finding(
+                    rule="milestone", field="milestone",
+                    message=f"{reference!r} has {'no' if not hits else 'more than one'} milestone {which!r}; give "
+                            f"its phase or number: {listing}"))
+            values = {k: v for k, v in (("status", status), ("planned", planned), ("actual", actual))
+                      if v is not None}
+            try:
+                new = Milestone.model_validate({**ms[hits[0]].model_dump(), **values})
+            except ValidationError as exc:
+                raise CareflowError([Finding(rule="milestone", field=".".join(map(str, e["loc"])) or "milestone",
+                                             message=e["msg"]) for e in exc.errors()]) from None
+            edited = current.model_copy(update={"milestones": [new if i == hits[0] else m for i, m in enumerate(ms)]})
+            self._replace(conn, edited, expected_version, current_user(user or self.user), "milestone")
+            return new
 
     def risks(self, status: str | None = None) -> list:
         """The risk register across cases (optionally only cases with ``status``), highest score first

@@ -38,7 +38,7 @@ import yaml
 from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 
-from careflow.errors import CareflowError, Finding
+from careflow.errors import CareflowError, Finding, pydantic_message
 from careflow.fy import FinancialYear
 from careflow.register import financials as fin
 from careflow.register.model import BusinessCase
@@ -480,6 +480,6 @@ def read_workbook(path: str | Path) -> tuple[BusinessCase, int | None]:
                 loc = ("options",) + loc[2:]
             hit = next((rd.where[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in rd.where), None)
             sheet, r, c = hit if hit else ("overview", None, None)
-            rd.bad(sheet, r, c, f"{'.'.join(map(str, err['loc']))}: {err['msg']}", "xlsx-value")
+            rd.bad(sheet, r, c, f"{'.'.join(map(str, err['loc']))}: {pydantic_message(err)}", "xlsx-value")
         raise CareflowError(rd.findings) from None
     return case, version

@@ -43,19 +43,23 @@ def summarise(data, include_short_breaks: bool = False) -> pd.DataFrame:
         cats.append("unknown")
     if not include_short_breaks:
         periods = periods.loc[~periods["short_break"]]
-    rows = []
-    for la in sorted(ep["la"].astype(str).unique()):
-        la_ep, la_periods = ep.loc[ep["la"] == la], periods.loc[periods["la"] == la]
-        years = sorted({int(y) for y in la_ep["year"].dropna().unique()})
-        for y in range(years[0], years[-1] + 1) if years else []:
-            fy = FinancialYear(y)
-            start, end = pd.Timestamp(fy.start), pd.Timestamp(fy.end)
-            stock = _on_day(la_ep, end, include_short_breaks)
-            started = la_periods.loc[(la_periods["start"] >= start) & (la_periods["start"] <= end), "child"].nunique()
-            ceased = la_periods.loc[(la_periods["end"] >= start) & (la_periods["end"] <= end), "child"].nunique()
-            by_cat = stock["category"].value_counts()
-            row = {"la": la, "year": fy.label, "at_31_march": len(stock), "starts": int(started),
-                   "ceases": int(ceased)}
-            row.update({c: int(by_cat.get(c, 0)) for c in cats})
-            rows.append(row)
+    # Each year is counted over all LAs at once and split by LA afterwards: one pass per year, not per LA and year.
+    span = {la: (int(g.min()), int(g.max())) for la, g in ep.groupby("la", sort=True)["year"]}
+    counts: dict[tuple[str, int], dict] = {}
+    years = range(min(lo for lo, _ in span.values()), max(hi for _, hi in span.values()) + 1) if span else []
+    for y in years:
+        fy = FinancialYear(y)
+        start, end = pd.Timestamp(fy.start), pd.Timestamp(fy.end)
+        stock = _on_day(ep, end, include_short_breaks)
+        by_cat = stock.groupby(["la", "category"]).size()
+        started = periods.loc[(periods["start"] >= start) & (periods["start"] <= end)].groupby("la")["child"].nunique()
+        ceased = periods.loc[(periods["end"] >= start) & (periods["end"] <= end)].groupby("la")["child"].nunique()
+        at = stock.groupby("la").size()
+        for la, (lo, hi) in span.items():
+            if lo <= y <= hi:
+                row = {"la": la, "year": fy.label, "at_31_march": int(at.get(la, 0)),
+                       "starts": int(started.get(la, 0)), "ceases": int(ceased.get(la, 0))}
+                row.update({c: int(by_cat.get((la, c), 0)) for c in cats})
+                counts[(la, y)] = row
+    rows = [counts[k] for k in sorted(counts)]
     return pd.DataFrame(rows, columns=["la", "year", "at_31_march", "starts", "ceases", *cats])
