@@ -10,9 +10,9 @@ x the month's days: an exit counts from the start of its month (where the levers
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -28,10 +28,10 @@ ALLOWANCE_GROUPS = ("sgo", "cao", "adoption")  # careflow.vocabulary.EXIT_GROUPS
 class Allowances:
     """Weekly allowance (dated), share paid and years paid, by exit group."""
 
-    weekly: dict[str, list[tuple[dt.date, float]]]
+    weekly: dict[str, Any]  # group -> careflow.parameters DatedSeries (or a list of (date, value))
     share_paid: dict[str, float]
     years_paid: dict[str, float]
-    inflation: list[tuple[dt.date, float]] = field(default_factory=list)
+    inflation: Any = field(default_factory=list)  # the default inflation rate, dated
     sources: dict[str, str] = field(default_factory=dict)
 
     def weekly_cost(self, group: str, fy: FinancialYear | str) -> float:
@@ -66,17 +66,17 @@ def load_allowances(path: str | Path | None = None) -> Allowances:
     weekly, share, years, sources = {}, {}, {}, {}
     for p in params:
         raw = p.raw or {}
-        for written, values in (p.values or {}).items():
+        for written in (p.values or {}):
             group = EXIT_GROUP_ALIASES.get(str(written), str(written))
             if group not in ALLOWANCE_GROUPS:
                 raise CareflowError(f"unknown permanence route '{group}' (known: {', '.join(ALLOWANCE_GROUPS)})",
                                     file=p.file, field=f"values.{group}", rule="parameter")
-            weekly[group] = _dated(p, group, values)
+            weekly[group] = _dated(p, written)
             share[group] = _share(p, "share_paid", group, (raw.get("share_paid") or {}).get(written, 1.0))
             years[group] = _share(p, "years_paid", group, (raw.get("years_paid") or {}).get(written, 18))
             sources[group] = (raw.get("sources") or {}).get(written) or p.reference
     infl = load_parameter("inflation")
-    inflation = _dated(infl, "default", infl.values["default"], allow_negative=True)
+    inflation = _dated(infl, "default", allow_negative=True)
     return Allowances(weekly, share, years, inflation, sources)
 
 
