@@ -164,3 +164,73 @@ def test_hf_example_capacity_and_pilot_cost():
     freed = 1.13 * 81900 + (5 - 1.13) * 54600
     assert fy("direct time 20% to 40% (capacity freed)", "2027-28") == pytest.approx(freed)
     assert fy("Project A social work support officers (pilot)", "2025-26") == pytest.approx(-43000)
+
+
+# --- foster carer recruitment -------------------------------------------------------------------------------------
+
+
+def test_recruitment_pipeline_by_hand():
+    from careflow.levers.recruitment import pipeline
+    from careflow.levers.schema import Recruitment
+
+    # 60 enquiries a month for 6 months: 6 assessments start a month from month 1, 4.2 approvals a month from
+    # month 5 (1 + 4 months), one placement each.
+    p = pipeline(Recruitment(enquiries_per_month=[60] * 6 + [0]), 14)
+    assert list(p["assessments"][:8]) == pytest.approx([0, 6, 6, 6, 6, 6, 6, 0])
+    assert list(p["approvals"][:12]) == pytest.approx([0, 0, 0, 0, 0, 4.2, 4.2, 4.2, 4.2, 4.2, 4.2, 0])
+    assert p["placements_available"][-1] == pytest.approx(6 * 60 * 0.1 * 0.7)  # 25.2
+
+
+def test_recruitment_defaults_are_the_parameter():
+    from careflow.levers.schema import Recruitment
+    from careflow.parameters import load_parameter
+
+    p = load_parameter("foster_recruitment")
+    r = Recruitment(enquiries_per_month=1)
+    for key, dated in p.values.items():
+        (value,) = dict(dated).values()
+        assert getattr(r, key) == value, key
+
+
+def test_sufficiency_placements_arrive_when_carers_are_approved():
+    # 100 enquiries in April only: 10 assessments start in May, 7 carers are approved in September and take
+    # 7 children from IFA (£850 -> £350 a week) from September to March (212 days); the lever asked for 10.
+    text = """\
+    name: carers
+    levers:
+      - type: sufficiency
+        placements: 10
+        add_category: in_house_fostering
+        displace_category: ifa_fostering
+        add_weekly_cost: 350
+        displace_weekly_cost: 850
+        start: 2025-04-01
+        recruitment: {enquiries_per_month: [100, 0]}
+    """
+    res = run(text, StandIn(stock(ifa_fostering=50)))
+    assert sum(DAYS[5:]) == 212
+    assert pounds(res, "sufficiency") == pytest.approx(7 * 500 * 212 / 7)
+
+
+def test_recruitment_with_a_fixed_ramp_is_refused():
+    text = """\
+    name: both
+    levers:
+      - {type: sufficiency, placements: 10, add_category: in_house_fostering, displace_category: ifa_fostering,
+         start: 2025-04-01, lag_months: 5, recruitment: {enquiries_per_month: 10}}
+    """
+    with pytest.raises(CareflowError, match="lag_months"):
+        Scenario.loads(textwrap.dedent(text), file="both.yaml")
+
+
+def test_ar6255_recruitment_example_fills_by_approvals():
+    sc = Scenario.load(EXAMPLES / "ar6255_recruitment.yaml")
+    model = StandIn(stock(ifa_fostering=80), months=36)
+    res = evaluate(sc, model, COSTS, deterministic=True)
+    by_month = res.difference_by_month()
+    lever = by_month[by_month.lever == "recruited in-house carers displace IFA"].pounds_mean.to_numpy()
+    assert lever[:5] == pytest.approx([0] * 5, abs=1e-6)  # nothing before the first approvals in September
+    # September 2025: 52 x 0.1 x 0.7 = 3.64 placements; by month 16 (August 2026) 12 months of approvals would
+    # be 43.68, capped at 43: full from then on.
+    assert lever[5] == pytest.approx(3.64 * 500 * 30 / 7)
+    assert lever[20] == pytest.approx(43 * 500 * 31 / 7)  # December 2026

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from careflow.fy import FinancialYear
+from careflow.levers.recruitment import arrivals
 from careflow.levers.schema import (
     CapGrowth,
     LeverBase,
@@ -221,6 +222,11 @@ class SufficiencyFlow(_FlowLever):
         lv = self.lever
         if j < 0:
             return 0.0
+        if lv.recruitment is not None:  # placements arrive as carers are approved
+            months = len(self.ctx.month_starts)
+            if getattr(self, "_arrivals", None) is None:
+                self._arrivals = arrivals(lv.recruitment, months, lv.placements)
+            return float(self._arrivals[min(j, months - 1)])
         if lv.ramp_months == 0:
             return lv.placements
         return lv.placements * min(1.0, (j + 1) / lv.ramp_months)

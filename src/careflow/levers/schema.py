@@ -36,6 +36,7 @@ LATEST = dt.date(2100, 12, 31)
 
 NonNeg = Annotated[float, Field(ge=0)]
 Percent = Annotated[float, Field(ge=0, le=100)]
+Share = Annotated[float, Field(ge=0, le=1)]
 
 
 class _Strict(BaseModel):
@@ -136,6 +137,26 @@ class StepDown(LeverBase):
         return {"from_category": self.from_category, "to_category": self.to_category}
 
 
+class Recruitment(_Strict):
+    """A foster carer recruitment pipeline feeding a sufficiency lever (levers/recruitment.py): enquiries a month,
+    conversion to assessment and to approval, and the months each stage takes. Defaults: the
+    ``foster_recruitment`` parameter."""
+
+    enquiries_per_month: NonNeg | list[NonNeg]
+    enquiry_to_assessment: Share = 0.10
+    assessment_to_approval: Share = 0.70
+    months_to_assessment: Annotated[int, Field(ge=0, le=60)] = 1
+    assessment_months: Annotated[int, Field(ge=0, le=60)] = 4
+    placements_per_household: Annotated[float, Field(gt=0, le=10)] = 1.0
+
+    @field_validator("enquiries_per_month")
+    @classmethod
+    def _some(cls, v):
+        if isinstance(v, list) and not v:
+            raise ValueError("give at least one month's enquiries")
+        return v
+
+
 class Sufficiency(LeverBase):
     """New in-house capacity (N placements) displacing placements in another category, filled after a recruitment
     lag and over a ramp. Weekly costs may be stated (the business case's own figures); otherwise unit costs apply."""
@@ -150,12 +171,17 @@ class Sufficiency(LeverBase):
     add_weekly_cost: NonNeg | None = None
     displace_weekly_cost: NonNeg | None = None
     age_bands: list[str] | None = None
+    # Placements arrive as carers are approved (instead of lag_months and ramp_months).
+    recruitment: Recruitment | None = None
 
 
     @model_validator(mode="after")
     def _distinct(self):
         if self.add_category == self.displace_category:
             raise ValueError("add_category and displace_category are the same")
+        if self.recruitment is not None and (self.lag_months or self.ramp_months):
+            raise ValueError("with recruitment, placements arrive as carers are approved: leave out lag_months and "
+                             "ramp_months")
         return self
 
     def categories_used(self):
@@ -210,9 +236,6 @@ class UnitCostChange(LeverBase):
     type: Literal["unit_cost_change"]
     categories: list[Category] = Field(min_length=1)
     percent: Annotated[float, Field(ge=-100, le=1000)]
-
-
-Share = Annotated[float, Field(ge=0, le=1)]
 
 
 class Phased(LeverBase):
