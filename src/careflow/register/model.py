@@ -299,7 +299,10 @@ class BusinessCase(_Model):
     reference: str = Field(min_length=1)
     project_code: Text = None
     title: Text = None
+    authority: Text = None  # the council, e.g. "Cambridgeshire County Council"
     senior_responsible_officer: Text = None
+    sponsor: Text = None  # programme / project sponsor
+    accountable_director: Text = None
     directorate: Text = None
     service: Text = None
     status: Status = Status.DRAFT
@@ -319,6 +322,8 @@ class BusinessCase(_Model):
     indicators: list[Indicator] = Field(default_factory=list)
     milestones: list[Milestone] = Field(default_factory=list)
     tracking: list[TrackingEntry] = Field(default_factory=list)
+    # figures the document states more than once or with their parts (careflow.finance.crosscheck), as written
+    cross_checks: list[dict[str, Any]] = Field(default_factory=list)
     source: Text = None
     notes: Text = None
     financials: dict[str, Any] = Field(default_factory=dict)  # the finance keys, see careflow.register.financials
