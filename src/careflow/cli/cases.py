@@ -12,6 +12,7 @@ from careflow import safecsv
 from careflow.cli.data import _CATEGORIES, _YEARS, reading_options
 from careflow.cli.outputs import output_file, register_file
 from careflow.errors import CareflowError, Finding
+from careflow.vocabulary import MilestoneStatus
 
 
 def register(group: click.Group) -> None:
@@ -103,11 +104,12 @@ def list_(ctx: click.Context, status: str | None) -> None:
     stored = _open(ctx).list()
     if status:
         stored = [s for s in stored if s.case.status.value == status]
-    rows = [("reference", "ver", "status", "units", "savings", "RAG", "title")]
+    rows = [("reference", "ver", "status", "units", "net saving (year, cumulative)", "RAG", "title")]
     for s in stored:
         c = s.case
         planned = fin.planned_savings(c.financials)
-        total = f"{max(planned.values()):,.0f}" if planned else ""
+        # the last year's net saving against the baseline: what the MTFS counts once the case is delivered
+        total = f"{list(planned.values())[-1]:,.0f} ({list(planned)[-1]})" if planned else ""
         latest = c.tracking[-1] if c.tracking else None
         rows.append((c.reference, str(s.version), c.status.value, fin.units(c.financials) or "", total,
                      f"{latest.year} {latest.rag.value}" if latest and latest.rag else "", (c.title or "")[:60]))
@@ -222,11 +224,17 @@ def track(ctx, reference, year, planned, forecast, delivered, note, indicator_va
     reg = _open(ctx)
     e = reg.track(reference, year, planned=planned, forecast=forecast, delivered=delivered, note=note,
                   indicators=actuals or None, expected_version=expect_version)
-    for ind in reg.get(reference).case.indicators:
+    case = reg.get(reference).case
+    for ind in case.indicators:
         if ind.name in actuals:
             click.echo(f"{reference} {e.year}: {ind.name} = {ind.actuals[e.year]:g} (baseline {ind.baseline}, "
                        f"target {ind.target})")
-    click.echo(f"{reference} {e.year}: planned {e.planned}, forecast {e.forecast}, delivered {e.delivered}: "
+    from careflow.register import financials as fin
+
+    new = fin.planned_incremental(case.financials).get(e.year)
+    basis = (f" (net saving against the baseline, cumulative basis; {new:,.0f} of it new in {e.year}, incremental)"
+             if new is not None and planned is None else "")
+    click.echo(f"{reference} {e.year}: planned {e.planned}{basis}, forecast {e.forecast}, delivered {e.delivered}: "
                f"RAG {e.rag.value if e.rag else '-'}")
 
 
@@ -351,7 +359,7 @@ def benefits(ctx, reference, fmt) -> None:
 @cases.command("milestone")
 @click.argument("reference")
 @click.argument("milestone")
-@click.option("--status", type=click.Choice(["not started", "in progress", "complete", "delayed", "cancelled"]),
+@click.option("--status", type=click.Choice([s.value for s in MilestoneStatus]),
               default=None, help="The milestone's status.")
 @click.option("--planned", default=None, metavar="YYYY-MM-DD", help="Planned completion date.")
 @click.option("--actual", default=None, metavar="YYYY-MM-DD", help="Actual completion date.")

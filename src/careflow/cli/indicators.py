@@ -9,6 +9,7 @@ import click
 from careflow import numbers, safecsv
 from careflow.cli.data import _CATEGORIES, _FORMAT, _OUTPUT, _YEARS, _write, reading_options
 from careflow.cli.outputs import output_file
+from careflow.vocabulary import INDICATOR_BREAKDOWNS
 
 
 def register(group: click.Group) -> None:
@@ -73,7 +74,7 @@ def render_text(ind, monthly: bool) -> str:
               help="Children aged 0-17 in the LA, for the rate per 10,000: one number, or YEAR=N per collection "
                    "year (the DfE uses the ONS mid-year estimate of the year before 31 March). Repeatable.")
 @click.option("--by", "by", multiple=True,
-              type=click.Choice(["sex", "ethnicity", "uasc", "age_band", "category"]),
+              type=click.Choice(INDICATOR_BREAKDOWNS),
               help="Break the counts (31 March, starts, ceases) down by this (repeatable).")
 @click.option("--local", "local", multiple=True, metavar="AREA",
               help="The LA's own postcode areas (AN) or districts (SW6) for the out-of-area measure (repeatable); "

@@ -54,6 +54,7 @@ class Portfolio:
     long: pd.DataFrame  # one row per case (or line), financial year
     cases: list[str] = field(default_factory=list)
     checks: list[StatedTotal] = field(default_factory=list)
+    authority: str = ""  # the council (or councils, when added together on request)
 
     @property
     def ok(self) -> bool:
@@ -108,7 +109,7 @@ class Portfolio:
     def to_dict(self) -> dict:
         by_year = self.by_year().reset_index()
         return {
-            "units": self.units, "cases": self.cases,
+            "authority": self.authority, "units": self.units, "cases": self.cases,
             "years": [y.label for y in self.years],
             "by_year": by_year.to_dict(orient="records"),
             "by": {dim: {measure: self.table(dim, measure).reset_index(names=dim).to_dict(orient="records")
@@ -141,12 +142,38 @@ class Portfolio:
         return pd.concat(frames, ignore_index=True)
 
 
-def rollup(cases: Iterable[Case], units: str | None = None) -> Portfolio:
+NOT_STATED_AUTHORITY = "authority not stated"
+
+
+def authority_of(case: Case) -> str:
+    return case.authority or NOT_STATED_AUTHORITY
+
+
+def by_authority(cases: Iterable[Case]) -> dict[str, list[Case]]:
+    """Cases grouped by council, councils in name order."""
+    out: dict[str, list[Case]] = {}
+    for c in cases:
+        out.setdefault(authority_of(c), []).append(c)
+    return dict(sorted(out.items()))
+
+
+def rollup_by_authority(cases: Iterable[Case], units: str | None = None) -> list[Portfolio]:
+    """One MTFS roll-up per council: different councils' budgets are never added together."""
+    return [rollup(group, units) for group in by_authority(cases).values()]
+
+
+def rollup(cases: Iterable[Case], units: str | None = None, *, combine_authorities: bool = False) -> Portfolio:
     """Roll cases up into an MTFS table. Amounts are converted to ``units`` (default: the cases' common units,
-    or £k when they differ)."""
+    or £k when they differ). Cases of different councils are refused unless ``combine_authorities``."""
     cases = list(cases)
     if not cases:
         raise CareflowError("no business cases to roll up", rule="portfolio")
+    councils = list(by_authority(cases))
+    if len(councils) > 1 and not combine_authorities:
+        raise CareflowError(f"the cases come from {len(councils)} councils ({'; '.join(councils)}): one MTFS "
+                            "total would add different councils' budgets together. Roll each council up on its "
+                            "own (rollup_by_authority; careflow portfolio does by default) or ask for the sum "
+                            "(combine_authorities=True, --combine-authorities)", rule="portfolio-authorities")
     seen: dict[str, str] = {}
     for c in cases:
         if c.reference in seen:
@@ -199,7 +226,8 @@ def rollup(cases: Iterable[Case], units: str | None = None) -> Portfolio:
                                 "savings_incremental": level - previous, "savings_cumulative": level})
                 previous = level
     long = pd.DataFrame.from_records(records, columns=COLUMNS)
-    return Portfolio(units=units, years=years, long=long, cases=[c.reference for c in cases])
+    return Portfolio(units=units, years=years, long=long, cases=[c.reference for c in cases],
+                     authority=" + ".join(councils))
 
 
 STATED_TOTALS_KEYS = ("units", "savings_incremental_by_year", "investment_by_year", "total_savings", "source",

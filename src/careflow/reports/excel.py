@@ -42,9 +42,10 @@ from careflow.reports.case_view import (
 )
 from careflow.reports.provenance import Provenance, parameter_rows
 
-GBP = '£#,##0;[Red]-£#,##0'
-GBPK = '£#,##0"k";[Red]-£#,##0"k"'
-GBPM = '£#,##0.0"m";[Red]-£#,##0.0"m"'
+# finance convention: negatives in brackets, "(£446k)" not "-£446k"
+GBP = '£#,##0;[Red](£#,##0)'
+GBPK = '£#,##0"k";[Red](£#,##0"k")'
+GBPM = '£#,##0.0"m";[Red](£#,##0.0"m")'
 MONEY_FORMATS = {"£": GBP, "£k": GBPK, "£m": GBPM}
 
 
@@ -250,9 +251,20 @@ def forecast_workbook(path: str | Path | io.BytesIO, forecast: pd.DataFrame, cos
     provenance = provenance or Provenance(title="Forecast of children in care and placement spend")
     book = _Book(path)
     name = f"{la_name}: " if la_name else ""
-    summary = book.sheet("Summary")
+    summary = book.sheet("Summary")  # first sheet; filled last, from what the other sheets hold
     totals = fc[(fc["category"] == "all") & (fc["age_band"] == "all")].reset_index(drop=True)
+    _children_sheets(book, fc, totals, name, need)
+    cost_totals = _costs_sheet(book, costs, name)
+    _validation_sheet(book, validation)
+    _forecast_summary(book, summary, name, provenance, totals, cost_totals, validation)
+    _parameters_sheet(book, parameters)
+    _about_sheet(book, provenance)
+    book.close()
+    return path
 
+
+def _children_sheets(book: _Book, fc: pd.DataFrame, totals: pd.DataFrame, name: str, need: list[str]) -> None:
+    """Children in care: totals by month, every category and age band, and the median by category."""
     # Children in care: totals by month (the chart's data).
     ws = book.sheet("Children in care")
     r0 = book.heading(ws, f"{name}Children in care by month, all placement types",
@@ -285,7 +297,9 @@ def forecast_workbook(path: str | Path | io.BytesIO, forecast: pd.DataFrame, cos
                    [[d, *vals] for d, vals in zip(pivot.index, pivot.to_numpy().tolist(), strict=True)])
         ws.freeze_panes(r0 + 1, 1)
 
-    # Costs in £k.
+
+def _costs_sheet(book: _Book, costs: pd.DataFrame | None, name: str) -> pd.DataFrame:
+    """Placement spend in £k by financial year and category; returns the 'all' rows (empty without costs)."""
     cost_rows: list[list] = []
     cost_totals = pd.DataFrame(columns=["financial_year", "mean", "p10", "p90"])
     if costs is not None and not costs.empty:
@@ -304,10 +318,12 @@ def forecast_workbook(path: str | Path | io.BytesIO, forecast: pd.DataFrame, cos
                                         ("Mean £k", "£k", 13), ("P10 £k", "£k", 13), ("P50 £k", "£k", 13),
                                         ("P90 £k", "£k", 13)], cost_rows)
         cost_totals = cs[cs["category"] == "all"].reset_index(drop=True)
+    return cost_totals
 
-    _validation_sheet(book, validation)
 
-    # Summary with key figures and native charts.
+def _forecast_summary(book: _Book, summary, name: str, provenance: Provenance, totals: pd.DataFrame,
+                      cost_totals: pd.DataFrame, validation: Mapping | None) -> None:
+    """The Summary sheet: key figures, the validation banner and native charts of children and spend."""
     r = book.heading(summary, f"{name}Forecast of children in care and placement spend",
                      f"Produced by careflow {provenance.careflow_version}. See Parameters for every assumption "
                      f"and its source, About for data and settings.")
@@ -329,52 +345,54 @@ def forecast_workbook(path: str | Path | io.BytesIO, forecast: pd.DataFrame, cos
                 f"(see Validation).")
         book.banner(summary, last + 2, note, bool(s.get("errors")), 2)
     if not totals.empty:
-        n = len(totals)
-        sheet = "Children in care"
-        chart = book.wb.add_chart({"type": "line"})
-        for col, label, dash, width in ((2, "P10", "dash", 1.25), (3, "P50 (median)", "solid", 2.5),
-                                        (4, "P90", "dash", 1.25)):
-            chart.add_series({"name": label, "categories": [sheet, 4, 0, 3 + n, 0],
-                              "values": [sheet, 4, col, 3 + n, col],
-                              "line": {"dash_type": dash, "width": width, "color": "#28509A"}})
-        chart.set_title({"name": "Children in care, forecast by month"})
-        chart.set_y_axis({"name": "Children in care (number)", "min": 0})
-        chart.set_x_axis({"name": "Month", "date_axis": True, "num_format": "mmm yy"})
-        chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": 620, "height": 320})
-        summary.insert_chart(r, 6, chart)
+        _children_chart(book, summary, r, len(totals))
     if not cost_totals.empty:
-        # Cost chart reads the "all" rows of the Costs table; they are interleaved by year, so chart the
-        # key-figures rows instead would mix units. Write a small helper range on the Summary sheet.
-        base = last + 4
-        summary.write_string(base, 0, "Placement spend, all categories (£k)", book.fmt["h2"])
-        rows = [[fy, m / 1000, lo / 1000, hi / 1000] for fy, m, lo, hi in
-                cost_totals[["financial_year", "mean", "p10", "p90"]].itertuples(index=False)]
-        book.table(summary, base + 1, 0, "SpendByYear", [("Financial year", "plain", 34), ("Mean £k", "£k", 12),
-                                                          ("P10 £k", "£k", 12), ("P90 £k", "£k", 12)],
-                   rows, freeze=False)
-        chart = book.wb.add_chart({"type": "column"})
-        n = len(rows)
-        chart.add_series({"name": "Mean £k", "categories": ["Summary", base + 2, 0, base + 1 + n, 0],
-                          "values": ["Summary", base + 2, 1, base + 1 + n, 1],
-                          "pattern": {"pattern": "wide_upward_diagonal", "fg_color": "#28509A",
-                                      "bg_color": "#C9D6EE"},
-                          "border": {"color": "#28509A"},
-                          "y_error_bars": {"type": "custom",
-                                           "plus_values": [float(h - m) for _, m, _, h in rows],
-                                           "minus_values": [float(m - lo) for _, m, lo, _ in rows]}})
-        chart.set_title({"name": "Placement spend by financial year (£k), P10 to P90 whiskers"})
-        chart.set_y_axis({"name": "£k (cash)", "num_format": '£#,##0"k"', "min": 0})
-        chart.set_x_axis({"name": "Financial year"})
-        chart.set_legend({"none": True})
-        chart.set_size({"width": 620, "height": 320})
-        summary.insert_chart(r, 6, chart, {"y_offset": 340 if not totals.empty else 0})
+        _spend_chart(book, summary, r, last, cost_totals, offset=340 if not totals.empty else 0)
     summary.freeze_panes(r + 1, 0)
 
-    _parameters_sheet(book, parameters)
-    _about_sheet(book, provenance)
-    book.close()
-    return path
+
+def _children_chart(book: _Book, summary, r: int, n: int) -> None:
+    sheet = "Children in care"
+    chart = book.wb.add_chart({"type": "line"})
+    for col, label, dash, width in ((2, "P10", "dash", 1.25), (3, "P50 (median)", "solid", 2.5),
+                                    (4, "P90", "dash", 1.25)):
+        chart.add_series({"name": label, "categories": [sheet, 4, 0, 3 + n, 0],
+                          "values": [sheet, 4, col, 3 + n, col],
+                          "line": {"dash_type": dash, "width": width, "color": "#28509A"}})
+    chart.set_title({"name": "Children in care, forecast by month"})
+    chart.set_y_axis({"name": "Children in care (number)", "min": 0})
+    chart.set_x_axis({"name": "Month", "date_axis": True, "num_format": "mmm yy"})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 620, "height": 320})
+    summary.insert_chart(r, 6, chart)
+
+
+def _spend_chart(book: _Book, summary, r: int, last: int, cost_totals: pd.DataFrame, offset: int) -> None:
+    # Cost chart reads the "all" rows of the Costs table; they are interleaved by year, so chart the
+    # key-figures rows instead would mix units. Write a small helper range on the Summary sheet.
+    base = last + 4
+    summary.write_string(base, 0, "Placement spend, all categories (£k)", book.fmt["h2"])
+    rows = [[fy, m / 1000, lo / 1000, hi / 1000] for fy, m, lo, hi in
+            cost_totals[["financial_year", "mean", "p10", "p90"]].itertuples(index=False)]
+    book.table(summary, base + 1, 0, "SpendByYear", [("Financial year", "plain", 34), ("Mean £k", "£k", 12),
+                                                      ("P10 £k", "£k", 12), ("P90 £k", "£k", 12)],
+               rows, freeze=False)
+    chart = book.wb.add_chart({"type": "column"})
+    n = len(rows)
+    chart.add_series({"name": "Mean £k", "categories": ["Summary", base + 2, 0, base + 1 + n, 0],
+                      "values": ["Summary", base + 2, 1, base + 1 + n, 1],
+                      "pattern": {"pattern": "wide_upward_diagonal", "fg_color": "#28509A",
+                                  "bg_color": "#C9D6EE"},
+                      "border": {"color": "#28509A"},
+                      "y_error_bars": {"type": "custom",
+                                       "plus_values": [float(h - m) for _, m, _, h in rows],
+                                       "minus_values": [float(m - lo) for _, m, lo, _ in rows]}})
+    chart.set_title({"name": "Placement spend by financial year (£k), P10 to P90 whiskers"})
+    chart.set_y_axis({"name": "£k (cash)", "num_format": '£#,##0"k"', "min": 0})
+    chart.set_x_axis({"name": "Financial year"})
+    chart.set_legend({"none": True})
+    chart.set_size({"width": 620, "height": 320})
+    summary.insert_chart(r, 6, chart, {"y_offset": offset})
 
 
 def _validation_sheet(book: _Book, validation: Mapping | None) -> None:
