@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+# Tests never touch the user's real config (the pseudonym salt lives there) and give the same pseudonyms on every
+# machine: a fixed CAREFLOW_SALT and a throw-away config folder, set before any test (and any CLI subprocess) runs.
+# Tests of the salt itself unset CAREFLOW_SALT and point XDG_CONFIG_HOME at their own tmp_path.
+os.environ["CAREFLOW_SALT"] = "careflow-tests"
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="careflow-tests-config-")
 
 
 @pytest.fixture(scope="session")

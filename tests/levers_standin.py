@@ -15,6 +15,9 @@ import numpy as np
 
 from careflow.levers.projector import Projected
 from careflow.model.adjust import StepInfo
+from careflow.vocabulary import EXIT_GROUPS as _GROUPS
+
+EXIT_GROUPS = tuple(_GROUPS)
 
 CATS = ("in_house_fostering", "ifa_fostering", "external_residential", "in_house_residential", "other")
 BANDS = ("0-5", "5-10", "10-16", "16-18")
@@ -66,6 +69,7 @@ class StandIn:
         nm, nc = len(self.months), len(self.categories)
         care_days = np.zeros((nm, nc))
         stock_end = np.zeros((nm, nc))
+        exits = np.zeros((nm, len(EXIT_GROUPS)))  # the levers' extra exits by group (natural exits: none)
         for t, (a, b) in enumerate(self.months):
             step = StepInfo(index=t, month_start=a, month_end=b, age_bands=self.age_bands,
                             categories=self.categories, stock=stock.copy(), run=run)
@@ -78,7 +82,8 @@ class StandIn:
             for ex in ch.extra_exits:
                 rows = [self.age_bands.index(x) for x in ex.age_bands] if ex.age_bands else list(
                     range(len(self.age_bands)))
-                self._take(stock, self.categories.index(ex.from_category), rows, ex.count, rng)
+                taken = self._take(stock, self.categories.index(ex.from_category), rows, ex.count, rng)
+                exits[t, EXIT_GROUPS.index(ex.exit_group)] += taken.sum()
             days = (b - a).days + 1
             care_days[t] = stock.sum(axis=0) * days
             lam = self.entries * ch.entry_multiplier
@@ -92,19 +97,21 @@ class StandIn:
                 if excess > 0:
                     self._take(stock, c, list(range(len(self.age_bands))), excess, None)
             stock_end[t] = stock.sum(axis=0)
-        return care_days, stock_end
+        return care_days, stock_end, exits
 
     def project(self, adjustment, *, runs, seed, deterministic):
         self.calls += 1
         if deterministic:
-            cd, se = self._run(adjustment, None)
-            cds, ses = cd[None], se[None]
+            cd, se, ex = self._run(adjustment, None)
+            cds, ses, exs = cd[None], se[None], ex[None]
         else:
             out = [self._run(adjustment, np.random.default_rng([seed, r]), r) for r in range(runs)]
             cds = np.stack([o[0] for o in out])
             ses = np.stack([o[1] for o in out])
+            exs = np.stack([o[2] for o in out])
         return Projected(month_starts=tuple(a for a, _ in self.months), month_ends=tuple(b for _, b in self.months),
-                         categories=self.categories, care_days=cds, stock_end=ses)
+                         categories=self.categories, care_days=cds, stock_end=ses, exits=exs,
+                         exit_groups=EXIT_GROUPS)
 
 
 def stock(**by_category) -> np.ndarray:

@@ -149,7 +149,8 @@ def test_cli_national_forecast_and_backtest(tmp_path):
 
 
 def test_cli_folder_without_dfe_figures_exits_1(tmp_path):
-    (tmp_path / "x.csv").write_text("a,b\n1,2\n")
-    r = CliRunner().invoke(main, ["national-forecast", "--data", str(tmp_path), "--origin", "2022",
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "x.csv").write_text("a,b\n1,2\n")
+    r = CliRunner().invoke(main, ["national-forecast", "--data", str(tmp_path / "data"), "--origin", "2022",
                                   "--output", str(tmp_path / "o.csv")])
     assert r.exit_code == 1 and "dfe-no-data" in r.output and "dfe-unrecognised" in r.output

@@ -40,7 +40,7 @@ def test_portfolio_cli_with_stated_totals_and_csv():
     r = CliRunner().invoke(main, ["portfolio", str(ROOT / "examples" / "cases"), "--format", "csv"])
     assert r.exit_code == 0, r.output
     header = r.stdout.splitlines()[0]
-    assert header == "breakdown,group,financial_year,investment,savings_incremental,savings_cumulative"
+    assert header == "authority,breakdown,group,financial_year,investment,savings_incremental,savings_cumulative"
 
 
 def test_wrong_stated_total_exits_1(tmp_path):
@@ -139,3 +139,33 @@ def test_demo_writes_the_portfolio(tmp_path):
     assert float(total["savings_incremental"]) == 16784 + 1365 + (200 + 151 + 100 + 30 + 321 + 50 + 750)
     assert float(total["investment"]) == 1701
     assert "16,784" in (tmp_path / "finance" / "haringey_table3.txt").read_text()
+
+
+def test_portfolio_shows_each_council_and_adds_them_only_when_asked():
+    """Three councils' example cases: one roll-up each; a single total only with --combine-authorities."""
+    import json
+
+    from careflow.errors import CareflowError
+
+    folder = str(ROOT / "examples" / "cases")
+    r = CliRunner().invoke(main, ["portfolio", folder, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    councils = {p["authority"]: p for p in json.loads(r.stdout)["authorities"]}
+    assert sorted(councils) == ["Cambridgeshire County Council", "London Borough of Hammersmith & Fulham",
+                                "London Borough of Haringey"]
+
+    def total(p):
+        return next(row for row in p["by_year"] if row["financial_year"] == "Total")["savings_incremental"]
+
+    assert total(councils["London Borough of Haringey"]) == 16784  # Haringey Table 3
+    assert total(councils["London Borough of Hammersmith & Fulham"]) == 1365  # BC2's net saving
+    r = CliRunner().invoke(main, ["portfolio", folder])
+    assert r.output.count("MTFS roll-up of") == 3 and "for London Borough of Haringey" in r.output
+    r = CliRunner().invoke(main, ["portfolio", folder, "--format", "json", "--combine-authorities"])
+    combined = json.loads(r.stdout)
+    assert " + " in combined["authority"]
+    assert total(combined) == pytest.approx(sum(total(p) for p in councils.values()))
+    from careflow.finance.case import load_cases
+
+    with pytest.raises(CareflowError, match="3 councils"):
+        rollup(load_cases([ROOT / "examples" / "cases"])[0])

@@ -68,7 +68,7 @@ def test_phasing_needs_financial_years():
 def test_cli_bad_file_exit_code_1(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text(GOOD_LEVER.replace("placements: 10", "placements: -1"))
-    res = CliRunner().invoke(main, ["scenario", str(path), "--data", str(tmp_path), "--output",
+    res = CliRunner().invoke(main, ["scenario", str(path), "--data", str(tmp_path / "data"), "--output",
                                     str(tmp_path / "out")])
     assert res.exit_code == 1, res.output
     assert "row 6" in res.output and "levers.0.placements" in res.output

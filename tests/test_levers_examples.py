@@ -55,10 +55,12 @@ def test_early_help_exceeds_750k_in_a_full_year():
 def test_placement_mix_uses_the_case_weekly_costs():
     df = priced("ar6255_placement_mix.yaml")
     # In 2026-27 all 43 placements are filled all year and no child leaves the stand-in: 43 x £500 a week, plus
-    # the 12 SGO conversions from IFA at £850 a week.
+    # the 12 SGO conversions from IFA at £850 a week less the special guardianship allowance: £199 a week
+    # (2024-25, inflated at 3% a year to 2026-27) paid for 80% of them (permanence_allowances.yaml).
     mix = saving(df, "2026-27", "in-house carers displace IFA")
     sgo = saving(df, "2026-27", "SGOs converting IFA placements")
-    assert mix + sgo == pytest.approx(43 * 500 * 365 / 7 + 12 * 850 * 365 / 7)
+    allowance = 199 * 1.03 ** 2 * 0.8
+    assert mix + sgo == pytest.approx(43 * 500 * 365 / 7 + 12 * (850 - allowance) * 365 / 7)
     assert np.isclose(saving(df, "2026-27"), mix + sgo)
 
 
@@ -75,3 +77,30 @@ def test_haringey_entries_and_family_assist_run():
     days = [30, 31, 30, 31, 31, 30, 31, 30, 31, 31, 29, 31]
     moved = [min(8, (19 + i + 1) / 3) for i in range(12)]
     assert saving(df, "2027-28") == pytest.approx(sum(m * d for m, d in zip(moved, days, strict=True)) * (4527 - 850) / 7)
+
+
+def test_an_sgo_saves_less_than_a_return_home_by_the_allowance():
+    """The same 12 children leave IFA care (one at the start of each month of 2025-26) by SGO or by going home:
+    the SGO saves less by the special guardianship allowance, £199 a week in 2024-25 prices for 80% of them,
+    from the month each leaves (inflation 3% a year: £204.97 in 2025-26, £211.12 in 2026-27)."""
+    import datetime as dt
+
+    from careflow.fy import FinancialYear
+    from careflow.levers.schema import PermanenceExits
+
+    def run(group):
+        sc = Scenario(name=group, levers=[PermanenceExits(type="permanence_exits", name="exits",
+                                                           from_category="ifa_fostering", exit_group=group,
+                                                           children_per_year=12, total=12,
+                                                           start=dt.date(2025, 4, 1))])
+        model = StandIn(stock(ifa_fostering=60), months=24, categories=CATS)
+        return evaluate(sc, model, COSTS | {"supported_accommodation": 0}, deterministic=True).difference()
+
+    home, sgo = run("return_home"), run("sgo")
+    weekly = {"2025-26": 199 * 1.03 * 0.8, "2026-27": 199 * 1.03 ** 2 * 0.8}
+    # 2025-26: the k-th child (k = 0..11) is paid from the first day of month k to 31 March 2026
+    starts = [dt.date(2025 + (4 + k > 12), (3 + k) % 12 + 1, 1) for k in range(12)]
+    days_2025 = sum((FinancialYear.parse("2025-26").end - d).days + 1 for d in starts)
+    assert saving(home, "2025-26") - saving(sgo, "2025-26") == pytest.approx(days_2025 * weekly["2025-26"] / 7)
+    assert saving(home, "2026-27") - saving(sgo, "2026-27") == pytest.approx(12 * 365 * weekly["2026-27"] / 7)
+    assert saving(home, "2026-27") == pytest.approx(12 * 850 * 365 / 7)  # a return home carries no allowance

@@ -46,7 +46,7 @@ def test_staff_follow_demand_agency_first():
     text = f"""\
     name: demand
     levers:
-      - {{type: permanence_exits, from_category: ifa_fostering, exit_group: sgo, children_per_year: 12,
+      - {{type: permanence_exits, from_category: ifa_fostering, exit_group: return_home, children_per_year: 12,
          start: 2025-04-01}}
       - {{type: workforce, name: staff, caseload: 1, agency_rate: 25, start: 2025-04-01, {STAFF}}}
     """

@@ -168,12 +168,13 @@ def test_register_portfolio_reproduces_the_seeds_totals(db):
         assert list(by_year["savings_incremental"]) == [5364, 7025, 4395, 16784]  # Haringey Table 3
         bc2 = rollup([c for c in reg.finance_cases() if c.reference == "BC2"]).by_year()
         assert by_year is not None and bc2.loc["Total", "investment"] == 1701  # H&F: 446 + 1,055 + 200
-        assert reg.portfolio().by_year().loc["Total", "investment"] == 1701
+        assert reg.portfolio(combine_authorities=True).by_year().loc["Total", "investment"] == 1701
     hgy = [str(p) for p in sorted(CASES.glob("haringey_*.yaml"))]
     r = CliRunner().invoke(main, ["portfolio", "--register", "--database", db, "--format", "csv"])
     assert r.exit_code == 0, r.output
-    total = next(line for line in r.output.splitlines() if line.startswith("all,all,total"))
-    assert total.split(",")[3] == "1701.0"  # investment: H&F's only
+    total = next(line for line in r.output.splitlines()
+                 if line.startswith("London Borough of Hammersmith & Fulham,all,all,total"))
+    assert total.split(",")[4] == "1701.0"  # investment: H&F's only
     # --register together with the same files is refused: they would count twice
     r = CliRunner().invoke(main, ["portfolio", *hgy, "--register", "--database", db])
     assert r.exit_code == 1 and "both in this file and in the register" in r.output
@@ -206,3 +207,29 @@ def test_track_indicator_actuals_against_baseline_and_target(db):
     r = run(db, "track", "BC2", "--year", "2018-19", "--indicator", "No such indicator=1")
     assert r.exit_code == 1 and "has no indicator" in r.output
     assert run(db, "track", "BC2", "--year", "2018-19", "--indicator", "junk").exit_code == 2
+
+
+def test_one_planned_figure_for_bc2(db):
+    """H&F BC2 states a net saving of £1,261k for 2018-19 (gross 1,611 less ongoing costs 350): delivering exactly
+    that is green; track, list and the portfolio show the same 1,261 (cumulative) and 464 (incremental)."""
+    import json
+
+    assert run(db, "import", str(CASES / "hf_bc2.yaml")).exit_code == 0
+    r = run(db, "track", "BC2", "--year", "2018-19", "--delivered", "1261")
+    assert r.exit_code == 0, r.output
+    assert "planned 1261.0 (net saving against the baseline, cumulative basis; 464 of it new in 2018-19" in r.output
+    assert "RAG green" in r.output
+    r = run(db, "list")
+    assert "1,365 (2020-21)" in r.output  # the last year's net saving: 920 + 695 + 100 - 350
+    r = CliRunner().invoke(main, ["portfolio", "--format", "json", str(CASES / "hf_bc2.yaml")])
+    rows = {(row["financial_year"]): row for row in json.loads(r.output)["by_year"]}
+    assert rows["2018-19"]["savings_cumulative"] == 1261 and rows["2018-19"]["savings_incremental"] == 464
+
+
+@pytest.mark.parametrize("year", ["2015-16", "2021-22"])
+def test_a_year_outside_the_case_is_refused(db, year):
+    assert run(db, "import", str(CASES / "hf_bc2.yaml")).exit_code == 0
+    before = snapshot(db)
+    r = run(db, "track", "BC2", "--year", year, "--delivered", "100")
+    assert r.exit_code == 1 and f"{year} is outside 'BC2', whose years run 2016-17 to 2020-21" in r.output
+    assert snapshot(db) == before

@@ -81,3 +81,16 @@ def test_dated_milestones_run_to_the_next_one():
 def test_parse_when_never_raises(text):
     result = parse_when(text)
     assert result is None or isinstance(result, dt.date)
+
+
+def test_overview_names_the_council_sponsor_and_accountable_director():
+    from pathlib import Path
+
+    from careflow import yamlio
+    from careflow.reports.case_view import overview_rows
+
+    case = yamlio.load(Path(__file__).resolve().parents[1] / "examples" / "cases" / "hf_bc2.yaml").data
+    rows = dict(overview_rows(case))
+    assert rows["Authority"] == "London Borough of Hammersmith & Fulham"
+    assert rows["Sponsor"] == "Clare Chamberlin"  # appendix 1's sign-off: "Programme / Project Sponsor"
+    assert rows["Accountable Director"] == "Steve Miley / Dave Mcnamara"

@@ -55,7 +55,7 @@ def test_investment_and_savings_tables_match_the_hf_seed(hf_doc):
     savings = [_rows(t) for t in hf_doc.tables if t.rows[0].cells[0].text == "Line (£k)"][1]
     assert savings[-1] == ["Total savings", "£0k", "£797k", "£1,261k", "£1,365k", "£1,365k", "£4,788k"]
     net = {r[0]: r[1:] for r in _rows(_table_with(hf_doc, "£k"))}
-    assert net["Cumulative net"][:3] == ["-£446k", "-£704k", "£357k"]
+    assert net["Cumulative net"][:3] == ["(£446k)", "(£704k)", "£357k"]  # negatives in brackets
     measures = dict((r[0], r[1]) for r in _rows(_table_with(hf_doc, "Measure"))[1:])
     assert measures["Payback (simple: investment against cumulative savings)"] == "1.72 years"
     assert measures["Total savings, years 1 to 5"] == "£6,153k"
@@ -114,3 +114,27 @@ def test_missing_template_fields_say_not_stated(tmp_path):
     assert sum(p.text == "Not stated" for p in doc.paragraphs) >= 10
     inv = _rows(_table_with(doc, "Line (£)"))
     assert inv[-1] == ["Total investment", "£1,000", "£1,000"]
+
+
+def test_sensitivity_and_switching_values_are_in_the_case(tmp_path):
+    """The Word case carries what ``careflow appraise`` computes: NPV and payback with savings and costs moved
+    by 10% and 20%, and the switching values (H&F BC2, appraised from its case file)."""
+    from pathlib import Path
+
+    import docx
+
+    from careflow.pipeline.appraise import load_and_appraise
+
+    case, appraisal = load_and_appraise(Path(__file__).resolve().parents[1] / "examples" / "cases" / "hf_bc2.yaml")
+    case_document(tmp_path / "bc2.docx", case, appraisal)
+    doc = docx.Document(str(tmp_path / "bc2.docx"))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert "Sensitivity and switching values" in headings
+    rows = _rows(_table_with(doc, "Change"))
+    assert rows[0] == ["Change", "NPV (£k)", "Payback (simple)", "Payback (cash-flow)"]
+    by = {r[0]: r for r in rows[1:]}
+    want = next(s for s in appraisal["sensitivity"] if s["variable"] == "savings" and s["change_pct"] == -10)
+    assert by["Savings -10%"][1] == f"£{want['npv']:,.0f}k"
+    sw = appraisal["switching_values_pct"]["savings_pct"]
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert f"Switching values (the change that brings NPV to zero): savings {sw:,.1f}%" in text

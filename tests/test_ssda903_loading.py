@@ -229,9 +229,11 @@ def _stacked(tmp_path):
     eps += [{**t["episodes"][2], "CHILD": "3", "LA": "Bshire", "YEAR": YEAR}]  # Bshire has a third child
     hdr = [{**r, "LA": la, "YEAR": YEAR} for la in ("Aville", "Bshire") for r in t["header"]]
     hdr += [{**t["header"][1], "CHILD": "3", "LA": "Bshire", "YEAR": YEAR}]
-    (tmp_path / "episodes.csv").write_text(to_csv(eps, [*TABLE_COLUMNS["episodes"], "LA", "YEAR"]))
-    (tmp_path / "header.csv").write_text(to_csv(hdr, [*TABLE_COLUMNS["header"], "LA", "YEAR"]))
-    return tmp_path
+    folder = tmp_path / "data"  # a folder of its own: outputs may not go inside an input folder
+    folder.mkdir()
+    (folder / "episodes.csv").write_text(to_csv(eps, [*TABLE_COLUMNS["episodes"], "LA", "YEAR"]))
+    (folder / "header.csv").write_text(to_csv(hdr, [*TABLE_COLUMNS["header"], "LA", "YEAR"]))
+    return folder
 
 
 def test_two_las_in_one_stacked_file_are_counted_apart(tmp_path):
@@ -268,7 +270,7 @@ def test_forecast_and_scenario_refuse_to_pool_several_las(tmp_path):
 def test_minimum_data_warning_names_the_threshold(tmp_path):
     from careflow.pipeline import load_data
 
-    folder = write_return(tmp_path, base_tables())
+    folder = write_return(tmp_path / "data", base_tables())
     res = CliRunner().invoke(main, ["forecast", str(folder), "--output", str(tmp_path / "f"), "--runs", "2",
                                     "--no-calibrate"])
     assert "CF-MIN-DATA" in res.output and "fewer than 50" in res.output and "fewer than 24" in res.output

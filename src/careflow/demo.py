@@ -9,20 +9,28 @@ from pathlib import Path
 
 import click
 
+from careflow import safecsv
+from careflow.privacy import using_salt
+
+# Anyshire's children are fictional: the demo pseudonymises them with a fixed salt, so its outputs are the same on
+# every machine and the user's own salt (careflow.privacy) is neither used nor created.
+DEMO_SALT = "careflow-demo-anyshire"
+
 
 def run_demo(output: str | Path) -> None:
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     click.echo(f"careflow demo: outputs in {out}")
-    validation = _demo_data(out)
-    _demo_indicators(out)
-    _demo_finance(out)
-    benchmark = _demo_aggregate(out)
-    _demo_register(out)
-    scenarios = _demo_scenarios(out)
-    forecast = _demo_forecast(out)
-    # last: it reports on what the other steps made (handed over in memory, never read back from their files)
-    _demo_reports(out, forecast, validation, scenarios, benchmark)
+    with using_salt(DEMO_SALT):
+        validation = _demo_data(out)
+        _demo_indicators(out)
+        _demo_finance(out)
+        benchmark = _demo_aggregate(out)
+        _demo_register(out)
+        scenarios = _demo_scenarios(out)
+        forecast = _demo_forecast(out)
+        # last: it reports on what the other steps made (handed over in memory, never read back from their files)
+        _demo_reports(out, forecast, validation, scenarios, benchmark)
 
 
 def _demo_ssda903(out: Path, source: Path | None = None):
@@ -50,7 +58,7 @@ def _demo_ssda903(out: Path, source: Path | None = None):
         click.echo(f"ssda903: {source} unusable ({len(exc.findings)} findings); see {folder}/validation.json")
         return report
     table = summarise(data)
-    table.to_csv(folder / "summary.csv", index=False)
+    safecsv.to_csv(table, folder / "summary.csv", index=False)
     (out / "summary.json").write_text(json.dumps(
         {"source": str(source), "errors": report.errors, "warnings": report.warnings,
          "years": json.loads(table.to_json(orient="records"))}, indent=2), encoding="utf-8")
@@ -89,9 +97,9 @@ def _demo_indicators(out: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     data = pipeline.load_returns(source)
     ind = pipeline.indicators(data, by=("age_band", "ethnicity"))
-    pipeline.indicator_table(ind).to_csv(folder / "indicators.csv", index=False)
-    pipeline.indicator_table(ind, monthly=True).to_csv(folder / "monthly.csv", index=False)
-    pipeline.indicator_table(ind, by=True).to_csv(folder / "by_age_band_and_ethnicity.csv", index=False)
+    safecsv.to_csv(pipeline.indicator_table(ind), folder / "indicators.csv", index=False)
+    safecsv.to_csv(pipeline.indicator_table(ind, monthly=True), folder / "monthly.csv", index=False)
+    safecsv.to_csv(pipeline.indicator_table(ind, by=True), folder / "by_age_band_and_ethnicity.csv", index=False)
     last = ind.yearly.iloc[-1]
     click.echo(f"indicators: Anyshire {last['year']}: {last['at_31_march']} looked after on 31 March, "
                f"{last['residential_share']:.1f}% in residential care, {last['ifa_share']:.1f}% of fostering IFA, "
@@ -135,13 +143,13 @@ def _demo_finance(out: Path) -> None:
             click.echo(f"finance: BC2 payback {payback_text(m.payback_years_simple)} (simple), "
                        f"{payback_text(m.payback_years_cashflow)} (cash-flow); NPV £{m.npv:,.0f}k; "
                        f"{len(result.failed_checks)} stated figures disagree")
-    portfolio = rollup(cases)
+    portfolio = rollup(cases, combine_authorities=True)  # the demo's all-examples file: labelled as a sum
     stated = examples / "portfolios" / "haringey_table3.yaml"
     haringey = rollup([c for c in cases if c.reference.startswith("HGY-")])
     if stated.exists():
         check_stated_totals_file(haringey, stated)
     (folder / "portfolio.txt").write_text(portfolio_text(portfolio), encoding="utf-8")
-    (folder / "portfolio.csv").write_text(portfolio.breakdown().to_csv(index=False), encoding="utf-8")
+    (folder / "portfolio.csv").write_text(safecsv.to_csv(portfolio.breakdown(), index=False), encoding="utf-8")
     (folder / "portfolio.json").write_text(json.dumps(portfolio.to_dict(), indent=2, default=str),
                                            encoding="utf-8")
     (folder / "haringey_table3.txt").write_text(portfolio_text(haringey), encoding="utf-8")
@@ -174,7 +182,7 @@ def _demo_aggregate(out: Path):
     (folder / "benchmark_873_2024.txt").write_text(b.to_text() + "\n")
     (folder / "benchmark_873_2024.json").write_text(json.dumps(b.to_dict(), indent=2))
     f = national_forecast(data, 2024, 3)
-    f.table.round(1).to_csv(folder / "national_forecast_2024.csv", index=False)
+    safecsv.to_csv(f.table.round(1), folder / "national_forecast_2024.csv", index=False)
     g = b.gap
     click.echo(f"aggregate: {b.la.label} {b.year}: {g.la_count:.0f} children looked after, "
                f"{g.expected_at_neighbours_mean:.0f} at its statistical neighbours' mean rate "
@@ -216,14 +224,15 @@ def _demo_register(out: Path) -> None:
         stored = reg.get("BC2")
         write_workbook(stored.case, folder / "bc2.xlsx", stored.version)
         rows = reg.list()
-        total = reg.portfolio().by_year().loc["Total"]
+        # three councils' cases: added together here only to count the register, labelled as such below
+        total = reg.portfolio(combine_authorities=True).by_year().loc["Total"]
     click.echo(f"register: {len(rows)} cases in {database}")
     for s in rows:
         c = s.case
         latest = c.tracking[-1] if c.tracking else None
         rag = f"  {latest.year} {latest.rag.value}" if latest and latest.rag else ""
         click.echo(f"  {c.reference:<26} v{s.version} {c.status.value:<10} {(c.title or '')[:48]}{rag}")
-    click.echo(f"register: portfolio of the register: £{total['investment']:,.0f}k invested, "
+    click.echo(f"register: portfolio of the register (3 councils added together): £{total['investment']:,.0f}k invested, "
                f"£{total['savings_incremental']:,.0f}k savings; BC2 workbook {folder / 'bc2.xlsx'}")
 
 
@@ -325,7 +334,7 @@ def _demo_scenarios(out: Path, runs: int = 100, seed: int = 1) -> dict:
         expected = price_scenario(sc, projector, costs=unit_costs, deterministic=True).difference()
         result = results[f.stem] = price_scenario(sc, projector, costs=unit_costs, runs=runs, seed=seed)
         write_scenario(result, folder / f.stem)
-        expected.to_csv(folder / f.stem / "difference_expected.csv", index=False, float_format="%.2f")
+        safecsv.to_csv(expected, folder / f.stem / "difference_expected.csv", index=False, float_format="%.2f")
         df = result.difference()
         for e, r in zip(expected.itertuples(), df.itertuples(), strict=True):
             lines.append(f"| {f.stem} | {r.lever} | {r.financial_year} | {e.children_mean:,.1f} | "

@@ -1,5 +1,6 @@
 """The domain's word lists, each written once: placement categories, exit groups, age bands, saving types,
-delivery status and RAG ratings, and financial-year keys.
+delivery status and RAG ratings, milestone status, risk ratings, indicator breakdowns and cohort states, and
+financial-year keys.
 
 The scenario schema, the model, the SSDA903 reader, synth, finance, the register, reports and docs take their
 words from here (tests/test_vocabulary.py checks the copies that must stay in data files and docs).
@@ -74,6 +75,26 @@ class Rag(enum.StrEnum):
     AMBER = "amber"
     RED = "red"
     NOT_STARTED = "not started"
+
+
+class MilestoneStatus(enum.StrEnum):
+    """Where a business case milestone stands (register milestones' ``status``)."""
+
+    NOT_STARTED = "not started"
+    IN_PROGRESS = "in progress"
+    COMPLETE = "complete"
+    DELAYED = "delayed"
+    CANCELLED = "cancelled"
+
+
+# Likelihood and impact words on the common 1-5 risk scale (risk score = likelihood x impact).
+RISK_RATINGS: dict[str, int] = {"very low": 1, "low": 2, "medium": 3, "moderate": 3, "high": 4, "very high": 5}
+
+# What the indicators can be broken down by (careflow indicators --by).
+INDICATOR_BREAKDOWNS: tuple[str, ...] = ("sex", "ethnicity", "uasc", "age_band", "category")
+
+# What a cohort-bound indicator reports at each point (source: cohort.<state>; careflow.indicators.cohort).
+COHORT_STATES: tuple[str, ...] = ("in_care", "left", "not_looked_after", "entered")
 
 
 def financial_year_keys(value: dict) -> dict:

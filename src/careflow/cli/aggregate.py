@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from careflow import safecsv
+from careflow.cli.outputs import output_file
 from careflow.errors import CareflowError, Finding
 
 
@@ -119,11 +121,12 @@ def national_forecast_cmd(data: str, origin: int, horizon: int, output: str, flo
     The model is chosen at the origin from its own past one-year errors (data up to the origin only)."""
     from careflow.aggregate import national_forecast
 
+    output = output_file(output, [data])
     d = _read(data)
     f = national_forecast(d, origin, horizon, flows=flows)
     _warn(d.findings + f.findings, verbose)
     Path(output).parent.mkdir(parents=True, exist_ok=True)
-    f.table.round(1).to_csv(output, index=False)
+    safecsv.to_csv(f.table.round(1), output, index=False)
     n = f.table.old_la_code.nunique()
     click.echo(f"{n} LAs forecast for {origin + 1}-{origin + horizon} from data to {origin}: {output}")
     click.echo(f"model: {f.candidate.label} (b1 = {f.coefficients[0]:.3f} x stock-flow change, b2 = "
@@ -150,7 +153,7 @@ def national_backtest_cmd(data: str, origins: str, horizons: str, fmt: str, flow
     d = _read(data)
     table = national_backtest(d, o, h, flows=flows)
     if fmt == "csv":
-        click.echo(table.to_csv(index=False), nl=False)
+        click.echo(safecsv.to_csv(table, index=False), nl=False)
     else:
         click.echo("Absolute percentage error across LAs (median / mean), P10-P90 coverage, percent")
         click.echo(table.to_string(index=False))

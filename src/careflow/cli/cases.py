@@ -8,8 +8,11 @@ from pathlib import Path
 
 import click
 
+from careflow import safecsv
 from careflow.cli.data import _CATEGORIES, _YEARS, reading_options
+from careflow.cli.outputs import output_file, register_file
 from careflow.errors import CareflowError, Finding
+from careflow.vocabulary import MilestoneStatus
 
 
 def register(group: click.Group) -> None:
@@ -101,11 +104,12 @@ def list_(ctx: click.Context, status: str | None) -> None:
     stored = _open(ctx).list()
     if status:
         stored = [s for s in stored if s.case.status.value == status]
-    rows = [("reference", "ver", "status", "units", "savings", "RAG", "title")]
+    rows = [("reference", "ver", "status", "units", "net saving (year, cumulative)", "RAG", "title")]
     for s in stored:
         c = s.case
         planned = fin.planned_savings(c.financials)
-        total = f"{max(planned.values()):,.0f}" if planned else ""
+        # the last year's net saving against the baseline: what the MTFS counts once the case is delivered
+        total = f"{list(planned.values())[-1]:,.0f} ({list(planned)[-1]})" if planned else ""
         latest = c.tracking[-1] if c.tracking else None
         rows.append((c.reference, str(s.version), c.status.value, fin.units(c.financials) or "", total,
                      f"{latest.year} {latest.rag.value}" if latest and latest.rag else "", (c.title or "")[:60]))
@@ -159,6 +163,11 @@ def export(ctx: click.Context, reference: str, fmt: str, output: str | None) -> 
     from careflow.register.casefile import dumps_case
     from careflow.register.workbook import write_workbook
 
+    if fmt == "xlsx":
+        output = output or _default_name(reference, ".xlsx")
+    if output is not None:
+        settings = ctx.find_object(_Settings) or _Settings()
+        output = output_file(output, [register_file(settings.database)])
     s = _open(ctx).get(reference)
     if fmt == "yaml":
         text = dumps_case(s.case, s.version)
@@ -167,7 +176,6 @@ def export(ctx: click.Context, reference: str, fmt: str, output: str | None) -> 
             return
         Path(output).write_text(text, encoding="utf-8")
     else:
-        output = output or _default_name(reference, ".xlsx")
         write_workbook(s.case, output, s.version)
     click.echo(f"wrote {output} ({reference}, version {s.version})")
 
@@ -216,11 +224,17 @@ def track(ctx, reference, year, planned, forecast, delivered, note, indicator_va
     reg = _open(ctx)
     e = reg.track(reference, year, planned=planned, forecast=forecast, delivered=delivered, note=note,
                   indicators=actuals or None, expected_version=expect_version)
-    for ind in reg.get(reference).case.indicators:
+    case = reg.get(reference).case
+    for ind in case.indicators:
         if ind.name in actuals:
             click.echo(f"{reference} {e.year}: {ind.name} = {ind.actuals[e.year]:g} (baseline {ind.baseline}, "
                        f"target {ind.target})")
-    click.echo(f"{reference} {e.year}: planned {e.planned}, forecast {e.forecast}, delivered {e.delivered}: "
+    from careflow.register import financials as fin
+
+    new = fin.planned_incremental(case.financials).get(e.year)
+    basis = (f" (net saving against the baseline, cumulative basis; {new:,.0f} of it new in {e.year}, incremental)"
+             if new is not None and planned is None else "")
+    click.echo(f"{reference} {e.year}: planned {e.planned}{basis}, forecast {e.forecast}, delivered {e.delivered}: "
                f"RAG {e.rag.value if e.rag else '-'}")
 
 
@@ -273,9 +287,7 @@ def refresh(ctx, reference, path, population, local, cohort_dir, expect_version,
 def risks(ctx, status, fmt) -> None:
     """The risk register across cases: every risk with likelihood x impact score (1-5 scales; words very low, low,
     medium, high, very high read as 1-5), owner and review date, highest score first."""
-    import csv
     import dataclasses
-    import io
     import json
 
     entries = _open(ctx).risks(status)
@@ -284,12 +296,7 @@ def risks(ctx, status, fmt) -> None:
         click.echo(json.dumps({"risks": rows}, indent=2))
         return
     if fmt == "csv":
-        buf = io.StringIO()
-        if rows:
-            w = csv.DictWriter(buf, fieldnames=list(rows[0]))
-            w.writeheader()
-            w.writerows(rows)
-        click.echo(buf.getvalue(), nl=False)
+        click.echo(safecsv.dict_rows(list(rows[0]), rows) if rows else "", nl=False)
         return
     table = [("score", "reference", "likelihood", "impact", "owner", "review", "title")]
     for e in entries:
@@ -314,9 +321,7 @@ def _short(value, n: int) -> str:
 def benefits(ctx, reference, fmt) -> None:
     """A case's benefits profile: planned against actual by period, financial (savings by financial year: planned,
     forecast, delivered) and non-financial (each indicator's targets and actuals), with indicator tiers."""
-    import csv
     import dataclasses
-    import io
     import json
 
     from careflow.register.tracking import benefits_profile
@@ -330,12 +335,8 @@ def benefits(ctx, reference, fmt) -> None:
         click.echo(json.dumps({"reference": reference, "benefits": rows}, indent=2))
         return
     if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=["kind", "name", "tier", "unit", "period", "planned", "forecast",
-                                            "actual"])
-        w.writeheader()
-        w.writerows(rows)
-        click.echo(buf.getvalue(), nl=False)
+        click.echo(safecsv.dict_rows(["kind", "name", "tier", "unit", "period", "planned", "forecast", "actual"],
+                                     rows), nl=False)
         return
     if not rows:
         click.echo(f"{reference}: no savings, targets or actuals recorded")
@@ -358,7 +359,7 @@ def benefits(ctx, reference, fmt) -> None:
 @cases.command("milestone")
 @click.argument("reference")
 @click.argument("milestone")
-@click.option("--status", type=click.Choice(["not started", "in progress", "complete", "delayed", "cancelled"]),
+@click.option("--status", type=click.Choice([s.value for s in MilestoneStatus]),
               default=None, help="The milestone's status.")
 @click.option("--planned", default=None, metavar="YYYY-MM-DD", help="Planned completion date.")
 @click.option("--actual", default=None, metavar="YYYY-MM-DD", help="Actual completion date.")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 
 import click
+
+from careflow import safecsv
+from careflow.cli.outputs import output_file, output_folder
 
 
 def register(group: click.Group) -> None:
@@ -18,7 +19,7 @@ def register(group: click.Group) -> None:
 
 
 def _write(text: str, output: str | None) -> None:
-    if output:
+    if output:  # checked by careflow.output_guard before the command reads anything
         with open(output, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
     else:
@@ -85,16 +86,15 @@ def validate(paths, fmt, output, year_convention, categories, read) -> None:
     """
     from careflow.ssda903 import validate as run
 
+    if output:
+        output_file(output, [*paths, categories, read.get("columns")])
     report = run(list(paths), categories=categories, year_convention=year_convention, **read)
     doc = report.to_dict()
     if fmt == "json":
         _write(json.dumps(doc, indent=2, default=str) + "\n", output)
     elif fmt == "csv":
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=["rule", "severity", "file", "row", "child", "field", "message"])
-        w.writeheader()
-        w.writerows(doc["issues"])
-        _write(buf.getvalue(), output)
+        _write(safecsv.dict_rows(["rule", "severity", "file", "row", "child", "field", "message"], doc["issues"]),
+               output)
     else:
         lines = [str(f) for f in report.findings]
         s = doc["summary"]
@@ -123,6 +123,8 @@ def summary(path, fmt, output, year_convention, categories, read) -> None:
     stacking several LAs is counted LA by LA (--la picks one)."""
     from careflow.ssda903 import load, summarise
 
+    if output:
+        output_file(output, [*path, categories, read.get("columns")])
     data = load(list(path), categories=categories, year_convention=year_convention, **read)
     table = summarise(data)
     cats = [c for c in table.columns if c not in ("la", "year", "at_31_march", "starts", "ceases")]
@@ -133,7 +135,7 @@ def summary(path, fmt, output, year_convention, categories, read) -> None:
                  for r in table.to_dict("records")]
         _write(json.dumps({"las": data.las, "years": years}, indent=2) + "\n", output)
     elif fmt == "csv":
-        _write((table if several or data.las else table.drop(columns="la")).to_csv(index=False), output)
+        _write(safecsv.to_csv(table if several or data.las else table.drop(columns="la"), index=False), output)
     elif several:
         _write("\n\n".join(f"{la}\n" + part.drop(columns="la").to_string(index=False)
                            for la, part in table.groupby("la", sort=True)) + "\n", output)
@@ -169,6 +171,7 @@ def synth(children_in_care, first_year, years, seed, output, faults, fault_rate,
     from careflow.errors import CareflowError
     from careflow.synth import generate
 
+    output = output_folder(output)
     if first_year is None:  # end with the 2024-25 return, whatever --years is (no returns from the future)
         first_year = str(LAST_DEFAULT_YEAR - years + 1)
     try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from careflow.cli.outputs import output_folder
+
 
 def register(group: click.Group) -> None:
     """Add this module's commands to the top-level group."""
@@ -17,4 +19,4 @@ def demo(output: str) -> None:
     """Run the whole product on the embedded synthetic LA, Anyshire, and write its outputs."""
     from careflow.demo import run_demo
 
-    run_demo(output)
+    run_demo(output_folder(output))

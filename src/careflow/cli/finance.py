@@ -7,6 +7,9 @@ import sys
 
 import click
 
+from careflow import safecsv
+from careflow.errors import CareflowError
+
 
 def register(group: click.Group) -> None:
     """Add this module's commands to the top-level group."""
@@ -28,10 +31,15 @@ def appraise(file: str, fmt: str) -> None:
 
     Exits 1 when a stated figure disagrees with its recomputation (after printing the report)."""
     from careflow.finance.appraisal import appraise as run
-    from careflow.finance.case import load_case
+    from careflow.finance.case import NoFinancialFigures, load_case
     from careflow.finance.render import appraisal_text
 
-    result = run(load_case(file))
+    try:
+        case = load_case(file)
+    except NoFinancialFigures as exc:
+        _cross_check_only(file, exc, fmt)
+        return
+    result = run(case)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, default=_json_default))
     else:
@@ -39,6 +47,29 @@ def appraise(file: str, fmt: str) -> None:
     if not result.ok:
         click.echo(f"{file}: {len(result.failed_checks)} stated figure(s) disagree with the recomputation",
                    err=True)
+        sys.exit(1)
+
+
+def _cross_check_only(file: str, exc, fmt: str) -> None:
+    """A case without financial figures: nothing to appraise, but the figures it states are still cross-checked."""
+    from careflow import yamlio
+    from careflow.finance import crosscheck
+    from careflow.finance.render import checks_lines
+
+    doc = yamlio.load(file)
+    raw = doc.data.get("cross_checks") if isinstance(doc.data, dict) else None
+    if raw is None:
+        raise exc
+    checks = crosscheck.run(crosscheck.parse(raw, file, doc))
+    if fmt == "json":
+        click.echo(json.dumps({"reference": doc.data.get("reference"), "appraisal": None,
+                               "checks": [c.to_dict() for c in checks]}, indent=2, default=_json_default))
+    else:
+        click.echo(f"{doc.data.get('reference')}: no financial figures to appraise; the figures the document "
+                   "states are cross-checked\n\n" + "\n".join(checks_lines(checks)))
+    bad = [c for c in checks if not c.ok]
+    if bad:
+        click.echo(f"{file}: {len(bad)} stated figure(s) disagree", err=True)
         sys.exit(1)
 
 
@@ -55,15 +86,18 @@ def appraise(file: str, fmt: str) -> None:
               help="Units of the roll-up (default: the cases' own units, £k when they differ).")
 @click.option("--stated", "stated", type=click.Path(dir_okay=False), default=None,
               help="YAML of totals a document states (units, savings_incremental_by_year, total_savings) to check.")
+@click.option("--combine-authorities", "combine", is_flag=True,
+              help="Add different councils' cases into one total (by default each council is rolled up on its own).")
 def portfolio(paths: tuple[str, ...], fmt: str, units: str | None, stated: str | None, from_register: bool,
-              database: str | None) -> None:
+              database: str | None, combine: bool) -> None:
     """Roll business cases (files, folders of *.yaml case files, and/or the register with --register) up into an
     MTFS table by financial year:
-    incremental and cumulative savings by directorate, type of saving and delivery status (RAG), with totals.
+    incremental and cumulative savings by directorate, type of saving and delivery status (RAG), with totals, one
+    table per council (a case's ``authority``).
 
     Exits 1 when a case file is invalid or a --stated total disagrees."""
     from careflow.finance.case import load_cases
-    from careflow.finance.portfolio import check_stated_totals_file, rollup
+    from careflow.finance.portfolio import check_stated_totals_file, rollup, rollup_by_authority
     from careflow.finance.render import portfolio_text
 
     if not paths and not from_register:
@@ -75,15 +109,25 @@ def portfolio(paths: tuple[str, ...], fmt: str, units: str | None, stated: str |
         from careflow.register.portfolio import with_register_cases
 
         cases = with_register_cases(cases, database)
-    result = rollup(cases, units=units)
+    results = [rollup(cases, units=units, combine_authorities=True)] if combine else rollup_by_authority(cases, units)
     if stated:
-        check_stated_totals_file(result, stated)
+        if len(results) > 1:
+            raise CareflowError(f"--stated checks one council's totals; the cases come from {len(results)} "
+                                f"councils ({'; '.join(r.authority for r in results)})", file=stated,
+                                rule="portfolio-authorities")
+        check_stated_totals_file(results[0], stated)
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), indent=2, default=_json_default))
+        body = results[0].to_dict() if len(results) == 1 else {"authorities": [r.to_dict() for r in results]}
+        click.echo(json.dumps(body, indent=2, default=_json_default))
     elif fmt == "csv":
-        click.echo(result.breakdown().to_csv(index=False), nl=False)
+        import pandas as pd
+
+        frames = [r.breakdown().assign(authority=r.authority) for r in results]
+        table = pd.concat(frames, ignore_index=True)
+        table = table[["authority", *[c for c in table.columns if c != "authority"]]]
+        click.echo(safecsv.to_csv(table, index=False), nl=False)
     else:
-        click.echo(portfolio_text(result), nl=False)
-    if not result.ok:
+        click.echo("\n".join(portfolio_text(r) for r in results), nl=False)
+    if not all(r.ok for r in results):
         click.echo("stated totals disagree with the roll-up", err=True)
         sys.exit(1)

@@ -14,6 +14,9 @@ import pandas as pd
 from careflow import pipeline
 from careflow.cli.data import reading_options
 from careflow.cli.dates import parse_date
+from careflow.cli.outputs import output_folder
+
+FORECAST_FILES = ("forecast.csv", "costs.csv", "summary.json", "fan_chart.png", "validation.json")
 
 
 def load_data(path, categories_file=None, **read) -> pipeline.Data:
@@ -55,6 +58,8 @@ def register(group: click.Group) -> None:
         Writes forecast.csv (date, category, age_band, mean, p10, p50, p90), costs.csv (financial_year, category,
         mean, p10, p50, p90 in pounds), summary.json and fan_chart.png into --output.
         """
+        output = output_folder(output, [path, categories_file, costs_file, read.get("columns")],
+                               names=FORECAST_FILES)
         data = load_data(path, categories_file, **read)
         result = pipeline.forecast(data, start=parse_date(start, "start") if start else None,
                                    end=parse_date(end, "end") if end else None, window_months=window_months,

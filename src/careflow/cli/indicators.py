@@ -6,7 +6,10 @@ import json
 
 import click
 
+from careflow import numbers, safecsv
 from careflow.cli.data import _CATEGORIES, _FORMAT, _OUTPUT, _YEARS, _write, reading_options
+from careflow.cli.outputs import output_file
+from careflow.vocabulary import INDICATOR_BREAKDOWNS
 
 
 def register(group: click.Group) -> None:
@@ -23,7 +26,7 @@ def parse_population(values: tuple[str, ...]):
     for item in values:
         year, sep, number = item.rpartition("=")
         try:
-            value = float(number)
+            value = numbers.finite(float(number))  # nan and inf are not populations
         except ValueError:
             raise click.BadParameter(f"expected a number or YEAR=NUMBER, got {item!r}",
                                      param_hint="--population") from None
@@ -71,7 +74,7 @@ def render_text(ind, monthly: bool) -> str:
               help="Children aged 0-17 in the LA, for the rate per 10,000: one number, or YEAR=N per collection "
                    "year (the DfE uses the ONS mid-year estimate of the year before 31 March). Repeatable.")
 @click.option("--by", "by", multiple=True,
-              type=click.Choice(["sex", "ethnicity", "uasc", "age_band", "category"]),
+              type=click.Choice(INDICATOR_BREAKDOWNS),
               help="Break the counts (31 March, starts, ceases) down by this (repeatable).")
 @click.option("--local", "local", multiple=True, metavar="AREA",
               help="The LA's own postcode areas (AN) or districts (SW6) for the out-of-area measure (repeatable); "
@@ -93,12 +96,15 @@ def indicators(path, population, by, local, monthly, fmt, output, year_conventio
     """
     from careflow import pipeline
 
+    if output:
+        output_file(output, [*path, categories, read.get("columns")])
+
     data = pipeline.load_returns(path, categories, year_convention, **read)
     ind = pipeline.indicators(data, population=parse_population(population), by=by, local=list(local) or None)
     if fmt == "json":
         _write(json.dumps(ind.to_dict(), indent=2) + "\n", output)
     elif fmt == "csv":
-        _write(pipeline.indicator_table(ind, monthly=monthly, by=bool(by)).to_csv(index=False), output)
+        _write(safecsv.to_csv(pipeline.indicator_table(ind, monthly=monthly, by=bool(by)), index=False), output)
     else:
         _write(render_text(ind, monthly), output)
     if data.errors:
@@ -167,6 +173,8 @@ def cohort(path, children_file, start, months, compare, seed, fmt, output, year_
     from careflow.indicators import read_children
 
     wanted = parse_months(months)
+    if output:
+        output_file(output, [*path, children_file, categories, read.get("columns")])
     read_children(children_file)  # a bad children file is reported before the returns are read
     data = pipeline.load_returns(path, categories, year_convention, **read)
     result = pipeline.cohort(data, children_file, start, wanted, compare=compare, seed=seed)

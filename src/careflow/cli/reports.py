@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from careflow import pipeline
+from careflow.cli.forecast import FORECAST_FILES
+from careflow.cli.outputs import output_file, output_folder, register_file
 from careflow.reports.provenance import command_line
+
+
+def forecast_folder(output: str | Path) -> Path:
+    """Where ``report forecast`` puts the forecast it runs from SSDA903 data: beside the workbook."""
+    return Path(output).with_suffix("").with_name(Path(output).stem + "_forecast")
 
 
 def forecast_tables(data, output, validation=None, runs: int = 1000, seed: int = 0) -> pipeline.ForecastTables:
@@ -16,7 +23,7 @@ def forecast_tables(data, output, validation=None, runs: int = 1000, seed: int =
     d = Path(data)
     if (d / "forecast.csv").is_file() or d.name == "forecast.csv" or not d.exists():
         return pipeline.read_forecast_folder(d, validation)
-    folder = Path(output).with_suffix("").with_name(Path(output).stem + "_forecast")
+    folder = forecast_folder(output)
     result = pipeline.forecast(pipeline.load_data(d), runs=runs, seed=seed)
     pipeline.write_forecast(result, folder)  # with validation.json: the data's status, counts only
     return pipeline.ForecastTables.of(result, pipeline.read_validation(validation) if validation else None)
@@ -49,6 +56,16 @@ def report_forecast(data, output, validation, la_name, charts_dir, runs, seed):
     forecast first; the forecast files go beside the workbook). Children in care by category and month
     (P10/P50/P90), placement spend by financial year in £k, native Excel charts, the data's validation summary,
     the parameters used with their sources, and how it was produced."""
+    d = Path(data)
+    folder = d.parent if d.name == "forecast.csv" else d
+    from_folder = (folder / "forecast.csv").is_file()
+    read = [folder / n for n in FORECAST_FILES] if from_folder else [data]
+    inputs = [*read, validation]
+    output = output_file(output, inputs)
+    if charts_dir:
+        charts_dir = output_folder(charts_dir, inputs, option="--charts")
+    if not from_folder and d.exists():
+        output_folder(forecast_folder(output), inputs, names=FORECAST_FILES)
     tables = forecast_tables(data, output, validation, runs, seed)
     out = pipeline.forecast_report(tables, output, la_name, charts_dir, command=command_line())
     click.echo(f"forecast workbook: {out}")
@@ -72,6 +89,10 @@ def report_case(ref_or_file, fmt, output, difference, appraisal_file, charts_dir
     """A business case from REF_OR_FILE (a case YAML file, or a reference in the register) as a Word document in
     the council template or an Excel workbook (MTFS profile in £k, payback, NPV, checks with stated figures that
     do not add up flagged in red)."""
+    inputs = [ref_or_file if Path(ref_or_file).exists() else register_file(database), difference, appraisal_file]
+    output = output_file(output, inputs)
+    if charts_dir:
+        charts_dir = output_folder(charts_dir, inputs, option="--charts")
     out = pipeline.case_report(ref_or_file, output, fmt, difference, appraisal_file, charts_dir, database,
                                command=command_line())
     click.echo(f"business case: {out}")
@@ -85,6 +106,7 @@ def report_portfolio(paths, output, title):
     """MTFS roll-up workbook of the business cases in PATHS (files, or folders of *.yaml case files): savings by
     financial year in £k, incremental and against the baseline, by directorate, type of saving and status, and
     every stated figure that does not add up."""
+    output = output_file(output, paths)
     out, n, without = pipeline.portfolio_report(paths, output, title, command=command_line())
     click.echo(f"portfolio workbook ({n} cases): {out}")
     if without:

@@ -10,7 +10,10 @@ from careflow import pipeline
 from careflow.cli.data import reading_options
 from careflow.cli.dates import parse_date
 from careflow.cli.forecast import load_data
+from careflow.cli.outputs import output_folder
 from careflow.levers import ScenarioResult
+
+SCENARIO_FILES = ("difference.csv", "difference_by_month.csv", "savings.png", "summary.json")
 
 
 def _date(value: str | None, field: str) -> dt.date | None:
@@ -53,6 +56,8 @@ def register(group: click.Group) -> None:
         """
         if runs < 1 and not deterministic:
             raise click.BadParameter("must be at least 1 (or use --deterministic)", param_hint="--runs")
+        output = output_folder(output, [*files, data, costs_file, categories_file, read.get("columns")],
+                               names=SCENARIO_FILES)
         scenario = pipeline.load_scenarios(files)  # a bad scenario file stops here, before the data are read
         episodes = load_data(data, categories_file, **read)
         result = pipeline.price_scenario(scenario, episodes, runs=runs, seed=seed, deterministic=deterministic,

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import click
 
+from careflow.cli.outputs import output_folder
+
+WORKFORCE_FILES = ("workforce.csv", "workforce_by_month.csv", "workforce_chart.png", "workforce.json")
+
 
 def register(group: click.Group) -> None:
     group.add_command(workforce_cmd)
@@ -48,6 +52,7 @@ def workforce_cmd(forecast_dir, caseload, la, csww, year, agency_rate, vacancy_r
     Writes workforce.csv, workforce_by_month.csv, workforce_chart.png and workforce.json into --output."""
     from careflow.workforce.job import workforce_from_forecast, write_workforce
 
+    output = output_folder(output, [forecast_dir, csww, teams_file], names=WORKFORCE_FILES)
     result = workforce_from_forecast(forecast_dir, caseload=caseload, la=la, csww=csww, year=year,
                                      agency_rate=agency_rate, vacancy_rate=vacancy_rate, salary=salary,
                                      on_costs=on_costs, agency_premium=agency_premium, teams_file=teams_file,

@@ -266,7 +266,11 @@ def appraise(case: Case | CaseFinancials, *, check: bool = True) -> Appraisal:
                        sensitivity=sensitivity, switching=switching,
                        file=case.file if isinstance(case, Case) else None)
     if check:
+        from careflow.finance import crosscheck
         from careflow.finance.checks import check_stated
 
         result.checks = check_stated(fin, result)
+        if isinstance(case, Case):
+            result.checks += crosscheck.run(crosscheck.parse(case.template.get("cross_checks"), case.file,
+                                                             case.doc))
     return result

@@ -21,18 +21,19 @@ from pydantic import (
     ValidationError,
 )
 
-from careflow import yamlio
+from careflow import numbers, yamlio
 from careflow.errors import CareflowError, Finding, pydantic_findings
 from careflow.finance import profile as prof
-from careflow.fy import FinancialYear
+from careflow.fy import FinancialYear, fy_range
 from careflow.vocabulary import DeliveryStatus, SavingType
 
 # Keys of the business-case template (DESIGN.md section 8): accepted as written, interpreted by the register.
 TEMPLATE_KEYS: tuple[str, ...] = (
-    "reference", "project_code", "title", "senior_responsible_officer", "directorate", "service", "status",
-    "description", "background", "what_if_not", "aims", "approach", "assumptions", "constraints", "options",
+    "reference", "project_code", "title", "authority", "senior_responsible_officer", "sponsor",
+    "accountable_director", "directorate", "service", "status", "description", "background", "what_if_not", "aims",
+    "approach", "assumptions", "constraints", "options",
     "scope", "dependencies", "non_financial_benefits", "risks", "community_impact", "indicators", "milestones",
-    "tracking", "source", "notes",
+    "tracking", "source", "notes", "cross_checks",
 )
 
 # Keys this module interprets. `directorate` and `status` are shared with the template (used by the roll-up).
@@ -59,11 +60,9 @@ def _parse_year(value: Any) -> FinancialYear:
 
 def _parse_amount(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"expected a number, got {value!r} (write amounts as plain numbers in the file's units, "
-                         "without £ or commas)")
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError(f"expected a finite number, got {value!r}")
-    return float(value)
+        raise ValueError(f"expected a number, got {value!r:.60} (write amounts as plain numbers in the file's "
+                         "units, without £ or commas)")
+    return numbers.finite(value, "an amount")
 
 
 Year = Annotated[FinancialYear, PlainValidator(_parse_year), PlainSerializer(lambda y: y.label)]
@@ -203,6 +202,24 @@ class CaseFinancials(_Strict):
         return self._levels(self.flow("savings"))
 
     @property
+    def net_savings_levels(self) -> prof.Profile:
+        """Each stated year's net saving against the baseline: savings (cumulative basis) less ongoing costs. This
+        is the one "planned" figure delivery is tracked against, the basis MTFS tables and ``appraise`` use."""
+        levels = self.savings_levels
+        ongoing = self.flow("ongoing_costs")
+        years = sorted(set(levels) | set(ongoing))
+        return {y: levels.get(y, 0.0) - ongoing.get(y, 0.0) for y in years}
+
+    def planned(self) -> dict[FinancialYear, tuple[float, float]]:
+        """Net saving by stated year as (cumulative: against the baseline, incremental: new in that year)."""
+        out, previous = {}, 0.0
+        for year in fy_range(self.start, self.last_stated_year):
+            level = self.net_savings_levels.get(year, previous if self.recurring else 0.0)
+            out[year] = (level, level - previous)
+            previous = level
+        return out
+
+    @property
     def start(self) -> FinancialYear:
         """The first year of the case (t = 0 for discounting and the cash-flow payback)."""
         if self.first_year is not None:
@@ -234,6 +251,12 @@ class Case:
     @property
     def directorate(self) -> str | None:
         return self.financials.directorate
+
+    @property
+    def authority(self) -> str | None:
+        """The council whose budget the case is in (a roll-up never adds two councils together unless asked)."""
+        value = (self.template or {}).get("authority")
+        return str(value) if value else None
 
 
 # -- loading ---------------------------------------------------------------------------------------------------
@@ -351,6 +374,9 @@ def case_from_doc(doc: yamlio.YamlDoc, base_dir: Path | None = None) -> Case:
         fin = fin.model_copy(update={"savings": levels})
         _check_consistency(fin, doc, resolved=True)
     template = {k: v for k, v in data.items() if k in TEMPLATE_KEYS}
+    from careflow.finance import crosscheck
+
+    crosscheck.parse(template.get("cross_checks"), doc.file, doc)  # a malformed check is an error at load time
     title = data.get("title")
     return Case(reference=str(reference), financials=fin, title=None if title is None else str(title),
                 template=template, file=doc.file, doc=doc)

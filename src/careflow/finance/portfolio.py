@@ -54,6 +54,7 @@ class Portfolio:
     long: pd.DataFrame  # one row per case (or line), financial year
     cases: list[str] = field(default_factory=list)
     checks: list[StatedTotal] = field(default_factory=list)
+    authority: str = ""  # the council (or councils, when added together on request)
 
     @property
     def ok(self) -> bool:
@@ -108,7 +109,7 @@ class Portfolio:
     def to_dict(self) -> dict:
         by_year = self.by_year().reset_index()
         return {
-            "units": self.units, "cases": self.cases,
+            "authority": self.authority, "units": self.units, "cases": self.cases,
             "years": [y.label for y in self.years],
             "by_year": by_year.to_dict(orient="records"),
             "by": {dim: {measure: self.table(dim, measure).reset_index(names=dim).to_dict(orient="records")
@@ -141,12 +142,38 @@ class Portfolio:
         return pd.concat(frames, ignore_index=True)
 
 
-def rollup(cases: Iterable[Case], units: str | None = None) -> Portfolio:
+NOT_STATED_AUTHORITY = "authority not stated"
+
+
+def authority_of(case: Case) -> str:
+    return case.authority or NOT_STATED_AUTHORITY
+
+
+def by_authority(cases: Iterable[Case]) -> dict[str, list[Case]]:
+    """Cases grouped by council, councils in name order."""
+    out: dict[str, list[Case]] = {}
+    for c in cases:
+        out.setdefault(authority_of(c), []).append(c)
+    return dict(sorted(out.items()))
+
+
+def rollup_by_authority(cases: Iterable[Case], units: str | None = None) -> list[Portfolio]:
+    """One MTFS roll-up per council: different councils' budgets are never added together."""
+    return [rollup(group, units) for group in by_authority(cases).values()]
+
+
+def rollup(cases: Iterable[Case], units: str | None = None, *, combine_authorities: bool = False) -> Portfolio:
     """Roll cases up into an MTFS table. Amounts are converted to ``units`` (default: the cases' common units,
-    or £k when they differ)."""
+    or £k when they differ). Cases of different councils are refused unless ``combine_authorities``."""
     cases = list(cases)
     if not cases:
         raise CareflowError("no business cases to roll up", rule="portfolio")
+    councils = list(by_authority(cases))
+    if len(councils) > 1 and not combine_authorities:
+        raise CareflowError(f"the cases come from {len(councils)} councils ({'; '.join(councils)}): one MTFS "
+                            "total would add different councils' budgets together. Roll each council up on its "
+                            "own (rollup_by_authority; careflow portfolio does by default) or ask for the sum "
+                            "(combine_authorities=True, --combine-authorities)", rule="portfolio-authorities")
     seen: dict[str, str] = {}
     for c in cases:
         if c.reference in seen:
@@ -199,7 +226,8 @@ def rollup(cases: Iterable[Case], units: str | None = None) -> Portfolio:
                                 "savings_incremental": level - previous, "savings_cumulative": level})
                 previous = level
     long = pd.DataFrame.from_records(records, columns=COLUMNS)
-    return Portfolio(units=units, years=years, long=long, cases=[c.reference for c in cases])
+    return Portfolio(units=units, years=years, long=long, cases=[c.reference for c in cases],
+                     authority=" + ".join(councils))
 
 
 STATED_TOTALS_KEYS = ("units", "savings_incremental_by_year", "investment_by_year", "total_savings", "source",
@@ -209,7 +237,7 @@ STATED_TOTALS_KEYS = ("units", "savings_incremental_by_year", "investment_by_yea
 def check_stated_totals_file(portfolio: Portfolio, path) -> list[StatedTotal]:
     """Check a portfolio against a YAML file of stated totals (``units``, ``savings_incremental_by_year``,
     ``investment_by_year``, ``total_savings``), e.g. the total row of an MTFS table."""
-    from careflow import yamlio
+    from careflow import numbers, yamlio
 
     doc = yamlio.load(path)
     data = doc.data
@@ -218,7 +246,7 @@ def check_stated_totals_file(portfolio: Portfolio, path) -> list[StatedTotal]:
     for key in data:
         if key not in STATED_TOTALS_KEYS:
             raise doc.error((str(key),), f"unknown key '{key}' (expected {', '.join(STATED_TOTALS_KEYS)})")
-    if data.get("units") not in UNITS:
+    if not isinstance(data.get("units"), str) or data["units"] not in UNITS:
         raise doc.error(("units",), "'units' is required: £ or £k")
     scale = UNITS[data["units"]] / UNITS[portfolio.units]
     converted = {}
@@ -232,12 +260,16 @@ def check_stated_totals_file(portfolio: Portfolio, path) -> list[StatedTotal]:
                 FinancialYear.parse(str(year))
             except ValueError as exc:
                 raise doc.error((key, str(year)), str(exc)) from None
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise doc.error((key, str(year)), f"expected a number, got {value!r}")
-            out[str(year)] = value * scale
+            try:
+                out[str(year)] = numbers.finite(value) * scale
+            except ValueError as exc:
+                raise doc.error((key, str(year)), str(exc)) from None
         converted[key] = out
     total = data.get("total_savings")
-    if total is not None and (isinstance(total, bool) or not isinstance(total, int | float)):
-        raise doc.error(("total_savings",), f"expected a number, got {total!r}")
+    if total is not None:
+        try:
+            total = numbers.finite(total)
+        except ValueError as exc:
+            raise doc.error(("total_savings",), str(exc)) from None
     return portfolio.check_totals(converted["savings_incremental_by_year"],
                                   None if total is None else total * scale, converted["investment_by_year"])

@@ -64,21 +64,26 @@ def appraisal_text(a: Appraisal) -> str:
     lines += ["", "Switching values (the change that brings NPV to zero)",
               f"  savings {_num(sw.savings_pct, 1)}%, investment {_num(sw.investment_pct, 1)}%, "
               f"ongoing costs {_num(sw.ongoing_costs_pct, 1)}%", ""]
-    if not a.checks:
-        lines.append("Checks: the case states no figures to check")
-    else:
-        bad = a.failed_checks
-        lines.append(f"Checks: {len(a.checks)} stated figures, {len(bad)} disagree"
-                     + (" (all agree)" if not bad else ""))
-        for c in a.checks:
-            mark = "ok   " if c.ok else "WRONG"
-            lines.append(f"  {mark} {c.item}: stated {_num(c.stated, 2).removesuffix('.00')}, computed "
-                         f"{_num(c.computed, 2).removesuffix('.00')}" + (f" ({c.note})" if c.note else ""))
+    lines += checks_lines(a.checks)
     return "\n".join(lines) + "\n"
 
 
+def checks_lines(checks: list) -> list[str]:
+    """Every check, agreeing or not (the document's own figures against each other and the recomputation)."""
+    if not checks:
+        return ["Checks: the case states no figures to check"]
+    bad = [c for c in checks if not c.ok]
+    lines = [f"Checks: {len(checks)} stated figures, {len(bad)} disagree" + (" (all agree)" if not bad else "")]
+    for c in checks:
+        mark = "ok   " if c.ok else "WRONG"
+        lines.append(f"  {mark} {c.item}: stated {_num(c.stated, 2).removesuffix('.00')}, computed "
+                     f"{_num(c.computed, 2).removesuffix('.00')}" + (f" ({c.note})" if c.note else ""))
+    return lines
+
+
 def portfolio_text(p: Portfolio) -> str:
-    lines = [f"MTFS roll-up of {len(p.cases)} cases, amounts in {p.units}; savings net of ongoing costs", ""]
+    who = f" for {p.authority}" if p.authority else ""
+    lines = [f"MTFS roll-up of {len(p.cases)} cases{who}, amounts in {p.units}; savings net of ongoing costs", ""]
     by_year = p.by_year()
     lines.append(by_year.map(lambda v: f"{v:,.0f}").to_string())
     for dim in ("directorate", "saving_type", "rag"):

@@ -11,7 +11,7 @@ import csv
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from careflow import yamlio
+from careflow import numbers, yamlio
 from careflow.errors import CareflowError, Finding
 from careflow.fy import FinancialYear
 from careflow.levers.engine import DIFFERENCE_COLUMNS, ScenarioResult
@@ -38,11 +38,12 @@ def read_difference(path: str | Path, lever: str = "all", measure: str = "pounds
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise CareflowError(Finding(rule="file", message=f"cannot read scenario difference: {exc.strerror}",
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 text (byte {exc.start})"
+        raise CareflowError(Finding(rule="file", message=f"cannot read scenario difference: {why}",
                                     file=str(p))) from None
     reader = csv.DictReader(text.splitlines())
-    return _by_year(reader, list(reader.fieldnames or []), lever, measure, str(p))
+    return _by_year(reader, [str(c) for c in reader.fieldnames or []], lever, measure, str(p))
 
 
 def _by_year(rows, columns: list[str], lever: str, measure: str, file: str | None) -> dict[FinancialYear, float]:
@@ -53,16 +54,16 @@ def _by_year(rows, columns: list[str], lever: str, measure: str, file: str | Non
     out: dict[FinancialYear, float] = {}
     levers = set()
     for i, row in enumerate(rows, start=1):
-        levers.add(row["lever"])
+        levers.add(str(row["lever"] or ""))  # a short row leaves None in its missing cells
         if row["lever"] != lever:
             continue
         try:
-            year = FinancialYear.parse(row["financial_year"])
+            year = FinancialYear.parse(str(row["financial_year"] or ""))
         except ValueError as exc:
             raise CareflowError(Finding(rule="scenario-difference", message=str(exc), file=file, row=i,
                                         field="financial_year")) from None
         try:
-            value = float(row[measure])
+            value = numbers.finite(float(row[measure]))
         except (TypeError, ValueError):
             raise CareflowError(Finding(rule="scenario-difference", message=f"expected a number, got "
                                         f"{row[measure]!r}", file=file, row=i, field=measure)) from None

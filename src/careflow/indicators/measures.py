@@ -21,13 +21,14 @@ from careflow.errors import CareflowError
 from careflow.fy import FinancialYear
 from careflow.parameters import load_parameter
 from careflow.ssda903.summary import looked_after_on
+from careflow.vocabulary import INDICATOR_BREAKDOWNS, UNKNOWN_CATEGORY
 
 RESIDENTIAL = ("in_house_residential", "external_residential", "secure")
 FOSTERING = ("kinship_fostering", "in_house_fostering", "ifa_fostering")
 IFA = ("ifa_fostering",)
 ADOPTION_PLACES = frozenset({"A3", "A4", "A5", "A6"})
-DIMENSIONS = ("sex", "ethnicity", "uasc", "age_band", "category")
-UNKNOWN = "unknown"
+DIMENSIONS = INDICATOR_BREAKDOWNS
+UNKNOWN = UNKNOWN_CATEGORY  # a group that cannot be told (no date of birth, no sex recorded)
 LOCAL_AREA_SHARE = 0.2  # a postcode area holding at least this share of home postcodes counts as the LA's own
 
 

@@ -11,6 +11,10 @@ the order levers are listed in, and the contributions add up to the combined dif
 Exact over all subsets for up to ``max_exact`` interacting levers; above that, averaged over sampled orders
 (seeded). Purely financial levers are additive, so their Shapley value is their own profile.
 
+Permanence is not free: children who leave care by special guardianship, a child arrangements order or adoption
+cost an allowance afterwards (``careflow.costs.allowances``), so the pounds of a scenario are placements plus those
+allowances, and an SGO saves less than a return home by the allowance.
+
 Signs: every difference is baseline minus scenario, so savings, fewer children and fewer care-days are positive.
 """
 
@@ -25,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from careflow.costs.allowances import Allowances, allowance_cost, load_allowances
 from careflow.fy import FinancialYear
 from careflow.levers import money
 from careflow.levers.flows import Combined, Delivery, LeverContext, flow_adjustment
@@ -195,12 +200,12 @@ def _shapley_weights(n: int) -> list[float]:
 
 def evaluate(scenario: Scenario, projector: Projector, unit_costs: WeeklyCosts | dict[str, float] | None = None, *,
              runs: int = 100, seed: int = 0, deterministic: bool = False, max_exact: int = 6,
-             sampled_orders: int = 24) -> ScenarioResult:
+             sampled_orders: int = 24, allowances: Allowances | None = None) -> ScenarioResult:
     """Price ``scenario`` against ``projector``'s baseline. See the module docstring for the method.
 
     ``unit_costs``: weekly costs by category (a mapping, or an object with ``weekly_cost``); default careflow's
     shipped unit costs with inflation (:func:`careflow.costs.load_unit_costs`). A category without a cost is an
-    error."""
+    error. ``allowances``: after permanence exits (default: the shipped ``permanence_allowances`` parameter)."""
     if isinstance(unit_costs, dict):
         unit_costs = FixedUnitCosts(unit_costs)
     if unit_costs is None:
@@ -225,7 +230,17 @@ def evaluate(scenario: Scenario, projector: Projector, unit_costs: WeeklyCosts |
     fixed = scenario_prices(scenario, ctx.categories)
     price = _price_matrix(base, unit_costs, fixed)
     weekly_costs = {cat: float(price[0, c]) for c, cat in enumerate(ctx.categories)}
+    allowances = load_allowances() if allowances is None else allowances
+    month_days = np.array([(b - a).days + 1 for a, b in zip(base.month_starts, base.month_ends, strict=True)])
+
+    def allowance(p: Projected) -> np.ndarray:
+        """Pounds of permanence allowances [run, month] (0 where the projector does not report exits)."""
+        if p.exits is None:
+            return np.zeros(p.care_days.shape[:2])
+        return allowance_cost(p.exits, p.month_starts, month_days, p.exit_groups, allowances)
+
     base_cost = base.care_days * price[None, :, :] / 7.0  # [run, month, cat]
+    base_allowance = allowance(base)
     base_stock = base.stock_end.sum(axis=2)
     base_days = base.care_days.sum(axis=2)
 
@@ -251,7 +266,7 @@ def evaluate(scenario: Scenario, projector: Projector, unit_costs: WeeklyCosts |
             cost = p.care_days * (price * factor)[None, :, :] / 7.0
             diff = {Metric.CHILDREN: base_stock - p.stock_end.sum(axis=2),
                     Metric.CARE_DAYS: base_days - p.care_days.sum(axis=2),
-                    Metric.POUNDS: (base_cost - cost).sum(axis=2)}
+                    Metric.POUNDS: (base_cost - cost).sum(axis=2) + base_allowance - allowance(p)}
             values[coalition] = np.stack([diff[m] for m in Metric])
         return values[coalition]
 

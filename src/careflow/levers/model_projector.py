@@ -45,8 +45,11 @@ class ModelProjector:
         if deterministic:
             care_days = np.asarray(p.expected_care_days, dtype=float)[None]
             stock = np.asarray(p.expected_stock, dtype=float).sum(axis=1)[None]
+            exits = np.asarray(p.expected_exits, dtype=float).sum(axis=1)[None]  # [1, M, G]
         else:
             care_days = np.asarray(p.care_days_runs, dtype=float)
             stock = np.asarray(p.stock_runs, dtype=float).sum(axis=2)
+            exits = np.asarray(p.exits_runs, dtype=float).sum(axis=2)  # [R, M, G]
         return Projected(month_starts=tuple(p.month_starts), month_ends=tuple(p.month_ends),
-                         categories=tuple(p.categories), care_days=care_days, stock_end=stock)
+                         categories=tuple(p.categories), care_days=care_days, stock_end=stock, exits=exits,
+                         exit_groups=tuple(p.exit_groups))

@@ -27,6 +27,10 @@ class Projected:
     categories: tuple[str, ...]
     care_days: np.ndarray  # [run, month, category]
     stock_end: np.ndarray  # [run, month, category], children in care at the end of each month
+    # children leaving care in each month by exit group [run, month, group] (None: the projector does not say);
+    # permanence exits (SGO, child arrangements, adoption) carry allowances (careflow.costs.allowances)
+    exits: np.ndarray | None = None
+    exit_groups: tuple[str, ...] = ()
 
 
 class Projector(Protocol):

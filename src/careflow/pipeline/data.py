@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from careflow.errors import CareflowError, Finding
@@ -56,11 +57,14 @@ def load_data(path: str | Path, categories: str | Path | None = None, *, year: s
     if not p.exists():
         raise CareflowError(f"no such file or folder: {p}", file=str(p), rule="file")
     if p.is_file() and p.suffix.lower() == ".csv":
-        head = pd.read_csv(p, nrows=0)
-        if CONTRACT_COLUMNS <= set(head.columns):
-            df = pd.read_csv(p, dtype={"child": str})
-            for c in ("dob", "decom", "dec"):
-                df[c] = pd.to_datetime(df[c], errors="coerce").astype("datetime64[ns]")
+        try:
+            head = pd.read_csv(p, nrows=0)
+            df = pd.read_csv(p, dtype={"child": str}) if CONTRACT_COLUMNS <= set(head.columns) else None
+        except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise CareflowError(f"cannot read the episodes CSV: {str(exc).strip()}", file=str(p),
+                                rule="file") from None
+        if df is not None:
+            df = _episodes_contract(df, str(p))
             if "la" in df.columns:
                 if la is not None:
                     df = df.loc[df["la"].astype(str).str.casefold() == la.strip().casefold()]
@@ -76,6 +80,47 @@ def load_data(path: str | Path, categories: str | Path | None = None, *, year: s
     thin = minimum_data(data.episodes, data.data_end, FinancialYear(int(data.episodes["year"].min())).start)
     return Data(data.episodes, end, categories_for(data, categories), list(data.findings),
                 [Path(f) for f in data.files], thin, ssda903.report_of(data).status())
+
+
+def _episodes_contract(df: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Check a cleaned-episodes CSV against the reader's contract: ISO dates from 1900 to 2100 (decom required),
+    whole-number periods, True/False short breaks. Every bad cell is a finding (file line, column); none is
+    dropped or guessed."""
+    from careflow.errors import Finding
+    from careflow.numbers import FIRST_YEAR, LAST_YEAR
+
+    findings: list[Finding] = []
+
+    def bad(mask, column: str, why: str) -> None:
+        for i in np.flatnonzero(np.asarray(mask))[:20]:
+            findings.append(Finding("episodes-csv", f"{why}: {df[column].iloc[i]!r:.40}", file=file, row=int(i) + 2,
+                                    field=column))
+        if int(np.asarray(mask).sum()) > 20:
+            findings.append(Finding("episodes-csv", f"{int(np.asarray(mask).sum()) - 20} more like this", file=file,
+                                    field=column))
+
+    df = df.copy()
+    for c in ("dob", "decom", "dec"):
+        raw = df[c]
+        parsed = pd.to_datetime(raw.astype("string"), errors="coerce", format="ISO8601")
+        years = parsed.dt.year
+        bad(raw.notna() & parsed.isna(), c, "not a date (YYYY-MM-DD)")
+        outside = parsed.notna() & ((years < FIRST_YEAR) | (years > LAST_YEAR))
+        bad(outside, c, f"date outside {FIRST_YEAR}-{LAST_YEAR}")
+        if c == "decom":
+            bad(raw.isna(), c, "episode start (decom) is missing")
+        df[c] = parsed.where(~outside).astype("datetime64[ns]")  # reported above; nanoseconds end in 2262
+    period = pd.to_numeric(df["period"], errors="coerce")
+    bad(period.isna() | (period % 1 != 0) | (period < 0), "period", "not a whole number of 0 or more")
+    if "short_break" in df.columns:
+        flags = df["short_break"].astype("string").str.strip().str.lower().map(
+            {"true": True, "false": False, "1": True, "0": False})
+        bad(flags.isna(), "short_break", "expected True or False")
+        df["short_break"] = flags.fillna(False).astype(bool)
+    if findings:
+        raise CareflowError(findings)
+    df["period"] = period.astype("int64")
+    return df
 
 
 def categories_for(data: Ssda903Data | Data, categories_file=None) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from careflow import safecsv
 from careflow.costs import UnitCosts, cost_table, load_unit_costs
 from careflow.errors import CareflowError
 from careflow.model import DEFAULT_CATEGORIES, FittedModel, Projection, fit, project
@@ -190,8 +191,8 @@ def write_forecast(result: Forecast, out: str | Path, title: str = "Children in 
     out.mkdir(parents=True, exist_ok=True)
     paths = {"forecast": out / "forecast.csv", "costs": out / "costs.csv", "summary": out / "summary.json",
              "chart": out / "fan_chart.png"}
-    result.stock().to_csv(paths["forecast"], index=False, float_format="%.3f")
-    result.costs()[list(COST_COLUMNS)].to_csv(paths["costs"], index=False, float_format="%.2f")
+    safecsv.to_csv(result.stock(), paths["forecast"], index=False, float_format="%.3f")
+    safecsv.to_csv(result.costs()[list(COST_COLUMNS)], paths["costs"], index=False, float_format="%.2f")
     if result.validation is not None:  # counts only: no child identifiers in what goes to finance (docs/ssda903.md)
         paths["validation"] = out / "validation.json"
         paths["validation"].write_text(json.dumps(result.validation, indent=2, default=str))

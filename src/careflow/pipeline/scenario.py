@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from careflow import safecsv
 from careflow.costs import UnitCosts, load_unit_costs
 from careflow.levers import Scenario, ScenarioResult, evaluate
 from careflow.levers.model_projector import ModelProjector
@@ -59,8 +60,8 @@ def write_scenario(result: ScenarioResult, out: str | Path) -> dict[str, Path]:
     diff = result.difference()
     paths = {"difference": out / "difference.csv", "by_month": out / "difference_by_month.csv",
              "chart": out / "savings.png", "summary": out / "summary.json"}
-    diff.to_csv(paths["difference"], index=False, float_format="%.2f")
-    result.difference_by_month().to_csv(paths["by_month"], index=False, float_format="%.2f")
+    safecsv.to_csv(diff, paths["difference"], index=False, float_format="%.2f")
+    safecsv.to_csv(result.difference_by_month(), paths["by_month"], index=False, float_format="%.2f")
     savings_png(diff, paths["chart"], f"{result.scenario.name}: savings by lever")
     paths["summary"].write_text(json.dumps(scenario_summary(result), indent=2))
     return paths

@@ -50,11 +50,7 @@ def make_engine(url: str) -> sa.Engine:
         raise CareflowError(f"not a database URL: {url!r}", rule="database", field="--database") from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            try:
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise CareflowError(f"cannot create the register's folder: {exc.strerror}", rule="database",
-                                    file=parsed.database) from None
+            _create_owner_only(Path(parsed.database))
         engine = sa.create_engine(url, connect_args={"timeout": 60})
 
         @sa.event.listens_for(engine, "connect")
@@ -76,6 +72,21 @@ def make_engine(url: str) -> sa.Engine:
     except (ImportError, sa.exc.NoSuchModuleError) as exc:
         raise CareflowError(f"cannot use {parsed.drivername}: {exc} (pip install 'careflow[postgres]')",
                             rule="database", field="--database") from None
+
+
+def _create_owner_only(path: Path) -> None:
+    """Make the SQLite file (and any folder careflow creates for it) readable by its owner only: the register
+    holds business cases, named officers and risks. SQLite gives its -wal and -shm files the database file's
+    permissions. An existing file or folder keeps the permissions its owner gave it."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise CareflowError(f"cannot create the register: {exc.strerror}", rule="database",
+                            file=str(path)) from None
+    os.close(fd)
 
 
 def _config(connection: sa.Connection | None = None) -> Config:

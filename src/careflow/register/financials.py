@@ -91,11 +91,20 @@ def _context(case: BusinessCase) -> dict[str, Any]:
 
 
 def planned_savings(financials: dict[str, Any]) -> dict[str, float]:
-    """Savings against the baseline in each stated year (cumulative basis, lines included), in the case's units."""
+    """The net saving planned in each year of the case (savings less ongoing costs, against the baseline:
+    cumulative basis), in the case's units: the figure ``appraise``, ``portfolio`` and delivery tracking share."""
     model = to_model(financials)
     if model is None:
         return {}
-    return {year.label: value for year, value in model.savings_levels.items()}
+    return {year.label: cumulative for year, (cumulative, _) in model.planned().items()}
+
+
+def planned_incremental(financials: dict[str, Any]) -> dict[str, float]:
+    """The same net saving as the new saving in each year (incremental basis), in the case's units."""
+    model = to_model(financials)
+    if model is None:
+        return {}
+    return {year.label: incremental for year, (_, incremental) in model.planned().items()}
 
 
 def units(financials: dict[str, Any]) -> str | None:

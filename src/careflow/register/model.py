@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from careflow.fy import FinancialYear
-from careflow.vocabulary import Rag
+from careflow.vocabulary import COHORT_STATES, RISK_RATINGS, MilestoneStatus, Rag
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -80,8 +80,7 @@ def can_move(old: Status, new: Status) -> bool:
     return new == old or new in TRANSITIONS[old]
 
 
-# Words used for likelihood and impact in the seeds, on the common 1-5 risk scale (score = likelihood x impact).
-RATING_SCALE = {"very low": 1, "low": 2, "medium": 3, "moderate": 3, "high": 4, "very high": 5}
+RATING_SCALE = RISK_RATINGS  # words for likelihood and impact on the 1-5 scale (careflow.vocabulary)
 
 
 def rating_value(rating: str | int | None) -> int | None:
@@ -155,8 +154,7 @@ class CommunityImpact(_Model):
     disproportionate: Text = None  # on protected characteristics, and how they will be addressed
 
 
-# What a cohort-bound indicator reports at each point (see careflow.indicators.cohort).
-COHORT_MEASURES = ("in_care", "left", "not_looked_after", "entered")
+COHORT_MEASURES = COHORT_STATES  # what a cohort-bound indicator reports (careflow.vocabulary)
 
 
 class CohortSpec(_Model):
@@ -222,14 +220,6 @@ class Indicator(_Model):
         if self.source and self.source.startswith("cohort.") and self.cohort is None:
             raise ValueError(f"indicator {self.name!r}: source {self.source} needs a cohort (children, start, months)")
         return self
-
-
-class MilestoneStatus(StrEnum):
-    NOT_STARTED = "not started"
-    IN_PROGRESS = "in progress"
-    COMPLETE = "complete"
-    DELAYED = "delayed"
-    CANCELLED = "cancelled"
 
 
 class Milestone(_Model):
@@ -309,7 +299,10 @@ class BusinessCase(_Model):
     reference: str = Field(min_length=1)
     project_code: Text = None
     title: Text = None
+    authority: Text = None  # the council, e.g. "Cambridgeshire County Council"
     senior_responsible_officer: Text = None
+    sponsor: Text = None  # programme / project sponsor
+    accountable_director: Text = None
     directorate: Text = None
     service: Text = None
     status: Status = Status.DRAFT
@@ -329,6 +322,8 @@ class BusinessCase(_Model):
     indicators: list[Indicator] = Field(default_factory=list)
     milestones: list[Milestone] = Field(default_factory=list)
     tracking: list[TrackingEntry] = Field(default_factory=list)
+    # figures the document states more than once or with their parts (careflow.finance.crosscheck), as written
+    cross_checks: list[dict[str, Any]] = Field(default_factory=list)
     source: Text = None
     notes: Text = None
     financials: dict[str, Any] = Field(default_factory=dict)  # the finance keys, see careflow.register.financials

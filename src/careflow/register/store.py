@@ -219,11 +219,12 @@ class Register:
                 out.append(fc)
         return out
 
-    def portfolio(self, units: str | None = None):
-        """The MTFS roll-up (:func:`careflow.finance.rollup`) of every case in the register with figures."""
+    def portfolio(self, units: str | None = None, *, combine_authorities: bool = False):
+        """The MTFS roll-up (:func:`careflow.finance.rollup`) of every case in the register with figures (refused
+        when they come from different councils, unless ``combine_authorities``)."""
         from careflow.finance.portfolio import rollup
 
-        return rollup(self.finance_cases(), units=units)
+        return rollup(self.finance_cases(), units=units, combine_authorities=combine_authorities)
 
     def history(self, reference: str) -> list[AuditEntry]:
         """The audit trail of one case, oldest first."""
@@ -358,8 +359,9 @@ class Register:
         """Record planned/forecast/delivered savings for one financial year (in the case's units), and indicator
         actuals for that year (``{indicator name: value}``).
 
-        Values not given keep what was recorded; ``planned`` defaults to the case's savings for that year
-        (cumulative basis) when nothing was recorded.
+        Values not given keep what was recorded; ``planned`` defaults to the case's net saving for that year
+        (savings less ongoing costs, cumulative basis: the MTFS figure) when nothing was recorded. A year outside
+        the case (before its first year or after its last stated year) is refused.
         """
         try:
             label = FinancialYear.parse(year).label
@@ -370,6 +372,12 @@ class Register:
                 raise CareflowError(Finding(rule="tracking-value", field=name, message="must be a finite number"))
         with self.engine.begin() as conn:
             current = self._stored(conn, self._row(conn, reference, lock=True)).case
+            plan = fin.planned_savings(current.financials)
+            if plan and label not in plan:
+                years = list(plan)
+                raise CareflowError(Finding(rule="tracking-year", field="year",
+                                            message=f"{label} is outside {reference!r}, whose years run "
+                                                    f"{years[0]} to {years[-1]}"))
             entry = current.tracking_for(label) or TrackingEntry(year=label)
             values = entry.model_dump()
             for name, value in (("planned", planned), ("forecast", forecast), ("delivered", delivered),
@@ -377,7 +385,7 @@ class Register:
                 if value is not None:
                     values[name] = value
             if values["planned"] is None:
-                values["planned"] = fin.planned_savings(current.financials).get(label)
+                values["planned"] = plan.get(label)
             new_entry = TrackingEntry(**values)
             entries = [e for e in current.tracking if e.year != label] + [new_entry]
             update: dict = {"tracking": sorted(entries, key=lambda e: e.year)}

@@ -38,6 +38,7 @@ import yaml
 from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 
+from careflow import yamlio
 from careflow.errors import CareflowError, Finding, pydantic_message
 from careflow.fy import FinancialYear
 from careflow.register import financials as fin
@@ -45,9 +46,10 @@ from careflow.register.model import BusinessCase
 
 OVERVIEW_FIELDS = (
     "reference", "project_code", "title", "senior_responsible_officer", "directorate", "service", "status",
-    "description", "background", "what_if_not", "aims", "approach", "assumptions", "constraints", "options.study",
+    "authority", "sponsor", "accountable_director", "description", "background", "what_if_not", "aims", "approach",
+    "assumptions", "constraints", "options.study",
     "non_financial_benefits", "community_impact.affected", "community_impact.positive", "community_impact.negative",
-    "community_impact.neutral", "community_impact.disproportionate", "source", "notes",
+    "community_impact.neutral", "community_impact.disproportionate", "source", "notes", "cross_checks",
 )
 HEADERS = {
     "overview": ("field", "value"),
@@ -108,7 +110,12 @@ def write_workbook(case: BusinessCase, target: str | Path | io.BytesIO, version:
     rows = [("reference", case.reference)] + rows
     for name in OVERVIEW_FIELDS[1:]:
         head, _, tail = name.partition(".")
-        rows.append((name, data[head][tail] if tail else data[head]))
+        value = data[head][tail] if tail else data[head]
+        if name == "cross_checks":  # a list of mappings: one cell of JSON, read back as written
+            import json
+
+            value = json.dumps(value, ensure_ascii=False) if value else None
+        rows.append((name, value))
     for r, (name, value) in enumerate(rows, start=1):
         ws.write_string(r, 0, name)
         put(ws, r, 1, value)
@@ -342,6 +349,14 @@ def read_workbook(path: str | Path) -> tuple[BusinessCase, int | None]:
         if tail == "study":
             loc = ("options", "study")
         val = rd.text("overview", r, 2, value, loc)
+        if key == "cross_checks":
+            import json
+
+            try:
+                val = json.loads(val) if val else []
+            except ValueError as exc:
+                rd.bad("overview", r, 2, f"cross_checks must be the JSON list careflow wrote ({exc})", "xlsx-type")
+                continue
         if tail:
             data[head][tail] = val
         else:
@@ -372,10 +387,10 @@ def read_workbook(path: str | Path) -> tuple[BusinessCase, int | None]:
             continue
         rd.where[("financials", key)] = ("financials", r, 2)
         if fmt == "yaml":
-            try:
-                money[key] = yaml.safe_load(value) if isinstance(value, str) else value
-            except yaml.YAMLError as exc:
-                rd.bad("financials", r, 2, f"not valid YAML: {getattr(exc, 'problem', exc)}")
+            try:  # the one YAML path, with its limits (a cell is user input like any file)
+                money[key] = yamlio.loads(value, file=f"financials!B{r}").data if isinstance(value, str) else value
+            except CareflowError as exc:
+                rd.bad("financials", r, 2, exc.findings[0].message)
         elif fmt is None:
             money[key] = value
         else:

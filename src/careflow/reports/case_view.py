@@ -158,7 +158,11 @@ def overview_rows(case: Mapping) -> list[tuple[str, str]]:
             ("Project Code", text_of(case.get("project_code"))),
             ("Business Planning Reference", text_of(case.get("reference"))),
             ("Business Planning Brief Description", text_of(case.get("description"))),
+            ("Authority", text_of(case.get("authority"))),
             ("Senior Responsible Officer", text_of(case.get("senior_responsible_officer"))),
+            *((label, text_of(case.get(key))) for label, key in (("Sponsor", "sponsor"),
+                                                                 ("Accountable Director", "accountable_director"))
+              if case.get(key)),
             ("Directorate / Service", " / ".join(text_of(case.get(k)) for k in ("directorate", "service")
                                                   if case.get(k)) or NOT_STATED),
             ("Status", text_of(case.get("status")))]

@@ -42,9 +42,10 @@ from careflow.reports.case_view import (
 )
 from careflow.reports.provenance import Provenance, parameter_rows
 
-GBP = '£#,##0;[Red]-£#,##0'
-GBPK = '£#,##0"k";[Red]-£#,##0"k"'
-GBPM = '£#,##0.0"m";[Red]-£#,##0.0"m"'
+# finance convention: negatives in brackets, "(£446k)" not "-£446k"
+GBP = '£#,##0;[Red](£#,##0)'
+GBPK = '£#,##0"k";[Red](£#,##0"k")'
+GBPM = '£#,##0.0"m";[Red](£#,##0.0"m")'
 MONEY_FORMATS = {"£": GBP, "£k": GBPK, "£m": GBPM}
 
 

@@ -159,12 +159,14 @@ def money(v: Any, units: str) -> str:
         return ""
     if not isinstance(v, int | float):
         return str(v)
-    sign = "-" if v < 0 else ""
+    # finance convention: negatives in brackets, "(£446k)" not "-£446k"
+    from careflow.money import pounds
+
     if units == "£k":
-        return f"{sign}£{abs(v):,.0f}k"
+        return pounds(v, suffix="k")
     if units == "£m":
-        return f"{sign}£{abs(v):,.2f}m"
-    return f"{sign}£{abs(v):,.0f}"
+        return pounds(v, digits=2, suffix="m")
+    return pounds(v)
 
 
 def _stated_years(case: Mapping, years: pd.DataFrame) -> list[str]:
@@ -390,6 +392,7 @@ def _cost_and_savings(doc, c: Mapping, appraisal: Mapping, years: pd.DataFrame, 
     if "discount_rate" in settings:
         mrows.append(["Discount rate (real)", f"{float(settings['discount_rate']):.1%} a year"])
     _table(doc, ["Measure", "Value"], mrows, widths=[11, 6], numeric={1})
+    _sensitivity(doc, appraisal, units)
 
     checks = list(appraisal.get("checks") or [])
     if checks:
@@ -424,6 +427,32 @@ def _cost_and_savings(doc, c: Mapping, appraisal: Mapping, years: pd.DataFrame, 
         doc.add_paragraph("Modelled savings against the baseline forecast (£k, mean of the simulations).")
         _table(doc, ["Lever (£k)", *dfys], rows, numeric=set(range(1, len(dfys) + 1)), size=8)
         _picture(doc, ch.savings_waterfall(difference))
+
+
+def _sensitivity(doc, appraisal: Mapping, units: str) -> None:
+    """What ``careflow appraise`` computes beside the central case: NPV and payback with savings and costs moved,
+    and the switching values (the change that brings NPV to zero)."""
+    rows = list(appraisal.get("sensitivity") or [])
+    sw = appraisal.get("switching_values_pct") or {}
+    if not rows and not sw:
+        return
+    doc.add_heading("Sensitivity and switching values", level=2)
+    if rows:
+        def years(v):
+            return "not reached" if v is None else f"{float(v):,.2f} years"
+
+        table = [[f"{str(r.get('variable', '')).capitalize()} {float(r.get('change_pct', 0)):+.0f}%",
+                  money(r.get("npv"), units), years(r.get("payback_years_simple")),
+                  years(r.get("payback_years_cashflow"))] for r in rows]
+        _table(doc, ["Change", f"NPV ({units})", "Payback (simple)", "Payback (cash-flow)"], table,
+               numeric={1, 2, 3}, size=8)
+    if sw:
+        def pct(v):
+            return "no such flow" if v is None else f"{float(v):,.1f}%"
+
+        doc.add_paragraph("Switching values (the change that brings NPV to zero): savings "
+                          f"{pct(sw.get('savings_pct'))}, investment {pct(sw.get('investment_pct'))}, ongoing "
+                          f"costs {pct(sw.get('ongoing_costs_pct'))}.")
 
 
 def _tracking(doc, c: Mapping, units: str) -> None:

@@ -60,7 +60,6 @@ from careflow.errors import CareflowError, Finding
 from careflow.fy import FinancialYear
 from careflow.ssda903.categories import CategoryMap, load_categories
 from careflow.ssda903.clean import (
-    DEFAULT_SALT,
     clean,
     joint_keys,
     latest_episodes,
@@ -79,7 +78,7 @@ from careflow.ssda903.validate import (
     emit,
 )
 
-__all__ = ["DEFAULT_SALT", "RULES", "CategoryMap", "Ssda903Data", "ValidationReport", "in_care_on", "load",
+__all__ = ["RULES", "CategoryMap", "Ssda903Data", "ValidationReport", "in_care_on", "load",
            "load_categories", "looked_after_on", "read_tables", "report_of", "summarise", "validate"]
 
 

@@ -14,26 +14,22 @@ Steps (each reported through findings where it changes or excludes data):
 5. Periods of care: a new period starts unless the episode starts on the previous DEC after an X1 REC (or a blank
    REC, unless the episode's RNE is S).
 6. Categories from the mapping, exit groups from REC on a period's last episode, short breaks (LS V3/V4),
-   pseudonymised child ids (salted SHA-256 of LA and CHILD).
+   pseudonymised child ids (HMAC-SHA256 of LA and CHILD keyed with the installation's secret salt; see
+   careflow.privacy).
 """
 
 from __future__ import annotations
-
-import hashlib
-import os
 
 import numpy as np
 import pandas as pd
 
 from careflow.errors import Finding
 from careflow.fy import FinancialYear
+from careflow.privacy import SALT_ENV, pseudonyms, resolve_salt  # noqa: F401 (re-exported)
 from careflow.ssda903 import codes
 from careflow.ssda903.categories import UNKNOWN, CategoryMap
 from careflow.ssda903.reader import UNUSED_COLUMNS, upper
 from careflow.ssda903.validate import emit
-
-DEFAULT_SALT = "careflow-ssda903-2026"
-SALT_ENV = "CAREFLOW_SALT"
 
 EPISODE_COLUMNS = ["child", "la", "dob", "sex", "uasc", "decom", "dec", "rne", "ls", "cin", "place",
                    "place_provider", "rec", "reason_place_change", "category", "period", "exit_group",
@@ -43,23 +39,14 @@ KEPT_TEXT = frozenset({"HOME_POST", "PL_POST"})
 PERIOD_COLUMNS = ["child", "la", "period", "start", "end", "exit_group", "dob", "first_category", "short_break"]
 
 
-def resolve_salt(salt: str | None) -> str:
-    """The explicit salt, else ``CAREFLOW_SALT``, else careflow's documented project salt."""
-    if salt is not None:
-        return salt
-    return os.environ.get(SALT_ENV) or DEFAULT_SALT
-
-
 def pseudonymise(la: pd.Series, child: pd.Series, salt: str, key: np.ndarray | None = None) -> pd.Series:
-    """Salted SHA-256 (first 16 hex digits) of LA and CHILD; hashed once per distinct child.
+    """Keyed pseudonyms (:func:`careflow.privacy.pseudonyms`) of LA and CHILD; hashed once per distinct child.
 
     ``key`` (one integer per (LA, CHILD), see :func:`child_key`) saves hashing the strings again."""
-    prefix = (salt + "\x1f").encode()
     if key is not None:
         uniq, first, inverse = np.unique(np.asarray(key), return_index=True, return_inverse=True)
         pairs = zip(la.to_numpy()[first].tolist(), child.to_numpy()[first].tolist(), strict=True)
-        hashed = np.array([hashlib.sha256(prefix + f"{a}\x1f{c}".encode()).hexdigest()[:16] for a, c in pairs],
-                          dtype=object)
+        hashed = np.array(pseudonyms(salt, pairs), dtype=object)
         return pd.Series(hashed[inverse.ravel()] if len(uniq) else [], index=la.index, dtype="str")
     # Hash each distinct (LA, CHILD) once; combine factorised codes instead of building a key string per row.
     la_codes, la_uniques = pd.factorize(la.astype(str))
@@ -68,8 +55,8 @@ def pseudonymise(la: pd.Series, child: pd.Series, salt: str, key: np.ndarray | N
     key = la_codes.astype(np.int64) * width + child_codes
     uniq, inverse = np.unique(key, return_inverse=True)
     las, children = la_uniques.tolist(), child_uniques.tolist()
-    hashed = np.array([hashlib.sha256(prefix + f"{las[k // width]}\x1f{children[k % width]}".encode())
-                       .hexdigest()[:16] for k in uniq.tolist()], dtype=object)
+    hashed = np.array(pseudonyms(salt, ((las[k // width], children[k % width]) for k in uniq.tolist())),
+                      dtype=object)
     return pd.Series(hashed[inverse.ravel()] if len(uniq) else [], index=la.index, dtype="str")
 
 

@@ -9,6 +9,7 @@
     p.yearly          # financial_year, team, fte_mean, fte_p10, fte_p90, permanent_fte, agency_fte, cost_mean ...
 """
 
+from careflow.workforce.carers import fostering_demand, sufficiency
 from careflow.workforce.defaults import LaWorkforce, la_workforce, resolve
 from careflow.workforce.staff import (
     CLA_TEAM,
@@ -25,5 +26,5 @@ from careflow.workforce.staff import (
 )
 
 __all__ = ["CLA_TEAM", "WORKFORCE_COLUMNS", "Deployment", "LaWorkforce", "Team", "WorkforcePlan",
-           "direct_time_capacity", "forecast_cases", "fte_needed", "la_workforce", "plan", "read_teams", "resolve",
-           "workforce_chart"]
+           "direct_time_capacity", "forecast_cases", "fostering_demand", "fte_needed", "la_workforce", "plan", "read_teams", "resolve",
+           "sufficiency", "workforce_chart"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from careflow import safecsv
 from careflow.costs.staff import default_staff_cost
 from careflow.dfe.csww import find_csww, read_csww
 from careflow.errors import CareflowError
@@ -77,8 +78,8 @@ def write_workforce(out: str | Path, result: WorkforcePlan, title: str = "Social
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    result.yearly.to_csv(out / "workforce.csv", index=False, float_format="%.2f")
-    result.monthly.to_csv(out / "workforce_by_month.csv", index=False, float_format="%.3f")
+    safecsv.to_csv(result.yearly, out / "workforce.csv", index=False, float_format="%.2f")
+    safecsv.to_csv(result.monthly, out / "workforce_by_month.csv", index=False, float_format="%.3f")
     workforce_chart(result, out / "workforce_chart.png", title)
     settings = result.settings()
     (out / "workforce.json").write_text(json.dumps(settings, indent=2, default=float))

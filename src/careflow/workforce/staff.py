@@ -260,7 +260,7 @@ TEAM_KEYS = {"name", "caseload", "cases", "cases_now", "growth_percent", "cases_
 def read_teams(path: str | Path, default_caseload: float | None = None) -> list[Team]:
     """A teams file (YAML): ``teams:`` a list of name, caseload (default: the plan's caseload), cases (forecast,
     file or growth), cases_now and growth_percent (growth), cases_file (file; relative to the teams file)."""
-    from careflow import yamlio
+    from careflow import numbers, yamlio
 
     doc = yamlio.load(path)
     data = doc.data
@@ -272,7 +272,8 @@ def read_teams(path: str | Path, default_caseload: float | None = None) -> list[
             raise doc.error(("teams", i), "each team is a mapping (name, caseload, cases ...)", rule="workforce-team")
         unknown = set(t) - TEAM_KEYS
         if unknown:
-            raise doc.error(("teams", i, sorted(unknown)[0]), f"unknown key(s) {', '.join(sorted(unknown))} "
+            names = sorted(map(str, unknown))
+            raise doc.error(("teams", i, names[0]), f"unknown key(s) {', '.join(names)} "
                             f"(known: {', '.join(sorted(TEAM_KEYS))})", rule="workforce-team")
         if not t.get("name"):
             raise doc.error(("teams", i), "a team needs a name", rule="workforce-team")
@@ -280,8 +281,11 @@ def read_teams(path: str | Path, default_caseload: float | None = None) -> list[
         kind = t.get("cases", "growth" if "cases_now" in t else "file" if "cases_file" in t else "forecast")
         for key in ("caseload", "cases_now", "growth_percent"):
             v = t.get(key)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v)):
-                raise doc.error(("teams", i, key), f"{key} must be a number (got {v!r})", rule="workforce-team")
+            try:
+                if v is not None:
+                    numbers.finite(v)
+            except ValueError as exc:
+                raise doc.error(("teams", i, key), f"{key} must be a number: {exc}", rule="workforce-team") from None
         if caseload is None:
             raise doc.error(("teams", i), f"team '{t['name']}' has no caseload (give one, or --caseload)",
                             rule="workforce-team")

@@ -1,0 +1,45 @@
+"""Foster carer sufficiency by age band, checked by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from careflow.errors import CareflowError
+from careflow.levers.schema import Recruitment
+from careflow.workforce.carers import fostering_demand, sufficiency
+
+
+def demand_table():
+    rows = []
+    for j in range(8):
+        m = f"2025-{4 + j:02d}"
+        rows.append({"month": m, "age_band": "5-10", "mean": 30.0, "p10": 25.0, "p90": 36.0})
+        rows.append({"month": m, "age_band": "10-16", "mean": 10.0, "p10": 8.0, "p90": 12.0})
+    return pd.DataFrame(rows)
+
+
+def test_capacity_against_demand_with_recruitment():
+    # 100 enquiries in April: 7 new places in September (month 5), shared 3:1 as first-month demand (30 vs 10).
+    r = Recruitment(enquiries_per_month=[100, 0])
+    s = sufficiency(demand_table(), {"5-10": 20, "10-16": 10}, r).set_index(["month", "age_band"])
+    assert s.loc[("2025-04", "5-10"), "shortfall_mean"] == pytest.approx(10)  # 30 needed, 20 places
+    assert s.loc[("2025-04", "5-10"), "shortfall_p90"] == pytest.approx(16)
+    assert s.loc[("2025-04", "10-16"), "shortfall_mean"] == 0
+    assert s.loc[("2025-09", "5-10"), "capacity"] == pytest.approx(20 + 7 * 0.75)
+    assert s.loc[("2025-09", "5-10"), "shortfall_mean"] == pytest.approx(10 - 5.25)
+    assert s.loc[("2025-09", "10-16"), "capacity"] == pytest.approx(10 + 1.75)
+
+
+def test_unknown_band_is_an_error():
+    with pytest.raises(CareflowError, match="0-1"):
+        sufficiency(demand_table(), {"0-1": 3})
+
+
+def test_fostering_demand_sums_in_house_and_ifa(tmp_path):
+    (tmp_path / "forecast.csv").write_text(
+        "date,category,age_band,mean,p10,p50,p90\n"
+        "2025-04-30,in_house_fostering,5-10,12,10,12,14\n2025-04-30,ifa_fostering,5-10,8,6,8,10\n"
+        "2025-04-30,kinship_fostering,5-10,5,4,5,6\n2025-04-30,all,all,25,20,25,30\n")
+    d = fostering_demand(tmp_path)
+    assert d.to_dict("records") == [{"month": "2025-04", "age_band": "5-10", "mean": 20, "p10": 16, "p90": 24}]
