@@ -21,3 +21,14 @@ def test_missing_reference_is_a_clear_error(tmp_path):
     with pytest.raises(CareflowError) as exc:
         read_parameter(f)
     assert "reference" in str(exc.value) and "bad.yaml" in str(exc.value)
+
+
+@pytest.mark.parametrize("key", ["2999-04-01", "1850-04-01"])
+def test_a_value_dated_outside_1900_to_2100_is_a_finding_with_its_line(tmp_path, key):
+    # A typo such as 2999 for 1999 would otherwise re-base every price silently (issue 15).
+    f = tmp_path / "costs.yaml"
+    f.write_text(f'description: x\nunit: GBP a week\nreference: test\nvalues:\n  ifa_fostering: {{"{key}": 850}}\n')
+    with pytest.raises(CareflowError) as exc:
+        read_parameter(f).series("ifa_fostering")
+    message = str(exc.value)
+    assert "outside 1900-2100" in message and "costs.yaml" in message and key in message

@@ -35,6 +35,10 @@ from careflow.errors import CareflowError
 REQUIRED_KEYS = ("description", "unit", "reference", "values")
 
 
+PLAUSIBLE_FIRST = dt.date(1900, 1, 1)
+PLAUSIBLE_LAST = dt.date(2100, 12, 31)
+
+
 @dataclass(frozen=True)
 class DatedValue:
     """One value of a parameter, the date it applies from and where it comes from."""
@@ -103,6 +107,10 @@ class Parameter:
             day = _date_key(key)
             if day is None:
                 raise self._error(path + (key,), f"'{key}' under '{where}' is not a date (YYYY-MM-DD)")
+            if not PLAUSIBLE_FIRST <= day <= PLAUSIBLE_LAST:
+                # A far date (2999 for 1999) would silently re-base every price; the same range as the readers.
+                raise self._error(path + (key,), f"'{key}' under '{where}' is outside {PLAUSIBLE_FIRST.year}-"
+                                                 f"{PLAUSIBLE_LAST.year}")
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
                 raise self._error(path + (key,), f"the value for {key} under '{where}' must be a number (got {v!r})")
             if v < 0 and not allow_negative:

@@ -116,7 +116,7 @@ def _episodes_contract(df: pd.DataFrame, file: str) -> pd.DataFrame:
         flags = df["short_break"].astype("string").str.strip().str.lower().map(
             {"true": True, "false": False, "1": True, "0": False})
         bad(flags.isna(), "short_break", "expected True or False")
-        df["short_break"] = flags.fillna(False).astype(bool)
+        df["short_break"] = flags.eq(True)  # unreadable flags are reported above
     if findings:
         raise CareflowError(findings)
     df["period"] = period.astype("int64")
