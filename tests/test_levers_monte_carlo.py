@@ -215,3 +215,25 @@ def test_undeliverable_lever_is_reported_with_the_share_delivered(anyshire_dir, 
     assert "warning: lever step_down: delivered <0.1% of what it asks" in res.output
     assert "permanence_exits: delivered 100.0% of what it asks (12.0 of 12.0 children leaving care)" in res.output
     assert any(w.startswith("lever step_down") for w in summary["warnings"])
+
+
+def test_workforce_lever_mean_of_runs_is_its_deterministic_price(anyshire_model):
+    """The workforce lever follows the flow levers' change in children run by run (Haringey's example: entries
+    down 5/15/25%, social workers follow at caseload 19 after 3 months, agency to 12.9%), so its mean of runs must
+    agree with its deterministic price like every flow lever (same tolerance as above)."""
+    from careflow.costs import load_unit_costs
+
+    projector = _projector(anyshire_model, 3, parameter_uncertainty=False)
+    costs = load_unit_costs(categories=projector.categories)
+    scenario = Scenario.load(EXAMPLES / "haringey_workforce.yaml")
+    name = next(lever.name for lever in scenario.levers if lever.type == "workforce")
+    det = evaluate(scenario, projector, costs, deterministic=True)
+    runs = evaluate(scenario, projector, costs, runs=200, seed=4)
+    labels, expected = det._by_fy(det.by_lever[name])
+    _, pounds = runs._by_fy(runs.by_lever[name])
+    expected, pounds = expected[2], pounds[2]
+    assert expected[0, -1] > 0  # staff do come off as demand falls
+    for f, fy in enumerate(labels):
+        mean, se = pounds[:, f].mean(), pounds[:, f].std(ddof=1) / np.sqrt(len(pounds))
+        assert abs(mean - expected[0, f]) <= 4 * se + NONLINEAR * abs(expected[0, f]) + 1.0, (fy.label, mean,
+                                                                                              expected[0, f])
