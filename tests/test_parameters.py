@@ -32,3 +32,12 @@ def test_a_value_dated_outside_1900_to_2100_is_a_finding_with_its_line(tmp_path,
         read_parameter(f).series("ifa_fostering")
     message = str(exc.value)
     assert "outside 1900-2100" in message and "costs.yaml" in message and key in message
+
+
+def test_a_value_too_large_for_a_float_is_a_finding_not_a_traceback(tmp_path):
+    # Found by benchmarks/fuzz.py (unit_costs family): math.isfinite raised OverflowError on a 400-digit integer.
+    f = tmp_path / "costs.yaml"
+    f.write_text(f'description: x\nunit: GBP a week\nreference: test\nvalues:\n  ifa_fostering: {{"2024-04-01": {"9" * 400}}}\n')
+    with pytest.raises(CareflowError) as exc:
+        read_parameter(f).series("ifa_fostering")
+    assert "must be a number" in str(exc.value) and "costs.yaml" in str(exc.value)

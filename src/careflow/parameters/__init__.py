@@ -111,7 +111,7 @@ class Parameter:
                 # A far date (2999 for 1999) would silently re-base every price; the same range as the readers.
                 raise self._error(path + (key,), f"'{key}' under '{where}' is outside {PLAUSIBLE_FIRST.year}-"
                                                  f"{PLAUSIBLE_LAST.year}")
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            if isinstance(v, bool) or not isinstance(v, int | float) or not _finite(v):
                 raise self._error(path + (key,), f"the value for {key} under '{where}' must be a number (got {v!r})")
             if v < 0 and not allow_negative:
                 raise self._error(path + (key,), f"the value for {key} under '{where}' must not be negative "
@@ -128,6 +128,14 @@ class Parameter:
         row = next((lines[path[:n]] for n in range(len(path), 0, -1) if path[:n] in lines), None)
         return CareflowError(message, file=self.file, row=row, field=".".join(str(p) for p in path),
                              rule="parameter")
+
+
+def _finite(v: int | float) -> bool:
+    """A finite number that a float can hold (a 400-digit integer cannot: OverflowError, not a traceback)."""
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
 
 
 def _date_key(key: Any) -> dt.date | None:
