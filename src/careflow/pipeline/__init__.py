@@ -12,12 +12,14 @@ dataclass), never a path to read back; writing files is a separate, explicit ste
     pipeline.write_forecast(fc, "out/forecast")                 # forecast.csv, costs.csv, summary.json, chart
     pipeline.forecast_report(fc, "out/forecast.xlsx", la_name="Anyshire")
     ind = pipeline.indicators(pipeline.load_returns("returns/"), population=39_400)   # standard measures
+    b = pipeline.benchmark(pipeline.load_benchmark_data("dfe/"), "Cambridgeshire")   # against its neighbours
 
 Layering (DESIGN.md section 3, enforced by tests/test_layering.py): the pipeline may use every library module;
 no library module imports the pipeline, and nothing outside ``careflow.cli`` imports ``careflow.cli``.
 """
 
 from careflow.pipeline.appraise import case_from_register, load_and_appraise
+from careflow.pipeline.benchmark import BenchmarkData, benchmark, load_benchmark_data
 from careflow.pipeline.data import Data, categories_for, load_data, validate_data, write_validation
 from careflow.pipeline.forecast import Forecast, forecast, history_series, write_forecast
 from careflow.pipeline.indicators import cohort, indicator_table, indicators, load_returns, refresh_case
@@ -31,7 +33,7 @@ from careflow.pipeline.report import (
 )
 from careflow.pipeline.scenario import fitted_projector, load_scenarios, price_scenario, write_scenario
 
-__all__ = ["Data", "Forecast", "ForecastTables", "case_from_register", "case_report", "categories_for", "cohort",
+__all__ = ["BenchmarkData", "Data", "Forecast", "benchmark", "load_benchmark_data", "ForecastTables", "case_from_register", "case_report", "categories_for", "cohort",
            "indicator_table", "indicators", "load_returns", "refresh_case",
            "fitted_projector", "forecast", "forecast_report", "history_series", "load_and_appraise", "load_data",
            "load_scenarios", "portfolio_report", "price_scenario", "read_forecast_folder", "read_validation", "validate_data", "write_validation",
