@@ -38,6 +38,7 @@ from careflow.reports.case_view import (
     fy_label,
     indicator_rows,
     overview_rows,
+    price_base_of,
     risk_rows,
     units_of,
 )
@@ -584,8 +585,9 @@ def case_workbook(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping,
     ws = book.sheet("Summary")
     ref = c.get("reference") or ""
     r = book.heading(ws, f"{ref + ' ' if ref else ''}{c.get('title') or 'Business case'}",
-                     f"Money in {units} ({'thousands of pounds' if units == '£k' else 'pounds'}), financial years "
-                     f"1 April to 31 March. The template fields are on Overview.")
+                     f"Money in {units} ({'thousands of pounds' if units == '£k' else 'pounds'}), "
+                     f"{price_base_of(c, appraisal)}; financial years 1 April to 31 March. The template fields "
+                     "are on Overview.")
     if bad:
         book.banner(ws, r, f"{len(bad)} stated figure(s) in the document do not add up: see Checks.", True, 2)
     elif appraisal.get("checks"):
@@ -605,8 +607,8 @@ def case_workbook(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping,
     # MTFS profile: financial years as columns.
     ws = book.sheet("MTFS profile")
     r0 = book.heading(ws, f"Cost and savings profile by financial year ({units})",
-                      f"{units}; savings against the baseline (each year's saving, not the increment); "
-                      "investment and ongoing costs as positive amounts, subtracted in the net.")
+                      f"{units}, {price_base_of(c, appraisal)}; savings against the baseline (each year's saving, "
+                      "not the increment); investment and ongoing costs as positive amounts, subtracted in the net.")
     rows, fmts = _profile_rows(c, years, units, r0 + 1, fy_cols)
     cols = [("Line", "text", 52), ("Kind", "plain", 12)] + [(f"{fy} {units}", units, 12) for fy in fy_cols] + \
            [(f"Total {units}", units, 13)]
@@ -622,7 +624,8 @@ def case_workbook(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping,
 
     # Cash flows (long form, for pivoting).
     ws = book.sheet("Cash flows")
-    r0 = book.heading(ws, f"Cash flows by financial year ({units})", f"{units}; as appraised.")
+    r0 = book.heading(ws, f"Cash flows by financial year ({units})",
+                      f"{units}, {price_base_of(c, appraisal)}; as appraised.")
     book.table(ws, r0, 0, "CashFlows", [("Financial year", "plain", 14), (f"Investment {units}", units, 15),
                                         (f"Savings {units}", units, 15), (f"Ongoing costs {units}", units, 18),
                                         (f"Net {units}", units, 13), (f"Cumulative net {units}", units, 19)],
@@ -713,7 +716,7 @@ def _difference_sheets(book: _Book, difference: pd.DataFrame) -> None:
     fys = sorted(d["financial_year"].unique())
     levers = [lv for lv in dict.fromkeys(d["lever"]) if lv != "all"] + (["all"] if "all" in set(d["lever"]) else [])
     r0 = book.heading(ws, "Savings against the baseline by lever and financial year (£k)",
-                      "£k, mean of the simulations; savings positive. 'all' is the combined scenario (levers "
+                      "£k, cash prices of each financial year, mean of the simulations; savings positive. 'all' is the combined scenario (levers "
                       "interact, so it need not equal the sum of the levers).")
     piv = d.pivot_table(index="lever", columns="financial_year", values="pounds_mean", aggfunc="sum")
     rows = []
@@ -767,7 +770,7 @@ def portfolio_table(cases: Sequence[tuple[Any, Mapping]]) -> pd.DataFrame:
                          "saving_type": str(c.get("saving_type") or c.get("type_of_saving") or "Not stated"),
                          "status": str(c.get("rag") or c.get("status") or "Not stated"), "financial_year": fy,
                          "savings_k": s, "incremental_k": s - prev, "investment_k": _to_k(float(inv), units),
-                         "stated": bool(st)})
+                         "stated": bool(st), "price_base": price_base_of(c, appraisal)})
             prev = s
     return pd.DataFrame(rows)
 
@@ -786,33 +789,40 @@ def portfolio_workbook(path: str | Path | io.BytesIO, cases: Sequence[tuple[Any,
     provenance = provenance or Provenance(title=f"{title}: MTFS roll-up")
     book = _Book(path)
     refs = list(dict.fromkeys(zip(table["reference"], table["title"], table["directorate"], table["saving_type"],
-                                  table["status"], strict=True)))
+                                  table["status"], table["price_base"], strict=True)))
+    bases = sorted(set(table["price_base"]))
+    base_note = (f"Price base: {bases[0]}." if len(bases) == 1 else
+                 f"The cases state {len(bases)} different price bases (column Price base): a year's total adds "
+                 "figures in different prices; restate them in one price base before relying on the totals.")
+    k = len(refs[0]) if refs else 6  # descriptive columns before the years
     for sheet, col, note in (("MTFS incremental", "incremental_k",
                               "£k; each year's new saving (as MTFS tables state them). The total is the full "
-                              "annual saving by the last year."),
+                              "annual saving by the last year. " + base_note),
                              ("MTFS against baseline", "savings_k",
-                              "£k; each year's saving against the baseline (cumulative).")):
+                              "£k; each year's saving against the baseline (cumulative). " + base_note)):
         ws = book.sheet(sheet)
-        r0 = book.heading(ws, f"{title}: savings by financial year ({'incremental' if 'incr' in col else 'against baseline'}, £k)", note)
+        r0 = book.heading(ws, f"{title}: savings by financial year "
+                              f"({'incremental' if 'incr' in col else 'against baseline'}, £k)", note)
         rows = []
         for key in refs:
             sub = table[(table["reference"] == key[0]) & (table["title"] == key[1])]
             vals = [float(sub.loc[sub["financial_year"] == fy, col].sum()) for fy in fys]
             rr = r0 + 1 + len(rows)
-            total = _sum_row(rr, 5, 4 + len(fys), sum(vals)) if col == "incremental_k" else None
+            total = _sum_row(rr, k, k - 1 + len(fys), sum(vals)) if col == "incremental_k" else None
             rows.append([*key, *vals] + ([total] if total is not None else []))
         n = len(rows)
-        tot = [_sum(r0 + 1, r0 + n, 5 + j, sum(r[5 + j] for r in rows)) for j in range(len(fys))]
-        extra = [_sum(r0 + 1, r0 + n, 5 + len(fys), sum(r[-1].value for r in rows))] if col == "incremental_k" \
+        tot = [_sum(r0 + 1, r0 + n, k + j, sum(r[k + j] for r in rows)) for j in range(len(fys))]
+        extra = [_sum(r0 + 1, r0 + n, k + len(fys), sum(r[-1].value for r in rows))] if col == "incremental_k" \
             else []
-        rows.append(["Total", "", "", "", "", *tot, *extra])
-        fmts = {(n, j): "£k_bold" for j in range(5, 5 + len(fys) + len(extra))}
+        rows.append(["Total", "", "", "", "", "", *tot, *extra])
+        fmts = {(n, j): "£k_bold" for j in range(k, k + len(fys) + len(extra))}
         cols = [("Reference", "plain", 14), ("Title", "text", 44), ("Directorate", "text", 26),
-                ("Type of saving", "plain", 14), ("Status", "plain", 11)] + \
+                ("Type of saving", "plain", 14), ("Status", "plain", 11), ("Price base", "text", 28)] + \
                [(f"{fy} £k", "£k", 12) for fy in fys] + ([("Total £k", "£k", 13)] if extra else [])
         book.table(ws, r0, 0, "MTFSIncremental" if col == "incremental_k" else "MTFSAgainstBaseline", cols, rows,
                    cell_formats=fmts)
         ws.freeze_panes(r0 + 1, 2)
+        ws.repeat_rows(r0)
 
     ws = book.sheet("By directorate, type, status")
     r = book.heading(ws, "Incremental savings by directorate, type of saving and status (£k)",
