@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from careflow import safecsv
+from careflow.costs import CASH as PRICE_BASE
 from careflow.costs import UnitCosts, load_unit_costs
 from careflow.levers import Scenario, ScenarioResult, evaluate
 from careflow.levers.model_projector import ModelProjector
@@ -41,6 +42,7 @@ def fitted_projector(data: Data | str | Path, start: dt.date | None = None, end:
 def price_scenario(scenario: Scenario, data: Data | str | Path | ModelProjector, *, runs: int = 200, seed: int = 0,
                    deterministic: bool = False, start: dt.date | None = None, end: dt.date | None = None,
                    costs: str | Path | UnitCosts | None = None, categories_file: str | Path | None = None,
+                   inflation: str | Path | None = None,
                    progress: Callable[[float, str], None] | None = None) -> ScenarioResult:
     """Savings of ``scenario`` against the baseline forecast of ``data`` (or an already fitted projector), by
     lever and financial year. ``start``/``end`` default to the scenario's horizon. ``progress(fraction, step)``,
@@ -54,7 +56,8 @@ def price_scenario(scenario: Scenario, data: Data | str | Path | ModelProjector,
     else:
         step(0.0, "fitting the model to the data")
         projector = fitted_projector(data, start or scenario.horizon[0], end or scenario.horizon[1], categories_file)
-    unit_costs = costs if isinstance(costs, UnitCosts) else load_unit_costs(costs, categories=projector.categories)
+    unit_costs = costs if isinstance(costs, UnitCosts) else load_unit_costs(costs, inflation=inflation,
+                                                                            categories=projector.categories)
     n = len(scenario.levers)
     step(0.1, f"pricing {n} lever{'s' * (n != 1)} against the baseline"
               + ("" if deterministic else f" ({runs:,} Monte Carlo runs)"))
@@ -91,4 +94,6 @@ def scenario_summary(result: ScenarioResult) -> dict:
         "delivery": [d.as_dict() for d in result.delivery],
         "warnings": result.warnings(),
         "signs": "baseline minus scenario: savings, fewer children and fewer care-days are positive",
+        "price_base": PRICE_BASE + (f"; the scenario's own weekly costs are {result.scenario.prices_year} prices, "
+                                    "carried by careflow's index" if result.scenario.prices_year else ""),
     }
