@@ -6,7 +6,10 @@ Add a journey with ONE line in each list.
 
 BLUEPRINTS = [
     "careflow.web.views.home",
+    "careflow.web.views.data",
 ]
 
 NAV = [
+    ("data.index", "Data", "Upload your SSDA903 returns, check them against the validation rules and see the "
+                           "history of children looked after, starts and ceases."),
 ]
