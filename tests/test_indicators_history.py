@@ -106,3 +106,20 @@ def test_a_stacked_file_filters_by_la(tmp_path):
     total = history(data).yearly
     parts = [history(data, la=la).yearly for la in las]
     assert list(sum(p["at_31_march"] for p in parts)) == list(total["at_31_march"])
+
+
+def test_the_history_chart_plots_the_monthly_numbers(anyshire):
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
+    from careflow.reports.charts import history_chart
+
+    monthly = history(anyshire, sex="F").monthly
+    chart = history_chart(monthly, who="girls", la_name="Anyshire")
+    ax = chart.figure.axes[0]
+    line = [a for a in ax.get_children() if isinstance(a, Line2D) and a.get_label().startswith("Looked after")][0]
+    assert list(line.get_ydata()) == list(monthly["at_month_end"])
+    bars = [p.get_height() for p in ax.patches if isinstance(p, Rectangle)]
+    assert bars == list(monthly["starts"]) + list(monthly["ceases"])
+    assert f"({monthly['at_month_end'].iloc[-1]:,})" in chart.alt_text and "girls" in chart.alt_text
+    assert chart.svg().startswith("<?xml") and "<script" not in chart.svg()

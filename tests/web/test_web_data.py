@@ -182,6 +182,9 @@ def test_history_filters_change_the_counts(client):
     everyone = client.get("/data/anyshire/history").get_data(as_text=True)
     girls = client.get("/data/anyshire/history?sex=F").get_data(as_text=True)
     assert "Showing all children" in everyone and "Showing children with sex F" in girls
+    assert 'src="/data/anyshire/history.svg?sex=F"' in girls and "Line chart of children with sex F" in girls
+    svg = client.get("/data/anyshire/history.svg?sex=F")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<script" not in svg.data
     bad = client.get("/data/anyshire/history?sex=Q")
     assert bad.status_code == 400 and "no sex &#39;Q&#39; in the data" in bad.get_data(as_text=True)
 

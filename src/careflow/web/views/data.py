@@ -16,6 +16,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from careflow import pipeline, safecsv
 from careflow.errors import CareflowError
+from careflow.reports.charts import history_chart
 from careflow.fy import FinancialYear
 from careflow.web import datasets, jobs
 from careflow.web.errors import size_text
@@ -173,21 +174,44 @@ def year(dataset_id: str):
     return render_template("data/year.html", ds=ds, form=form, errors=errors), 400 if errors else 200
 
 
+def _history(ds: datasets.Dataset):
+    """(data, the history for the filters in the query, the filters used, errors) of a dataset."""
+    data = datasets.returns(ds)
+    chosen = {name: request.args.get(name) or None for name, _ in HISTORY_FILTERS}
+    try:
+        return data, pipeline.history(data, **chosen), chosen, []
+    except CareflowError as exc:  # a filter value the data do not have (an edited URL)
+        errors = [{"href": f"#{f.field}", "text": f.message} for f in exc.findings]
+        return data, pipeline.history(data), {name: None for name in chosen}, errors
+
+
+def _who(filters: dict) -> str:
+    return "children" + ("" if not filters else " with " + ", ".join(
+        f"{k.replace('_', ' ')} {v}" for k, v in filters.items()))
+
+
 @bp.get("/<dataset_id>/history")
 def history(dataset_id: str):
     ds = _dataset(dataset_id)
     try:
-        data = datasets.returns(ds)
+        data, result, chosen, errors = _history(ds)
     except CareflowError as exc:
         return render_template("data/unusable.html", ds=ds, findings=exc.findings[:20]), 200
-    options = pipeline.history_filters(data)
-    chosen = {name: request.args.get(name) or None for name, _ in HISTORY_FILTERS}
-    errors = []
+    chart = history_chart(result.monthly, _who(result.filters)) if len(result.monthly) else None
+    return render_template("data/history.html", ds=ds, options=pipeline.history_filters(data), chosen=chosen,
+                           filters=HISTORY_FILTERS, result=result, errors=errors, chart=chart,
+                           chart_url=url_for("data.history_svg", dataset_id=ds.id, **{
+                               k: v for k, v in result.filters.items()})), 400 if errors else 200
+
+
+@bp.get("/<dataset_id>/history.svg")
+def history_svg(dataset_id: str):
+    ds = _dataset(dataset_id)
     try:
-        result = pipeline.history(data, **chosen)
-    except CareflowError as exc:  # a filter value the data do not have (an edited URL)
-        errors = [{"href": f"#{f.field}", "text": f.message} for f in exc.findings]
-        chosen = {name: None for name in chosen}
-        result = pipeline.history(data)
-    return render_template("data/history.html", ds=ds, options=options, chosen=chosen, filters=HISTORY_FILTERS,
-                           result=result, errors=errors), 400 if errors else 200
+        _, result, _, _ = _history(ds)
+    except CareflowError:
+        abort(404)
+    if not len(result.monthly):
+        abort(404)
+    svg = history_chart(result.monthly, _who(result.filters)).svg()
+    return current_app.response_class(svg, mimetype="image/svg+xml")
