@@ -16,8 +16,8 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from careflow import pipeline, safecsv
 from careflow.errors import CareflowError
-from careflow.reports.charts import history_chart
 from careflow.fy import FinancialYear
+from careflow.reports.charts import history_chart
 from careflow.web import datasets, jobs
 from careflow.web.errors import size_text
 from careflow.web.templating import error_list
