@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import secrets
 import threading
@@ -134,16 +135,17 @@ def validate(ds: Dataset, ws: Workspace) -> dict:
     returns it as a dict (``ValidationReport.to_dict()``). Runs as a background job."""
     folder = ds.folder(ws)
     report = pipeline.validate_data(folder, **ds.read_options())
-    path = report_path(ds, ws)
-    pipeline.write_validation(report, path)
-    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc = json.loads(json.dumps(report.to_dict(), default=str))
     # file names as the user knows them (inside the upload), not the workspace's paths
     prefix = str(folder.resolve()) + "/"
     for issue in doc.get("issues", []):
         for key in ("file", "message"):
             if isinstance(issue.get(key), str):
                 issue[key] = issue[key].replace(prefix, "").replace(str(folder.resolve()), "the upload")
-    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    path = report_path(ds, ws)
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    os.replace(partial, path)  # a page reading the report never sees half of it
     return doc
 
 
