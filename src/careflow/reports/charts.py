@@ -125,6 +125,18 @@ def _thousands(ax, axis: str = "y") -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
 
 
+def _monthly_axes(ax, title: str, ylabel: str, xlabel: str) -> None:
+    """Title, labels and a month axis (``Apr 2025``) over a count of children from zero."""
+    from matplotlib.dates import DateFormatter
+
+    ax.set_title(title, loc="left", fontweight="bold")
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel(xlabel)
+    ax.xaxis.set_major_formatter(DateFormatter("%b %Y"))
+    _thousands(ax)
+    ax.set_ylim(bottom=0)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Children in care: fan chart
 
@@ -153,14 +165,7 @@ def fan_chart(forecast: pd.DataFrame, category: str = "all", age_band: str = "al
     if age_band != "all":
         what += f", aged {age_band}"
     title = f"{la_name + ': ' if la_name else ''}{what[0].upper() + what[1:]}, forecast by month"
-    ax.set_title(title, loc="left", fontweight="bold")
-    ax.set_ylabel("Children in care (number)")
-    ax.set_xlabel("Month (end of month)")
-    from matplotlib.dates import DateFormatter
-
-    ax.xaxis.set_major_formatter(DateFormatter("%b %Y"))
-    _thousands(ax)
-    ax.set_ylim(bottom=0)
+    _monthly_axes(ax, title, "Children in care (number)", "Month (end of month)")
     ax.legend(loc="lower left", frameon=False, fontsize=8)
     first, last = sel.iloc[0], sel.iloc[-1]
     alt = (f"Fan chart of {what}{' in ' + la_name if la_name else ''} by month from "
@@ -189,14 +194,7 @@ def history_chart(monthly: pd.DataFrame, who: str = "children", la_name: str = "
     ax.plot(x, m["at_month_end"], color=DARK, linewidth=2.0, marker="o", markersize=2.0,
             label="Looked after at the month end")
     title = f"{la_name + ': ' if la_name else ''}Children looked after by month"
-    ax.set_title(title, loc="left", fontweight="bold")
-    ax.set_ylabel("Children (number)")
-    ax.set_xlabel("Month")
-    from matplotlib.dates import DateFormatter
-
-    ax.xaxis.set_major_formatter(DateFormatter("%b %Y"))
-    _thousands(ax)
-    ax.set_ylim(bottom=0)
+    _monthly_axes(ax, title, "Children (number)", "Month")
     ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), ncol=3, frameon=False, fontsize=8)
     first, last = m.iloc[0], m.iloc[-1]
     alt = (f"Line chart of {who} looked after{' in ' + la_name if la_name else ''} at each month end from "

@@ -137,12 +137,18 @@ def report(dataset_id: str):
                            selected=datasets.selected())
 
 
-@bp.get("/<dataset_id>/report.csv")
-def report_csv(dataset_id: str):
+def _made_report(dataset_id: str) -> dict:
+    """The dataset's report for a download; a report not made yet sends the user to the report page."""
     ds = _dataset(dataset_id)
     doc = datasets.report(ds)
     if doc is None:
-        return redirect(url_for("data.report", dataset_id=ds.id), code=303)
+        abort(redirect(url_for("data.report", dataset_id=ds.id), code=303))
+    return doc
+
+
+@bp.get("/<dataset_id>/report.csv")
+def report_csv(dataset_id: str):
+    doc = _made_report(dataset_id)
     text = safecsv.dict_rows(ISSUE_COLUMNS, doc.get("issues", []))
     return send_file(io.BytesIO(text.encode("utf-8")), mimetype="text/csv", as_attachment=True,
                      download_name="validation.csv")
@@ -150,10 +156,7 @@ def report_csv(dataset_id: str):
 
 @bp.get("/<dataset_id>/report.xlsx")
 def report_xlsx(dataset_id: str):
-    ds = _dataset(dataset_id)
-    doc = datasets.report(ds)
-    if doc is None:
-        return redirect(url_for("data.report", dataset_id=ds.id), code=303)
+    doc = _made_report(dataset_id)
     buffer = io.BytesIO()
     pipeline.write_validation_workbook(doc, buffer)
     buffer.seek(0)
