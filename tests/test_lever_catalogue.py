@@ -164,3 +164,12 @@ def test_a_scenario_saved_as_yaml_reads_back_the_same(path):
     again = Scenario.loads(scenario.to_yaml())
     assert (again.name, again.levers, again.unit_costs, again.horizon) == (
         scenario.name, scenario.levers, scenario.unit_costs, scenario.horizon)
+
+
+def test_what_cannot_be_read_and_what_the_schema_refuses_are_reported_together():
+    with pytest.raises(CareflowError) as exc:
+        lever_from_form("contract", {"start": "2025-13-01", "annual_cost": "lots", "one_off": "not a list"})
+    errors = _fields(exc)
+    assert set(errors) == {"one_off", "start", "annual_cost"}
+    assert errors["one_off"].startswith("cannot be read")
+    assert "valid number" in errors["annual_cost"]

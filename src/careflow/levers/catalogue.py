@@ -30,7 +30,7 @@ from careflow import yamlio
 from careflow.errors import CareflowError, Finding
 from careflow.levers.scenario import Scenario
 from careflow.levers.schema import DEFAULT_CATEGORIES, LEVER_TYPES, LeverBase, _check_category
-from careflow.vocabulary import EXIT_GROUPS, exit_group
+from careflow.vocabulary import EXIT_GROUPS, category_name, exit_group
 
 # What a form shows for each kind of field.
 KINDS = ("text", "date", "number", "integer", "choice", "choices", "bool", "number_or_list", "by_year", "items",
@@ -143,7 +143,7 @@ def _kind(name: str, info: FieldInfo, categories, age_bands) -> tuple[str, tuple
     metadata_funcs = [getattr(m, "func", None) for m in info.metadata]
     members = [m for m in _members(info.annotation) if m is not type(None)]
     bare = [typing.get_args(m)[0] if typing.get_origin(m) is typing.Annotated else m for m in members]
-    cats = tuple((c, c.replace("_", " ")) for c in categories)
+    cats = tuple((c, category_name(c)) for c in categories)
     if _check_category in metadata_funcs or (_has(info.annotation, _check_category)
                                              and not any(typing.get_origin(b) is list for b in bare)):
         return "choice", cats, ()
@@ -250,10 +250,10 @@ def _yaml(spec: FieldSpec, text: str, shape: type) -> tuple[typing.Any, Finding 
         data = yamlio.loads(text, file=spec.name).data
     except CareflowError as exc:
         line = exc.findings[0].row
-        return None, Finding("scenario", f"cannot read {spec.label.lower()}{f' (line {line})' if line else ''}: "
-                                         f"{what}", field=spec.name)
+        return None, Finding("scenario", f"cannot be read{f' (line {line})' if line else ''}: {what}",
+                             field=spec.name)
     if not isinstance(data, shape):
-        return None, Finding("scenario", f"cannot read {spec.label.lower()}: {what}", field=spec.name)
+        return None, Finding("scenario", f"cannot be read: {what}", field=spec.name)
     return data, None
 
 
@@ -265,20 +265,23 @@ def lever_from_form(kind: str, values: Mapping[str, typing.Any], categories: tup
     such as ``posts.0.salary``), with the messages a scenario file gets."""
     spec = lever_spec(kind, categories, age_bands)
     raw: dict[str, typing.Any] = {"type": kind}
-    findings = []
+    unreadable: list[Finding] = []
     for f in spec.fields:
         value, finding = _parse(f, values.get(f.name))
         if finding:
-            findings.append(finding)
+            unreadable.append(finding)
         elif value is not None:
             raw[f.name] = value
-    if findings:
-        raise CareflowError(findings)
     try:
         scenario = Scenario.from_dict({"name": "form", "levers": [raw]}, categories=categories)
     except CareflowError as exc:
+        # every problem at once: what could not be read, then the schema's findings on the other fields
+        bad = {f.field for f in unreadable}
         out = [_unprefixed(f, raw) for f in exc.findings]
-        raise CareflowError([f for f in out if f is not None]) from None
+        raise CareflowError(unreadable + [f for f in out if f is not None and (f.field or "").split(".")[0]
+                                          not in bad]) from None
+    if unreadable:
+        raise CareflowError(unreadable)
     return scenario.levers[0]
 
 
@@ -305,7 +308,7 @@ def _unprefixed(f: Finding, raw: dict) -> Finding | None:
 def form_values(lever: LeverBase) -> dict[str, typing.Any]:
     """The form values that give ``lever`` back (for changing a lever already added)."""
     spec = lever_spec(lever.type)  # type: ignore[attr-defined]
-    data = lever.model_dump(mode="python")
+    data = _tidy(lever.model_dump(mode="python", exclude_none=True))
     out: dict[str, typing.Any] = {}
     for f in spec.fields:
         v = data.get(f.name)
@@ -319,13 +322,24 @@ def form_values(lever: LeverBase) -> dict[str, typing.Any]:
             out[f.name] = ", ".join(_number(x) for x in v)
         elif f.kind in ("number_or_list", "by_year", "items", "item") and isinstance(v, dict | list):
             out[f.name] = _dump(v)
-        elif isinstance(v, float):
+        elif isinstance(v, float | int) and not isinstance(v, bool):
             out[f.name] = _number(v)
         elif isinstance(v, dt.date):
             out[f.name] = v.isoformat()
         else:
             out[f.name] = str(v)
     return out
+
+
+def _tidy(value):
+    """Whole-number floats as ints, all the way down (an item reads ``salary: 52000``, not ``52000.0``)."""
+    if isinstance(value, dict):
+        return {k: _tidy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_tidy(v) for v in value]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
 
 
 def _number(x: float) -> str:
@@ -345,5 +359,7 @@ def answers(lever: LeverBase) -> list[tuple[str, str]]:
     for f in spec.fields:
         if f.name in given and f.name in values:
             v = values[f.name]
+            shown = dict(f.choices)  # a choice as the form offered it (a category's name, not its key)
+            v = [shown.get(x, x) for x in v] if isinstance(v, list) else shown.get(v, v)
             rows.append((f.label, ", ".join(v) if isinstance(v, list) else v))
     return rows
