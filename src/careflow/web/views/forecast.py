@@ -20,6 +20,7 @@ from wtforms.validators import AnyOf, Optional, ValidationError
 
 from careflow import pipeline
 from careflow.errors import CareflowError
+from careflow.vocabulary import category_name
 from careflow.web import datasets, jobs, results
 from careflow.web.templating import error_list
 from careflow.web.workspace import Workspace, current_workspace
@@ -144,6 +145,7 @@ def result(job_id: str):
     run = _result(job_id)
     fc = run.forecast
     return render_template("forecast/result.html", job_id=job_id, run=run, fc=fc, summary=fc.summary(),
+                           category_name=category_name,
                            fan=fc.fan(), by_category=_by_date(fc.children_by("category"), "category"),
                            by_age=_by_date(fc.children_by("age_band"), "age_band"), costs=fc.costs_by_year())
 
