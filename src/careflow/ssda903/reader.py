@@ -374,7 +374,7 @@ def _collection_year(df: pd.DataFrame, table: str, name: str, path: Path, root: 
         if bad.sum() > 1000:
             findings.append(Finding("CF-YEAR", f"{int(bad.sum()) - 1000} more rows with such a YEAR excluded",
                                     file=name, field="YEAR"))
-        df.drop(columns="YEAR", inplace=True)
+        del df["YEAR"]
     else:
         candidates = [path.stem]
         try:
