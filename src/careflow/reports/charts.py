@@ -504,6 +504,17 @@ def timeline_chart(milestones: Iterable[Mapping], title: str = "Programme timeli
 # Quick PNGs written beside the forecast, scenario and workforce outputs and by ``benchmark --workforce-chart``
 # (pyplot, the settings they have always had); the report charts above are the accessible ones (SVG, alt text).
 
+def _save_png(fig, path: Path, dpi: int) -> Path:
+    """Lay out, write and close a pyplot figure (the folder made if needed)."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
+
+
 def forecast_fan_png(projection, history: pd.Series | None, path: Path, title: str) -> None:
     """Total children in care: history, mean, P50 and the P10-P90 band, readable in greyscale."""
     import matplotlib.pyplot as plt
@@ -565,11 +576,7 @@ def savings_png(difference: pd.DataFrame, path: str | Path, title: str) -> Path:
     ax.set_ylabel("saving against the baseline (£k)")
     ax.set_title(title)
     ax.legend(fontsize=8, loc="best")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save_png(fig, path, dpi=110)
 
 
 def workforce_plan_png(p: WorkforcePlan, path: str | Path, title: str) -> Path:
@@ -592,11 +599,7 @@ def workforce_plan_png(p: WorkforcePlan, path: str | Path, title: str) -> Path:
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower left")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save_png(fig, path, dpi=120)
 
 
 def workforce_benchmark_png(wb: WorkforceBenchmark, path: str | Path) -> Path:
@@ -617,8 +620,4 @@ def workforce_benchmark_png(wb: WorkforceBenchmark, path: str | Path) -> Path:
         ax.grid(alpha=0.3)
     axes.flat[0].legend(fontsize=8)
     fig.suptitle(f"Children's social work workforce: {wb.la_name} (DfE CSWW, reporting years)", fontsize=10)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save_png(fig, path, dpi=120)
