@@ -44,10 +44,11 @@ def _register() -> None:
         indicators,
         reports,
         scenario,
+        users,
         workforce,
     )
 
-    for module in (data, demo, indicators, forecast, scenario, finance, aggregate, cases, reports, workforce):
+    for module in (data, demo, indicators, forecast, scenario, finance, aggregate, cases, reports, workforce, users):
         module.register(main)
 
 

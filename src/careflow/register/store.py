@@ -235,6 +235,12 @@ class Register:
         return [AuditEntry(reference, r["version"], r["at"], r["user"], r["action"], r["field"], r["old"], r["new"])
                 for r in rows]
 
+    def approval(self, reference: str) -> AuditEntry | None:
+        """Who approved the case and when: the audit entry of its latest move to approved (None if never)."""
+        moves = [e for e in self.history(reference)
+                 if e.field == "status" and e.new == Status.APPROVED.value and e.old != Status.APPROVED.value]
+        return moves[-1] if moves else None
+
     # writing ---------------------------------------------------------------------------------------------------
     def _insert(self, conn: sa.Connection, case: BusinessCase, user: str, action: str) -> Imported:
         now = _now()
