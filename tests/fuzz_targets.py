@@ -5,7 +5,8 @@ target reads one damaged input the way careflow does and must end in a result or
 anything else (a traceback) is a failure, and so is taking longer than the hang limit.
 
 Reader families: SSDA903 returns (CSV), DfE statistics (children looked after and CSWW workforce CSVs), other
-CSVs (cleaned episodes for the forecast, cohort children lists, scenario differences), every YAML input kind
+CSVs (cleaned episodes for the forecast, cohort children lists, scenario differences), a forecast folder (as the
+workforce plan and foster carer sufficiency read it), every YAML input kind
 (business cases, register case files, scenarios, stated totals, unit costs, inflation, category mappings,
 parameters, workforce teams) and register workbooks (XLSX).
 """
@@ -480,6 +481,22 @@ def read_teams_file(folder: Path):
     read_teams(folder / "input.yaml", default_caseload=15)
 
 
+FORECAST_CSV = (
+    "date,category,age_band,mean,p10,p50,p90\n"
+    "2025-04-30,in_house_fostering,5-10,12,10,12,14\n2025-04-30,ifa_fostering,5-10,8,6,8,10\n"
+    "2025-04-30,ifa_fostering,10-16,4,3,4,5\n2025-04-30,all,all,25,20,25,30\n"
+    "2025-05-31,in_house_fostering,5-10,12.5,10,12,15\n2025-05-31,all,all,26,21,26,31\n"
+)
+
+
+def read_forecast_folder(folder: Path):
+    """A forecast folder as the workforce plan and the foster carer sufficiency read it."""
+    from careflow.workforce import forecast_cases, fostering_demand
+
+    forecast_cases(folder)
+    fostering_demand(folder)
+
+
 TEAMS_YAML = ("teams:\n  - {name: looked after}\n  - {name: children in need, caseload: 20, cases_now: 300, "
               "growth_percent: 2}\n  - {name: care leavers, caseload: 25, cases_now: 50, growth_percent: 0}\n")
 
@@ -509,6 +526,7 @@ def families() -> dict[str, Family]:
         csv_family("csww", "csww.csv", CSWW_CSV, read_csww_file),
         csv_family("children", "children.csv", CHILDREN_CSV, read_children_file),
         csv_family("difference", "difference.csv", DIFFERENCE_CSV, read_difference_file),
+        csv_family("forecast_folder", "forecast.csv", FORECAST_CSV, read_forecast_folder),
     ]
     return {f.name: f for f in out}
 
@@ -516,7 +534,7 @@ def families() -> dict[str, Family]:
 # The long run groups the families as the issue counts them: each reader family gets its own 10,000 inputs.
 READER_FAMILIES = {
     "ssda903": ["ssda903"], "dfe": ["dfe", "csww"], "other_csv": ["episodes_csv", "children", "difference"],
-    "workbook": ["workbook"],
+    "workbook": ["workbook"], "forecast_folder": ["forecast_folder"],
     "yaml": ["case", "register_case", "scenario", "stated_totals", "unit_costs", "inflation", "categories",
              "parameter", "teams"],
 }
