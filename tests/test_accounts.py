@@ -28,7 +28,7 @@ from careflow.accounts import (
 from careflow.accounts import totp as totp_mod
 from careflow.accounts.throttle import LoginThrottle
 from careflow.errors import CareflowError
-from careflow.register import Register, loads_case
+from careflow.register import Register, acting_as, loads_case
 
 db_url = db_url_fixture()
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # the tests' hashes: same scheme, cheap
@@ -313,3 +313,17 @@ def test_recovery_code_hash_ignores_case_spaces_and_hyphens(raw, sep, upper):
     typed = typed.upper() if upper else typed
     assert totp_mod.hash_recovery_code(typed) == totp_mod.hash_recovery_code(f"{raw[:4]}-{raw[4:8]}-{raw[8:]}")
     assert totp_mod.looks_like_recovery_code(typed)
+
+
+def test_changes_made_while_acting_as_a_user_name_them(tmp_path, monkeypatch):
+    """The web app opens the register once and sets the signed-in user per request (acting_as): the audit names
+    that user, not the server's login; an explicit user= still wins."""
+    monkeypatch.setenv("CAREFLOW_USER", "server-account")
+    case, _ = loads_case("reference: A/R.10\ntitle: A case\n")
+    with Register(f"sqlite:///{tmp_path / 'r.sqlite'}") as reg:
+        with acting_as("ed"):
+            reg.add(case)
+            reg.set_status("A/R.10", "submitted", user="explicit")
+        reg.set_status("A/R.10", "draft")
+        assert [(e.action, e.user) for e in reg.history("A/R.10") if e.field == "status"] == [
+            ("create", "ed"), ("status", "explicit"), ("status", "server-account")]
