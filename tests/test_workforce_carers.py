@@ -51,6 +51,8 @@ def test_fostering_demand_sums_in_house_and_ifa(tmp_path):
     ("date,category,age_band,mean,p10,p90\n2025-04-30,ifa_fostering,5-10,1,1,2\n9999-99-99,ifa_fostering,5-10,1,1,2\n",
      r"row 3, field date: not a date"),
     ("date,category,age_band,mean,p10,p90\n2025-04-30,ifa_fostering,5-10,x,1,2\n", r"row 2, field mean"),
+    ("date,category,age_band,mean,p10,p90\n2025-04-30,ifa_fostering,5-10,1,1," + "9" * 400 + "\n",
+     r"row 2, field p90"),
 ])
 def test_fostering_demand_bad_forecast_is_a_finding(tmp_path, text, match):
     """Found probing readers the fuzz run did not cover (issue 15): these were ParserError, AttributeError and
@@ -58,3 +60,13 @@ def test_fostering_demand_bad_forecast_is_a_finding(tmp_path, text, match):
     (tmp_path / "forecast.csv").write_text(text)
     with pytest.raises(CareflowError, match=match):
         fostering_demand(tmp_path)
+
+
+def test_forecast_cases_huge_integer_is_a_finding(tmp_path):
+    """Found by the fuzz run's forecast_folder family: OverflowError in math.isfinite."""
+    from careflow.workforce import forecast_cases
+
+    (tmp_path / "forecast.csv").write_text("date,category,age_band,mean,p10,p90\n2025-04-30,all,all,1,1,"
+                                           + "9" * 400 + "\n")
+    with pytest.raises(CareflowError, match="field p90: not a number of children"):
+        forecast_cases(tmp_path)

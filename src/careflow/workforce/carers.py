@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from careflow import numbers
 from careflow.errors import CareflowError
 from careflow.levers.recruitment import pipeline
 from careflow.levers.schema import Recruitment
@@ -42,7 +43,7 @@ def fostering_demand(forecast_dir: str | Path, categories: tuple[str, ...] = FOS
         raise CareflowError(f"forecast.csv has no rows for {', '.join(categories)} by age band", file=str(path),
                             rule="carers-forecast")
     for col in ("mean", "p10", "p90"):
-        values = pd.to_numeric(rows[col], errors="coerce")
+        values = rows[col].map(_children).astype(float)
         bad = ~np.isfinite(values) | (values < 0)
         if bad.any():
             i = rows.index[bad.to_numpy()][0]
@@ -58,6 +59,15 @@ def fostering_demand(forecast_dir: str | Path, categories: tuple[str, ...] = FOS
     out = rows.groupby(["date", "age_band"], sort=False)[["mean", "p10", "p90"]].sum().reset_index()
     out["month"] = out["date"].dt.strftime("%Y-%m")
     return out[["month", "age_band", "mean", "p10", "p90"]]
+
+
+def _children(value) -> float:
+    """A forecast cell as a number of children, NaN if it is not one (text, or an integer too large for a float:
+    pandas keeps a 400-digit number as a Python int)."""
+    try:
+        return numbers.finite(float(value) if isinstance(value, str) else value)
+    except ValueError:
+        return float("nan")
 
 
 def sufficiency(demand: pd.DataFrame, capacity_now: dict[str, float], recruitment: Recruitment | None = None,

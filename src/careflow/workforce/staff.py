@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from careflow import numbers
 from careflow.costs.staff import StaffCost
 from careflow.errors import CareflowError
 from careflow.fy import FinancialYear
@@ -139,7 +140,11 @@ def forecast_cases(forecast_dir: str | Path) -> pd.DataFrame:
     for i, r in tot.iterrows():
         for col in ("mean", "p10", "p90"):
             v = r[col]
-            if not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
+            try:
+                ok = numbers.finite(v) >= 0  # also refuses an integer too large for a float (pandas keeps it)
+            except ValueError:
+                ok = False
+            if not ok:
                 raise CareflowError(f"not a number of children: {v!r}", file=str(path), row=int(i) + 1, field=col,
                                     rule="workforce-forecast")
     dates = pd.to_datetime(tot["date"], errors="coerce")
