@@ -70,3 +70,18 @@ def test_forecast_cases_huge_integer_is_a_finding(tmp_path):
                                            + "9" * 400 + "\n")
     with pytest.raises(CareflowError, match="field p90: not a number of children"):
         forecast_cases(tmp_path)
+
+
+@pytest.mark.parametrize("text, match", [
+    # a row with more fields than the header (pandas made the first column the index)
+    ("date,category,age_band,mean,p10,p90\n2025-04-30,all,all,1,1,2\n£1,000,all,all,1,1,2\n", "row"),
+    ("date,category,age_band,mean,p10,p90\n-30,all,all,1,1,2\n", "row 2, field date: not a date"),
+    ("date,category,age_band,mean,p10,p90\n2999-04-30,all,all,1,1,2\n", "row 2, field date: not a date"),
+])
+def test_forecast_cases_bad_rows_are_findings(tmp_path, text, match):
+    """Found by the forecast_folder fuzz family's long run: ValueError tracebacks."""
+    from careflow.workforce import forecast_cases
+
+    (tmp_path / "forecast.csv").write_text(text)
+    with pytest.raises(CareflowError, match=match):
+        forecast_cases(tmp_path)

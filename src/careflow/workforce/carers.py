@@ -31,7 +31,7 @@ def fostering_demand(forecast_dir: str | Path, categories: tuple[str, ...] = FOS
     if not path.exists():
         raise CareflowError("no forecast.csv in the forecast folder", file=str(path), rule="carers-forecast")
     try:
-        df = pd.read_csv(path, dtype={"category": str, "age_band": str})
+        df = pd.read_csv(path, dtype={"category": str, "age_band": str}, index_col=False)  # see forecast_cases
     except (ValueError, pd.errors.ParserError) as exc:  # also a file that is not CSV text
         raise CareflowError(f"cannot read the forecast: {exc}", file=str(path), rule="carers-forecast") from None
     need = {"date", "category", "age_band", "mean", "p10", "p90"}
@@ -51,6 +51,7 @@ def fostering_demand(forecast_dir: str | Path, categories: tuple[str, ...] = FOS
                                 field=col, rule="carers-forecast")
         rows[col] = values
     dates = pd.to_datetime(rows["date"], errors="coerce", format="%Y-%m-%d")
+    dates = dates.where((dates.dt.year >= numbers.FIRST_YEAR) & (dates.dt.year <= numbers.LAST_YEAR))
     if dates.isna().any():
         i = rows.index[dates.isna().to_numpy()][0]
         raise CareflowError(f"not a date (YYYY-MM-DD): {rows.at[i, 'date']!r}", file=str(path), row=int(i) + 2,
