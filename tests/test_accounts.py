@@ -191,6 +191,7 @@ def test_totp_enrolment_challenge_replay_and_recovery_codes(db_url):
         acc.add("alice", "approver", PW, actor="admin")
         assert acc.authenticate("alice", PW).outcome == Outcome.NEEDS_ENROLMENT
         secret = acc.begin_enrolment("alice")
+        assert acc.begin_enrolment("alice") == secret  # a reloaded enrolment page still matches the app
         assert acc.confirm_enrolment("alice", "000000" if code_at(secret, clock.now.timestamp()) != "000000"
                                      else "111111") is None
         codes = acc.confirm_enrolment("alice", code_at(secret, clock.now.timestamp()))

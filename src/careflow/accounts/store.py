@@ -300,14 +300,18 @@ class Accounts:
             conn.execute(users_t.update().where(users_t.c.id == user.id).values(last_login_at=self.clock()))
 
     def begin_enrolment(self, name: str) -> str:
-        """A new TOTP secret for ``name``, pending until :meth:`confirm_enrolment` sees a code made from it."""
-        secret = totp.new_secret()
+        """The TOTP secret for ``name`` to put in an authenticator app: pending until :meth:`confirm_enrolment`
+        sees a code made from it. Asking again before then gives the same secret (a reloaded page still matches
+        the app)."""
         with self.engine.begin() as conn:
             row = self._row(conn, name, lock=True)
             if row["totp_enabled_at"] is not None:
                 raise CareflowError(Finding(rule="mfa-enrolled", field="name",
                                             message=f"{row['name']!r} already has a second factor; an approver "
                                                     "can reset it with careflow users reset-mfa"))
+            if row["totp_secret"]:
+                return row["totp_secret"]
+            secret = totp.new_secret()
             conn.execute(users_t.update().where(users_t.c.id == row["id"]).values(totp_secret=secret))
         return secret
 
