@@ -50,7 +50,7 @@ def fostering_demand(forecast_dir: str | Path, categories: tuple[str, ...] = FOS
             raise CareflowError(f"not a number of children: {rows.at[i, col]!r}", file=str(path), row=int(i) + 2,
                                 field=col, rule="carers-forecast")
         rows[col] = values
-    dates = pd.to_datetime(rows["date"], errors="coerce", format="%Y-%m-%d")
+    dates = pd.to_datetime(rows["date"].astype(str), errors="coerce", format="%Y-%m-%d")
     dates = dates.where((dates.dt.year >= numbers.FIRST_YEAR) & (dates.dt.year <= numbers.LAST_YEAR))
     if dates.isna().any():
         i = rows.index[dates.isna().to_numpy()][0]

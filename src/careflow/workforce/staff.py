@@ -148,7 +148,7 @@ def forecast_cases(forecast_dir: str | Path) -> pd.DataFrame:
             if not ok:
                 raise CareflowError(f"not a number of children: {v!r}", file=str(path), row=int(i) + 2, field=col,
                                     rule="workforce-forecast")
-    dates = pd.to_datetime(tot["date"], errors="coerce", format="%Y-%m-%d")  # as careflow forecast writes it
+    dates = pd.to_datetime(tot["date"].astype(str), errors="coerce", format="%Y-%m-%d")  # as careflow forecast writes it
     dates = dates.where((dates.dt.year >= numbers.FIRST_YEAR) & (dates.dt.year <= numbers.LAST_YEAR))
     if dates.isna().any():
         bad = int(tot.index[dates.isna()][0]) + 2  # the file's line: the header is line 1
