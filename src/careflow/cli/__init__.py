@@ -44,11 +44,13 @@ def _register() -> None:
         indicators,
         reports,
         scenario,
+        serve,
         users,
         workforce,
     )
 
-    for module in (data, demo, indicators, forecast, scenario, finance, aggregate, cases, reports, workforce, users):
+    for module in (data, demo, indicators, forecast, scenario, finance, aggregate, cases, reports, workforce, serve,
+                   users):
         module.register(main)
 
 
