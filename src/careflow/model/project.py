@@ -382,62 +382,100 @@ def _class_hazards(model: FittedModel, hz: np.ndarray, u: int) -> np.ndarray:
 
 
 def _deterministic(model, S, m_starts, m_ends, days, adjustment, agg) -> dict:
-    """Expected values. ``S`` is the starting stock with phases [node, age, u, C] (:func:`start_state`). Children
-    in months-since-clock states ``u < T`` (T = the last state) are held by phase node, ``Y[node, age, u, C]``,
-    because the day they pass into state u + 1 decides how long they face each duration class's hazards in the
-    month: class(u) for ``min(phase, days)`` days, then class(u + 1). The rest are ``O[age, C]``."""
-    C, G, B, M = len(model.categories), len(model.exit_groups), model.age_bands.n, len(m_starts)
-    Q, U = S.shape[0], S.shape[2]
-    T = U - 1
-    reset = model.duration == "placement"  # a move starts a new placement clock
-    mb = model.age_bands.month_band()
-    hz = model.hazards
-    lam = model.entry_rates
-    Y = S[:, :, :T].copy()
-    O = S[:, :, T].sum(axis=0)  # noqa: E741 (O for 'old', beside Y for 'young')
-    out = {"expected_stock": np.zeros((M, B, C)), "expected_care_days": np.zeros((M, C)),
-           "expected_entries": np.zeros((M, B, C)), "expected_exits": np.zeros((M, C, G)),
-           "expected_capped": np.zeros((M, C))}
-    cache: dict[float, tuple] = {}
-    adult = model.exit_groups.index("adulthood")
-    h_settled, h_first = _class_hazards(model, hz, T), _class_hazards(model, hz, 0)
-    mixed = [model.duration_class(np.array(u)) != model.duration_class(np.array(u + 1)) for u in range(T)]
-    edges = np.searchsorted(mb, np.arange(B + 1))  # ages (months) of band b: edges[b]..edges[b + 1] - 1
+    """Expected values (see :class:`_Expected`)."""
+    det = _Expected(model, S, agg)
+    for m in range(len(m_starts)):
+        det.step(m, m_starts[m], m_ends[m], days[m], adjustment)
+    return {key: np.array(values) for key, values in det.out.items()}
 
-    def by_band(X, P):  # sum_c X[..., age, c] P[..., band(age), c, k] -> [..., age, k], one product per band
+
+class _Expected:
+    """The deterministic engine. ``S`` is the starting stock with phases [node, age, u, C] (:func:`start_state`).
+    Children in months-since-clock states ``u < T`` (T = the last state) are held by phase node,
+    ``Y[node, age, u, C]``, because the day they pass into state u + 1 decides how long they face each duration
+    class's hazards in the month: class(u) for ``min(phase, days)`` days, then class(u + 1). The rest are
+    ``O[age, C]``."""
+
+    def __init__(self, model, S, agg):
+        self.model, self.agg = model, agg
+        self.C, self.G, self.B = len(model.categories), len(model.exit_groups), model.age_bands.n
+        self.Q, U = S.shape[0], S.shape[2]
+        self.T = U - 1
+        self.reset = model.duration == "placement"  # a move starts a new placement clock
+        self.mb = model.age_bands.month_band()
+        self.Y = S[:, :, :self.T].copy()
+        self.O = S[:, :, self.T].sum(axis=0)
+        self.out: dict = {}
+        self.cache: dict[float, tuple] = {}
+        self.adult = model.exit_groups.index("adulthood")
+        self.h_settled, self.h_first = _class_hazards(model, model.hazards, self.T), _class_hazards(
+            model, model.hazards, 0)
+        self.mixed = [model.duration_class(np.array(u)) != model.duration_class(np.array(u + 1))
+                      for u in range(self.T)]
+        self.edges = np.searchsorted(self.mb, np.arange(self.B + 1))  # ages (months) of band b: edges[b]..[b + 1] - 1
+
+    def by_band(self, X, P):
+        """``sum_c X[..., age, c] P[..., band(age), c, k]`` -> [..., age, k], one matrix product per band."""
+        edges = self.edges
         out = np.empty(np.broadcast_shapes(X.shape[:-2], P.shape[:-3]) + (X.shape[-2], P.shape[-1]))
-        for k in range(B):
+        for k in range(self.B):
             out[..., edges[k]:edges[k + 1], :] = X[..., edges[k]:edges[k + 1], :] @ P[..., k, :, :]
         return out
 
-    def band_sums(X):  # [..., age, C] -> [..., B, C]
-        return np.add.reduceat(X, edges[:-1], axis=-2)
+    def band_sums(self, X):  # [..., age, C] -> [..., B, C]
+        return np.add.reduceat(X, self.edges[:-1], axis=-2)
 
-    for m in range(M):
-        d = days[m]
-        if d not in cache:
-            pany, p = _probabilities(h_settled, d)
-            a = np.minimum(PHASE_NODES, d)[:, None, None]
-            young = []
-            for u in range(T):
-                h0, h1 = _class_hazards(model, hz, u), _class_hazards(model, hz, u + 1)
-                if mixed[u]:
-                    stay_u, p_u = _two_part(h0, h1, a, d - a)  # [Q, B, C], [Q, B, C, K]
-                else:
-                    pany_u, p_u = _probabilities(h0, d)
-                    stay_u, p_u = np.broadcast_to(1 - pany_u, (Q, B, C)), np.broadcast_to(p_u, (Q,) + p_u.shape)
-                young.append((stay_u[:, mb], p_u))  # [Q, age, C], [Q, B, C, K]
-            # entrants arrive evenly through the month and face the first duration class's hazards for the rest
-            # of it (computed by day of arrival)
-            w = _node_weights(d)
-            stay_e, p_e = _arrival_probabilities(h_first, d)  # [day, B, C], [day, B, C, K]
-            on_day = (PHASE_NODES < d) / d  # share of the month's entrants arriving on each day
-            cache[d] = ((1 - pany)[mb], p, young, w, on_day, stay_e[:, mb],
-                        np.einsum("j,jbck->bck", on_day, p_e[..., C:]), p_e[..., :C])
-        stay_o, p_o, young, w, on_day, stay_e, p_e_exit, p_e_move = cache[d]
+    def probabilities(self, d: float) -> tuple:
+        """Transition probabilities for a month of ``d`` days (cached by length): the settled children's, each
+        young state's by phase node, and the entrants' by day of arrival."""
+        if d in self.cache:
+            return self.cache[d]
+        model, hz, C, Q, B, mb = self.model, self.model.hazards, self.C, self.Q, self.B, self.mb
+        pany, p = _probabilities(self.h_settled, d)
+        a = np.minimum(PHASE_NODES, d)[:, None, None]
+        young = []
+        for u in range(self.T):
+            h0, h1 = _class_hazards(model, hz, u), _class_hazards(model, hz, u + 1)
+            if self.mixed[u]:
+                stay_u, p_u = _two_part(h0, h1, a, d - a)  # [Q, B, C], [Q, B, C, K]
+            else:
+                pany_u, p_u = _probabilities(h0, d)
+                stay_u, p_u = np.broadcast_to(1 - pany_u, (Q, B, C)), np.broadcast_to(p_u, (Q,) + p_u.shape)
+            young.append((stay_u[:, mb], p_u))  # [Q, age, C], [Q, B, C, K]
+        # entrants arrive evenly through the month and face the first duration class's hazards for the rest of it
+        # (computed by day of arrival)
+        w = _node_weights(d)
+        stay_e, p_e = _arrival_probabilities(self.h_first, d)  # [day, B, C], [day, B, C, K]
+        on_day = (PHASE_NODES < d) / d  # share of the month's entrants arriving on each day
+        self.cache[d] = ((1 - pany)[mb], p, young, w, on_day, stay_e[:, mb],
+                         np.einsum("j,jbck->bck", on_day, p_e[..., C:]), p_e[..., :C])
+        return self.cache[d]
+
+    def step(self, m: int, month_start, month_end, d: float, adjustment) -> None:
+        """One month: the scenario's changes, events, ageing and leaving at 18, entries, caps; the results."""
+        model, C, G, B = self.model, self.C, self.G, self.B
         exits = np.zeros((C, G))
-        ch = adjustment.changes(StepInfo(m, m_starts[m], m_ends[m], model.age_bands.labels, model.categories,
-                                         agg @ (O + Y.sum(axis=(0, 2)))))
+        ch = adjustment.changes(StepInfo(m, month_start, month_end, model.age_bands.labels, model.categories,
+                                         self.agg @ (self.O + self.Y.sum(axis=(0, 2)))))
+        self.apply_changes(ch, exits)
+        start_by_cat = self.O.sum(axis=0) + self.Y.sum(axis=(0, 1, 2))  # after the month's moves and extra exits
+        probs = self.probabilities(d)
+        new_o, new_y, restarted = self.events(probs, exits)
+        aged_o, aged_y = self.age(new_o, new_y, restarted, probs, exits)
+        mult = _entry_multiplier(ch, (B, C)) * model.entry_multiplier(month_start)
+        entries = model.entry_rates * d * mult  # [B, C]
+        self.enter(entries, aged_o, aged_y, probs, exits)
+        capped = self.cap(ch, aged_o, aged_y)
+        self.O, self.Y = aged_o, aged_y
+        now = self.O + self.Y.sum(axis=(0, 2))
+        for key, value in (("expected_stock", self.agg @ now), ("expected_care_days",
+                                                                 d * (start_by_cat + now.sum(axis=0)) / 2),
+                           ("expected_entries", entries), ("expected_exits", exits), ("expected_capped", capped)):
+            self.out.setdefault(key, []).append(value)
+
+    def apply_changes(self, ch, exits) -> None:
+        """A scenario's moves and extra exits, on the first day of the month, in proportion to the stock."""
+        model, O, Y, mb, T = self.model, self.O, self.Y, self.mb, self.T  # noqa: E741 (O for 'old')
         for mv in ch.moves:
             i, j = _index(model.categories, mv.from_category, "category"), _index(model.categories, mv.to_category,
                                                                                     "category")
@@ -447,7 +485,7 @@ def _deterministic(model, S, m_starts, m_ends, days, adjustment, agg) -> dict:
             moved_o, moved_y = share * band * O[:, i], share * band[None, :, None] * Y[:, :, :, i]
             O[:, i] -= moved_o
             Y[:, :, :, i] -= moved_y
-            if reset and T > 0:  # a new placement from the first day of the step: node START_NODE, state 0
+            if self.reset and T > 0:  # a new placement from the first day of the step: node START_NODE, state 0
                 Y[START_NODE, :, 0, j] += moved_o + moved_y.sum(axis=(0, 2))
             else:
                 O[:, j] += moved_o
@@ -462,31 +500,39 @@ def _deterministic(model, S, m_starts, m_ends, days, adjustment, agg) -> dict:
                 O[:, i] -= take / total * band * O[:, i]
                 Y[:, :, :, i] -= take / total * band[None, :, None] * Y[:, :, :, i]
                 exits[i, g] += take
-        start_by_cat = O.sum(axis=0) + Y.sum(axis=(0, 1, 2))  # after the month's moves and extra exits
-        # events: the settled children, then each young state; moves by band (matrix products), exits from the
-        # band totals
+
+    def events(self, probs, exits):
+        """The month's events: the settled children, then each young state; moves by band (matrix products),
+        exits from the band totals. Returns the stayers [age, C] and [node, age, u, C], and the children moved
+        into a new placement clock during the month [age, C]."""
+        C, O, Y = self.C, self.O, self.Y  # noqa: E741
+        stay_o, p_o, young = probs[0], probs[1], probs[2]
         new_o = O * stay_o
-        moved = by_band(O, p_o[..., :C])  # [age, to]
+        moved = self.by_band(O, p_o[..., :C])  # [age, to]
         restarted = np.zeros((MAX_AGE_MONTHS, C))  # children moved (new placement clock) during the month
-        if reset:
+        if self.reset:
             restarted += moved
         else:
             new_o += moved
-        exits += np.einsum("bc,bcg->cg", band_sums(O), p_o[..., C:])
+        exits += np.einsum("bc,bcg->cg", self.band_sums(O), p_o[..., C:])
         new_y = np.empty_like(Y)
-        for u in range(T):
+        for u in range(self.T):
             stay_u, p_u = young[u]
             new_y[:, :, u] = Y[:, :, u] * stay_u
-            moved = by_band(Y[:, :, u], p_u[..., :C])  # [Q, age, to]
-            if reset:
+            moved = self.by_band(Y[:, :, u], p_u[..., :C])  # [Q, age, to]
+            if self.reset:
                 restarted += moved.sum(axis=0)
             else:
                 new_y[:, :, u] += moved
-            exits += np.einsum("qbc,qbcg->cg", band_sums(Y[:, :, u]), p_u[..., C:])
-        # ageing (and the duration clock); leaving care at 18
-        exits[:, adult] += new_o[-1] + new_y[:, -1].sum(axis=(0, 1)) + restarted[-1]
+            exits += np.einsum("qbc,qbcg->cg", self.band_sums(Y[:, :, u]), p_u[..., C:])
+        return new_o, new_y, restarted
+
+    def age(self, new_o, new_y, restarted, probs, exits):
+        """Ageing (and the duration clock); leaving care at 18."""
+        T, w = self.T, probs[3]
+        exits[:, self.adult] += new_o[-1] + new_y[:, -1].sum(axis=(0, 1)) + restarted[-1]
         aged_o = np.zeros_like(new_o)
-        aged_y = np.zeros_like(Y)
+        aged_y = np.zeros_like(self.Y)
         aged_o[1:] = new_o[:-1]
         if T > 0:
             aged_o[1:] += new_y[:, :-1, T - 1].sum(axis=0)
@@ -495,36 +541,37 @@ def _deterministic(model, S, m_starts, m_ends, days, adjustment, agg) -> dict:
             aged_y[:, 1:, 0] += w[:, None, None] * restarted[None, :-1]
         else:
             aged_o[1:] += restarted[:-1]
-        mult = _entry_multiplier(ch, (B, C)) * model.entry_multiplier(m_starts[m])
-        entries = lam * d * mult  # [B, C]
-        arriving = model.entry_age_pmf.T @ entries  # [age, C]
-        # by day of arrival j: on_day[j] * (arriving x stay, plus moves of the month's entrants)
-        moved_e = by_band(arriving, p_e_move)  # [day, age, to]
-        if reset:
+        return aged_o, aged_y
+
+    def enter(self, entries, aged_o, aged_y, probs, exits) -> None:
+        """Entries [B, C] arriving evenly through the month at ages from the entry-age distribution; by day of
+        arrival j: ``on_day[j] * (arriving x stay, plus moves of the month's entrants)``."""
+        _, _, _, w, on_day, stay_e, p_e_exit, p_e_move = probs
+        arriving = self.model.entry_age_pmf.T @ entries  # [age, C]
+        moved_e = self.by_band(arriving, p_e_move)  # [day, age, to]
+        if self.reset:
             joined = _to_nodes(on_day[:, None, None] * arriving * stay_e) \
                 + w[:, None, None] * np.einsum("j,jak->ak", on_day, moved_e)[None]
         else:
             joined = _to_nodes(on_day[:, None, None] * (arriving * stay_e + moved_e))
-        exits += np.einsum("bc,bcg->cg", band_sums(arriving), p_e_exit)
-        if T > 0:
+        exits += np.einsum("bc,bcg->cg", self.band_sums(arriving), p_e_exit)
+        if self.T > 0:
             aged_y[:, :, 0] += joined
         else:
             aged_o += joined.sum(axis=0)
+
+    def cap(self, ch, aged_o, aged_y) -> np.ndarray:
+        """A scenario's caps: children above a category's limit removed at the end of the month [C]."""
+        capped = np.zeros(self.C)
         for cat, cap in ch.caps.items():
-            j = _index(model.categories, cat, "category")
+            j = _index(self.model.categories, cat, "category")
             total = aged_o[:, j].sum() + aged_y[..., j].sum()
             if total > cap and total > 0:
                 excess = total - max(cap, 0.0)
                 aged_o[:, j] *= 1 - excess / total
                 aged_y[..., j] *= 1 - excess / total
-                out["expected_capped"][m, j] += excess
-        O, Y = aged_o, aged_y  # noqa: E741
-        now = O + Y.sum(axis=(0, 2))
-        out["expected_stock"][m] = agg @ now
-        out["expected_care_days"][m] = d * (start_by_cat + now.sum(axis=0)) / 2
-        out["expected_entries"][m] = entries
-        out["expected_exits"][m] = exits
-    return out
+                capped[j] += excess
+        return capped
 
 
 # Common random numbers: every random number a child uses is a hash of (its run's key, its identity, the month, a
