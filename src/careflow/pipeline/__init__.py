@@ -18,6 +18,13 @@ no library module imports the pipeline, and nothing outside ``careflow.cli`` imp
 """
 
 from careflow.pipeline.appraise import case_from_register, load_and_appraise
+from careflow.pipeline.cases import (
+    appraise_stored,
+    example_case_files,
+    register_portfolio_report,
+    seed_register,
+    stored_case_report,
+)
 from careflow.pipeline.data import Data, categories_for, load_data, validate_data, write_validation
 from careflow.pipeline.forecast import Forecast, forecast, history_series, write_forecast
 from careflow.pipeline.indicators import cohort, indicator_table, indicators, load_returns, refresh_case
@@ -31,7 +38,8 @@ from careflow.pipeline.report import (
 )
 from careflow.pipeline.scenario import fitted_projector, load_scenarios, price_scenario, write_scenario
 
-__all__ = ["Data", "Forecast", "ForecastTables", "case_from_register", "case_report", "categories_for", "cohort",
+__all__ = ["appraise_stored", "example_case_files", "register_portfolio_report", "seed_register",
+           "stored_case_report", "Data", "Forecast", "ForecastTables", "case_from_register", "case_report", "categories_for", "cohort",
            "indicator_table", "indicators", "load_returns", "refresh_case",
            "fitted_projector", "forecast", "forecast_report", "history_series", "load_and_appraise", "load_data",
            "load_scenarios", "portfolio_report", "price_scenario", "read_forecast_folder", "read_validation", "validate_data", "write_validation",

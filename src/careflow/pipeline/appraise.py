@@ -25,11 +25,9 @@ def load_and_appraise(path: str | Path):
 
 def case_from_register(ref: str, database: str | None = None):
     """A case from the register: (BusinessCase, appraisal dict or None when it states no figures)."""
-    from careflow import finance
+    from careflow.pipeline.cases import appraise_stored
     from careflow.register import Register
-    from careflow.register import financials as fin
 
     with Register(database) as reg:
         stored = reg.get(ref)  # a clear finding when the reference is not there
-    fc = fin.finance_case(stored.case)
-    return stored.case, (finance.appraise(fc).to_dict() if fc is not None else None)
+    return stored.case, appraise_stored(stored.case)

@@ -1,0 +1,95 @@
+"""The register's jobs for a surface (the web app, a notebook): open a register with the example cases, appraise a
+case in it, and write a case or the register's MTFS roll-up as Word, Excel or CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from careflow.errors import CareflowError, Finding
+
+EXAMPLE_CASES = Path(__file__).resolve().parents[3] / "examples" / "cases"
+
+
+def example_case_files(folder: str | Path | None = None) -> list[Path]:
+    """The example business cases shipped with careflow (examples/cases in the source checkout): the seeds'
+    cases from Cambridgeshire, Haringey and Hammersmith & Fulham. Empty when the folder is not there."""
+    folder = Path(folder) if folder is not None else EXAMPLE_CASES
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def seed_register(register, folder: str | Path | None = None) -> int:
+    """Import the example cases into ``register`` if it holds no case yet (so every page of a fresh install has
+    cases to show); returns how many were imported (0 when it already had cases or no examples were found)."""
+    from careflow.register import load_case
+
+    if register.list():
+        return 0
+    files = example_case_files(folder)
+    if not files:
+        return 0
+    return len(register.import_cases([load_case(f) for f in files]))
+
+
+def appraise_stored(case):
+    """The appraisal (a dict, as ``careflow appraise --format json`` writes it) of a register case, or None when
+    the case states no figures."""
+    from careflow import finance
+    from careflow.register import financials as fin
+
+    fc = fin.finance_case(case)
+    return finance.appraise(fc).to_dict() if fc is not None else None
+
+
+def register_portfolio_report(cases, output: str | Path, *, authority: str, title: str | None = None,
+                              command: str | None = None) -> Path:
+    """The portfolio workbook (MTFS tables by year, incremental and against the baseline, by directorate, type and
+    status, failed checks) of one council's cases in the register (``cases``: BusinessCase list)."""
+    from careflow.finance.portfolio import NOT_STATED_AUTHORITY
+    from careflow.pipeline.report import FINANCE_PARAMETERS, shipped_parameters
+    from careflow.reports import Provenance, portfolio_workbook
+
+    chosen = []
+    for c in cases:
+        if (c.authority or NOT_STATED_AUTHORITY) != authority:
+            continue
+        appraisal = appraise_stored(c)
+        if appraisal is not None:
+            chosen.append((c, appraisal))
+    if not chosen:
+        raise CareflowError(Finding(rule="portfolio", field="authority",
+                                    message=f"no case of {authority!r} in the register states any savings"))
+    title = title or f"{authority}: savings programme"
+    prov = Provenance(title=f"{title}: MTFS roll-up", command=command)
+    prov.settings["cases"] = ", ".join(c.reference for c, _ in chosen)
+    out = Path(output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    portfolio_workbook(out, chosen, shipped_parameters(FINANCE_PARAMETERS), prov, title=title)
+    return out
+
+
+def stored_case_report(case, output: str | Path, fmt: str, *, version: int | None = None,
+                       command: str | None = None) -> Path:
+    """A register case as a Word document (``docx``, the council template) or a finance workbook (``xlsx``;
+    refused for a case without figures)."""
+    from careflow.pipeline.report import FINANCE_PARAMETERS, shipped_parameters
+    from careflow.reports import Provenance, case_document, case_workbook
+
+    if fmt not in ("docx", "xlsx"):
+        raise CareflowError(Finding(rule="usage", field="format", message=f"format is docx or xlsx, not {fmt!r}"))
+    appraisal = appraise_stored(case)
+    if fmt == "xlsx" and appraisal is None:
+        raise CareflowError(Finding(rule="report-input", field="format",
+                                    message=f"{case.reference!r} states no investment or savings, so there is no "
+                                            "financial workbook to write (download the Word document)"))
+    prov = Provenance(title=f"Business case {case.reference}: {case.title or ''}".strip().rstrip(":"),
+                      command=command)
+    if version is not None:
+        prov.settings["register version"] = str(version)
+    params = shipped_parameters(FINANCE_PARAMETERS) if appraisal else []
+    out = Path(output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "docx":
+        case_document(out, case, appraisal, None, params, prov)
+    else:
+        case_workbook(out, case, appraisal, None, params, prov)
+    return out
