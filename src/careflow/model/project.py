@@ -24,12 +24,16 @@ the start of the month and nothing if they entered in it.
 
 The deterministic engine carries expected numbers of children by month of age x category. The Monte Carlo engine
 follows individual children in all runs at once (vectorised), draws every run's rates from their Gamma posteriors
-(parameter uncertainty) and realises events, entries and adjustments as whole children (process uncertainty).
+(parameter uncertainty) and realises events, entries and adjustments as whole children (process uncertainty). It
+takes the same monthly steps with the same law, but a child in the settled duration class does not draw a random
+number every month: it draws when a stretch of its stay begins how much hazard it will bear before its next event
+(an Exp(1) amount), and each month compares the cumulative hazard of its cell with that target (see ``_Runs``).
 
 Monte Carlo runs use common random numbers: each run's rates and entry counts come from generators that the
-scenario does not touch, and every child's random numbers (its event each month, its age at entry, whether it is
-kept when entries are cut, its priority when an adjustment picks children) are hashes of the run's key, the child's
-identity (its place in the starting stock, or (month, age band, category, ordinal) for an entrant) and the month.
+scenario does not touch, and every child's random numbers (its event draws and their outcomes, its age at entry,
+whether it is kept when entries are cut, its priority when an adjustment picks children) are hashes of the run's
+key, the child's identity (its place in the starting stock, or (month, age band, category, ordinal) for an entrant)
+and the month.
 So a baseline and a scenario from the same seed differ only through the children the scenario touches: moving one
 child changes a run by at most that child's days, and cutting entries only removes entrants of the baseline.
 """
