@@ -939,7 +939,7 @@ class _Runs:
         """Children in care at the end of month ``m`` by run, band (at their age then) and category."""
         R, B, C = self.R, self.B, self.C
         settled = np.bincount(self.row[:self.n], minlength=self.trash + 1)[:-1].reshape(R, B, C)
-        Y = self.yidx
+        Y = self.yidx = self.yidx[self.alive[self.yidx]]  # (a cap may have removed some this month)
         key = (self.run[Y] * B + self.mb[self.born[Y] + m + 1]) * C + self.cat[Y]
         self.stock[:, m] = settled + np.bincount(key, minlength=R * B * C).reshape(R, B, C)
         self.rc = self.stock[:, m].sum(axis=1)
