@@ -185,6 +185,10 @@ def test_portfolio_by_year_reproduces_haringey_table_3(client):
     for table in ("by-directorate", "by-saving_type", "by-rag", "by-reference", "by-authority"):
         assert f'id="{table}"' in page
     assert client.get("/portfolio/", query_string={"authority": "Nowhere"}).status_code == 404
+    assert 'id="portfolio-chart"' in page and "16,784" in re.search(r'alt="([^"]*)"', page[page.index(
+        'id="portfolio-chart"'):]).group(1)  # the chart's alt text states the total savings
+    chart = client.get("/portfolio/chart.png", query_string={"authority": HARINGEY})
+    assert chart.status_code == 200 and chart.data.startswith(b"\x89PNG")
     csv = client.get("/portfolio/download/csv", query_string={"authority": HARINGEY})
     assert csv.status_code == 200 and csv.data.decode().startswith("breakdown,group,financial_year")
     xlsx = client.get("/portfolio/download/xlsx", query_string={"authority": HARINGEY})

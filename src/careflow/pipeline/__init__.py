@@ -21,6 +21,7 @@ from careflow.pipeline.appraise import case_from_register, load_and_appraise
 from careflow.pipeline.cases import (
     appraise_stored,
     example_case_files,
+    portfolio_chart,
     register_portfolio_report,
     seed_register,
     stored_case_report,
@@ -38,7 +39,7 @@ from careflow.pipeline.report import (
 )
 from careflow.pipeline.scenario import fitted_projector, load_scenarios, price_scenario, write_scenario
 
-__all__ = ["appraise_stored", "example_case_files", "register_portfolio_report", "seed_register",
+__all__ = ["appraise_stored", "example_case_files", "portfolio_chart", "register_portfolio_report", "seed_register",
            "stored_case_report", "Data", "Forecast", "ForecastTables", "case_from_register", "case_report", "categories_for", "cohort",
            "indicator_table", "indicators", "load_returns", "refresh_case",
            "fitted_projector", "forecast", "forecast_report", "history_series", "load_and_appraise", "load_data",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, Response, abort, render_template, request, send_file
 
 from careflow.errors import CareflowError
 from careflow.web.casework import register
@@ -56,7 +56,8 @@ def index():
         tables["year"] = _table(by_year)
         for dim, _ in BREAKDOWNS:
             tables[dim] = _table(p.table(dim, column))
-    return render_template("portfolio/index.html", portfolios=portfolios, authority=authority, p=p,
+    alt = _chart(p).alt_text if p is not None else ""
+    return render_template("portfolio/index.html", portfolios=portfolios, authority=authority, p=p, chart_alt=alt,
                            measure=measure, measures=MEASURES, measure_label=measure_label, tables=tables,
                            breakdowns=BREAKDOWNS, by_authority=_table(by_authority(portfolios, column))
                            if portfolios else None)
@@ -90,3 +91,20 @@ def download(fmt: str):
             return render_template("error.html", title="There is no portfolio to download",
                                    message=exc.findings[0].message, status=404), 404
     return send_file(out, as_attachment=True, download_name=f"portfolio_{_slug(authority)}.{fmt}")
+
+
+def _chart(p):
+    from careflow.pipeline.cases import portfolio_chart
+
+    return portfolio_chart(p)
+
+
+@bp.get("/chart.png")
+def chart():
+    """The chart of a council's roll-up by year (the table on the page holds the same figures)."""
+    from careflow.register.listing import register_portfolios
+
+    _, p = _chosen(register_portfolios(register().cases()))
+    if p is None:
+        abort(404)
+    return Response(_chart(p).png(dpi=100), mimetype="image/png")
