@@ -129,7 +129,11 @@ def test_appraisal_highlights_the_disagreements(client):
     rows = re.findall(r'<tr class="govuk-table__row careflow-disagrees">(.*?)</tr>', page, re.S)
     assert any("13,978.00" in row and "12,978.00" in row for row in rows)
     assert "1.72 years" in page  # simple payback: 1 + (1,701 - 797) / 1,261
-    assert "nothing to appraise" in _text(client.get("/cases/appraisal/A/R.6.255"))
+    no_figures = _text(client.get("/cases/appraisal/A/R.6.255"))
+    # no figures to appraise, but the figures its document states are still checked: "around 50%" for the in-house
+    # unit cost against IFA, where its own £350 and £850 a week give 41%
+    assert "nothing to appraise" in no_figures and 'id="disagreements"' in no_figures
+    assert "41.18" in no_figures
 
 
 def test_status_moves_follow_the_workflow(client, web_app):

@@ -114,3 +114,13 @@ def portfolio_chart(portfolio):
            f"{by_year.loc['Total', 'savings_cumulative']:,.0f} against the baseline by the last year; the "
            f"cumulative net (savings less investment) ends at {years[-1]['cumulative_net']:,.0f}.")
     return replace(chart, alt_text=alt)
+
+
+def cross_checks_only(case) -> list[dict]:
+    """For a case without financial figures: the checks of the figures its document states more than once or with
+    their parts (``cross_checks``, :mod:`careflow.finance.crosscheck`), as the appraisal lists them."""
+    from careflow.finance import crosscheck
+
+    if not case.cross_checks:
+        return []
+    return [c.to_dict() for c in crosscheck.run(crosscheck.parse(case.cross_checks, f"register:{case.reference}"))]

@@ -184,10 +184,13 @@ def status(reference: str):
 @bp.get("/appraisal/<path:reference>")
 def appraisal(reference: str):
     from careflow.pipeline import appraise_stored
+    from careflow.pipeline.cases import cross_checks_only
     from careflow.reports.excel import MEASURES
 
     s = _stored(reference)
-    return render_template("cases/appraisal.html", stored=s, a=appraise_stored(s.case), measures=MEASURES)
+    a = appraise_stored(s.case)
+    checks = a["checks"] if a is not None else cross_checks_only(s.case)
+    return render_template("cases/appraisal.html", stored=s, a=a, checks=checks, measures=MEASURES)
 
 
 def _filename(reference: str, suffix: str) -> str:
