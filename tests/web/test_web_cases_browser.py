@@ -177,3 +177,17 @@ def test_case_edit_journey_with_the_keyboard_only(page):
     page.keyboard.press("Enter")
     page.wait_for_url("**/cases/case/A/R.6.255*")
     assert page.get_by_text("Typed with the keyboard only.").is_visible()
+
+
+def test_every_section_edit_page_passes_axe(page, check_accessibility):
+    """axe on each section's edit page (the rows of risks, indicators, milestones, options; the cost and savings
+    table) and the pages the journeys above do not open."""
+    from careflow.register.sections import SECTIONS
+
+    for key in SECTIONS:
+        page.goto(f"/cases/edit/{key}/BC2")
+        check_accessibility(page)
+    for url in ("/cases/appraisal/A/R.6.255", "/cases/case/A/R.6.255", "/cases/status/BC2",
+                "/portfolio/?authority=London+Borough+of+Hammersmith+%26+Fulham&measure=cumulative"):
+        page.goto(url)
+        check_accessibility(page)
