@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from careflow.finance import appraise, load_case, rollup
+from careflow.finance import appraise, rollup
+from careflow.register import load_finance_case as load_case
 
 ROOT = Path(__file__).resolve().parents[1]
 

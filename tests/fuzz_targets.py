@@ -282,8 +282,8 @@ def yaml_family(name: str, seeds: list[str], read: Callable[[Path], object], cli
 
 def read_case(folder: Path):
     from careflow.finance.appraisal import appraise
-    from careflow.finance.case import load_case
     from careflow.finance.portfolio import rollup
+    from careflow.register import load_finance_case as load_case
 
     case = load_case(folder / "input.yaml")
     appraise(case).to_dict()
@@ -303,8 +303,8 @@ def read_scenario(folder: Path):
 
 
 def read_stated(folder: Path):
-    from careflow.finance.case import load_case
     from careflow.finance.portfolio import check_stated_totals_file, rollup
+    from careflow.register import load_finance_case as load_case
 
     cases = [load_case(p) for p in sorted(EXAMPLES.glob("cases/haringey_*.yaml"))]
     check_stated_totals_file(rollup(cases), folder / "input.yaml")

@@ -8,8 +8,9 @@ from click.testing import CliRunner
 
 from careflow.cli import main
 from careflow.finance.appraisal import appraise
-from careflow.finance.case import load_case, loads_case
 from careflow.finance.discount import discount_factors
+from careflow.register import load_finance_case as load_case
+from careflow.register import loads_finance_case as loads_case
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "cases"
 HF = EXAMPLES / "hf_bc2.yaml"

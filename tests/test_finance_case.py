@@ -1,4 +1,7 @@
-"""Case files: the shared format is accepted as written; malformed files name file, line and field."""
+"""Case files: the shared format is accepted as written; malformed files name file, line and field.
+
+One reader of case files (careflow.register.casefile) gives careflow's one model of a business case; these tests
+read the financial view finance appraises (``load_finance_case``)."""
 
 from pathlib import Path
 
@@ -7,8 +10,11 @@ from click.testing import CliRunner
 
 from careflow.cli import main
 from careflow.errors import CareflowError
-from careflow.finance.case import FINANCIAL_KEYS, TEMPLATE_KEYS, load_case, loads_case
+from careflow.finance.case import FINANCIAL_KEYS
 from careflow.fy import FinancialYear
+from careflow.register import load_finance_case as load_case
+from careflow.register import loads_finance_case as loads_case
+from careflow.register.model import TEMPLATE_KEYS
 
 BRIEF_EXAMPLE = """\
 reference: BC2
@@ -34,12 +40,19 @@ def test_brief_example_is_accepted_as_written():
     assert fin.start == FinancialYear(2016) and fin.last_stated_year == FinancialYear(2020)
 
 
-def test_template_keys_are_accepted_without_interpretation():
-    text = BRIEF_EXAMPLE + "risks:\n  - {title: staff not bought in, likelihood: medium}\nmilestones: [a, b]\n"
-    case = loads_case(text)
-    assert case.template["risks"][0]["likelihood"] == "medium"
+def test_template_keys_are_read_by_the_one_business_case_model(tmp_path):
+    """The template keys are the register's BusinessCase fields, checked whichever command reads the file (before
+    one model, ``appraise`` took them without looking): a malformed milestone names its line."""
+    from careflow.register import loads_case as load_business_case
+
+    text = BRIEF_EXAMPLE + "risks:\n  - {title: staff not bought in, likelihood: medium}\n"
+    case, _ = load_business_case(text)
+    assert case.risks[0].likelihood == "medium" and case.financials["units"] == "£k"
+    assert loads_case(text).financials == loads_case(BRIEF_EXAMPLE).financials
     assert not set(TEMPLATE_KEYS) & {"units", "investment", "savings"}
     assert "lines" in FINANCIAL_KEYS
+    (f,) = _error(BRIEF_EXAMPLE + "milestones: [a, b]\n", tmp_path)[:1]
+    assert f.row == 13 and f.field == "milestones.0", f
 
 
 def _error(text: str, tmp_path: Path):
@@ -88,7 +101,7 @@ def test_cli_exits_1_with_the_finding_and_no_traceback(tmp_path):
 
 
 def test_every_example_case_loads():
-    from careflow.finance.case import load_cases
+    from careflow.register import load_finance_cases as load_cases
 
     root = Path(__file__).resolve().parents[1] / "examples" / "cases"
     cases, without = load_cases([root])

@@ -11,8 +11,9 @@ from click.testing import CliRunner
 
 from careflow.cli import main
 from careflow.errors import CareflowError
-from careflow.finance import appraise, load_case
-from careflow.finance.case import loads_case
+from careflow.finance import appraise
+from careflow.register import load_finance_case as load_case
+from careflow.register import loads_finance_case as loads_case
 
 CASES = Path(__file__).resolve().parents[1] / "examples" / "cases"
 

@@ -9,16 +9,16 @@ from hypothesis import strategies as st
 
 from careflow.cli import main
 from careflow.finance import profile as prof
-from careflow.finance.case import loads_case
 from careflow.finance.portfolio import rollup
 from careflow.fy import FinancialYear
+from careflow.register import loads_finance_case as loads_case
 
 ROOT = Path(__file__).resolve().parents[1]
 HARINGEY = sorted((ROOT / "examples" / "cases").glob("haringey_*.yaml"))
 
 
 def test_haringey_table3_rolls_up_to_the_stated_totals():
-    from careflow.finance.case import load_case
+    from careflow.register import load_finance_case as load_case
 
     assert len(HARINGEY) == 10
     p = rollup([load_case(f) for f in HARINGEY])
@@ -165,7 +165,7 @@ def test_portfolio_shows_each_council_and_adds_them_only_when_asked():
     combined = json.loads(r.stdout)
     assert " + " in combined["authority"]
     assert total(combined) == pytest.approx(sum(total(p) for p in councils.values()))
-    from careflow.finance.case import load_cases
+    from careflow.register import load_finance_cases as load_cases
 
     with pytest.raises(CareflowError, match="3 councils"):
         rollup(load_cases([ROOT / "examples" / "cases"])[0])

@@ -197,7 +197,7 @@ def test_track_indicator_actuals_against_baseline_and_target(db):
     name = "Increase in social worker time & capacity"  # baseline 20%, target 40% (H&F BC2)
     r = run(db, "track", "BC2", "--year", "2017-18", "--forecast", "797", "--indicator", f"{name}=28.5")
     assert r.exit_code == 0, r.output
-    assert f"BC2 2017-18: {name} = 28.5 (baseline 20.0, target 40.0)" in r.output
+    assert f"BC2 2017-18: {name} = 28.5 (baseline 20, target 40)" in r.output
     assert run(db, "track", "BC2", "--year", "2018-19", "--indicator", f"{name}=33").exit_code == 0
     with Register(db) as reg:
         ind = next(i for i in reg.get("BC2").case.indicators if i.name == name)

@@ -162,3 +162,10 @@ def test_generated_cases_round_trip(title, notes, positive, owner, savings, like
     write_workbook(case, buf)
     buf.seek(0)
     assert read_workbook(buf)[0] == case
+
+
+def test_a_whole_number_measure_stays_as_written():
+    """An indicator's baseline written 20 reads back 20 (a report prints "20", not "20.0"); 57.1 stays 57.1."""
+    case, _ = loads_case("reference: M1\nindicators:\n  - {name: visits, baseline: 20, target: 57.1}\n")
+    assert [(type(v), v) for v in (case.indicators[0].baseline, case.indicators[0].target)] == [
+        (int, 20), (float, 57.1)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -46,12 +47,18 @@ def test_register_forms_of_options_scope_and_impact():
 
 
 def test_register_business_case_financials_are_merged_back():
-    class Model:
-        def model_dump(self, mode):
-            return {"reference": "R1", "title": "T", "financials": {"units": "£k", "savings": {"2025-26": 5}}}
+    from careflow.register import loads_case
 
-    m = as_mapping(Model())
+    case, _ = loads_case("reference: R1\ntitle: T\nunits: £k\nsavings: {2025-26: 5}\n")
+    m = as_mapping(case)
     assert m["units"] == "£k" and m["savings"] == {"2025-26": 5} and m["reference"] == "R1"
+
+
+def test_only_a_business_case_or_its_mapping_is_a_case():
+    from careflow.register import loads_finance_case
+
+    with pytest.raises(TypeError, match="not a business case: Case"):
+        as_mapping(loads_finance_case("reference: R1\nunits: £k\nsavings: {2025-26: 5}\n"))
 
 
 def test_dates_as_council_papers_write_them():

@@ -9,15 +9,14 @@ import docx
 import openpyxl
 from docx.oxml.ns import qn
 
-from careflow import finance
+from careflow.pipeline.appraise import load_and_appraise
 from careflow.reports import case_document, case_workbook, portfolio_workbook
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "cases"
 
 
 def _appraised(name):
-    case = finance.load_case(EXAMPLES / name)
-    return case, finance.appraise(case).to_dict()
+    return load_and_appraise(EXAMPLES / name)
 
 
 def _rows(t):

@@ -119,9 +119,9 @@ def _demo_finance(out: Path) -> None:
     import re
 
     from careflow.finance.appraisal import appraise
-    from careflow.finance.case import load_cases
     from careflow.finance.portfolio import check_stated_totals_file, rollup
     from careflow.finance.render import appraisal_text, payback_text, portfolio_text
+    from careflow.register import load_finance_cases
 
     examples = Path(__file__).resolve().parents[2] / "examples"
     if not (examples / "cases").is_dir():
@@ -129,7 +129,7 @@ def _demo_finance(out: Path) -> None:
         return
     folder = out / "finance"
     folder.mkdir(parents=True, exist_ok=True)
-    cases, without_figures = load_cases([examples / "cases"])
+    cases, without_figures = load_finance_cases([examples / "cases"])
     wrong = 0
     for case in cases:
         result = appraise(case)

@@ -69,13 +69,14 @@ def pydantic_message(err: dict, loc: tuple = ()) -> str:
     return message
 
 
-def pydantic_findings(exc, rule, where=None, prefix: tuple = (), keep=None) -> list[Finding]:
+def pydantic_findings(exc, rule, where=None, prefix: tuple = (), keep=None, name_key: bool = False) -> list[Finding]:
     """The errors of a pydantic ``ValidationError`` as findings, one per error. ``rule``: the findings' rule, or a
     function of the key path giving it.
 
     ``where(loc)`` gives the finding's ``file``/``row``/``field`` for a key path (default: the path as the field);
     ``prefix`` is prepended to each path; ``keep(loc, err)`` may leave errors out (reported elsewhere). Paths lose
-    pydantic's own entries (``[key]``, ``function-...``) so they are the file's keys and list indices."""
+    pydantic's own entries (``[key]``, ``function-...``) so they are the file's keys and list indices. ``name_key``
+    starts each message with the key path, for files whose ``field`` names a cell rather than a key (workbooks)."""
     out = []
     for err in exc.errors():
         loc = prefix + tuple(p for p in err.get("loc", ())
@@ -83,5 +84,8 @@ def pydantic_findings(exc, rule, where=None, prefix: tuple = (), keep=None) -> l
         if keep is not None and not keep(loc, err):
             continue
         at = where(loc) if where is not None else {"field": ".".join(map(str, loc)) or None}
-        out.append(Finding(rule=rule(loc) if callable(rule) else rule, message=pydantic_message(err, loc), **at))
+        message = pydantic_message(err, loc)
+        if name_key and loc:
+            message = f"{'.'.join(map(str, loc))}: {message}"
+        out.append(Finding(rule=rule(loc) if callable(rule) else rule, message=message, **at))
     return out

@@ -31,11 +31,12 @@ def appraise(file: str, fmt: str) -> None:
 
     Exits 1 when a stated figure disagrees with its recomputation (after printing the report)."""
     from careflow.finance.appraisal import appraise as run
-    from careflow.finance.case import NoFinancialFigures, load_case
+    from careflow.finance.case import NoFinancialFigures
     from careflow.finance.render import appraisal_text
+    from careflow.register import load_finance_case
 
     try:
-        case = load_case(file)
+        case = load_finance_case(file)
     except NoFinancialFigures as exc:
         _cross_check_only(file, exc, fmt)
         return
@@ -96,13 +97,13 @@ def portfolio(paths: tuple[str, ...], fmt: str, units: str | None, stated: str |
     table per council (a case's ``authority``).
 
     Exits 1 when a case file is invalid or a --stated total disagrees."""
-    from careflow.finance.case import load_cases
     from careflow.finance.portfolio import check_stated_totals_file, rollup, rollup_by_authority
     from careflow.finance.render import portfolio_text
+    from careflow.register import load_finance_cases
 
     if not paths and not from_register:
         raise click.UsageError("give case files or folders, or --register")
-    cases, without_figures = load_cases(list(paths))
+    cases, without_figures = load_finance_cases(list(paths))
     for note in without_figures:
         click.echo(f"note: {note.message}; not in the roll-up ({note.file})", err=True)
     if from_register:

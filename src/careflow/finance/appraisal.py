@@ -271,6 +271,6 @@ def appraise(case: Case | CaseFinancials, *, check: bool = True) -> Appraisal:
 
         result.checks = check_stated(fin, result)
         if isinstance(case, Case):
-            result.checks += crosscheck.run(crosscheck.parse(case.template.get("cross_checks"), case.file,
+            result.checks += crosscheck.run(crosscheck.parse(case.cross_checks, case.file,
                                                              case.doc))
     return result

@@ -1,8 +1,8 @@
-"""The financial model of a business case and the case-file loader.
+"""The financial model of a business case: the financial keys of a case file, validated strictly.
 
-A case file is YAML: the financial keys (:data:`FINANCIAL_KEYS`) are validated strictly here; the business-case
-template keys (:data:`TEMPLATE_KEYS`, owned by the register) are accepted without interpretation; any other key is
-an error naming the file, line and key. Amounts are in the file's ``units`` (``£`` or ``£k``).
+The financial keys (:data:`FINANCIAL_KEYS`) are validated here; the rest of a case file (the council template) is
+the register's (:class:`careflow.register.BusinessCase`, which reads case files and keeps these keys validated by
+:func:`financials_from_mapping`). Amounts are in the case's ``units`` (``£`` or ``£k``).
 """
 
 from __future__ import annotations
@@ -27,22 +27,11 @@ from careflow.finance import profile as prof
 from careflow.fy import FinancialYear, fy_range
 from careflow.vocabulary import DeliveryStatus, SavingType
 
-# Keys of the business-case template (DESIGN.md section 8): accepted as written, interpreted by the register.
-TEMPLATE_KEYS: tuple[str, ...] = (
-    "reference", "project_code", "title", "authority", "senior_responsible_officer", "sponsor",
-    "accountable_director", "directorate", "service", "status", "description", "background", "what_if_not", "aims",
-    "approach", "assumptions", "constraints", "options",
-    "scope", "dependencies", "non_financial_benefits", "risks", "community_impact", "indicators", "milestones",
-    "tracking", "source", "notes", "cross_checks",
-)
-
-# Keys this module interprets. `directorate` and `status` are shared with the template (used by the roll-up).
+# Keys this module interprets. `directorate` and `status` (template keys) are read too, for the roll-up.
 FINANCIAL_KEYS: tuple[str, ...] = (
     "units", "first_year", "investment", "savings", "savings_basis", "recurring", "ongoing_costs", "saving_type",
     "lines", "stated", "appraisal", "savings_from", "rag",
 )
-
-CASE_KEYS: tuple[str, ...] = TEMPLATE_KEYS + tuple(k for k in FINANCIAL_KEYS if k not in TEMPLATE_KEYS)
 
 UNITS: dict[str, float] = {"£": 1.0, "£k": 1000.0}  # pounds per unit
 
@@ -239,24 +228,24 @@ class CaseFinancials(_Strict):
 
 @dataclass
 class Case:
-    """A loaded case file: its financials, the template keys as written, and where it came from."""
+    """The financial view of a business case: what appraisal and the MTFS roll-up read.
+
+    careflow has one model of a business case, :class:`careflow.register.BusinessCase`, and one loader of case
+    files (:mod:`careflow.register.casefile`); a ``Case`` is built from it (``careflow.register.finance_case``,
+    ``careflow.register.load_finance_case``), never read from a file here. ``file`` and ``doc`` say where its
+    figures came from, so checks can name the line."""
 
     reference: str
     financials: CaseFinancials
     title: str | None = None
-    template: dict[str, Any] = field(default_factory=dict)
+    authority: str | None = None  # the council whose budget the case is in (a roll-up never mixes two unasked)
+    cross_checks: list[dict[str, Any]] = field(default_factory=list)  # as written (careflow.finance.crosscheck)
     file: str | None = None
     doc: yamlio.YamlDoc | None = None
 
     @property
     def directorate(self) -> str | None:
         return self.financials.directorate
-
-    @property
-    def authority(self) -> str | None:
-        """The council whose budget the case is in (a roll-up never adds two councils together unless asked)."""
-        value = (self.template or {}).get("authority")
-        return str(value) if value else None
 
 
 # -- loading ---------------------------------------------------------------------------------------------------
@@ -335,87 +324,14 @@ class NoFinancialFigures(CareflowError):
     The register keeps such cases; there is nothing to appraise, and a roll-up lists them as without figures."""
 
 
-def case_from_doc(doc: yamlio.YamlDoc, base_dir: Path | None = None) -> Case:
-    """Build a :class:`Case` from a parsed case file."""
-    data = doc.data
-    if not isinstance(data, dict):
-        raise _err(doc, (), "a case file must be a mapping of keys (reference, units, investment, savings, ...)")
-    unknown = [k for k in data if k not in CASE_KEYS]
-    if not unknown and data.get("reference") and not any(k in FINANCIAL_KEYS for k in data):
-        raise NoFinancialFigures(Finding(rule="case-no-figures", file=doc.file, row=doc.line(("reference",)),
-                                         field="units", message=f"case {data['reference']} states no financial "
-                                         "figures (no units, investment or savings): nothing to appraise"))
-    findings = []
-    for key in data:
-        if key not in CASE_KEYS:
-            findings.append(_err(doc, (str(key),), f"unknown key '{key}' (financial keys: "
-                                      f"{', '.join(FINANCIAL_KEYS)}; template keys: {', '.join(TEMPLATE_KEYS)})")
-                            .findings[0])
-    reference = data.get("reference")
-    if reference is None or str(reference).strip() == "":
-        findings.append(_err(doc, ("reference",), "'reference' is required (e.g. BC2 or A/R.6.255)").findings[0])
-    if "units" not in data:
-        # a missing key has no line of its own: point at the start of the document
-        findings.append(Finding(rule="case", message="'units' is required: £ or £k (the units of every amount)",
-                                file=doc.file, row=doc.line(()) or 1, field="units"))
-    try:
-        fin = financials_from_mapping(data, doc)
-    except CareflowError as exc:
-        # report unknown keys and every problem with the financial keys together
-        seen = {(f.row, f.field) for f in findings}
-        findings += [f for f in exc.findings if (f.row, f.field) not in seen]
-    if findings:
-        raise CareflowError(findings)
-    if fin.savings_from is not None:
-        from careflow.finance.scenario_link import savings_from_scenario
+def resolve_savings_from(fin: CaseFinancials, base_dir: Path, doc: yamlio.YamlDoc) -> CaseFinancials:
+    """The financials with ``savings_from`` read into ``savings`` (the scenario's difference.csv, named relative
+    to ``base_dir``, the case file's folder); unchanged when the case states its savings."""
+    if fin.savings_from is None:
+        return fin
+    from careflow.finance.scenario_link import savings_from_scenario
 
-        base = base_dir if base_dir is not None else Path(doc.file).parent
-        levels = savings_from_scenario(fin.savings_from, base, fin.units, doc)
-        fin = fin.model_copy(update={"savings": levels})
-        _check_consistency(fin, doc, resolved=True)
-    template = {k: v for k, v in data.items() if k in TEMPLATE_KEYS}
-    from careflow.finance import crosscheck
-
-    crosscheck.parse(template.get("cross_checks"), doc.file, doc)  # a malformed check is an error at load time
-    title = data.get("title")
-    return Case(reference=str(reference), financials=fin, title=None if title is None else str(title),
-                template=template, file=doc.file, doc=doc)
-
-
-def load_case(path: str | Path) -> Case:
-    """Read and validate a case file. Errors name the file, line and field (:class:`CareflowError`)."""
-    doc = yamlio.load(path)
-    return case_from_doc(doc, Path(path).parent)
-
-
-def loads_case(text: str, file: str = "<case>", base_dir: str | Path | None = None) -> Case:
-    """Parse a case from YAML text (for tests and notebooks)."""
-    return case_from_doc(yamlio.loads(text, file=file), Path(base_dir) if base_dir else Path.cwd())
-
-
-def load_cases(paths: list[str | Path]) -> tuple[list[Case], list[Finding]]:
-    """Load every case file named or found in the folders named.
-
-    Returns the cases with figures and, for cases that state none (:class:`NoFinancialFigures`), a note each: they
-    are listed, never silently dropped. Any other problem raises :class:`CareflowError`."""
-    cases: list[Case] = []
-    without: list[Finding] = []
-    for f in find_case_files(paths):
-        try:
-            cases.append(load_case(f))
-        except NoFinancialFigures as exc:
-            without.extend(exc.findings)
-    return cases, without
-
-
-def find_case_files(paths: list[str | Path]) -> list[Path]:
-    """Case files named directly, plus every ``*.yaml``/``*.yml`` in the folders named (sorted)."""
-    out: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.suffix in (".yaml", ".yml") and q.is_file()))
-        elif p.exists():
-            out.append(p)
-        else:
-            raise CareflowError(Finding(rule="file", message="no such file or folder", file=str(p)))
-    return out
+    levels = savings_from_scenario(fin.savings_from, base_dir, fin.units, doc)
+    fin = fin.model_copy(update={"savings": levels})
+    _check_consistency(fin, doc, resolved=True)
+    return fin

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from careflow.errors import CareflowError, Finding
+from careflow.errors import CareflowError, Finding, pydantic_findings
 from careflow.finance.checks import Check, agrees
 
 
@@ -58,11 +58,9 @@ def parse(raw: Any, file: str | None = None, doc=None) -> list[CrossCheck]:
         try:
             c = CrossCheck.model_validate(item)
         except ValidationError as exc:
-            for e in exc.errors():
-                path = ("cross_checks", i, *e["loc"])
-                findings.append(Finding("cross-check", e["msg"], file=file,
-                                        row=doc.line(path[:2]) if doc is not None else None,
-                                        field=".".join(map(str, path))))
+            findings += pydantic_findings(exc, "cross-check", lambda loc: {
+                "file": file, "row": doc.line(loc[:2]) if doc is not None else None, "field": ".".join(map(str, loc))},
+                prefix=("cross_checks", i))
             continue
         kinds = [bool(c.same), bool(c.parts) or c.total is not None, c.percent is not None]
         if sum(kinds) != 1 or (kinds[0] and len(c.same) < 2) or (kinds[1] and (not c.parts or c.total is None)) \

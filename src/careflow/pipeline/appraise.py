@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from careflow.errors import CareflowError
-
 
 def load_and_appraise(path: str | Path):
-    """A case file through careflow.finance: (case, appraisal dict or None when the case states no figures)."""
+    """A case file, read by the register's one reader of case files: (BusinessCase, appraisal dict, or None when
+    the case states no figures: a document whose figures are in "the accompanying financial report")."""
     from careflow import finance, yamlio
+    from careflow.register import casefile, finance_case
 
-    try:
-        case = finance.load_case(path)
-    except CareflowError as exc:
-        # A case whose figures are in "the accompanying financial report": still a document, no appraisal.
-        if exc.findings and all(f.rule == "case-no-figures" for f in exc.findings):
-            return yamlio.load(path).data, None
-        raise
-    data = case.doc.data if case.doc is not None else {}
-    has_figures = any(data.get(k) for k in ("investment", "savings", "lines", "ongoing_costs", "savings_from"))
-    return case, (finance.appraise(case).to_dict() if has_figures else None)
+    doc = yamlio.load(path)
+    case, _ = casefile.from_mapping(doc.data, file=doc.file, doc=doc)
+    fc = finance_case(case, doc, Path(path).parent)
+    has_figures = fc is not None and any(case.financials.get(k) for k in ("investment", "savings", "lines",
+                                                                          "ongoing_costs", "savings_from"))
+    return case, (finance.appraise(fc).to_dict() if has_figures else None)
 
 
 def case_from_register(ref: str, database: str | None = None):

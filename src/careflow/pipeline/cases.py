@@ -34,9 +34,9 @@ def appraise_stored(case):
     """The appraisal (a dict, as ``careflow appraise --format json`` writes it) of a register case, or None when
     the case states no figures."""
     from careflow import finance
-    from careflow.register import financials as fin
+    from careflow.register import finance_case
 
-    fc = fin.finance_case(case)
+    fc = finance_case(case)
     return finance.appraise(fc).to_dict() if fc is not None else None
 
 

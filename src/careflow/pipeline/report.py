@@ -193,10 +193,10 @@ def portfolio_report(paths, output: str | Path, title: str = "Savings programme"
                      command: str | None = None) -> tuple[Path, int, list[Path]]:
     """Roll the case files in ``paths`` up into the portfolio workbook. Returns the workbook, the number of cases
     rolled up and the case files left out because they state no figures."""
-    from careflow import finance
+    from careflow.register import find_case_files
     from careflow.reports import Provenance, portfolio_workbook
 
-    files = finance.find_case_files([Path(p) for p in paths])
+    files = find_case_files([Path(p) for p in paths])
     if not files:
         raise CareflowError(Finding(rule="report-input", message="no case files (*.yaml) found in "
                                                                  + ", ".join(str(p) for p in paths)))

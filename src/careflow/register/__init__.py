@@ -1,5 +1,8 @@
 """The register of business cases: the council template, persistence, audit trail, import/export, tracking.
 
+:class:`BusinessCase` is careflow's one model of a business case and :func:`load_case` the one reader of case
+files; finance appraises a case's financial view (:func:`finance_case`, :func:`load_finance_case`).
+
 Library API::
 
     from careflow.register import Register, load_case, BusinessCase
@@ -14,7 +17,18 @@ Library API::
     benefits_profile(stored.case)                           # planned vs actual by year
 """
 
-from careflow.register.casefile import dumps_case, from_mapping, load_case, loads_case, to_mapping
+from careflow.register.casefile import (
+    dumps_case,
+    find_case_files,
+    from_mapping,
+    load_case,
+    load_finance_case,
+    load_finance_cases,
+    loads_case,
+    loads_finance_case,
+    to_mapping,
+)
+from careflow.register.financials import finance_case
 from careflow.register.model import (
     TRANSITIONS,
     BusinessCase,
@@ -47,6 +61,7 @@ __all__ = [
     "TRANSITIONS", "AuditEntry", "BenefitRow", "BusinessCase", "CohortSpec", "CommunityImpact", "Imported",
     "Indicator", "Loaded", "Milestone", "MilestoneStatus", "Option", "Options", "Rag", "Register", "Risk",
     "RiskEntry", "Scope", "StaleEditError", "Status", "StoredCase", "TrackingEntry", "benefits_profile", "can_move",
-    "current_user", "dumps_case", "from_mapping", "load_case", "loads_case", "rag", "refresh_indicators",
+    "current_user", "dumps_case", "finance_case", "find_case_files", "from_mapping", "load_case",
+    "load_finance_case", "load_finance_cases", "loads_case", "loads_finance_case", "rag", "refresh_indicators",
     "risk_register", "to_mapping",
 ]

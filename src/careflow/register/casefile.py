@@ -6,6 +6,7 @@ exported at. ``cases import --update`` refuses a file whose version is older tha
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ import yaml
 from pydantic import ValidationError
 
 from careflow.errors import CareflowError, Finding, pydantic_findings
+from careflow.finance import crosscheck
+from careflow.finance.case import Case, NoFinancialFigures
 from careflow.register import financials as fin
 from careflow.register.model import TEMPLATE_KEYS, BusinessCase
 from careflow.yamlio import YamlDoc, load, loads
@@ -54,23 +57,21 @@ def from_mapping(data: Any, *, file: str = "<mapping>", doc: YamlDoc | None = No
     try:
         context = {k: data[k] for k in ("directorate", "status") if k in data}
         money = fin.validate(money, doc=doc, context=context)
-    except fin.FinancialsError as exc:
-        for path, message, line in exc.problems:
-            if path[:1] in (("directorate",), ("status",)):
-                continue  # reported by the template's own checks
-            loc = where(path)
-            if line is not None:
-                loc["row"] = line
-            findings.append(Finding(rule="case-financials", message=message, **loc))
+    except CareflowError as exc:
+        findings += [f if f.file == file else replace(f, file=file) for f in exc.findings]
+    try:
+        crosscheck.parse(data.get("cross_checks"), file, doc)  # a malformed check is an error when read
+    except CareflowError as exc:
+        findings += exc.findings
     case = None
     try:
         case = BusinessCase.model_validate({**template, "financials": money})
     except ValidationError as exc:
         findings += pydantic_findings(
             exc, lambda loc: "case-" + ("status" if loc[:1] == ("status",) else "type"), where,
-            # the financial keys and a missing reference are reported above
-            keep=lambda loc, err: loc[:1] != ("financials",) and not (err["type"] == "missing"
-                                                                       and loc == ("reference",)))
+            # the financial keys, cross-checks and a missing reference are reported above
+            keep=lambda loc, err: loc[:1] not in (("financials",), ("cross_checks",))
+            and not (err["type"] == "missing" and loc == ("reference",)))
     if findings:
         raise CareflowError(findings)
     assert case is not None
@@ -84,8 +85,54 @@ def load_case(path: str | Path) -> tuple[BusinessCase, int | None]:
 
 
 def loads_case(text: str, file: str = "<string>") -> tuple[BusinessCase, int | None]:
+    """Parse one case from YAML text (tests and notebooks)."""
     doc = loads(text, file)
     return from_mapping(doc.data, file=file, doc=doc)
+
+
+def load_finance_case(path: str | Path) -> Case:
+    """The financial view of the case file at ``path`` (read by :func:`load_case`, the one reader of case files),
+    for appraisal: its ``savings_from`` read relative to the file's folder. A case that states no financial keys
+    raises :class:`~careflow.finance.case.NoFinancialFigures`."""
+    doc = load(path)
+    case, _ = from_mapping(doc.data, file=doc.file, doc=doc)
+    return fin.require_figures(case, doc, Path(path).parent)
+
+
+def loads_finance_case(text: str, file: str = "<string>", base_dir: str | Path | None = None) -> Case:
+    """:func:`load_finance_case` from YAML text (``savings_from`` relative to ``base_dir``, default the current
+    folder)."""
+    doc = loads(text, file)
+    case, _ = from_mapping(doc.data, file=file, doc=doc)
+    return fin.require_figures(case, doc, Path(base_dir) if base_dir is not None else Path.cwd())
+
+
+def load_finance_cases(paths: list[str | Path]) -> tuple[list[Case], list[Finding]]:
+    """The financial view of every case file named or found in the folders named (:func:`find_case_files`).
+
+    Returns the cases with figures and, for cases that state none, a note each: they are listed, never silently
+    dropped. Any other problem raises :class:`CareflowError`."""
+    cases: list[Case] = []
+    without: list[Finding] = []
+    for f in find_case_files(paths):
+        try:
+            cases.append(load_finance_case(f))
+        except NoFinancialFigures as exc:
+            without.extend(exc.findings)
+    return cases, without
+
+
+def find_case_files(paths: list[str | Path]) -> list[Path]:
+    """Case files named directly, plus every ``*.yaml``/``*.yml`` in the folders named (sorted)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(q for q in p.rglob("*") if q.suffix in (".yaml", ".yml") and q.is_file()))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise CareflowError(Finding(rule="file", message="no such file or folder", file=str(p)))
+    return out
 
 
 def to_mapping(case: BusinessCase, version: int | None = None) -> dict[str, Any]:

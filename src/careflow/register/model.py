@@ -37,7 +37,8 @@ def _date_to_text(value: Any) -> Any:
 Text = Annotated[str | None, BeforeValidator(_blank_to_none)]
 # Ratings in the seeds are words ("Medium") or scores (1-5); numbers and words are both kept as given.
 Rating = Annotated[str | int | None, BeforeValidator(_blank_to_none)]
-Measure = Annotated[float | str | None, BeforeValidator(_blank_to_none)]
+# int before float: a measure written 20 stays 20 (a report prints it as written), 57.1 stays a float
+Measure = Annotated[int | float | str | None, BeforeValidator(_blank_to_none)]
 When = Annotated[str | None, BeforeValidator(_date_to_text)]
 
 

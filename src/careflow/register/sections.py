@@ -449,8 +449,9 @@ def _apply_financials(case: BusinessCase, values: Mapping[str, str], problems: _
         return {"financials": {}}  # no figures at all: a case without financials (a draft), as the register allows
     try:
         money = fin.validate(money, context={"directorate": case.directorate, "status": case.status.value})
-    except fin.FinancialsError as exc:
-        for path, message, _ in exc.problems:
+    except CareflowError as exc:
+        for finding in exc.findings:
+            path, message = tuple(finding.field.split(".")) if finding.field else (), finding.message
             name = path[0] if path else "years-0-year"
             if len(path) >= 2 and path[0] in flows:
                 label = str(path[1])

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from careflow.errors import CareflowError, Finding
+from careflow.errors import CareflowError, Finding, pydantic_findings
 from careflow.fy import FinancialYear
 from careflow.register import db
 from careflow.register import financials as fin
@@ -445,8 +445,8 @@ class Register:
             try:
                 new = Milestone.model_validate({**ms[hits[0]].model_dump(), **values})
             except ValidationError as exc:
-                raise CareflowError([Finding(rule="milestone", field=".".join(map(str, e["loc"])) or "milestone",
-                                             message=e["msg"]) for e in exc.errors()]) from None
+                raise CareflowError(pydantic_findings(exc, "milestone", lambda loc: {
+                    "field": ".".join(map(str, loc)) or "milestone"})) from None
             edited = current.model_copy(update={"milestones": [new if i == hits[0] else m for i, m in enumerate(ms)]})
             self._replace(conn, edited, expected_version, current_user(user or self.user), "milestone")
             return new

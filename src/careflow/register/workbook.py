@@ -39,7 +39,7 @@ from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 
 from careflow import yamlio
-from careflow.errors import CareflowError, Finding, pydantic_message
+from careflow.errors import CareflowError, Finding, pydantic_findings
 from careflow.fy import FinancialYear
 from careflow.register import financials as fin
 from careflow.register.model import BusinessCase
@@ -267,6 +267,14 @@ class _Reader:
         field = sheet if col is None else f"{sheet}!{get_column_letter(col)}"
         self.findings.append(Finding(rule=rule, message=message, file=self.file, row=row, field=field))
 
+    def cell_of(self, loc: tuple) -> dict:
+        """Where a model location was read from: the file, row and ``sheet!column`` (the overview when unknown)."""
+        if loc[:2] == ("options", "considered"):
+            loc = ("options",) + loc[2:]
+        hit = next((self.where[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in self.where), None)
+        sheet, row, col = hit if hit else ("overview", None, None)
+        return {"file": self.file, "row": row, "field": sheet if col is None else f"{sheet}!{get_column_letter(col)}"}
+
     def text(self, sheet, r, c, value, loc) -> str | None:
         self.where[loc] = (sheet, r, c)
         if value is None or isinstance(value, str):
@@ -422,11 +430,12 @@ def read_workbook(path: str | Path) -> tuple[BusinessCase, int | None]:
             money[item] = series
     try:
         money = fin.validate(money, context={k: data[k] for k in ("directorate", "status") if data.get(k)})
-    except fin.FinancialsError as exc:
-        for p, message, _ in exc.problems:
-            sheet, r, c = rd.where.get(("financials",) + tuple(p), rd.where.get(
-                ("financials",) + tuple(p[:1]), ("financials", None, None)))
-            rd.bad(sheet, r, c, f"{'.'.join(map(str, p))}: {message}", "xlsx-financials")
+    except CareflowError as exc:
+        for f in exc.findings:
+            p = tuple(f.field.split(".")) if f.field else ()
+            sheet, r, c = rd.where.get(("financials",) + p, rd.where.get(
+                ("financials",) + p[:1], ("financials", None, None)))
+            rd.bad(sheet, r, c, f"{'.'.join(p)}: {f.message}", "xlsx-financials")
     data["financials"] = money
 
     def table(name: str, cols: tuple[str, ...], numeric=(), boolean=()) -> list[dict]:
@@ -475,12 +484,5 @@ def read_workbook(path: str | Path) -> tuple[BusinessCase, int | None]:
     try:
         case = BusinessCase.model_validate(data)
     except ValidationError as exc:
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            if loc[:2] == ("options", "considered"):
-                loc = ("options",) + loc[2:]
-            hit = next((rd.where[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in rd.where), None)
-            sheet, r, c = hit if hit else ("overview", None, None)
-            rd.bad(sheet, r, c, f"{'.'.join(map(str, err['loc']))}: {pydantic_message(err)}", "xlsx-value")
-        raise CareflowError(rd.findings) from None
+        raise CareflowError(rd.findings + pydantic_findings(exc, "xlsx-value", rd.cell_of, name_key=True)) from None
     return case, version

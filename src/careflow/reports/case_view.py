@@ -1,8 +1,8 @@
 """A business case as the reports read it: the council template's fields and the financial lines.
 
-Reports take the case as plain data (the YAML case file's mapping, or a register/finance model via
-``model_dump()``), so they work whichever module produced it. Missing template fields print as "Not stated" rather
-than being dropped, so a reader can see what a case still lacks.
+Reports take a :class:`~careflow.register.BusinessCase` (careflow's one model of a business case, from a case
+file or the register) or a case-file mapping, and read it as plain data. Missing template fields print as "Not
+stated" rather than being dropped, so a reader can see what a case still lacks.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from careflow.fy import FinancialYear
+from careflow.register.model import BusinessCase
 
 NOT_STATED = "Not stated"
 
@@ -36,28 +37,19 @@ class Line:
         return float(sum(self.values.values()))
 
 
-def as_mapping(case: Any) -> dict:
-    """A case as a plain dict of template and financial keys.
+def as_mapping(case: BusinessCase | Mapping) -> dict:
+    """A case as a plain dict of template and financial keys, as in a case file.
 
-    Accepts the YAML mapping, a register ``BusinessCase`` (pydantic; its ``financials`` are merged back to the top
-    level as in the case file), or a finance ``Case`` (its YAML document).
+    Takes careflow's one model of a business case (:class:`~careflow.register.BusinessCase`: its ``financials``
+    are merged back to the top level, as the case file writes them) or such a mapping as it is.
     """
     if isinstance(case, Mapping):
-        out = dict(case)
-    elif hasattr(case, "model_dump"):
-        out = case.model_dump(mode="json")
-    elif getattr(getattr(case, "doc", None), "data", None) is not None:
-        out = dict(case.doc.data)
-    elif hasattr(case, "__dataclass_fields__"):
-        from dataclasses import asdict
-
-        out = asdict(case)
-    else:
+        return dict(case)
+    if not isinstance(case, BusinessCase):
         raise TypeError(f"not a business case: {type(case).__name__}")
-    fin = out.pop("financials", None)
-    if isinstance(fin, Mapping):
-        out = {**fin, **{k: v for k, v in out.items() if v not in (None, [], {})}}
-    return out
+    out = case.model_dump(mode="json")
+    fin = out.pop("financials", None) or {}
+    return {**fin, **{k: v for k, v in out.items() if v not in (None, [], {})}}
 
 
 def fy_label(value: Any) -> str | None:
