@@ -70,6 +70,7 @@ def test_edit_a_section_saves_a_new_version_and_records_it(client, web_app):
     assert r.status_code == 303
     shown = _text(client.get(r.headers["Location"]))
     assert "IFA £850 a week; in-house £350." in shown and f"version {int(version) + 1}" in shown
+    assert re.search(r'<p class="govuk-notification-banner__heading">\s*Assumptions saved: version', shown)
     history = _text(client.get("/cases/history/A/R.6.255"))
     assert "assumptions" in history and "IFA £850 a week" in history
 
