@@ -34,7 +34,6 @@ def test_create_and_edit_a_case(page, check_accessibility, screenshot):
     page.click("#create")
     assert page.locator("h1").inner_text() == "Step-down from residential to foster care"
     check_accessibility(page)
-    screenshot(page, "case")
     # cost and savings: one page of its own
     page.click("#change-financials")
     check_accessibility(page)
@@ -92,6 +91,7 @@ def test_a_stale_edit_is_refused_in_the_second_page(page, check_accessibility, s
 def test_appraise_and_download_word_and_excel(page, check_accessibility, screenshot, tmp_path):
     page.goto("/cases/case/BC2")
     check_accessibility(page)
+    screenshot(page, "case")
     page.click("#appraise")
     check_accessibility(page)
     screenshot(page, "case-appraisal")
