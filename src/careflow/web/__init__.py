@@ -24,6 +24,7 @@ from careflow.web.workspace import Workspace
 # is refused with the "too large" page before anything is read.
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 MAX_UPLOAD_FILES = 50
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024  # what the files of one upload may unpack to (zips)
 
 csrf = CSRFProtect()
 
@@ -43,6 +44,7 @@ def create_app(workspace: str | Path | None = None, *, testing: bool = False, **
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
         MAX_FORM_PARTS=MAX_UPLOAD_FILES + 50,
         MAX_UPLOAD_FILES=MAX_UPLOAD_FILES,
+        MAX_UNPACKED_BYTES=MAX_UNPACKED_BYTES,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session: a page left open still submits
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,

@@ -29,7 +29,7 @@ def init_app(app: Flask) -> None:
     def _too_large(exc):
         limit = app.config.get("MAX_CONTENT_LENGTH") or 0
         return render_template("error.html", title=PAGES[413][0],
-                               message=f"Uploads can be up to {_size(limit)} in all. Upload fewer or smaller "
+                               message=f"Uploads can be up to {size_text(limit)} in all. Upload fewer or smaller "
                                        "files, or zip them.", status=413), 413
 
     @app.errorhandler(HTTPException)
@@ -43,7 +43,7 @@ def init_app(app: Flask) -> None:
         return render_template("error.html", title=title, message=message, status=500), 500
 
 
-def _size(n: int) -> str:
+def size_text(n: int) -> str:
     for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
         if n >= size:
             return f"{n / size:.0f} {unit}"

@@ -45,7 +45,13 @@ def error_list(form=None, extra: list[tuple[str, str]] | None = None) -> list[di
     return items
 
 
+def filter_item(value, current=None, text=None) -> dict:
+    """A select's item for ``value``, selected when it is ``current`` (``{{ values | map("filter_item", x) }}``)."""
+    return {"value": value, "text": text if text is not None else value, "selected": value == current}
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["filter_item"] = filter_item
     from careflow import __version__
 
     app.jinja_env.globals.update(service_name=SERVICE_NAME, careflow_version=__version__, navigation=navigation, journeys=journeys,
