@@ -71,6 +71,7 @@ def main(runs: int = 500, la: str = "anyshire") -> None:
         # (A/R.6.253 is cap_remove_to: 3 of the external residential additions held back in IFA)
         scenarios += [("A/R.6.255 sufficiency", Scenario.from_dict({
                           "name": "sufficiency", "unit_costs": dict(mix.unit_costs),
+                          "prices_year": str(mix.prices_year) if mix.prices_year else None,
                           "levers": [mix.levers[0].model_dump(exclude_none=True)]}))]
     table(projector, costs, scenarios, runs)
     print(f"\n{time.perf_counter() - t0:.0f} s")

@@ -33,15 +33,30 @@ def test_three_children_in_ifa_for_2025_26():
     assert pounds[0, 0] == 0
 
 
-def test_seed_unit_costs_and_inflation():
+def test_national_unit_costs_are_2024_25_and_carried_by_the_dated_index():
     u = load_unit_costs()
-    assert u.weekly_cost("in_house_fostering", "2018-19") == 350
-    assert u.weekly_cost("ifa_fostering", "2018-19") == 850
-    assert u.weekly_cost("ifa_fostering", "2019-20") == pytest.approx(850 * 1.03)
-    assert u.weekly_cost("ifa_fostering", "2017-18") == pytest.approx(850 / 1.03)
-    # Victoria Road: £600k a year for two young people is about £5,700 per young person per week
-    assert 600_000 / 2 / (365 / 7) == pytest.approx(u.weekly_cost("in_house_residential", "2018-19"), rel=0.01)
+    assert u.weekly_cost("in_house_fostering", "2024-25") == 515
+    assert u.weekly_cost("ifa_fostering", "2024-25") == 1010
+    # forward at the 2% assumption (default) and 5% (external residential), back by CPI 2024 (2.5%) and 2023 (7.3%)
+    assert u.weekly_cost("ifa_fostering", "2025-26") == pytest.approx(1010 * 1.02)  # £1,030.20
+    assert u.weekly_cost("external_residential", "2026-27") == pytest.approx(6741 * 1.05 * 1.05)  # £7,431.95
+    assert u.weekly_cost("ifa_fostering", "2022-23") == pytest.approx(1010 / 1.025 / 1.073)  # £918.34
+    # Cambridgeshire's 2018-19 IFA figure (£850) carried to 2024-25 by CPI 2019-2024:
+    # 850 x 1.018 x 1.009 x 1.026 x 1.091 x 1.073 x 1.025 = £1,074.86
+    assert 850 * u.price_factor("default", "2018-19", "2024-25") == pytest.approx(1074.86, abs=0.01)
+    assert u.price_factor("ifa_fostering", "2024-25", "2018-19") == pytest.approx(1 / 1.264546, rel=1e-6)
     assert all(u.sources.get(c) for c in u.weekly)
+
+
+def test_mtfs_rates_replace_the_index_from_their_date_only(tmp_path):
+    mtfs = tmp_path / "mtfs.yaml"
+    mtfs.write_text("description: our MTFS\nunit: proportion\nreference: Council MTFS 2025-30, table 4\n"
+                    'values:\n  default: {"2025-04-01": 0.04}\n')
+    u = load_unit_costs(inflation=mtfs)
+    assert u.weekly_cost("in_house_fostering", "2026-27") == pytest.approx(515 * 1.04 * 1.04)  # £557.02
+    assert u.weekly_cost("in_house_fostering", "2023-24") == pytest.approx(515 / 1.025)  # CPI outturn kept
+    # external residential keeps its own series (the MTFS file does not list it)
+    assert u.weekly_cost("external_residential", "2025-26") == pytest.approx(6741 * 1.05)
 
 
 def test_runs_priced_one_by_one():
@@ -59,7 +74,7 @@ def test_user_costs_override_and_errors(tmp_path):
                  'values:\n  ifa_fostering: {"2025-04-01": 900}\n')
     u = load_unit_costs(f, categories=("ifa_fostering", "in_house_fostering"))
     assert u.weekly_cost("ifa_fostering", "2025-26") == 900
-    assert u.weekly_cost("in_house_fostering", "2018-19") == 350  # the national default still applies
+    assert u.weekly_cost("in_house_fostering", "2024-25") == 515  # the national default still applies
     bad = tmp_path / "bad.yaml"
     bad.write_text('description: x\nunit: GBP\nreference: r\nvalues:\n  ifa_fostering: {"2025-04-01": lots}\n')
     with pytest.raises(CareflowError, match="must be a number") as exc:

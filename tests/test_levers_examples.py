@@ -56,12 +56,25 @@ def test_placement_mix_uses_the_case_weekly_costs():
     df = priced("ar6255_placement_mix.yaml")
     # In 2026-27 all 43 placements are filled all year and no child leaves the stand-in: 43 x £500 a week, plus
     # the 12 SGO conversions from IFA at £850 a week less the special guardianship allowance: £199 a week
-    # (2024-25, inflated at 3% a year to 2026-27) paid for 80% of them (permanence_allowances.yaml).
+    # (2024-25, carried by careflow's index at 2% a year to 2026-27) paid for 80% of them.
     mix = saving(df, "2026-27", "in-house carers displace IFA")
     sgo = saving(df, "2026-27", "SGOs converting IFA placements")
-    allowance = 199 * 1.03 ** 2 * 0.8
+    allowance = 199 * 1.02 ** 2 * 0.8
     assert mix + sgo == pytest.approx(43 * 500 * 365 / 7 + 12 * (850 - allowance) * 365 / 7)
     assert np.isclose(saving(df, "2026-27"), mix + sgo)
+
+
+def test_case_costs_in_2018_19_prices_are_carried_to_each_year():
+    """With careflow's index, the case's £350 and £850 (prices_year: 2018-19) are priced in each year's cash
+    prices like every other category: 2026-27 is 2018-19 x CPI 2019-2024 (1.264546) x 1.02 x 1.02."""
+    from careflow.costs import load_unit_costs
+
+    sc = Scenario.load(EXAMPLES / "ar6255_placement_mix.yaml")
+    model = StandIn(stock(ifa_fostering=60, external_residential=12), months=36, categories=CATS)
+    df = evaluate(sc, model, load_unit_costs(categories=CATS), deterministic=True).difference()
+    factor = 1.264546 * 1.02 ** 2
+    assert saving(df, "2026-27", "in-house carers displace IFA") == pytest.approx(
+        43 * 500 * factor * 365 / 7, rel=1e-6)  # £1,463,811 (£1,121,429 at 2018-19 prices)
 
 
 def test_haringey_entries_and_family_assist_run():
@@ -82,7 +95,7 @@ def test_haringey_entries_and_family_assist_run():
 def test_an_sgo_saves_less_than_a_return_home_by_the_allowance():
     """The same 12 children leave IFA care (one at the start of each month of 2025-26) by SGO or by going home:
     the SGO saves less by the special guardianship allowance, £199 a week in 2024-25 prices for 80% of them,
-    from the month each leaves (inflation 3% a year: £204.97 in 2025-26, £211.12 in 2026-27)."""
+    from the month each leaves (careflow's index, 2% a year: £202.98 in 2025-26, £207.04 in 2026-27)."""
     import datetime as dt
 
     from careflow.fy import FinancialYear
@@ -97,7 +110,7 @@ def test_an_sgo_saves_less_than_a_return_home_by_the_allowance():
         return evaluate(sc, model, COSTS | {"supported_accommodation": 0}, deterministic=True).difference()
 
     home, sgo = run("return_home"), run("sgo")
-    weekly = {"2025-26": 199 * 1.03 * 0.8, "2026-27": 199 * 1.03 ** 2 * 0.8}
+    weekly = {"2025-26": 199 * 1.02 * 0.8, "2026-27": 199 * 1.02 ** 2 * 0.8}  # index: 2% from 2025-26
     # 2025-26: the k-th child (k = 0..11) is paid from the first day of month k to 31 March 2026
     starts = [dt.date(2025 + (4 + k > 12), (3 + k) % 12 + 1, 1) for k in range(12)]
     days_2025 = sum((FinancialYear.parse("2025-26").end - d).days + 1 for d in starts)

@@ -61,7 +61,8 @@ def test_unit_costs_deflate_before_their_date_as_documented():
     # unit costs are dated in one year's prices and deflated to earlier years by the inflation rates
     costs = load_unit_costs()
     secure = load_parameter("unit_costs").series("secure").points[0]
-    rate = load_parameter("inflation").series("secure").points[0].value
     fy = FinancialYear.containing(secure.date)
+    # the rate in force in the year of the price carries the year before into it (2024-25: CPI 2024, 2.5%)
+    rate = load_parameter("inflation").series("secure").at(fy.start).value
     assert costs.weekly_cost("secure", fy) == pytest.approx(secure.value)
     assert costs.weekly_cost("secure", fy - 1) == pytest.approx(secure.value / (1 + rate))

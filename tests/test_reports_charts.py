@@ -75,7 +75,9 @@ def test_savings_waterfall_adds_levers_up_to_the_combined_scenario():
     assert bars[2].get_hatch() != bars[0].get_hatch()  # a cost looks different from a saving without colour
     labels = [t.get_text() for t in chart.figure.axes[0].get_xticklabels()]
     assert labels == ["reduce entries", "step down", "interaction", "combined"]
-    assert "interaction -£40k" in chart.alt_text and "combined £610k" in chart.alt_text
+    assert "interaction minus £40k" in chart.alt_text and "combined £610k" in chart.alt_text
+    assert "(" not in chart.alt_text and "_" not in chart.alt_text  # read aloud: no brackets, no keys
+    assert "(£40k)" in [t.get_text() for t in chart.figure.axes[0].texts]  # drawn as finance writes it
     one_year = savings_waterfall(sample_difference(), financial_year="2026/27")
     assert [round(b.get_height(), 6) for b in _bars(one_year)] == [120.0, 80.0, 10.0, 190.0]
 

@@ -61,26 +61,33 @@ def test_forecast_workbook_children_by_month_match_the_forecast(forecast_xlsx):
     assert rows[0]["Month"].strftime("%Y-%m-%d") == "2026-04-30"
     assert ws.freeze_panes == "A5"  # header frozen
     assert cells[1][0].number_format == "mmm yyyy"
-    long_rows, _ = _table_rows(wb["By category"], "ChildrenByCategory")
-    assert len(long_rows) == 72 and {r["Category"] for r in long_rows} == {"all", "fostering", "residential"}
+    by_cat, _ = _table_rows(wb["By category"], "ChildrenByCategory")
+    # one row a month (one age band), category names as columns; month 3: fostering 300 + 2 x 2, residential 41
+    assert len(by_cat) == 24 and list(by_cat[0])[2:] == ["Fostering", "Residential", "All placements"]
+    assert (by_cat[2]["Fostering"], by_cat[2]["Residential"], by_cat[2]["All placements"]) == (304, 41, 345)
     wide, _ = _table_rows(wb["Median by category"], "MedianByCategory")
-    assert wide[0]["fostering"] == 300 and wide[0]["residential"] == 40
+    assert wide[0]["Fostering"] == 300 and wide[0]["Residential"] == 40
 
 
 def test_forecast_workbook_costs_are_in_thousands_with_the_unit_shown(forecast_xlsx):
     wb = openpyxl.load_workbook(forecast_xlsx, data_only=True)
     rows, cells = _table_rows(wb["Costs"], "Costs")
-    all_rows = {r["Financial year"]: r for r in rows if r["Category"] == "all"}
-    assert set(all_rows) == {"2026-27", "2027-28"}
-    assert all_rows["2026-27"]["Mean £k"] == pytest.approx(21_400.0)  # 9.4m + 12.0m in £k
-    assert all_rows["2027-28"]["P90 £k"] == pytest.approx(23_600.0 * 1.12)
-    assert '"k"' in cells[1][2].number_format and "£" in cells[1][2].number_format
+    # category x financial year, names not keys, the total last
+    assert [r["Category"] for r in rows] == ["Fostering", "Residential", "All placements"]
+    assert (rows[0]["2026-27 £k"], rows[1]["2027-28 £k"]) == (pytest.approx(9_400.0), pytest.approx(13_500.0))
+    assert rows[2]["2026-27 £k"] == pytest.approx(21_400.0)  # 9.4m + 12.0m in £k
+    assert '"k"' in cells[1][1].number_format and "£" in cells[1][1].number_format
+    assert "cash prices of each financial year" in wb["Costs"]["A2"].value  # the price base, stated
+    bands, _ = _table_rows(wb["Costs"], "CostBands")
+    assert bands[1]["P90 £k"] == pytest.approx(23_600.0 * 1.12)
     key, _ = _table_rows(wb["Summary"], "KeyFigures")
     figures = {r["Measure"]: r for r in key}
     spend = figures["Placement spend 2026-27"]
-    assert (spend["Central"], spend["P10"], spend["P90"], spend["Unit"]) == \
-        (pytest.approx(21_400.0), pytest.approx(19_260.0), pytest.approx(23_968.0), "£k (mean)")
-    assert figures["Children in care, April 2026"]["Central"] == 340
+    assert (spend["Mean"], spend["P10"], spend["P90"], spend["Unit"]) == \
+        (pytest.approx(21_400.0), pytest.approx(19_260.0), pytest.approx(23_968.0),
+         "£k, cash prices of each financial year")
+    # one central measure: the mean for children too (300 + 40 in April 2026)
+    assert figures["Children in care, April 2026"]["Mean"] == 340
 
 
 def test_forecast_workbook_has_native_excel_charts_on_its_data(forecast_xlsx):

@@ -292,7 +292,7 @@ def _demo_reports(out: Path, forecast=None, validation=None, scenarios=None, ben
         # the scenario with the most levers shows the waterfall best
         frames = {name: result.difference() for name, result in scenarios.items()}
         best = max(frames, key=lambda name: (frames[name]["lever"].nunique(), name))
-        savings_waterfall(frames[best], title=f"Savings by lever: {best}").save(charts)
+        savings_waterfall(frames[best], title=f"Savings by lever: {best}", la_name="Anyshire").save(charts)
         made.append("savings waterfall")
     else:
         skipped.append("savings waterfall (no priced scenario)")

@@ -20,6 +20,20 @@ PLACEMENT_CATEGORIES: tuple[str, ...] = (
 )
 # Placements whose codes the mapping does not know (reported by the reader).
 UNKNOWN_CATEGORY = "unknown"
+# What tables and charts call each category (reports show names, never keys).
+CATEGORY_NAMES: dict[str, str] = {
+    "kinship_fostering": "Kinship fostering", "in_house_fostering": "In-house fostering",
+    "ifa_fostering": "Independent fostering agency", "in_house_residential": "In-house residential",
+    "external_residential": "External residential", "secure": "Secure", "supported_accommodation":
+    "Supported accommodation", "placed_for_adoption": "Placed for adoption", "placed_with_parents":
+    "Placed with parents", "other": "Other placements", UNKNOWN_CATEGORY: "Unknown placement", "all": "All placements",
+}
+
+
+def category_name(key: str) -> str:
+    """The display name of a placement category (a user's own category: its key in words)."""
+    key = str(key)
+    return CATEGORY_NAMES.get(key) or key.replace("_", " ").capitalize()
 
 # Why a child left care, grouped from the SSDA903 reason episode ceased (REC) codes (ssda903/codes.py holds the
 # codes of each group). The order is the model's outcome order.

@@ -184,3 +184,56 @@ def spend_against_neighbours(outturn: Outturn, data: DfeData, old_la_code: str,
                  statistics.median(weekly) if weekly else math.nan, len(weekly), eng.per_child_week,
                  per_head(outturn, data, old_la_code), statistics.median(heads) if heads else math.nan,
                  per_head(outturn, data, None), lines, rows, f"{outturn.year} cash prices")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# National placement unit costs from the outturn (the shipped ``unit_costs.yaml`` is derived this way)
+
+
+@dataclass
+class ProviderSplit:
+    """Net spend on one RO3 line per child per week, split between in-house (the LA's own provision) and external
+    placements (private, voluntary and other LAs' provision).
+
+    The outturn gives one figure per line; the split needs one more fact, given either as the external weekly price
+    (``external_given``: in-house is then what the line's spend leaves for the in-house children) or as the ratio of
+    in-house to external cost (``ratio_given``: spend = children x external x (in-house share x ratio + external
+    share))."""
+
+    line: str
+    year: str  # outturn year, also the price base (cash prices of that year)
+    spend_k: float
+    children: float
+    in_house_children: float
+    blended: float  # spend per child per week
+    in_house: float
+    external: float
+    method: str
+
+    @property
+    def external_children(self) -> float:
+        return self.children - self.in_house_children
+
+
+def split_by_provider(line: str, year: str, spend_k: float, children: float, in_house_children: float, *,
+                      external_given: float | None = None, ratio_given: float | None = None) -> ProviderSplit:
+    """In-house and external weekly costs that add back to the line's spend (see :class:`ProviderSplit`)."""
+    if (external_given is None) == (ratio_given is None):
+        raise ValueError("give exactly one of external_given and ratio_given")
+    if not 0 < in_house_children < children:
+        raise ValueError(f"in-house children ({in_house_children}) must lie between 0 and all children ({children})")
+    weekly_spend = spend_k * 1000 / (DAYS_PER_YEAR / DAYS_PER_WEEK)
+    external_children = children - in_house_children
+    if external_given is not None:
+        external = float(external_given)
+        in_house = (weekly_spend - external_children * external) / in_house_children
+        method = (f"external at £{external:,.2f} a week (given); in-house = (spend a week - {external_children:,.0f} "
+                  f"external children x external) / {in_house_children:,.0f} in-house children")
+    else:
+        external = weekly_spend / (in_house_children * ratio_given + external_children)
+        in_house = ratio_given * external
+        method = (f"in-house = {ratio_given:.4f} x external (given); external = spend a week / "
+                  f"({in_house_children:,.0f} in-house children x {ratio_given:.4f} + {external_children:,.0f} "
+                  "external children)")
+    return ProviderSplit(line, year, spend_k, children, in_house_children, weekly_spend / children, in_house,
+                         external, method)

@@ -45,25 +45,29 @@ def register(group: click.Group) -> None:
     @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (same seed, same result).")
     @click.option("--categories", "categories_file", type=click.Path(), help="Placement category mapping (YAML).")
     @click.option("--costs", "costs_file", type=click.Path(), help="Weekly unit costs (YAML, as unit_costs.yaml).")
+    @click.option("--inflation", "inflation_file", type=click.Path(),
+                  help="Your MTFS inflation rates (YAML, as inflation.yaml): they replace careflow's price index "
+                       "from their first date, for the categories listed.")
     @click.option("--trend/--no-trend", default=False, show_default=True,
                   help="Continue the recent trend in entries instead of holding them at the recent mean.")
     @click.option("--calibrate/--no-calibrate", default=True, show_default=True,
                   help="Widen the bands to the model's own errors at earlier quarter ends (docs/model.md).")
     @click.option("--output", required=True, type=click.Path(), help="Folder for the outputs.")
     @reading_options(pool=True)
-    def forecast_cmd(path, start, end, window_months, runs, seed, categories_file, costs_file, trend, calibrate,
-                     output, read):
+    def forecast_cmd(path, start, end, window_months, runs, seed, categories_file, costs_file, inflation_file, trend,
+                     calibrate, output, read):
         """Forecast children in care by placement category and age band, and placement spend by financial year.
 
         Writes forecast.csv (date, category, age_band, mean, p10, p50, p90), costs.csv (financial_year, category,
         mean, p10, p50, p90 in pounds), summary.json and fan_chart.png into --output.
         """
-        output = output_folder(output, [path, categories_file, costs_file, read.get("columns")],
+        output = output_folder(output, [path, categories_file, costs_file, inflation_file, read.get("columns")],
                                names=FORECAST_FILES)
         data = load_data(path, categories_file, **read)
         result = pipeline.forecast(data, start=parse_date(start, "start") if start else None,
                                    end=parse_date(end, "end") if end else None, window_months=window_months,
-                                   runs=runs, seed=seed, costs=costs_file, trend=trend, calibrate=calibrate)
+                                   runs=runs, seed=seed, costs=costs_file, trend=trend, calibrate=calibrate,
+                                   inflation=inflation_file)
         pipeline.write_forecast(result, Path(output))
         s = result.summary()
         e = s["children_at_end"]
@@ -71,6 +75,7 @@ def register(group: click.Group) -> None:
             click.echo(f"warning: {w}", err=True)
         click.echo(f"children in care at {s['start']}: {s['children_at_start']:.0f}; at {s['end']}: "
                    f"mean {e['mean']:.0f} (P10 {e['p10']:.0f} to P90 {e['p90']:.0f}) from {runs} runs")
+        click.echo(f"placement spend, {s['price_base']}:")
         for fy, c in s["cost_by_financial_year"].items():
             part = "" if c["months"] == 12 else f" ({c['months']} months)"
             click.echo(f"  {fy}{part}: £{c['mean'] / 1e6:,.2f}m (P10 £{c['p10'] / 1e6:,.2f}m to "

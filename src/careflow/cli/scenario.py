@@ -44,10 +44,14 @@ def register(group: click.Group) -> None:
     @click.option("--start", help="Projection start (YYYY-MM-DD); default: the scenario's horizon or the data end.")
     @click.option("--end", help="Projection end (YYYY-MM-DD); default: 31 March five years after the start.")
     @click.option("--costs", "costs_file", type=click.Path(), help="Weekly unit costs (YAML, as unit_costs.yaml).")
+    @click.option("--inflation", "inflation_file", type=click.Path(),
+                  help="Your MTFS inflation rates (YAML, as inflation.yaml): they replace careflow's price index "
+                       "from their first date, for the categories listed.")
     @click.option("--categories", "categories_file", type=click.Path(), help="Placement category mapping (YAML).")
     @click.option("--output", required=True, type=click.Path(), help="Folder for the outputs.")
     @reading_options(pool=True)
-    def scenario_cmd(files, data, runs, seed, deterministic, start, end, costs_file, categories_file, output, read):
+    def scenario_cmd(files, data, runs, seed, deterministic, start, end, costs_file, inflation_file, categories_file,
+                     output, read):
         """Price the levers in FILES (scenario YAML; several files combine) against the forecast.
 
         Writes difference.csv (financial_year, lever, children_mean, care_days_mean, pounds_mean, pounds_p10,
@@ -56,15 +60,18 @@ def register(group: click.Group) -> None:
         """
         if runs < 1 and not deterministic:
             raise click.BadParameter("must be at least 1 (or use --deterministic)", param_hint="--runs")
-        output = output_folder(output, [*files, data, costs_file, categories_file, read.get("columns")],
+        output = output_folder(output, [*files, data, costs_file, inflation_file, categories_file,
+                                        read.get("columns")],
                                names=SCENARIO_FILES)
         scenario = pipeline.load_scenarios(files)  # a bad scenario file stops here, before the data are read
         episodes = load_data(data, categories_file, **read)
         result = pipeline.price_scenario(scenario, episodes, runs=runs, seed=seed, deterministic=deterministic,
-                                         start=_date(start, "start"), end=_date(end, "end"), costs=costs_file)
+                                         start=_date(start, "start"), end=_date(end, "end"), costs=costs_file,
+                                         inflation=inflation_file)
         pipeline.write_scenario(result, output)
         mode = "deterministic" if deterministic else f"{result.runs} runs, seed {seed}"
-        click.echo(f"{result.scenario.name} ({mode}), savings against the baseline:")
+        click.echo(f"{result.scenario.name} ({mode}), savings against the baseline "
+                   f"({pipeline.scenario_summary(result)['price_base']}):")
         for line in summary_lines(result):
             click.echo(line)
         for d in result.delivery:

@@ -64,12 +64,22 @@ class UnitCosts:
             raise CareflowError(f"no unit cost for category '{category}' (have: {', '.join(self.weekly)})",
                                 field=category, rule="unit-costs")
         base_day, cost = self._at(self.weekly[category], fy.start)
-        base = FinancialYear.containing(base_day)
-        for y in range(base.start_year + 1, fy.start_year + 1):
-            cost *= 1 + self.inflation_rate(category, FinancialYear(y))
-        for y in range(fy.start_year + 1, base.start_year + 1):
-            cost /= 1 + self.inflation_rate(category, FinancialYear(y))
-        return cost
+        return cost * self.price_factor(category, FinancialYear.containing(base_day), fy)
+
+    def price_factor(self, category: str, from_fy: FinancialYear | str, to_fy: FinancialYear | str) -> float:
+        """What £1 in ``from_fy``'s prices is in ``to_fy``'s prices by the index of ``category`` (``default`` for
+        the general index): the product of the rates dated after ``from_fy`` up to ``to_fy`` (divided going back)."""
+        a, b = FinancialYear.parse(from_fy), FinancialYear.parse(to_fy)
+        factor = 1.0
+        for y in range(a.start_year + 1, b.start_year + 1):
+            factor *= 1 + self.inflation_rate(category, FinancialYear(y))
+        for y in range(b.start_year + 1, a.start_year + 1):
+            factor /= 1 + self.inflation_rate(category, FinancialYear(y))
+        return factor
+
+    def price_base(self) -> str:
+        """How these costs price a projection: each financial year in its own (cash) prices."""
+        return price_base_text(self)
 
     def daily_costs(self, categories: tuple[str, ...], years: list[FinancialYear]) -> np.ndarray:
         """Cost per care-day [year, category]."""
@@ -101,8 +111,27 @@ def load_unit_costs(path: str | Path | None = None, inflation: str | Path | None
             raise CareflowError("'values' must map each category (or 'default') to dated rates",
                                 file=str(inflation), field="values", rule="parameter")
         for k in user.values:
-            infl[str(k)] = _dated(user, k, allow_negative=True)
+            infl[str(k)] = _override_from(infl.get(str(k)) or infl.get("default"), _dated(user, k, allow_negative=True))
     return UnitCosts(weekly=weekly, inflation=infl, sources=sources)
+
+
+def _override_from(ours: DatedSeries | None, theirs: DatedSeries) -> DatedSeries:
+    """An MTFS override: the user's rates from their first date on, careflow's index (outturn) before it."""
+    if ours is None:
+        return theirs
+    first = theirs.points[0].date
+    kept = tuple(p for p in ours.points if p.date < first)
+    return dataclasses.replace(theirs, points=kept + theirs.points, extends_backwards=True)
+
+
+CASH = "cash prices of each financial year"
+
+
+def price_base_text(costs: UnitCosts | None = None) -> str:
+    """The price base of placement costs careflow computes: cash by financial year, with the index named."""
+    if costs is None or "default" not in costs.inflation:
+        return CASH
+    return f"{CASH} (unit costs carried by careflow's price index, inflation.yaml, or the MTFS rates given)"
 
 
 def financial_years(month_starts: list[dt.date]) -> tuple[list[FinancialYear], np.ndarray]:

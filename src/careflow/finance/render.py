@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from careflow.finance.appraisal import Appraisal
 from careflow.finance.portfolio import Portfolio
+from careflow.money import pounds
 
 
 def _money(value: float | None, units: str) -> str:
+    """Finance convention: negatives in brackets, "(£446k)"."""
     if value is None:
         return "-"
-    sign = "-" if value < 0 else ""
     places = 0 if abs(value) >= 100 or value == 0 else 2
-    suffix = "k" if units == "£k" else ""
-    return f"{sign}£{abs(value):,.{places}f}{suffix}"
+    return pounds(value, digits=places, suffix="k" if units == "£k" else "")
 
 
 def _num(value: float | None, places: int = 0) -> str:

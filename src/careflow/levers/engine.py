@@ -155,13 +155,19 @@ def scenario_prices(scenario: Scenario, categories: tuple[str, ...]) -> dict[str
     return prices
 
 
-def _price_matrix(p: Projected, unit_costs: WeeklyCosts, fixed: dict[str, float]) -> np.ndarray:
-    """Weekly cost [month, category]."""
+def _price_matrix(p: Projected, unit_costs: WeeklyCosts, fixed: dict[str, float],
+                  prices_year: FinancialYear | None = None) -> np.ndarray:
+    """Weekly cost [month, category]. A scenario's own costs stated in ``prices_year``'s prices are carried to
+    each month's financial year by the unit costs' price index (one price base: cash by year)."""
+    carry = getattr(unit_costs, "price_factor", None) if prices_year is not None else None
     out = np.zeros((len(p.month_starts), len(p.categories)))
     for m, a in enumerate(p.month_starts):
         fy = FinancialYear.containing(a)
         for c, cat in enumerate(p.categories):
-            out[m, c] = fixed[cat] if cat in fixed else unit_costs.weekly_cost(cat, fy)
+            if cat in fixed:
+                out[m, c] = fixed[cat] * (carry(cat, prices_year, fy) if carry else 1.0)
+            else:
+                out[m, c] = unit_costs.weekly_cost(cat, fy)
     return out
 
 
@@ -228,7 +234,7 @@ def evaluate(scenario: Scenario, projector: Projector, unit_costs: WeeklyCosts |
     players = flow_idx + price_idx
 
     fixed = scenario_prices(scenario, ctx.categories)
-    price = _price_matrix(base, unit_costs, fixed)
+    price = _price_matrix(base, unit_costs, fixed, scenario.prices_year)
     weekly_costs = {cat: float(price[0, c]) for c, cat in enumerate(ctx.categories)}
     allowances = load_allowances() if allowances is None else allowances
     month_days = np.array([(b - a).days + 1 for a, b in zip(base.month_starts, base.month_ends, strict=True)])

@@ -15,9 +15,10 @@ from pydantic import ValidationError
 
 from careflow import yamlio
 from careflow.errors import CareflowError, Finding, pydantic_findings
+from careflow.fy import FinancialYear
 from careflow.levers.schema import DEFAULT_CATEGORIES, EARLIEST, LATEST, LEVER_TYPES, LeverBase
 
-_TOP_KEYS = {"name", "description", "reference", "unit_costs", "horizon", "levers"}
+_TOP_KEYS = {"name", "description", "reference", "unit_costs", "prices_year", "horizon", "levers"}
 
 
 def _finding(doc: yamlio.YamlDoc | None, path: tuple, message: str, rule: str = "scenario") -> Finding:
@@ -45,6 +46,9 @@ class Scenario:
     unit_costs: dict[str, float] = field(default_factory=dict)  # weekly pounds by category, for this scenario
     horizon: tuple[dt.date | None, dt.date | None] = (None, None)
     file: str | None = None
+    # The financial year whose prices the scenario's own weekly costs (``unit_costs`` and levers' weekly costs) are
+    # in: carried to each year by careflow's price index. None: they are taken as every year's cash price.
+    prices_year: FinancialYear | None = None
     # Where each lever came from (its file and index there), for errors found at run time (e.g. an age band the
     # fitted model lacks) in scenarios combined from several files.
     origins: list[tuple[yamlio.YamlDoc | None, int]] = field(default_factory=list, repr=False, compare=False)
@@ -109,6 +113,12 @@ class Scenario:
                 findings.append(_finding(doc, ("unit_costs", cat), f"unknown placement category '{cat}'"))
             elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 findings.append(_finding(doc, ("unit_costs", cat), "weekly cost must be a number >= 0"))
+        prices_year = None
+        if data.get("prices_year") is not None:
+            try:
+                prices_year = FinancialYear.parse(str(data["prices_year"]))
+            except ValueError as exc:
+                findings.append(_finding(doc, ("prices_year",), f"{exc} (a financial year such as 2018-19)"))
         horizon = (None, None)
         if "horizon" in data:
             h = data["horizon"]
@@ -145,7 +155,7 @@ class Scenario:
         return cls(name=str(name) if name is not None else Path(doc.file).stem, levers=levers,
                    description=data.get("description"),
                    unit_costs={str(k): float(v) for k, v in unit_costs.items()}, horizon=horizon,
-                   file=doc.file, origins=[(doc, i) for i in range(len(levers))])
+                   file=doc.file, origins=[(doc, i) for i in range(len(levers))], prices_year=prices_year)
 
     # --- errors found later (against a fitted model) --------------------------------------------------------
     def error(self, lever_index: int, fieldname: str, message: str) -> CareflowError:
@@ -174,8 +184,14 @@ class Scenario:
             raise CareflowError(f"levers with the same name in the combined scenarios: {', '.join(dupes)}",
                                 rule="scenario")
         horizons = [sc.horizon for sc in scenarios if sc.horizon != (None, None)]
+        years = {sc.prices_year for sc in scenarios if sc.prices_year is not None}
+        if len(years) > 1:
+            raise CareflowError(f"scenarios state their own weekly costs in different years' prices "
+                                f"({', '.join(sorted(str(y) for y in years))}); combine scenarios priced alike",
+                                rule="scenario")
         return cls(name=name or " + ".join(sc.name for sc in scenarios), levers=levers, unit_costs=costs,
-                   horizon=horizons[0] if horizons else (None, None), origins=origins)
+                   horizon=horizons[0] if horizons else (None, None), origins=origins,
+                   prices_year=next(iter(years)) if years else None)
 
     def __add__(self, other: Scenario) -> Scenario:
         return Scenario.combine(self, other)

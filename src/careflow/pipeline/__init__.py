@@ -54,12 +54,18 @@ from careflow.pipeline.report import (
     read_forecast_folder,
     read_validation,
 )
-from careflow.pipeline.scenario import fitted_projector, load_scenarios, price_scenario, write_scenario
+from careflow.pipeline.scenario import (
+    fitted_projector,
+    load_scenarios,
+    price_scenario,
+    scenario_summary,
+    write_scenario,
+)
 
 __all__ = ["appraise_stored", "example_case_files", "portfolio_chart", "register_portfolio_report", "seed_register",
            "stored_case_report", "Data", "Forecast", "ForecastTables", "case_from_register", "case_report", "categories_for", "cohort",
            "indicator_table", "indicators", "load_returns", "refresh_case",
            "fitted_projector", "forecast", "forecast_report", "history_series", "load_and_appraise", "load_data",
-           "load_scenarios", "portfolio_report", "price_scenario", "read_forecast_folder", "read_validation", "validate_data", "write_validation",
-           "write_forecast", "write_scenario", "store_upload", "write_validation_workbook", "history",
-           "history_filters", "validation_view"]
+           "load_scenarios", "portfolio_report", "price_scenario", "scenario_summary", "read_forecast_folder",
+           "read_validation", "validate_data", "write_validation", "write_forecast", "write_scenario", "store_upload",
+           "write_validation_workbook", "history", "history_filters", "validation_view"]

@@ -89,15 +89,18 @@ class Forecast:
             "unit_costs_weekly": {c: {fy: round(self.unit_costs.weekly_cost(c, fy), 2)
                                       for fy in fy_tot["financial_year"]} for c in self.categories},
             "unit_cost_sources": self.unit_costs.sources,
+            "price_base": self.unit_costs.price_base(),
             "warnings": list(model.warnings),
             "notes": list(NOTES),
             **({"validation": self.validation.get("summary")} if self.validation is not None else {}),
         }
 
 
-def forecast_unit_costs(costs: str | Path | None, categories: tuple[str, ...]) -> UnitCosts:
-    """careflow's unit costs overridden by the user's ``costs`` file; refuses a category without a cost."""
-    unit_costs = load_unit_costs(costs, categories=categories)
+def forecast_unit_costs(costs: str | Path | None, categories: tuple[str, ...],
+                        inflation: str | Path | None = None) -> UnitCosts:
+    """careflow's unit costs overridden by the user's ``costs`` file, and its price index by the LA's MTFS rates
+    (``inflation``); refuses a category without a cost."""
+    unit_costs = load_unit_costs(costs, inflation=inflation, categories=categories)
     if UNKNOWN in categories and UNKNOWN not in unit_costs.weekly and "other" in unit_costs.weekly:
         unit_costs.weekly[UNKNOWN] = unit_costs.weekly["other"]
         unit_costs.sources[UNKNOWN] = ("careflow assumption: placements whose codes could not be mapped (reported "
@@ -117,7 +120,7 @@ def default_end(start: dt.date) -> dt.date:
 def forecast(data: Data | pd.DataFrame, *, data_end: dt.date | None = None, start: dt.date | None = None,
              end: dt.date | None = None, window_months: int | None = None, runs: int = 1000, seed: int = 0,
              categories: tuple[str, ...] | None = None, costs: str | Path | None = None, trend: bool = False,
-             calibrate: bool = True) -> Forecast:
+             calibrate: bool = True, inflation: str | Path | None = None) -> Forecast:
     """Fit, project (``runs`` Monte Carlo runs from ``seed``), calibrate the bands and price the forecast.
 
     ``data`` is a :class:`Data` (from :func:`load_data`) or a DataFrame of cleaned episodes; ``categories`` and
@@ -130,7 +133,7 @@ def forecast(data: Data | pd.DataFrame, *, data_end: dt.date | None = None, star
     else:
         episodes, files = data, []
     categories = tuple(categories or DEFAULT_CATEGORIES)
-    unit_costs = forecast_unit_costs(costs, categories)
+    unit_costs = forecast_unit_costs(costs, categories, inflation)
     data_end = pd.Timestamp(data_end or epi.data_end_of(episodes)).date()
     start = start or data_end
     if start > data_end:

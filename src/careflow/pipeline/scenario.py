@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from careflow import safecsv
+from careflow.costs import CASH as PRICE_BASE
 from careflow.costs import UnitCosts, load_unit_costs
 from careflow.levers import Scenario, ScenarioResult, evaluate
 from careflow.levers.model_projector import ModelProjector
@@ -40,14 +41,15 @@ def fitted_projector(data: Data | str | Path, start: dt.date | None = None, end:
 def price_scenario(scenario: Scenario, data: Data | str | Path | ModelProjector, *, runs: int = 200, seed: int = 0,
                    deterministic: bool = False, start: dt.date | None = None, end: dt.date | None = None,
                    costs: str | Path | UnitCosts | None = None,
-                   categories_file: str | Path | None = None) -> ScenarioResult:
+                   categories_file: str | Path | None = None, inflation: str | Path | None = None) -> ScenarioResult:
     """Savings of ``scenario`` against the baseline forecast of ``data`` (or an already fitted projector), by
     lever and financial year. ``start``/``end`` default to the scenario's horizon."""
     if isinstance(data, ModelProjector):
         projector = data
     else:
         projector = fitted_projector(data, start or scenario.horizon[0], end or scenario.horizon[1], categories_file)
-    unit_costs = costs if isinstance(costs, UnitCosts) else load_unit_costs(costs, categories=projector.categories)
+    unit_costs = costs if isinstance(costs, UnitCosts) else load_unit_costs(costs, inflation=inflation,
+                                                                            categories=projector.categories)
     return evaluate(scenario, projector, unit_costs, runs=runs, seed=seed, deterministic=deterministic)
 
 
@@ -79,4 +81,6 @@ def scenario_summary(result: ScenarioResult) -> dict:
         "delivery": [d.as_dict() for d in result.delivery],
         "warnings": result.warnings(),
         "signs": "baseline minus scenario: savings, fewer children and fewer care-days are positive",
+        "price_base": PRICE_BASE + (f"; the scenario's own weekly costs are {result.scenario.prices_year} prices, "
+                                    "carried by careflow's index" if result.scenario.prices_year else ""),
     }

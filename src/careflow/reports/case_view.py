@@ -265,6 +265,16 @@ def units_of(case: Mapping, appraisal: Mapping | None = None) -> str:
     return "£"
 
 
+UNSTATED_PRICE_BASE = "price base not stated in the case: figures as the case states them, by financial year"
+
+
+def price_base_of(case: Mapping, appraisal: Mapping | None = None) -> str:
+    """The case's price base as its money tables state it (a case file's ``price_base``, or what a scenario's
+    savings carry); said plainly when the case does not state one."""
+    value = (appraisal or {}).get("price_base") or case.get("price_base")
+    return str(value) if value else UNSTATED_PRICE_BASE
+
+
 def risk_rows(case: Mapping) -> list[dict]:
     """The case's risks with their score (likelihood x impact on 1-5 scales, see
     :func:`careflow.register.model.rating_value`), highest score first, unscored last (in the document's order)."""

@@ -28,6 +28,7 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from careflow.errors import CareflowError  # noqa: E402
 from careflow.fy import FinancialYear  # noqa: E402
+from careflow.vocabulary import category_name  # noqa: E402
 
 # Shades chosen to stay distinct in greyscale; hatches and line styles carry the distinction too.
 INK = "#1d1d1b"
@@ -109,14 +110,14 @@ def money_scale(values: Iterable[float], unit: str = "£") -> tuple[float, str]:
     return 1.0, "£"
 
 
-def _fmt_money(value: float, label: str) -> str:
-    sign = "-" if value < 0 else ""
+def _fmt_money(value: float, label: str, spoken: bool = True) -> str:
+    """Alt text (``spoken``): a negative reads "minus £446k", no brackets or dashes for a screen reader; labels
+    drawn on a chart follow finance convention, "(£446k)"."""
     v = abs(value)
-    if label == "£":
-        return f"{sign}£{v:,.0f}"
-    if label == "£k":
-        return f"{sign}£{v:,.0f}k"
-    return f"{sign}£{v:,.1f}m"
+    text = f"£{v:,.0f}" if label == "£" else f"£{v:,.0f}k" if label == "£k" else f"£{v:,.1f}m"
+    if value >= 0:
+        return text
+    return f"minus {text}" if spoken else f"({text})"
 
 
 def _thousands(ax, axis: str = "y") -> None:
@@ -161,9 +162,9 @@ def fan_chart(forecast: pd.DataFrame, category: str = "all", age_band: str = "al
         h = history.assign(date=pd.to_datetime(history["date"])).sort_values("date")
         ax.plot(h["date"].to_numpy(), h["children"], color=INK, linestyle="-", marker="o", markersize=2.5,
                 linewidth=1.0, label="Observed")
-    what = "children in care" if category == "all" else f"children in care ({category})"
+    what = "children in care" if category == "all" else f"children in care in {category_name(category).lower()}"
     if age_band != "all":
-        what += f", aged {age_band}"
+        what += f", aged {age_band.replace('_', ' ')}"
     title = f"{la_name + ': ' if la_name else ''}{what[0].upper() + what[1:]}, forecast by month"
     _monthly_axes(ax, title, "Children in care (number)", "Month (end of month)")
     ax.legend(loc="lower left", frameon=False, fontsize=8)
@@ -232,13 +233,13 @@ def cost_chart(costs: pd.DataFrame, category: str = "all", la_name: str = "") ->
     ax.set_ylabel(f"Placement spend ({unit}, cash)")
     if unit != "£m":
         _thousands(ax)
-    what = "placement spend" if category == "all" else f"placement spend ({category})"
+    what = "placement spend" if category == "all" else f"placement spend on {category_name(category).lower()}"
     title = f"{la_name + ': ' if la_name else ''}{what[0].upper() + what[1:]} by financial year"
     ax.set_title(title, loc="left", fontweight="bold")
     ax.legend(loc="upper left", frameon=False, fontsize=8)
     a, b = sel.iloc[0], sel.iloc[-1]
-    alt = (f"Bar chart of forecast {what}{' in ' + la_name if la_name else ''} by financial year from "
-           f"{a['financial_year']} to {b['financial_year']}: the mean goes from {_fmt_money(mean[0], unit)} to "
+    alt = (f"Bar chart of forecast {what}{' in ' + la_name if la_name else ''} by financial year, in cash prices "
+           f"of each year, from {a['financial_year']} to {b['financial_year']}: the mean goes from {_fmt_money(mean[0], unit)} to "
            f"{_fmt_money(mean[-1], unit)}, with {b['financial_year']} between {_fmt_money(lo[-1], unit)} and "
            f"{_fmt_money(hi[-1], unit)} in 80% of simulations.")
     data = pd.DataFrame({"financial_year": sel["financial_year"].to_numpy(), "mean": sel["mean"].to_numpy(float),
@@ -250,7 +251,8 @@ def cost_chart(costs: pd.DataFrame, category: str = "all", la_name: str = "") ->
 # Savings by lever: waterfall
 
 
-def savings_waterfall(difference: pd.DataFrame, financial_year: str | None = None, title: str = "") -> Chart:
+def savings_waterfall(difference: pd.DataFrame, financial_year: str | None = None, title: str = "",
+                      la_name: str = "") -> Chart:
     """Savings (pounds, positive = saving) by lever, stacked into the combined scenario.
 
     ``financial_year`` picks one year; by default all years in the table are summed. Where the combined scenario
@@ -284,7 +286,7 @@ def savings_waterfall(difference: pd.DataFrame, financial_year: str | None = Non
         bottom = running if v >= 0 else running + v
         ax.bar(i, abs(v), bottom=bottom, color=LIGHT if v >= 0 else "white", edgecolor=DARK,
                hatch=HATCHES[0] if v >= 0 else HATCHES[1], width=0.6)
-        ax.annotate(_fmt_money(v, unit), (i, bottom + abs(v)), ha="center", va="bottom", fontsize=8,
+        ax.annotate(_fmt_money(v, unit, spoken=False), (i, bottom + abs(v)), ha="center", va="bottom", fontsize=8,
                     xytext=(0, 2), textcoords="offset points")
         if i:
             ax.plot([i - 1.3, i - 0.3], [running, running], color=INK, linewidth=0.6, linestyle=":")
@@ -292,15 +294,15 @@ def savings_waterfall(difference: pd.DataFrame, financial_year: str | None = Non
         rows.append({"step": name, "pounds": value, "cumulative": running * div})
     n = len(steps)
     ax.bar(n, combined / div, color=DARK, edgecolor=INK, width=0.6)
-    ax.annotate(_fmt_money(combined / div, unit), (n, max(combined / div, 0)), ha="center", va="bottom",
+    ax.annotate(_fmt_money(combined / div, unit, spoken=False), (n, max(combined / div, 0)), ha="center", va="bottom",
                 fontsize=8, fontweight="bold", xytext=(0, 2), textcoords="offset points")
     rows.append({"step": "combined", "pounds": combined, "cumulative": combined})
     labels = [name.replace("_", " ") for name, _ in steps] + ["combined"]
     ax.set_xticks(range(n + 1), labels, rotation=20 if n > 3 else 0, ha="right" if n > 3 else "center")
     ax.axhline(0, color=INK, linewidth=0.8)
-    ax.set_ylabel(f"Saving against baseline ({unit})")
+    ax.set_ylabel(f"Saving against baseline ({unit}, cash)")
     ax.set_xlabel(f"Lever (savings summed over {period})" if financial_year is None else f"Lever ({period})")
-    title = title or f"Savings by lever, {period}"
+    title = f"{la_name + ': ' if la_name else ''}{title or f'Savings by lever, {period}'}"
     ax.set_title(title, loc="left", fontweight="bold")
     fig.legend(handles=[Patch(facecolor=LIGHT, edgecolor=DARK, hatch=HATCHES[0], label="Saving"),
                         Patch(facecolor="white", edgecolor=DARK, hatch=HATCHES[1], label="Cost (negative saving)"),
@@ -308,7 +310,8 @@ def savings_waterfall(difference: pd.DataFrame, financial_year: str | None = Non
                loc="outside lower center", ncol=3, frameon=False, fontsize=8)
     _thousands(ax)
     parts = "; ".join(f"{name.replace('_', ' ')} {_fmt_money(v / div, unit)}" for name, v in steps)
-    alt = (f"Waterfall chart of savings against the baseline by lever over {period}: {parts}; "
+    alt = (f"Waterfall chart of savings against the baseline{' in ' + la_name if la_name else ''} by lever over "
+           f"{period}, cash prices of each year: {parts}; "
            f"combined {_fmt_money(combined / div, unit)}.")
     return Chart("savings_waterfall", title, fig, alt, pd.DataFrame(rows))
 
@@ -445,8 +448,8 @@ def spend_chart(benchmark: Mapping) -> Chart:
     title = f"Spend per child looked after, {spend.get('year')}: {name} and its neighbours"
     fig.suptitle(title, x=0.01, ha="left", fontweight="bold")  # left of the long LA names, not of the axes
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False, fontsize=8)
-    alt = (f"Bar chart of net spend per child looked after a week in {spend.get('year')} "
-           f"({spend.get('price_base', '')}): {name} £{spend['la_per_child_week']:,.0f}"
+    alt = (f"Bar chart of net spend per child looked after a week in {spend.get('year')}, "
+           f"{spend.get('price_base', '')}: {name} £{spend['la_per_child_week']:,.0f}"
            + (f", its statistical neighbours' median £{spend['neighbours_median']:,.0f}"
               if spend.get("neighbours_median") is not None else "")
            + (f", England £{spend['england']:,.0f}" if spend.get("england") is not None else "")

@@ -26,6 +26,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from careflow.costs import CASH
 from careflow.errors import CareflowError
 from careflow.reports.case_view import (
     INVESTMENT,
@@ -37,10 +38,12 @@ from careflow.reports.case_view import (
     fy_label,
     indicator_rows,
     overview_rows,
+    price_base_of,
     risk_rows,
     units_of,
 )
 from careflow.reports.provenance import Provenance, parameter_rows
+from careflow.vocabulary import category_name
 
 # finance convention: negatives in brackets, "(£446k)" not "-£446k"
 GBP = '£#,##0;[Red](£#,##0)'
@@ -234,9 +237,11 @@ def _label_fy(v) -> str:
 
 def forecast_workbook(path: str | Path | io.BytesIO, forecast: pd.DataFrame, costs: pd.DataFrame | None = None,
                       validation: Mapping | None = None, parameters: Iterable = (),
-                      provenance: Provenance | None = None, la_name: str = "") -> str | Path | io.BytesIO:
-    """Write the forecast workbook: children by month (P10/P50/P90), costs by financial year in £k, native
-    Excel charts, the data's validation summary, parameters and provenance.
+                      provenance: Provenance | None = None, la_name: str = "", price_base: str = CASH
+                      ) -> str | Path | io.BytesIO:
+    """Write the forecast workbook: children by month (P10/P50/P90), costs by category and financial year in £k,
+    native Excel charts, the data's validation summary, parameters and provenance. ``price_base`` is stated on
+    every money table (default: cash prices of each financial year, as careflow prices a forecast).
 
     ``forecast`` follows forecast.csv (``date, category, age_band, mean, p10, p50, p90``; ``all`` rows are totals);
     ``costs`` follows costs.csv (``financial_year, category, mean, p10, p50, p90`` in pounds); ``validation`` is the
@@ -254,9 +259,9 @@ def forecast_workbook(path: str | Path | io.BytesIO, forecast: pd.DataFrame, cos
     summary = book.sheet("Summary")  # first sheet; filled last, from what the other sheets hold
     totals = fc[(fc["category"] == "all") & (fc["age_band"] == "all")].reset_index(drop=True)
     _children_sheets(book, fc, totals, name, need)
-    cost_totals = _costs_sheet(book, costs, name)
+    cost_totals = _costs_sheet(book, costs, name, price_base)
     _validation_sheet(book, validation)
-    _forecast_summary(book, summary, name, provenance, totals, cost_totals, validation)
+    _forecast_summary(book, summary, name, provenance, totals, cost_totals, validation, price_base)
     _parameters_sheet(book, parameters)
     _about_sheet(book, provenance)
     book.close()
@@ -275,14 +280,20 @@ def _children_sheets(book: _Book, fc: pd.DataFrame, totals: pd.DataFrame, name: 
                [[d, m, a, b, c] for d, m, a, b, c in totals[["date", "mean", "p10", "p50", "p90"]].itertuples(
                    index=False)])
 
-    # Long table: every category and age band.
+    # Every category and age band: the mean, category by column (a table that prints; the bands are in
+    # forecast.csv and the median by category on the next sheet).
     ws = book.sheet("By category")
-    r0 = book.heading(ws, f"{name}Children in care by placement category, age band and month",
-                      "Number of children at the end of each month; 'all' rows are totals.")
+    r0 = book.heading(ws, f"{name}Children in care by placement category, age band and month (mean)",
+                      "Mean number of children at the end of each month (means add up: the columns sum to All "
+                      "placements). P10, P50 and P90 for every category and age band: forecast.csv.")
+    by = fc.pivot_table(index=["date", "age_band"], columns="category", values="mean", aggfunc="sum", sort=True)
+    cats = [c for c in by.columns if c != "all"] + (["all"] if "all" in by.columns else [])
     book.table(ws, r0, 0, "ChildrenByCategory",
-               [("Month", "month", 12), ("Category", "plain", 26), ("Age band", "plain", 10), ("Mean", "num1", 10),
-                ("P10", "int", 9), ("P50 (median)", "int", 13), ("P90", "int", 9)],
-               list(fc[need].itertuples(index=False)))
+               [("Month", "month", 12), ("Age band", "plain", 10)]
+               + [(category_name(c), "num1", max(11, len(category_name(c)) + 2)) for c in cats],
+               [[d, band, *[by.loc[(d, band), c] for c in cats]] for d, band in by.index])
+    ws.freeze_panes(r0 + 1, 2)
+    ws.repeat_rows(r0)
 
     # Wide view of the median by category (what finance pastes into its own models).
     wide = fc[(fc["age_band"] == "all") & (fc["category"] != "all")]
@@ -293,36 +304,50 @@ def _children_sheets(book: _Book, fc: pd.DataFrame, totals: pd.DataFrame, name: 
                           "Number of children at the end of each month. Medians of categories do not add to the "
                           "median of the total.")
         book.table(ws, r0, 0, "MedianByCategory",
-                   [("Month", "month", 12)] + [(str(c), "int", max(10, len(str(c)) + 2)) for c in pivot.columns],
+                   [("Month", "month", 12)] + [(category_name(c), "int", max(10, len(category_name(c)) + 2))
+                                               for c in pivot.columns],
                    [[d, *vals] for d, vals in zip(pivot.index, pivot.to_numpy().tolist(), strict=True)])
         ws.freeze_panes(r0 + 1, 1)
 
 
-def _costs_sheet(book: _Book, costs: pd.DataFrame | None, name: str) -> pd.DataFrame:
-    """Placement spend in £k by financial year and category; returns the 'all' rows (empty without costs)."""
-    cost_rows: list[list] = []
-    cost_totals = pd.DataFrame(columns=["financial_year", "mean", "p10", "p90"])
+def _costs_sheet(book: _Book, costs: pd.DataFrame | None, name: str, price_base: str) -> pd.DataFrame:
+    """Placement spend in £k, category x financial year (mean), and the total's bands by year; returns the 'all'
+    rows (empty without costs)."""
+    cost_totals = pd.DataFrame(columns=["financial_year", "mean", "p10", "p50", "p90"])
     if costs is not None and not costs.empty:
         cmiss = [c for c in ("financial_year", "category", "mean", "p10", "p50", "p90") if c not in costs.columns]
         if cmiss:
             raise CareflowError(f"costs are missing column(s) {', '.join(cmiss)}", rule="report-input")
         cs = costs.assign(financial_year=costs["financial_year"].map(_label_fy),
-                          category=costs["category"].astype(str)).sort_values(["financial_year", "category"])
+                          category=costs["category"].astype(str))
+        years = sorted(cs["financial_year"].unique())
+        wide = cs.pivot_table(index="category", columns="financial_year", values="mean", aggfunc="sum")
+        cats = [c for c in dict.fromkeys(cs["category"]) if c != "all"]
         ws = book.sheet("Costs")
-        r0 = book.heading(ws, f"{name}Placement spend by financial year (£k)",
-                          "Thousands of pounds, cash prices, financial years 1 April to 31 March. P10 to P90: 80% "
-                          "of simulations fall inside (bands from the simulations, not from scaling the median).")
-        cost_rows = [[fy, cat, m / 1000, a / 1000, b / 1000, c / 1000] for fy, cat, m, a, b, c in
-                     cs[["financial_year", "category", "mean", "p10", "p50", "p90"]].itertuples(index=False)]
-        book.table(ws, r0, 0, "Costs", [("Financial year", "plain", 14), ("Category", "plain", 26),
-                                        ("Mean £k", "£k", 13), ("P10 £k", "£k", 13), ("P50 £k", "£k", 13),
-                                        ("P90 £k", "£k", 13)], cost_rows)
-        cost_totals = cs[cs["category"] == "all"].reset_index(drop=True)
+        r0 = book.heading(ws, f"{name}Placement spend by category and financial year (£k, mean)",
+                          f"Thousands of pounds, {price_base}; financial years 1 April to 31 March. Means add "
+                          "up: the categories sum to the total.")
+        rows = [[category_name(c), *[wide.loc[c, y] / 1000 for y in years]] for c in cats]
+        rows.append(["All placements", *[wide.loc["all", y] / 1000 if "all" in wide.index else
+                                          sum(r[1 + i] for r in rows) for i, y in enumerate(years)]])
+        last, _ = book.table(ws, r0, 0, "Costs", [("Category", "plain", 30)] + [(f"{y} £k", "£k", 13) for y in years],
+                             rows, cell_formats={(len(rows) - 1, j): "£k_bold" for j in range(1, len(years) + 1)})
+        ws.repeat_rows(r0)
+        cost_totals = cs[cs["category"] == "all"].sort_values("financial_year").reset_index(drop=True)
+        r1 = last + 2
+        ws.write_string(r1, 0, "All placements: range over the simulations (£k)", book.fmt["h2"])
+        book.table(ws, r1 + 1, 0, "CostBands", [("Financial year", "plain", 30), ("Mean £k", "£k", 13),
+                                                 ("P10 £k", "£k", 13), ("P50 £k", "£k", 13), ("P90 £k", "£k", 13)],
+                   [[fy, m / 1000, a / 1000, b / 1000, c / 1000] for fy, m, a, b, c in
+                    cost_totals[["financial_year", "mean", "p10", "p50", "p90"]].itertuples(index=False)],
+                   freeze=False)
+        ws.write_string(r1 + 3 + len(cost_totals), 0, "P10 to P90: 80% of simulations fall inside (bands from "
+                        "pricing each simulation, not from scaling the median).", book.fmt["subtitle"])
     return cost_totals
 
 
 def _forecast_summary(book: _Book, summary, name: str, provenance: Provenance, totals: pd.DataFrame,
-                      cost_totals: pd.DataFrame, validation: Mapping | None) -> None:
+                      cost_totals: pd.DataFrame, validation: Mapping | None, price_base: str = CASH) -> None:
     """The Summary sheet: key figures, the validation banner and native charts of children and spend."""
     r = book.heading(summary, f"{name}Forecast of children in care and placement spend",
                      f"Produced by careflow {provenance.careflow_version}. See Parameters for every assumption "
@@ -330,15 +355,16 @@ def _forecast_summary(book: _Book, summary, name: str, provenance: Provenance, t
     key_rows: list[list] = []
     if not totals.empty:
         for row in (totals.iloc[0], totals.iloc[-1]):
-            key_rows.append([f"Children in care, {row['date']:%B %Y}", row["p50"], row["p10"], row["p90"],
-                             "children (median)"])
+            key_rows.append([f"Children in care, {row['date']:%B %Y}", row["mean"], row["p10"], row["p90"],
+                             "children"])
     for fy, m, lo, hi in cost_totals[["financial_year", "mean", "p10", "p90"]].itertuples(index=False):
-        key_rows.append([f"Placement spend {fy}", m / 1000, lo / 1000, hi / 1000, "£k (mean)"])
+        key_rows.append([f"Placement spend {fy}", m / 1000, lo / 1000, hi / 1000, f"£k, {price_base}"])
     fmts = {(i, j): ("£k" if row[4].startswith("£k") else "int") for i, row in enumerate(key_rows)
             for j in (1, 2, 3)}
-    last, _ = book.table(summary, r, 0, "KeyFigures", [("Measure", "plain", 34), ("Central", "int", 12),
+    # One central measure for every row: the mean (the children's median is on the Children in care sheet).
+    last, _ = book.table(summary, r, 0, "KeyFigures", [("Measure", "plain", 34), ("Mean", "int", 12),
                                                         ("P10", "int", 12), ("P90", "int", 12),
-                                                        ("Unit", "plain", 17)], key_rows, cell_formats=fmts)
+                                                        ("Unit", "plain", 30)], key_rows, cell_formats=fmts)
     if validation:
         s = validation.get("summary", {})
         note = (f"Data validation: {s.get('errors', 0)} error(s), {s.get('warnings', 0)} warning(s) "
@@ -371,7 +397,7 @@ def _spend_chart(book: _Book, summary, r: int, last: int, cost_totals: pd.DataFr
     # Cost chart reads the "all" rows of the Costs table; they are interleaved by year, so chart the
     # key-figures rows instead would mix units. Write a small helper range on the Summary sheet.
     base = last + 4
-    summary.write_string(base, 0, "Placement spend, all categories (£k)", book.fmt["h2"])
+    summary.write_string(base, 0, "Placement spend, all categories (£k, cash)", book.fmt["h2"])
     rows = [[fy, m / 1000, lo / 1000, hi / 1000] for fy, m, lo, hi in
             cost_totals[["financial_year", "mean", "p10", "p90"]].itertuples(index=False)]
     book.table(summary, base + 1, 0, "SpendByYear", [("Financial year", "plain", 34), ("Mean £k", "£k", 12),
@@ -594,8 +620,9 @@ def case_workbook(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping,
     ws = book.sheet("Summary")
     ref = c.get("reference") or ""
     r = book.heading(ws, f"{ref + ' ' if ref else ''}{c.get('title') or 'Business case'}",
-                     f"Money in {units} ({'thousands of pounds' if units == '£k' else 'pounds'}), financial years "
-                     f"1 April to 31 March. The template fields are on Overview.")
+                     f"Money in {units} ({'thousands of pounds' if units == '£k' else 'pounds'}), "
+                     f"{price_base_of(c, appraisal)}; financial years 1 April to 31 March. The template fields "
+                     "are on Overview.")
     if bad:
         book.banner(ws, r, f"{len(bad)} stated figure(s) in the document do not add up: see Checks.", True, 2)
     elif appraisal.get("checks"):
@@ -615,8 +642,8 @@ def case_workbook(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping,
     # MTFS profile: financial years as columns.
     ws = book.sheet("MTFS profile")
     r0 = book.heading(ws, f"Cost and savings profile by financial year ({units})",
-                      f"{units}; savings against the baseline (each year's saving, not the increment); "
-                      "investment and ongoing costs as positive amounts, subtracted in the net.")
+                      f"{units}, {price_base_of(c, appraisal)}; savings against the baseline (each year's saving, "
+                      "not the increment); investment and ongoing costs as positive amounts, subtracted in the net.")
     rows, fmts = _profile_rows(c, years, units, r0 + 1, fy_cols)
     cols = [("Line", "text", 52), ("Kind", "plain", 12)] + [(f"{fy} {units}", units, 12) for fy in fy_cols] + \
            [(f"Total {units}", units, 13)]
@@ -632,7 +659,8 @@ def case_workbook(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping,
 
     # Cash flows (long form, for pivoting).
     ws = book.sheet("Cash flows")
-    r0 = book.heading(ws, f"Cash flows by financial year ({units})", f"{units}; as appraised.")
+    r0 = book.heading(ws, f"Cash flows by financial year ({units})",
+                      f"{units}, {price_base_of(c, appraisal)}; as appraised.")
     book.table(ws, r0, 0, "CashFlows", [("Financial year", "plain", 14), (f"Investment {units}", units, 15),
                                         (f"Savings {units}", units, 15), (f"Ongoing costs {units}", units, 18),
                                         (f"Net {units}", units, 13), (f"Cumulative net {units}", units, 19)],
@@ -723,7 +751,7 @@ def _difference_sheets(book: _Book, difference: pd.DataFrame) -> None:
     fys = sorted(d["financial_year"].unique())
     levers = [lv for lv in dict.fromkeys(d["lever"]) if lv != "all"] + (["all"] if "all" in set(d["lever"]) else [])
     r0 = book.heading(ws, "Savings against the baseline by lever and financial year (£k)",
-                      "£k, mean of the simulations; savings positive. 'all' is the combined scenario (levers "
+                      "£k, cash prices of each financial year, mean of the simulations; savings positive. 'all' is the combined scenario (levers "
                       "interact, so it need not equal the sum of the levers).")
     piv = d.pivot_table(index="lever", columns="financial_year", values="pounds_mean", aggfunc="sum")
     rows = []
@@ -777,7 +805,7 @@ def portfolio_table(cases: Sequence[tuple[Any, Mapping]]) -> pd.DataFrame:
                          "saving_type": str(c.get("saving_type") or c.get("type_of_saving") or "Not stated"),
                          "status": str(c.get("rag") or c.get("status") or "Not stated"), "financial_year": fy,
                          "savings_k": s, "incremental_k": s - prev, "investment_k": _to_k(float(inv), units),
-                         "stated": bool(st)})
+                         "stated": bool(st), "price_base": price_base_of(c, appraisal)})
             prev = s
     return pd.DataFrame(rows)
 
@@ -796,33 +824,40 @@ def portfolio_workbook(path: str | Path | io.BytesIO, cases: Sequence[tuple[Any,
     provenance = provenance or Provenance(title=f"{title}: MTFS roll-up")
     book = _Book(path)
     refs = list(dict.fromkeys(zip(table["reference"], table["title"], table["directorate"], table["saving_type"],
-                                  table["status"], strict=True)))
+                                  table["status"], table["price_base"], strict=True)))
+    bases = sorted(set(table["price_base"]))
+    base_note = (f"Price base: {bases[0]}." if len(bases) == 1 else
+                 f"The cases state {len(bases)} different price bases (column Price base): a year's total adds "
+                 "figures in different prices; restate them in one price base before relying on the totals.")
+    k = len(refs[0]) if refs else 6  # descriptive columns before the years
     for sheet, col, note in (("MTFS incremental", "incremental_k",
                               "£k; each year's new saving (as MTFS tables state them). The total is the full "
-                              "annual saving by the last year."),
+                              "annual saving by the last year. " + base_note),
                              ("MTFS against baseline", "savings_k",
-                              "£k; each year's saving against the baseline (cumulative).")):
+                              "£k; each year's saving against the baseline (cumulative). " + base_note)):
         ws = book.sheet(sheet)
-        r0 = book.heading(ws, f"{title}: savings by financial year ({'incremental' if 'incr' in col else 'against baseline'}, £k)", note)
+        r0 = book.heading(ws, f"{title}: savings by financial year "
+                              f"({'incremental' if 'incr' in col else 'against baseline'}, £k)", note)
         rows = []
         for key in refs:
             sub = table[(table["reference"] == key[0]) & (table["title"] == key[1])]
             vals = [float(sub.loc[sub["financial_year"] == fy, col].sum()) for fy in fys]
             rr = r0 + 1 + len(rows)
-            total = _sum_row(rr, 5, 4 + len(fys), sum(vals)) if col == "incremental_k" else None
+            total = _sum_row(rr, k, k - 1 + len(fys), sum(vals)) if col == "incremental_k" else None
             rows.append([*key, *vals] + ([total] if total is not None else []))
         n = len(rows)
-        tot = [_sum(r0 + 1, r0 + n, 5 + j, sum(r[5 + j] for r in rows)) for j in range(len(fys))]
-        extra = [_sum(r0 + 1, r0 + n, 5 + len(fys), sum(r[-1].value for r in rows))] if col == "incremental_k" \
+        tot = [_sum(r0 + 1, r0 + n, k + j, sum(r[k + j] for r in rows)) for j in range(len(fys))]
+        extra = [_sum(r0 + 1, r0 + n, k + len(fys), sum(r[-1].value for r in rows))] if col == "incremental_k" \
             else []
-        rows.append(["Total", "", "", "", "", *tot, *extra])
-        fmts = {(n, j): "£k_bold" for j in range(5, 5 + len(fys) + len(extra))}
+        rows.append(["Total", "", "", "", "", "", *tot, *extra])
+        fmts = {(n, j): "£k_bold" for j in range(k, k + len(fys) + len(extra))}
         cols = [("Reference", "plain", 14), ("Title", "text", 44), ("Directorate", "text", 26),
-                ("Type of saving", "plain", 14), ("Status", "plain", 11)] + \
+                ("Type of saving", "plain", 14), ("Status", "plain", 11), ("Price base", "text", 28)] + \
                [(f"{fy} £k", "£k", 12) for fy in fys] + ([("Total £k", "£k", 13)] if extra else [])
         book.table(ws, r0, 0, "MTFSIncremental" if col == "incremental_k" else "MTFSAgainstBaseline", cols, rows,
                    cell_formats=fmts)
         ws.freeze_panes(r0 + 1, 2)
+        ws.repeat_rows(r0)
 
     ws = book.sheet("By directorate, type, status")
     r = book.heading(ws, "Incremental savings by directorate, type of saving and status (£k)",

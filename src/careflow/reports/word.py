@@ -36,6 +36,7 @@ from careflow.reports.case_view import (
     indicator_rows,
     options_of,
     overview_rows,
+    price_base_of,
     risk_rows,
     scope_of,
     text_of,
@@ -348,9 +349,9 @@ def _cost_and_savings(doc, c: Mapping, appraisal: Mapping, years: pd.DataFrame, 
                       difference: pd.DataFrame | None) -> None:
     doc.add_heading("Cost and Savings", level=1)
     fys = _stated_years(c, years)
-    doc.add_paragraph(f"All figures in {units} ({'thousands of pounds' if units == '£k' else 'pounds'}), cash, by "
-                      "financial year (1 April to 31 March). Savings are against the baseline (each year's saving, "
-                      "not the increment).")
+    doc.add_paragraph(f"All figures in {units} ({'thousands of pounds' if units == '£k' else 'pounds'}), "
+                      f"{price_base_of(c, appraisal)}; financial years 1 April to 31 March. Savings are against the "
+                      "baseline (each year's saving, not the increment).")
     lines = case_lines(c)
     for kind, title, col in ((INVESTMENT, "Investment (one-off costs)", "investment"),
                              (SAVING, "Savings", "savings"), (ONGOING, "Ongoing costs", "ongoing_costs")):
