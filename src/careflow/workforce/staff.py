@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from careflow import numbers
 from careflow.costs.staff import StaffCost
 from careflow.errors import CareflowError
 from careflow.fy import FinancialYear
@@ -125,7 +126,8 @@ def forecast_cases(forecast_dir: str | Path) -> pd.DataFrame:
         raise CareflowError("no forecast.csv in the forecast folder (make one with careflow forecast)",
                             file=str(path), rule="workforce-forecast")
     try:
-        df = pd.read_csv(path, dtype={"category": str, "age_band": str})
+        # index_col=False: a row with more fields than the header must not turn the first column into the index
+        df = pd.read_csv(path, dtype={"category": str, "age_band": str}, index_col=False)
     except (ValueError, pd.errors.ParserError) as exc:
         raise CareflowError(f"cannot read the forecast: {exc}", file=str(path), rule="workforce-forecast") from None
     need = {"date", "category", "age_band", "mean", "p10", "p90"}
@@ -139,13 +141,19 @@ def forecast_cases(forecast_dir: str | Path) -> pd.DataFrame:
     for i, r in tot.iterrows():
         for col in ("mean", "p10", "p90"):
             v = r[col]
-            if not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
-                raise CareflowError(f"not a number of children: {v!r}", file=str(path), row=int(i) + 1, field=col,
+            try:
+                ok = numbers.finite(v) >= 0  # also refuses an integer too large for a float (pandas keeps it)
+            except ValueError:
+                ok = False
+            if not ok:
+                raise CareflowError(f"not a number of children: {v!r}", file=str(path), row=int(i) + 2, field=col,
                                     rule="workforce-forecast")
-    dates = pd.to_datetime(tot["date"], errors="coerce")
+    dates = pd.to_datetime(tot["date"].astype(str), errors="coerce", format="%Y-%m-%d")  # as careflow forecast writes it
+    dates = dates.where((dates.dt.year >= numbers.FIRST_YEAR) & (dates.dt.year <= numbers.LAST_YEAR))
     if dates.isna().any():
-        bad = int(tot.index[dates.isna()][0]) + 1
-        raise CareflowError("not a date", file=str(path), row=bad, field="date", rule="workforce-forecast")
+        bad = int(tot.index[dates.isna()][0]) + 2  # the file's line: the header is line 1
+        raise CareflowError(f"not a date (YYYY-MM-DD, {numbers.FIRST_YEAR}-{numbers.LAST_YEAR})", file=str(path),
+                            row=bad, field="date", rule="workforce-forecast")
     return pd.DataFrame({"month": [dt.date(d.year, d.month, 1) for d in dates], "mean": tot["mean"].to_numpy(float),
                          "p10": tot["p10"].to_numpy(float), "p90": tot["p90"].to_numpy(float)})
 
