@@ -85,3 +85,16 @@ def test_case_savings_from_a_scenario_in_memory_or_its_file(tmp_path):
     expected = {FinancialYear(2025): 1250.5, FinancialYear(2026): 2000.0}
     assert savings_by_year(df) == expected == read_difference(tmp_path / "difference.csv")
     assert savings_by_year(df, "entries", "pounds_p10") == {FinancialYear(2025): 900.0}
+
+
+def test_workforce_from_a_forecast_in_memory_is_the_one_from_its_folder(result, tmp_path):
+    """The workforce job takes the Forecast itself (no forecast.csv to read back); from the folder it wrote, the
+    plan agrees to forecast.csv's 3 decimals. FTE needed = children / caseload, by hand for the last month."""
+    in_memory = pipeline.workforce(result, caseload=15)
+    from_folder = pipeline.workforce(pipeline.write_forecast(result, tmp_path / "fc")["forecast"].parent, caseload=15)
+    np.testing.assert_allclose(in_memory.monthly["fte_mean"], from_folder.monthly["fte_mean"], atol=0.0005 / 15)
+    stock = result.stock()
+    last = stock[(stock.category == "all") & (stock.age_band == "all")].iloc[-1]
+    assert in_memory.monthly["fte_mean"].iloc[-1] == pytest.approx(last["mean"] / 15)
+    settings = pipeline.write_workforce(in_memory, tmp_path / "wf")
+    assert settings["teams"][0]["caseload"] == 15 and (tmp_path / "wf" / "workforce_chart.png").stat().st_size > 1000

@@ -90,9 +90,9 @@ def benchmark_cmd(data: str, la: str, year: int | None, model: str, weekly_cost:
         if b.workforce is None:
             raise CareflowError("no workforce figures for the LA: no chart written", file=workforce_chart,
                                 rule="csww-no-data")
-        from careflow.aggregate.workforce_benchmark import workforce_chart as chart
+        from careflow.reports.charts import workforce_benchmark_png
 
-        chart(b.workforce, workforce_chart)
+        workforce_benchmark_png(b.workforce, workforce_chart)
     click.echo(json.dumps(b.to_dict(), indent=2) if fmt == "json" else b.to_text())
     if charts:
         from careflow.reports import benchmark_chart, spend_chart
