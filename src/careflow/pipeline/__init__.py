@@ -24,6 +24,7 @@ from careflow.pipeline.benchmark import BenchmarkData, benchmark, load_benchmark
 from careflow.pipeline.cases import (
     appraise_stored,
     example_case_files,
+    portfolio_chart,
     register_portfolio_report,
     seed_register,
     stored_case_report,
@@ -65,11 +66,11 @@ from careflow.pipeline.scenario import (
 )
 from careflow.pipeline.workforce import workforce, write_workforce
 
-__all__ = ["appraise_stored", "example_case_files", "register_portfolio_report", "seed_register",
-           "stored_case_report", "BenchmarkData", "Data", "Forecast", "benchmark", "load_benchmark_data",
-           "ForecastTables", "case_from_register", "case_report", "categories_for", "cohort",
+__all__ = ["appraise_stored", "example_case_files", "portfolio_chart", "register_portfolio_report", "seed_register",
+           "stored_case_report", "BenchmarkData", "benchmark", "load_benchmark_data", "Data", "Forecast", "ForecastTables", "case_from_register", "case_report", "categories_for", "cohort",
            "indicator_table", "indicators", "load_returns", "refresh_case",
            "fitted_projector", "forecast", "forecast_report", "history_series", "load_and_appraise", "load_data",
-           "load_scenarios", "portfolio_report", "price_scenario", "scenario_summary", "read_forecast_folder", "read_validation", "validate_data", "write_validation",
-           "workforce", "write_forecast", "write_scenario", "write_workforce", "store_upload",
+           "load_scenarios", "portfolio_report", "price_scenario", "scenario_summary", "read_forecast_folder",
+           "read_validation", "validate_data", "write_validation", "workforce", "write_forecast", "write_scenario",
+           "write_workforce", "store_upload",
            "write_validation_workbook", "history", "history_filters", "validation_view"]

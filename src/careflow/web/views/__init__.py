@@ -10,6 +10,9 @@ BLUEPRINTS = [
     "careflow.web.views.forecast",
     "careflow.web.views.benchmark",
     "careflow.web.views.scenarios",
+    "careflow.web.views.cases",
+    "careflow.web.views.portfolio",
+    "careflow.web.views.tracking",
 ]
 
 NAV = [
@@ -19,4 +22,10 @@ NAV = [
     ("benchmark.index", "Benchmark", "Compare any council with its statistical neighbours and England: the gap in "
                                      "children and pounds."),
     ("scenarios.index", "Scenarios", "Build a savings scenario lever by lever, run it and save it as a file."),
+    ("cases.index", "Business cases", "The register of business cases in the council's template: edit every "
+                                      "section, appraise, move status, download as Word and Excel."),
+    ("portfolio.index", "Portfolio and MTFS", "Every case rolled up by financial year, incremental and cumulative, "
+                                              "by authority, directorate, type of saving and RAG."),
+    ("tracking.index", "Delivery tracking", "Record planned, forecast and delivered savings by year, see the RAG "
+                                            "and the indicators against their targets."),
 ]
