@@ -16,7 +16,7 @@ SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "ssda903_samp
 
 
 def _wait_for_report(page) -> None:
-    """The progress page refreshes itself (no JavaScript needed) until the report is ready."""
+    """The progress page checks itself every few seconds (progress.js) until the report is ready."""
     page.wait_for_url(re.compile(r"/data/[0-9a-f]{32}/report"), timeout=120_000)
     page.wait_for_selector("h1:has-text('Validation report')")
 

@@ -18,7 +18,8 @@ def index():
 
 @bp.get("/jobs/<job_id>")
 def job(job_id: str):
-    """Progress of a background job: refreshes itself (meta refresh, no JavaScript needed) until the job is done,
+    """Progress of a background job, with a Check progress button (no JavaScript needed; progress.js presses it
+    every few seconds and can be stopped) until the job is done,
     then redirects to its result page."""
     found = jobs.get(job_id)
     if found is None:
