@@ -155,3 +155,24 @@ def test_database_url_resolution(monkeypatch, tmp_path):
     monkeypatch.setenv(regdb.ENV_URL, "postgresql://u@h/db")
     assert regdb.resolve_url() == "postgresql+psycopg://u@h/db"
     assert regdb.resolve_url(str(tmp_path / "r.db")) == f"sqlite:///{tmp_path / 'r.db'}"
+
+
+def test_a_register_from_a_newer_careflow_is_refused_with_a_clear_error(tmp_path):
+    # a schema revision this version does not know (another checkout or a newer careflow migrated the file):
+    # a CareflowError naming the revision and what to do, never Alembic's traceback, and the file untouched
+    import sqlalchemy as sa
+
+    from careflow.errors import CareflowError
+    from careflow.register import Register
+
+    path = tmp_path / "register.sqlite"
+    Register(str(path)).close()
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    engine.dispose()
+    before = path.read_bytes()
+    with pytest.raises(CareflowError) as e:
+        Register(str(path))
+    assert "9999_from_the_future" in str(e.value) and "newer careflow" in str(e.value)
+    assert path.read_bytes() == before

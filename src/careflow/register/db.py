@@ -110,7 +110,23 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
+        _refuse_unknown_revision(conn)
         command.upgrade(_config(conn), revision)
+
+
+def _refuse_unknown_revision(conn: sa.Connection) -> None:
+    """A register written by a newer careflow (a schema revision this version does not know) is refused with a
+    clear error, not Alembic's "Can't locate revision" traceback: this version must not read or write it."""
+    found = MigrationContext.configure(conn).get_current_revision()
+    if found is None:
+        return
+    known = {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
+    if found not in known:
+        raise CareflowError(
+            f"the register {conn.engine.url.render_as_string(hide_password=True)} has schema revision {found!r}, "
+            f"which this careflow does not know (its latest is {head()!r}): it was written by a newer careflow. "
+            "Upgrade careflow, or use another register with --database or CAREFLOW_DATABASE_URL.",
+            field="alembic_version", rule="register-schema")
 
 
 def downgrade(engine: sa.Engine, revision: str) -> None:
