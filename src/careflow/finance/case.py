@@ -347,6 +347,8 @@ def resolve_savings_from(fin: CaseFinancials, base_dir: Path, doc: yamlio.YamlDo
     to ``base_dir``, the case file's folder); unchanged when the case states its savings."""
     if fin.savings_from is None:
         return fin
+    if fin.savings_source and not (base_dir / fin.savings_from.file).exists():
+        return fin  # read before (the register keeps the figures and their source); the run is not here now
     from careflow.finance.scenario_link import savings_from_scenario
 
     fin = fin.model_copy(update=savings_from_scenario(fin.savings_from, base_dir, fin.units, doc,

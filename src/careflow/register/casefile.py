@@ -96,7 +96,7 @@ def with_scenario_figures(case: BusinessCase, doc: YamlDoc, base_dir: Path) -> B
     for key in ("savings", "savings_p10", "savings_p90"):
         value = getattr(model, key)
         if value is not None:
-            money[key] = {year.label: float(v) for year, v in value.items()}
+            money[key] = {year.label: round(float(v), 6) for year, v in value.items()}  # as Excel keeps it
     money["savings_source"] = model.savings_source
     money["price_base"] = model.price_base
     return case.model_copy(update={"financials": money})

@@ -787,7 +787,8 @@ def portfolio_table(cases: Sequence[tuple[Any, Mapping]]) -> pd.DataFrame:
                          "saving_type": str(c.get("saving_type") or c.get("type_of_saving") or "Not stated"),
                          "status": str(c.get("rag") or c.get("status") or "Not stated"), "financial_year": fy,
                          "savings_k": s, "incremental_k": s - prev, "investment_k": _to_k(float(inv), units),
-                         "stated": bool(st), "price_base": price_base_of(c, appraisal),
+                         "stated": bool(st),
+                         "price_base": (appraisal or {}).get("price_base") or c.get("price_base") or "Not stated",
                          "source": str((appraisal or {}).get("savings_source") or "as the case states them")})
             prev = s
     return pd.DataFrame(rows)
