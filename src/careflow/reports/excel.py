@@ -212,7 +212,12 @@ def _parameters_sheet(book: _Book, parameters: Iterable) -> None:
     ws = book.sheet("Parameters")
     r = book.heading(ws, "Parameters used", "Each value with the date it applies from and its source.")
     rows = parameter_rows(parameters)
-    data = [[p.parameter, p.description, p.item, p.date, p.value, p.unit, p.source] for p in rows]
+    # the description once per parameter and a source once per run of rows that share it: the sheet prints in a
+    # few pages instead of repeating the same paragraph on every dated value
+    data = [[p.parameter, p.description if i == 0 or rows[i - 1].parameter != p.parameter else "",
+             p.item, p.date, p.value, p.unit,
+             p.source if i == 0 or (rows[i - 1].parameter, rows[i - 1].source) != (p.parameter, p.source)
+             else "as above"] for i, p in enumerate(rows)]
     if not data:
         data = [["(none)", "No parameters were used in producing this workbook.", "", "", "", "", "n/a"]]
     book.table(ws, r, 0, "Parameters", [("Parameter", "plain", 22), ("Description", "text", 40),
