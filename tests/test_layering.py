@@ -83,6 +83,11 @@ def _importing_the_cli(graph) -> list[str]:
             if _unit(target) == "cli" and _unit(module) != "cli"]
 
 
+def _importing_the_web_app(graph) -> list[str]:
+    return [f"{module}:{line} imports {target}" for module, line, target in graph
+            if _unit(target) == "web" and _unit(module) not in ("web", "cli")]
+
+
 def test_every_module_is_in_a_layer():
     units = {_unit(_module_name(p)) for p in SRC.rglob("*.py")}
     unplaced = sorted(u for u in units if u not in RANK)
@@ -92,6 +97,16 @@ def test_every_module_is_in_a_layer():
 def test_no_module_outside_cli_imports_the_cli():
     offenders = _importing_the_cli(_graph())
     assert not offenders, "only careflow.cli may import careflow.cli:\n" + "\n".join(offenders)
+
+
+def test_only_the_web_app_and_serve_import_the_web_app():
+    """careflow.web sits on the library; the library (and the demo) never import it; only ``careflow serve``
+    (careflow.cli) starts it."""
+    offenders = _importing_the_web_app(_graph())
+    assert not offenders, "only careflow.web and careflow.cli may import careflow.web:\n" + "\n".join(offenders)
+    web = [(m, line, t) for m, line, t in _graph() if _unit(m) == "web"]
+    assert web, "careflow.web not found"
+    assert not _importing_the_cli(web)
 
 
 def test_each_layer_imports_only_the_layers_above_it():
@@ -108,3 +123,5 @@ def test_the_checks_catch_imports_inside_functions_and_relative_ones(tmp_path):
                                               "careflow.pipeline.forecast"]
     assert len(_against_layers(graph)) == 2  # core importing the CLI and the pipeline; errors and model are fine
     assert _importing_the_cli(graph) == ["careflow.model.probe:6 imports careflow.cli"]
+    assert _importing_the_web_app([("careflow.pipeline.x", 3, "careflow.web.jobs")]) == [
+        "careflow.pipeline.x:3 imports careflow.web.jobs"]

@@ -44,10 +44,11 @@ def _register() -> None:
         indicators,
         reports,
         scenario,
+        serve,
         workforce,
     )
 
-    for module in (data, demo, indicators, forecast, scenario, finance, aggregate, cases, reports, workforce):
+    for module in (data, demo, indicators, forecast, scenario, finance, aggregate, cases, reports, workforce, serve):
         module.register(main)
 
 

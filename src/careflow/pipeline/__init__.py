@@ -25,9 +25,26 @@ from careflow.pipeline.cases import (
     seed_register,
     stored_case_report,
 )
-from careflow.pipeline.data import Data, categories_for, load_data, validate_data, write_validation
+from careflow.pipeline.data import (
+    Data,
+    categories_for,
+    load_data,
+    store_upload,
+    validate_data,
+    validation_view,
+    write_validation,
+    write_validation_workbook,
+)
 from careflow.pipeline.forecast import Forecast, forecast, history_series, write_forecast
-from careflow.pipeline.indicators import cohort, indicator_table, indicators, load_returns, refresh_case
+from careflow.pipeline.indicators import (
+    cohort,
+    history,
+    history_filters,
+    indicator_table,
+    indicators,
+    load_returns,
+    refresh_case,
+)
 from careflow.pipeline.report import (
     ForecastTables,
     case_report,
@@ -49,4 +66,5 @@ __all__ = ["appraise_stored", "example_case_files", "register_portfolio_report",
            "indicator_table", "indicators", "load_returns", "refresh_case",
            "fitted_projector", "forecast", "forecast_report", "history_series", "load_and_appraise", "load_data",
            "load_scenarios", "portfolio_report", "price_scenario", "scenario_summary", "read_forecast_folder", "read_validation", "validate_data", "write_validation",
-           "write_forecast", "write_scenario"]
+           "write_forecast", "write_scenario", "store_upload", "write_validation_workbook", "history",
+           "history_filters", "validation_view"]

@@ -160,3 +160,56 @@ def write_validation(report, path: str | Path, issues: bool = True) -> Path:
     doc = report.to_dict() if issues else report.status()
     path.write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
     return path
+
+
+def store_upload(files, folder: str | Path, *, max_files: int = 200, max_bytes: int = 1 << 30,
+                 max_ratio: float = 200.0) -> list[Path]:
+    """Store uploaded SSDA903 files (``(name, binary stream)`` pairs: CSV, XLSX or zips of them) in ``folder``,
+    unpacking zips within the limits (:func:`careflow.ssda903.uploads.store_files`); returns the files written.
+    A file that cannot be taken (wrong type, empty, not a zip, a zip bomb) raises :class:`CareflowError` naming
+    it, and nothing is kept."""
+    from careflow.ssda903.uploads import Limits, store_files
+
+    return store_files(files, folder, Limits(files=max_files, bytes=max_bytes, ratio=max_ratio))
+
+
+def write_validation_workbook(report, path) -> Path:
+    """The validation report (:func:`validate_data`'s, or its ``to_dict()``) as an Excel workbook for the data
+    team: counts by rule and every finding with file, row, field and child (it names children: keep it with the
+    data)."""
+    from careflow.reports.excel import validation_workbook
+
+    doc = report if isinstance(report, dict) else report.to_dict()
+    validation_workbook(path, doc)
+    return path
+
+
+def validation_view(report: dict, *, severity: str | None = None, rule: str | None = None,
+                    file: str | None = None, shown: int | None = None) -> dict:
+    """A validation report (``ValidationReport.to_dict()``) arranged for reading: the findings matching the
+    filters grouped by rule (errors first, then warnings, then information; each with the rule's text, its count
+    and the first ``shown`` findings), and the values each filter can take."""
+    from careflow.ssda903.validate import RULES
+
+    order = {"error": 0, "warning": 1, "info": 2}
+    issues = list(report.get("issues") or [])
+    matching = [i for i in issues if (severity is None or i.get("severity") == severity)
+                and (rule is None or i.get("rule") == rule) and (file is None or i.get("file") == file)]
+    groups: dict[str, dict] = {}
+    for i in matching:
+        code = i.get("rule") or ""
+        g = groups.setdefault(code, {"rule": code, "severity": i.get("severity") or "", "count": 0, "findings": [],
+                                     "field": RULES.get(code, ("", "", ""))[0],
+                                     "text": RULES.get(code, ("", "", ""))[2]})
+        g["count"] += 1
+        if shown is None or len(g["findings"]) < shown:
+            g["findings"].append(i)
+    rules = sorted(groups.values(), key=lambda g: (order.get(g["severity"], 3), g["rule"]))
+    for g in rules:
+        g["more"] = g["count"] - len(g["findings"])
+    return {"rules": rules, "total": len(issues), "matching": len(matching),
+            "severities": sorted({i.get("severity") for i in issues if i.get("severity")},
+                                 key=lambda s: order.get(s, 3)),
+            "rule_codes": sorted({i.get("rule") for i in issues if i.get("rule")}),
+            "files": sorted({i.get("file") for i in issues if i.get("file")})}
+

@@ -38,6 +38,21 @@ def indicators(data, *, population=None, by=(), local=None):
     return compute(data, population=population, by=by, local=local)
 
 
+def history(data, **filters):
+    """Children looked after, starts and ceases by collection year and month for the children matching
+    ``filters`` (la, sex, ethnicity, uasc, age_band, category: :func:`careflow.indicators.history.history`)."""
+    from careflow.indicators.history import history as compute_history
+
+    return compute_history(data, **filters)
+
+
+def history_filters(data) -> dict[str, list[str]]:
+    """The values each history filter can take in ``data``."""
+    from careflow.indicators.history import filter_options
+
+    return filter_options(data)
+
+
 def indicator_table(ind, *, monthly: bool = False, by: bool = False) -> pd.DataFrame:
     """One table of :class:`careflow.indicators.Indicators` as written to CSV: the breakdowns (long form, with a
     ``dimension`` column) when ``by``, else the monthly or the yearly table; dates as ISO text."""

@@ -126,6 +126,18 @@ def _thousands(ax, axis: str = "y") -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
 
 
+def _monthly_axes(ax, title: str, ylabel: str, xlabel: str) -> None:
+    """Title, labels and a month axis (``Apr 2025``) over a count of children from zero."""
+    from matplotlib.dates import DateFormatter
+
+    ax.set_title(title, loc="left", fontweight="bold")
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel(xlabel)
+    ax.xaxis.set_major_formatter(DateFormatter("%b %Y"))
+    _thousands(ax)
+    ax.set_ylim(bottom=0)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Children in care: fan chart
 
@@ -154,14 +166,7 @@ def fan_chart(forecast: pd.DataFrame, category: str = "all", age_band: str = "al
     if age_band != "all":
         what += f", aged {age_band.replace('_', ' ')}"
     title = f"{la_name + ': ' if la_name else ''}{what[0].upper() + what[1:]}, forecast by month"
-    ax.set_title(title, loc="left", fontweight="bold")
-    ax.set_ylabel("Children in care (number)")
-    ax.set_xlabel("Month (end of month)")
-    from matplotlib.dates import DateFormatter
-
-    ax.xaxis.set_major_formatter(DateFormatter("%b %Y"))
-    _thousands(ax)
-    ax.set_ylim(bottom=0)
+    _monthly_axes(ax, title, "Children in care (number)", "Month (end of month)")
     ax.legend(loc="lower left", frameon=False, fontsize=8)
     first, last = sel.iloc[0], sel.iloc[-1]
     alt = (f"Fan chart of {what}{' in ' + la_name if la_name else ''} by month from "
@@ -170,6 +175,36 @@ def fan_chart(forecast: pd.DataFrame, category: str = "all", age_band: str = "al
            f"{last['p90']:,.0f} children in {last['date']:%B %Y}.")
     data = sel[["date", "mean", "p10", "p50", "p90"]].reset_index(drop=True)
     return Chart("fan_chart", title, fig, alt, data)
+
+
+def history_chart(monthly: pd.DataFrame, who: str = "children", la_name: str = "") -> Chart:
+    """Children looked after at each month end (line) and starts and ceases in each month (bars), from the
+    monthly history (``month_end, at_month_end, starts, ceases``: :func:`careflow.indicators.history.history`).
+    ``who``: the group shown, e.g. "girls aged 10-16"."""
+    _require(monthly, ["month_end", "at_month_end", "starts", "ceases"], "history")
+    if monthly.empty:
+        raise CareflowError("the history has no months to chart", rule="report-input")
+    m = monthly.assign(month_end=pd.to_datetime(monthly["month_end"])).sort_values("month_end")
+    fig, ax = _figure(7.5, 4.5)
+    x = m["month_end"].to_numpy()
+    width = np.timedelta64(12, "D")
+    ax.bar(x - width / 2, m["starts"], width, color=MID, edgecolor=INK, linewidth=0.3, hatch="//",
+           label="Started in the month")
+    ax.bar(x + width / 2, m["ceases"], width, color=PALE, edgecolor=INK, linewidth=0.3, hatch="..",
+           label="Ceased in the month")
+    ax.plot(x, m["at_month_end"], color=DARK, linewidth=2.0, marker="o", markersize=2.0,
+            label="Looked after at the month end")
+    title = f"{la_name + ': ' if la_name else ''}Children looked after by month"
+    _monthly_axes(ax, title, "Children (number)", "Month")
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), ncol=3, frameon=False, fontsize=8)
+    first, last = m.iloc[0], m.iloc[-1]
+    alt = (f"Line chart of {who} looked after{' in ' + la_name if la_name else ''} at each month end from "
+           f"{first['month_end']:%B %Y} ({first['at_month_end']:,.0f}) to {last['month_end']:%B %Y} "
+           f"({last['at_month_end']:,.0f}), highest {m['at_month_end'].max():,.0f}, lowest "
+           f"{m['at_month_end'].min():,.0f}; bars show {m['starts'].sum():,.0f} starts and {m['ceases'].sum():,.0f} "
+           "ceases by month (a child counted once a month). The table below gives every number.")
+    return Chart("history_chart", title, fig, alt, m[["month_end", "at_month_end", "starts", "ceases"]]
+                 .reset_index(drop=True))
 
 
 # ---------------------------------------------------------------------------------------------------------------

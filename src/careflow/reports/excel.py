@@ -460,6 +460,41 @@ def _validation_sheet(book: _Book, validation: Mapping | None) -> None:
                     book.fmt["plain"])
 
 
+def validation_workbook(path: str | Path | io.BytesIO, report: Mapping) -> None:
+    """The data team's validation workbook (``ValidationReport.to_dict()``): a "Summary" sheet (counts, and the
+    findings by rule with the rule's text) and a "Findings" sheet, one row per finding with file, row, field and
+    child. It names children: it stays with the data, never goes to finance (:func:`_validation_sheet` is the
+    count-only version that does)."""
+    from careflow.ssda903.validate import RULES
+
+    book = _Book(path)
+    ws = book.sheet("Summary")
+    r = book.heading(ws, "Validation of the SSDA903 data",
+                     "Errors must be fixed before a forecast can be relied on; warnings are worth checking.")
+    s = dict(report.get("summary") or {})
+    rows = [["Errors", s.get("errors", 0)], ["Warnings", s.get("warnings", 0)], ["Children", s.get("children", 0)],
+            ["Episodes", s.get("episodes", 0)], ["Collection years", ", ".join(s.get("years") or []) or "none"]]
+    last, _ = book.table(ws, r, 0, "ValidationSummary", [("Measure", "bold", 18), ("Value", "int", 30)], rows,
+                         freeze=False)
+    issues = list(report.get("issues") or [])
+    counts: dict[str, list] = {}
+    for i in issues:
+        entry = counts.setdefault(i.get("rule", ""), [i.get("severity", ""), 0])
+        entry[1] += 1
+    data = [[sev, rule, n, RULES.get(rule, ("", "", ""))[2]] for rule, (sev, n) in sorted(counts.items())]
+    book.table(ws, last + 2, 0, "FindingsByRule", [("Severity", "plain", 10), ("Rule", "plain", 20),
+                                                   ("Count", "int", 10), ("What the rule checks", "text", 70)],
+               data, cell_formats={(k, 0): "flag" for k, row in enumerate(data) if row[0] == "error"}, freeze=False)
+    ws = book.sheet("Findings")
+    r = book.heading(ws, "Every finding", "Row: the line of the file as opened (header = 1). Child: the CHILD "
+                     "identifier in the file.")
+    cols = [("Severity", "plain", 10), ("Rule", "plain", 20), ("File", "plain", 30), ("Row", "int", 8),
+            ("Field", "plain", 16), ("Child", "plain", 14), ("Message", "text", 70)]
+    book.table(ws, r, 0, "Findings", cols, [[i.get(k) for k in ("severity", "rule", "file", "row", "field", "child",
+                                                                  "message")] for i in issues])
+    book.close()
+
+
 # -------------------------------------------------------------------------------------------------------------
 # Business case workbook
 

@@ -1,0 +1,115 @@
+"""Storing uploaded SSDA903 files: only CSV/XLSX/zip, names made safe, zips unpacked within limits (zip bombs,
+path traversal, too many files refused), nothing kept when a file is refused."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from careflow.errors import CareflowError
+from careflow.ssda903.uploads import Limits, safe_name, store_files, unzip
+
+
+def _zip(members: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+EPISODES = b"CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC\n1,01/04/2024,S,C2,N1,U1,PR1,,\n"
+
+
+def test_csv_files_are_stored_with_safe_names(tmp_path):
+    written = store_files([("../../etc/episodes 2024.csv", io.BytesIO(EPISODES)),
+                           ("C:\\Users\\me\\header;2024.csv", io.BytesIO(b"CHILD,SEX,DOB\n1,1,01/01/2010\n"))],
+                          tmp_path / "up")
+    assert sorted(p.name for p in written) == ["episodes 2024.csv", "header_2024.csv"]
+    assert all(p.parent == tmp_path / "up" for p in written)
+    assert (tmp_path / "up" / "episodes 2024.csv").read_bytes() == EPISODES
+
+
+def test_same_names_do_not_overwrite_each_other(tmp_path):
+    written = store_files([("e.csv", io.BytesIO(b"a\n1\n")), ("E.csv", io.BytesIO(b"b\n2\n"))], tmp_path / "up")
+    assert sorted(p.name for p in written) == ["E-2.csv", "e.csv"]
+
+
+@pytest.mark.parametrize("name,data,says", [
+    ("notes.txt", b"hello", "not a CSV, XLSX or zip file"),
+    ("episodes.csv", b"", "is empty"),
+    ("returns.zip", b"\x00\x01random bytes, not a zip", "not a zip file that can be opened"),
+    ("book.xlsx", b"just text", "not an Excel (.xlsx) workbook"),
+    ("photos.zip", None, "holds no CSV or XLSX file"),
+])
+def test_a_file_that_cannot_be_taken_is_named_and_nothing_is_kept(tmp_path, name, data, says):
+    if data is None:
+        data = _zip({"a.jpg": b"\xff\xd8"})
+    good = ("episodes.csv", io.BytesIO(EPISODES))
+    with pytest.raises(CareflowError) as err:
+        store_files([good, (name, io.BytesIO(data))], tmp_path / "up")
+    assert says in str(err.value) and name in str(err.value)
+    assert not (tmp_path / "up").exists()
+
+
+def test_no_file_at_all_is_refused(tmp_path):
+    with pytest.raises(CareflowError, match="choose at least one file"):
+        store_files([], tmp_path / "up")
+
+
+def test_a_zip_keeps_its_year_folders_and_passes_over_other_members(tmp_path):
+    data = _zip({"returns/2023/episodes.csv": EPISODES, "returns/2024/episodes.csv": EPISODES,
+                 "__MACOSX/returns/._episodes.csv": b"junk", "returns/.hidden.csv": b"x",
+                 "returns/readme.txt": b"notes"})
+    written = store_files([("returns.zip", io.BytesIO(data))], tmp_path / "up")
+    rel = sorted(str(p.relative_to(tmp_path / "up")) for p in written)
+    assert rel == ["returns/returns/2023/episodes.csv", "returns/returns/2024/episodes.csv"]
+    assert not (tmp_path / "up" / "returns.zip").exists()
+
+
+def test_zip_slip_names_stay_inside_the_upload(tmp_path):
+    data = _zip({"../../outside.csv": EPISODES, "/abs/path.csv": EPISODES})
+    written = store_files([("evil.zip", io.BytesIO(data))], tmp_path / "up")
+    for p in written:
+        assert p.resolve().is_relative_to((tmp_path / "up").resolve())
+    assert not (tmp_path / "outside.csv").exists()
+
+
+def test_a_zip_bomb_is_refused_by_its_ratio(tmp_path):
+    bomb = _zip({"episodes.csv": b"0" * (20 << 20)})  # 20 MB of zeros deflate about 1000 times
+    assert len(bomb) < 100_000
+    with pytest.raises(CareflowError, match="zip bomb"):
+        store_files([("bomb.zip", io.BytesIO(bomb))], tmp_path / "up")
+    assert not (tmp_path / "up").exists()
+
+
+def test_limits_on_unpacked_size_and_number_of_files(tmp_path):
+    many = _zip({f"{i}.csv": EPISODES for i in range(6)})
+    with pytest.raises(CareflowError, match="more than 5 files"):
+        store_files([("many.zip", io.BytesIO(many))], tmp_path / "a", Limits(files=5))
+    big = _zip({"a.csv": EPISODES * 100, "b.csv": EPISODES * 100})
+    with pytest.raises(CareflowError, match="unpack to more than"):
+        store_files([("big.zip", io.BytesIO(big))], tmp_path / "b", Limits(bytes=len(EPISODES) * 150))
+    with pytest.raises(CareflowError, match="unpack to more than"):
+        store_files([("e.csv", io.BytesIO(EPISODES * 200))], tmp_path / "c", Limits(bytes=len(EPISODES) * 150))
+
+
+def test_a_member_larger_than_the_zip_declares_is_refused(tmp_path):
+    """A lying header: the member inflates past its declared size (counted while streaming, not trusted)."""
+    raw = bytearray(_zip({"episodes.csv": EPISODES * 50}, zipfile.ZIP_DEFLATED))
+    # shrink the declared uncompressed size in the central directory (last occurrence of the size field)
+    true_size = len(EPISODES * 50)
+    central = raw.rfind(b"PK\x01\x02")
+    raw[central + 24:central + 28] = (true_size // 2).to_bytes(4, "little")
+    path = tmp_path / "lying.zip"
+    path.write_bytes(bytes(raw))
+    with pytest.raises(CareflowError):
+        unzip(path, tmp_path / "out")
+
+
+def test_safe_names():
+    assert safe_name("..") == "file"
+    assert safe_name(".bashrc") == "bashrc"
+    assert safe_name("épisodes<2024>.csv") == "_pisodes_2024_.csv"
