@@ -150,6 +150,18 @@ def test_the_same_job_key_reuses_the_job_and_a_failure_is_a_message():
     assert job.status == "failed" and "the file has no episodes" in job.error
 
 
+def test_old_finished_jobs_are_forgotten():
+    runner = JobRunner(1)
+    runner.KEEP_FINISHED = 3
+    ids = []
+    for k in range(6):
+        ids.append(runner.submit(("n", k), int, k))
+        runner._pool.submit(lambda: None).result()  # the queue is first in, first out: job k has run
+    assert [runner.get(i) is not None for i in ids] == [False, False, True, True, True, True]
+    assert runner.submit(("n", 5), int, 5) == ids[5] and runner.submit(("n", 0), int, 0) != ids[0]
+    runner.shutdown()
+
+
 def test_the_progress_page_refreshes_without_javascript_then_redirects(web_app, client):
     gate = threading.Event()
     with web_app.test_request_context():

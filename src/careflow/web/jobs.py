@@ -57,6 +57,8 @@ def default_workers() -> int:
 
 
 class JobRunner:
+    KEEP_FINISHED = 50  # finished jobs (and their results) kept for reuse; older ones are forgotten
+
     def __init__(self, workers: int | None = None):
         self._pool = ThreadPoolExecutor(max_workers=workers or default_workers(), thread_name_prefix="careflow-job")
         self._lock = threading.Lock()
@@ -72,12 +74,21 @@ class JobRunner:
             if existing is not None and self._jobs[existing].status != "failed":
                 return existing
             job = Job(uuid.uuid4().hex, key, then=then)
+            self._forget_old()
             self._jobs[job.id] = job
             self._by_key[key] = job.id
         if _takes_progress(fn):
             kwargs["progress"] = lambda fraction, message="": self._report(job, fraction, message)
         self._pool.submit(self._run, job, fn, args, kwargs)
         return job.id
+
+    def _forget_old(self) -> None:
+        """Drop the oldest finished jobs beyond KEEP_FINISHED (results can be large: a forecast's runs)."""
+        finished = [j for j in self._jobs.values() if j.finished]
+        for old in finished[:max(0, len(finished) - self.KEEP_FINISHED)]:
+            del self._jobs[old.id]
+            if self._by_key.get(old.key) == old.id:
+                del self._by_key[old.key]
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:

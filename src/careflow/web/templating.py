@@ -46,13 +46,19 @@ def error_list(form=None, extra: list[tuple[str, str]] | None = None) -> list[di
 
 
 def filter_item(value, current=None, text=None) -> dict:
-    """A select's item for ``value``, selected when it is ``current`` (``{{ values | map("filter_item", x) }}``)."""
+    """A select's item for ``value``, selected when it is ``current``."""
     return {"value": value, "text": text if text is not None else value, "selected": value == current}
 
 
-def init_app(app: Flask) -> None:
-    app.jinja_env.filters["filter_item"] = filter_item
-    from careflow import __version__
+def select_items(values, current=None, label=None) -> list[dict]:
+    """A govukSelect's items: "All" (the empty value) then each value, ``label(value)`` as its text."""
+    return [{"value": "", "text": "All"}] + [filter_item(v, current, label(v) if label else None) for v in values]
 
-    app.jinja_env.globals.update(service_name=SERVICE_NAME, careflow_version=__version__, navigation=navigation, journeys=journeys,
+
+def init_app(app: Flask) -> None:
+    from careflow import __version__
+    from careflow.vocabulary import category_name
+
+    app.jinja_env.globals.update(service_name=SERVICE_NAME, careflow_version=__version__,
+                                 select_items=select_items, category_name=category_name, navigation=navigation, journeys=journeys,
                                  error_message=error_message, error_list=error_list)

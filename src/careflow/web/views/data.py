@@ -18,6 +18,7 @@ from careflow import pipeline, safecsv
 from careflow.errors import CareflowError
 from careflow.fy import FinancialYear
 from careflow.reports.charts import history_chart
+from careflow.vocabulary import category_name
 from careflow.web import datasets, jobs
 from careflow.web.errors import size_text
 from careflow.web.templating import error_list
@@ -190,7 +191,7 @@ def _history(ds: datasets.Dataset):
 
 def _who(filters: dict) -> str:
     return "children" + ("" if not filters else " with " + ", ".join(
-        f"{k.replace('_', ' ')} {v}" for k, v in filters.items()))
+        f"{k.replace('_', ' ')} {category_name(v) if k == 'category' else v}" for k, v in filters.items()))
 
 
 @bp.get("/<dataset_id>/history")
