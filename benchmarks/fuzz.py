@@ -47,6 +47,7 @@ def run_family(family, n: int, seed: int, hang: int, cli_share: float) -> dict:
     counts: collections.Counter = collections.Counter()
     failures: list[str] = []
     runner = CliRunner()
+    reported = [0]
 
     def alarm(_s, _f):
         raise Hang()
@@ -90,6 +91,10 @@ def run_family(family, n: int, seed: int, hang: int, cli_share: float) -> dict:
         finally:
             signal.alarm(0)
             signal.signal(signal.SIGALRM, old)
+        if len(failures) > reported[0]:  # at once, so a long run shows its failures before it ends
+            for f in failures[reported[0]:]:
+                print("FAILED", f, file=sys.stderr, flush=True)
+            reported[0] = len(failures)
         if counts["inputs"] % 500 == 0:  # progress, so a run cut short still says how far it got
             print(f"progress {family.name}: {dict(counts)}", file=sys.stderr, flush=True)
 

@@ -16,6 +16,9 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 # Tests of the salt itself unset CAREFLOW_SALT and point XDG_CONFIG_HOME at their own tmp_path.
 os.environ["CAREFLOW_SALT"] = "careflow-tests"
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="careflow-tests-config-")
+# Nor the user's default register (register.sqlite in the user data folder): a test that opens the default register
+# gets an empty one of its own, never one another checkout has migrated further.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="careflow-tests-data-")
 
 
 @pytest.fixture(scope="session")

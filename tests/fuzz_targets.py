@@ -5,7 +5,8 @@ target reads one damaged input the way careflow does and must end in a result or
 anything else (a traceback) is a failure, and so is taking longer than the hang limit.
 
 Reader families: SSDA903 returns (CSV), DfE statistics (children looked after and CSWW workforce CSVs), other
-CSVs (cleaned episodes for the forecast, cohort children lists, scenario differences), every YAML input kind
+CSVs (cleaned episodes for the forecast, cohort children lists, scenario differences), a forecast folder (as the
+workforce plan and foster carer sufficiency read it), every YAML input kind
 (business cases, register case files, scenarios, stated totals, unit costs, inflation, category mappings,
 parameters, workforce teams) and register workbooks (XLSX).
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -352,34 +354,77 @@ def workbook_seed() -> bytes:
     return buf.getvalue()
 
 
-_WORKBOOK: list[bytes] = []
+_WORKBOOK: list[tuple[bytes, list[tuple[str, int, int]]]] = []  # the seed's bytes and (sheet, rows, columns)
+
+
+def _workbook_seed_and_shape() -> tuple[bytes, list[tuple[str, int, int]]]:
+    import openpyxl
+
+    if not _WORKBOOK:
+        data = workbook_seed()
+        wb = openpyxl.load_workbook(io.BytesIO(data))
+        _WORKBOOK.append((data, [(ws.title, max(ws.max_row, 1), max(ws.max_column, 1)) for ws in wb.worksheets]))
+    return _WORKBOOK[0]
+
+
+_FIXED_TIME = dt.datetime(2025, 4, 1)
+
+
+def _deterministic_xlsx(wb) -> bytes:
+    """The workbook's bytes with every timestamp fixed (document properties and zip entries), so the same edits
+    give the same bytes whenever they are made."""
+    import zipfile
+
+    wb.properties.created = _FIXED_TIME
+    buf = io.BytesIO()
+    wb.save(buf)  # stamps the save time as "modified" and on every zip entry: both are rewritten below
+    out = io.BytesIO()
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2025-04-01T00:00:00Z", content)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6]), content,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+_cell_value = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**20, 10**20), st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(HOSTILE).map(lambda s: "".join(ch for ch in s if ch >= " " or ch in "\t\n\r")),
+    st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(9999, 12, 31)))
 
 
 @st.composite
 def workbook_inputs(draw) -> dict[str, bytes]:
+    """The seed workbook with 1-4 cells overwritten, now and then a sheet removed or the zip damaged.
+
+    Every draw depends only on the seed's fixed shape and on earlier draws, never on the edited workbook or its
+    saved bytes (which carried the save time: drawing a damage offset from their length made hypothesis' replay
+    see a different strategy, FlakyStrategyDefinition). The edits are drawn first, then applied."""
     import openpyxl
 
-    if not _WORKBOOK:
-        _WORKBOOK.append(workbook_seed())
-    wb = openpyxl.load_workbook(io.BytesIO(_WORKBOOK[0]))
+    seed, shape = _workbook_seed_and_shape()
+    edits = []
     for _ in range(draw(st.integers(1, 4))):
-        ws = wb[draw(st.sampled_from(wb.sheetnames))]
-        r = draw(st.integers(1, max(ws.max_row, 1) + 1))
-        c = draw(st.integers(1, max(ws.max_column, 1) + 1))
-        ws.cell(r, c).value = draw(st.one_of(
-            st.none(), st.booleans(), st.integers(-10**20, 10**20), st.floats(allow_nan=False, allow_infinity=False),
-            st.sampled_from(HOSTILE).map(lambda s: "".join(ch for ch in s if ch >= " " or ch in "\t\n\r")),
-            st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(9999, 12, 31))))
-    if draw(st.integers(0, 9)) == 0:
-        wb.remove(wb[draw(st.sampled_from(wb.sheetnames))])
+        sheet, rows, cols = draw(st.sampled_from(shape))
+        edits.append((sheet, draw(st.integers(1, rows + 1)), draw(st.integers(1, cols + 1)), draw(_cell_value)))
+    removed = draw(st.sampled_from([s for s, _, _ in shape])) if draw(st.integers(0, 9)) == 0 else None
+    damage = None
+    if draw(st.integers(0, 19)) == 0:  # a damaged zip: where (a fraction of the length) and with what
+        damage = (draw(st.floats(0, 1, exclude_max=True)), draw(st.binary(min_size=1, max_size=16)))
+
+    wb = openpyxl.load_workbook(io.BytesIO(seed))
+    for sheet, r, c, v in edits:
+        wb[sheet].cell(r, c).value = v
+    if removed is not None:
+        wb.remove(wb[removed])
         if not wb.sheetnames:
             wb.create_sheet("x")
-    buf = io.BytesIO()
-    wb.save(buf)
-    data = buf.getvalue()
-    if draw(st.integers(0, 19)) == 0:  # a damaged zip
-        k = draw(st.integers(0, len(data) - 1))
-        data = data[:k] + draw(st.binary(min_size=1, max_size=16)) + data[k + 16:]
+    data = _deterministic_xlsx(wb)
+    if damage is not None:
+        k = int(damage[0] * len(data))
+        data = data[:k] + damage[1] + data[k + 16:]
     return {"case.xlsx": data}
 
 
@@ -436,6 +481,22 @@ def read_teams_file(folder: Path):
     read_teams(folder / "input.yaml", default_caseload=15)
 
 
+FORECAST_CSV = (
+    "date,category,age_band,mean,p10,p50,p90\n"
+    "2025-04-30,in_house_fostering,5-10,12,10,12,14\n2025-04-30,ifa_fostering,5-10,8,6,8,10\n"
+    "2025-04-30,ifa_fostering,10-16,4,3,4,5\n2025-04-30,all,all,25,20,25,30\n"
+    "2025-05-31,in_house_fostering,5-10,12.5,10,12,15\n2025-05-31,all,all,26,21,26,31\n"
+)
+
+
+def read_forecast_folder(folder: Path):
+    """A forecast folder as the workforce plan and the foster carer sufficiency read it."""
+    from careflow.workforce import forecast_cases, fostering_demand
+
+    forecast_cases(folder)
+    fostering_demand(folder)
+
+
 TEAMS_YAML = ("teams:\n  - {name: looked after}\n  - {name: children in need, caseload: 20, cases_now: 300, "
               "growth_percent: 2}\n  - {name: care leavers, caseload: 25, cases_now: 50, growth_percent: 0}\n")
 
@@ -465,6 +526,7 @@ def families() -> dict[str, Family]:
         csv_family("csww", "csww.csv", CSWW_CSV, read_csww_file),
         csv_family("children", "children.csv", CHILDREN_CSV, read_children_file),
         csv_family("difference", "difference.csv", DIFFERENCE_CSV, read_difference_file),
+        csv_family("forecast_folder", "forecast.csv", FORECAST_CSV, read_forecast_folder),
     ]
     return {f.name: f for f in out}
 
@@ -472,7 +534,7 @@ def families() -> dict[str, Family]:
 # The long run groups the families as the issue counts them: each reader family gets its own 10,000 inputs.
 READER_FAMILIES = {
     "ssda903": ["ssda903"], "dfe": ["dfe", "csww"], "other_csv": ["episodes_csv", "children", "difference"],
-    "workbook": ["workbook"],
+    "workbook": ["workbook"], "forecast_folder": ["forecast_folder"],
     "yaml": ["case", "register_case", "scenario", "stated_totals", "unit_costs", "inflation", "categories",
              "parameter", "teams"],
 }

@@ -34,6 +34,8 @@ def _months(start: dt.date, months: int):
 
 
 class StandIn:
+    warnings: tuple[str, ...] = ()  # the Projector interface: nothing limited by a fit here
+
     def __init__(self, stock0: np.ndarray, entries: np.ndarray | None = None, exit_rate: np.ndarray | None = None,
                  start: dt.date = dt.date(2025, 4, 1), months: int = 12, categories=CATS, age_bands=BANDS):
         self.categories = tuple(categories)

@@ -154,3 +154,21 @@ def test_cli_folder_without_dfe_figures_exits_1(tmp_path):
     r = CliRunner().invoke(main, ["national-forecast", "--data", str(tmp_path / "data"), "--origin", "2022",
                                   "--output", str(tmp_path / "o.csv")])
     assert r.exit_code == 1 and "dfe-no-data" in r.output and "dfe-unrecognised" in r.output
+
+
+def test_pipeline_benchmark_reads_the_folder_once_and_answers_for_any_la(tmp_path):
+    from careflow import pipeline
+
+    data = pipeline.load_benchmark_data(write_folder(tmp_path))
+    assert data.local_authorities() == [("101", "Alphaford"), ("102", "Betaham"), ("104", "Deltaby"),
+                                        ("103", "Gammaton"), ("105", "North Deltaby")]  # by name
+    b = pipeline.benchmark(data, "101", 2021, weekly_cost=600)
+    assert b.gap.gap_children == pytest.approx(98 - 132.05)  # as test_benchmark_against_neighbours_by_hand
+    assert pipeline.benchmark(data, "Gammaton", 2021).la.old_la_code == "103"
+    with pytest.raises(CareflowError, match="no local authority 'Nowhere'"):
+        pipeline.benchmark(data, "Nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CareflowError, match="no DfE children looked after figures"):
+        pipeline.load_benchmark_data(tmp_path / "empty")
+    with pytest.raises(CareflowError, match="no such folder"):
+        pipeline.load_benchmark_data(tmp_path / "nowhere")

@@ -22,7 +22,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "inputs": ("ssda903", "dfe", "outturn"),
     "core": ("model", "aggregate"),
     "money": ("costs", "levers", "finance"),
-    "product": ("register", "workforce", "indicators"),
+    "product": ("register", "workforce", "indicators", "accounts"),
     "surfaces": ("reports",),
     "pipeline": ("pipeline",),
     "entry": ("cli", "demo", "web"),

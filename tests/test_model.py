@@ -181,6 +181,27 @@ def test_cap_removes_children_and_reports_them(quiet_model):
     assert (scen.capped_runs[:, 0, IFA] >= 100).all()
 
 
+class CapEveryMonth:
+    def __init__(self, caps):
+        self._caps = caps
+
+    def changes(self, step):
+        return FlowChanges(caps=self._caps)
+
+
+def test_caps_keep_children_conserved_run_by_run():
+    # a cap that binds every month, entrants among those capped: each run's stock changes only by its entries,
+    # exits and the children the cap removed, and the capped category ends at the cap
+    m = fit(random_episodes(7, n=300), data_end=END)
+    p = project(m, END, months=12, runs=30, rng=np.random.default_rng(4), adjustment=CapEveryMonth({"ifa_fostering": 5}))
+    runs = p.stock_runs.sum(axis=(2, 3))
+    before = np.concatenate([np.full((30, 1), p.start_stock.sum()), runs[:, :-1]], axis=1)
+    change = p.entries_runs.sum(axis=2) - p.exits_runs.sum(axis=(2, 3)) - p.capped_runs.sum(axis=2)
+    assert p.capped_runs.sum() > 0
+    assert np.array_equal(runs, before + change)
+    assert (p.stock_runs[:, :, :, IFA].sum(axis=2) <= 5).all()
+
+
 def test_unknown_category_in_an_adjustment_is_a_clear_error(quiet_model):
     with pytest.raises(CareflowError, match="unknown category 'fostering'"):
         project(quiet_model, END, months=1, adjustment=Scripted(FlowChanges(moves=[Move("fostering", "other", 1)])))

@@ -85,3 +85,65 @@ def test_case_savings_from_a_scenario_in_memory_or_its_file(tmp_path):
     expected = {FinancialYear(2025): 1250.5, FinancialYear(2026): 2000.0}
     assert savings_by_year(df) == expected == read_difference(tmp_path / "difference.csv")
     assert savings_by_year(df, "entries", "pounds_p10") == {FinancialYear(2025): 900.0}
+
+
+def test_the_tables_a_page_shows_are_the_forecasts_own_rows(result):
+    stock = result.stock()
+    fan = result.fan()
+    tot = stock[(stock.category == "all") & (stock.age_band == "all")]
+    assert fan["date"].tolist() == tot["date"].tolist() and fan["p50"].tolist() == tot["p50"].tolist()
+    assert (fan["p10"] <= fan["p50"]).all() and (fan["p50"] <= fan["p90"]).all()
+    # by category and by age band: every 31 March and the last month end; the parts add up to the total
+    for dim in ("category", "age_band"):
+        t = result.children_by(dim)
+        assert sorted(set(t["date"])) == ["2026-03-31", "2027-03-31"]
+        parts = t[t[dim] != "all"].groupby("date")["mean"].sum()
+        whole = t[t[dim] == "all"].set_index("date")["mean"]
+        np.testing.assert_allclose(parts.loc[whole.index], whole, rtol=1e-9)
+    assert set(result.children_by("age_band")["age_band"]) == {"0-1", "1-5", "5-10", "10-16", "16-18", "all"}
+    fy = result.costs_by_year()
+    costs = result.costs()
+    assert fy["financial_year"].tolist() == costs[costs.category == "all"]["financial_year"].tolist()
+    assert fy["months"].tolist()[-1] == 12 and (fy["p10"] <= fy["p90"]).all()
+    hist = result.history_frame()
+    assert len(hist) == 37 and hist["date"].iloc[-1] == str(result.start)
+
+
+def test_forecast_reports_its_progress_in_order_to_the_end(episodes_csv):
+    steps = []
+    pipeline.forecast(pipeline.load_data(episodes_csv), end=END, runs=5, seed=3,
+                      progress=lambda f, what: steps.append((f, what)))
+    fractions = [f for f, _ in steps]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and steps[-1] == (1.0, "done")
+    assert any("5 Monte Carlo runs" in what for _, what in steps)
+
+
+def test_a_scenario_built_from_form_values_is_priced_by_lever_and_year(episodes_csv):
+    from careflow.levers import Scenario
+    from careflow.levers.catalogue import lever_from_form
+
+    contract = lever_from_form("contract", {"start": "2025-04-01", "annual_cost": "640000", "reinvest": "319000",
+                                            "name": "Residential contract"})
+    steps = []
+    result = pipeline.price_scenario(Scenario("web", [contract]), pipeline.load_data(episodes_csv), runs=5,
+                                     progress=lambda f, what: steps.append(f))
+    diff = result.difference()
+    mine = diff[diff.lever == "Residential contract"]
+    # a contract of £640,000 a year ended with £319,000 reinvested saves £321,000 in each whole financial year,
+    # with no range (money levers do not depend on the children)
+    assert mine["pounds_mean"].tolist() == pytest.approx([321_000] * len(mine))
+    assert (mine["pounds_p10"] == mine["pounds_p90"]).all() and len(mine) == 5
+    assert steps == sorted(steps) and steps[-1] == 1.0
+
+
+def test_workforce_from_a_forecast_in_memory_is_the_one_from_its_folder(result, tmp_path):
+    """The workforce job takes the Forecast itself (no forecast.csv to read back); from the folder it wrote, the
+    plan agrees to forecast.csv's 3 decimals. FTE needed = children / caseload, by hand for the last month."""
+    in_memory = pipeline.workforce(result, caseload=15)
+    from_folder = pipeline.workforce(pipeline.write_forecast(result, tmp_path / "fc")["forecast"].parent, caseload=15)
+    np.testing.assert_allclose(in_memory.monthly["fte_mean"], from_folder.monthly["fte_mean"], atol=0.0005 / 15)
+    stock = result.stock()
+    last = stock[(stock.category == "all") & (stock.age_band == "all")].iloc[-1]
+    assert in_memory.monthly["fte_mean"].iloc[-1] == pytest.approx(last["mean"] / 15)
+    settings = pipeline.write_workforce(in_memory, tmp_path / "wf")
+    assert settings["teams"][0]["caseload"] == 15 and (tmp_path / "wf" / "workforce_chart.png").stat().st_size > 1000

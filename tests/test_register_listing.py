@@ -23,6 +23,7 @@ from careflow.register.listing import (
     delivery_table,
     facets,
     indicator_table,
+    portfolio_years,
     register_portfolios,
 )
 
@@ -121,3 +122,12 @@ def test_downloads_open_in_word_and_excel(reg, tmp_path):
 def test_seed_register_without_examples_folder(tmp_path):
     with Register(str(tmp_path / "empty.sqlite")) as r:
         assert seed_register(r, Path(tmp_path / "missing")) == 0 and r.list() == []
+
+
+def test_portfolio_years_for_the_chart(reg):
+    (hf,) = register_portfolios(reg.cases(), authority=HF)
+    years = {y["financial_year"]: y for y in portfolio_years(hf)}
+    # BC2: 446 invested in 2016-17, then 1,055 + 200 (case level); net savings 797, 1,261, 1,365, 1,365
+    assert [years[y]["investment"] for y in ("2016-17", "2017-18", "2018-19")] == [446, 1055, 200]
+    assert years["2017-18"]["savings"] == 797
+    assert years["2020-21"]["cumulative_net"] == -446 + (797 - 1055) + (1261 - 200) + 1365 + 1365

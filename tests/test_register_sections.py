@@ -82,10 +82,7 @@ def test_risk_rows_add_remove_and_validate():
     values[f"risks-{n}-review_date"] = "31/03/2026"
     with pytest.raises(CareflowError) as exc:
         apply_section(case, "risks", values)
-    assert set(_fields(exc)) == {f"risks-{n}-title"}
-    values[f"risks-{n}-title"] = "Carer recruitment"
-    with pytest.raises(CareflowError) as exc:
-        apply_section(case, "risks", values)
+    assert set(_fields(exc)) == {f"risks-{n}-title", f"risks-{n}-review_date"}  # every problem at once
     assert "YYYY-MM-DD" in _fields(exc)[f"risks-{n}-review_date"]
 
 
@@ -206,3 +203,27 @@ def test_two_edits_from_one_version_second_refused_first_kept(tmp_path):
         assert now.case.assumptions == "First editor's text" and now.case.constraints == stored.case.constraints
         assert [(e.user, e.field, e.new) for e in reg.history("A/R.6.255") if e.action == "update"] == [
             ("alice", "assumptions", "First editor's text")]
+
+
+def test_tracking_form_read_into_numbers_and_recorded(tmp_path):
+    from careflow.register.listing import delivery_table
+    from careflow.register.model import Rag
+    from careflow.register.sections import read_tracking, tracking_fields
+
+    case = _case("hf_bc2.yaml")
+    fields = {name: field for field, name in tracking_fields(case).items()}
+    with pytest.raises(CareflowError) as exc:
+        read_tracking(case, {"year": "", "forecast": "lots", fields[case.indicators[0].name]: "x"})
+    assert set(_fields(exc)) == {"year", "forecast", fields[case.indicators[0].name]}
+    with pytest.raises(CareflowError) as exc:
+        read_tracking(case, {"year": "2017-18"})  # nothing to record
+    assert "forecast" in _fields(exc)
+    got = read_tracking(case, {"year": "2017/18", "forecast": "£720", "delivered": "",
+                               fields["Increase in social worker time & capacity"]: "30"})
+    assert (got.year, got.planned, got.forecast, got.delivered) == ("2017-18", None, 720.0, None)
+    with Register(str(tmp_path / "r.sqlite")) as reg:
+        reg.import_cases([(case, None)])
+        reg.track("BC2", got.year, planned=got.planned, forecast=got.forecast, delivered=got.delivered,
+                  indicators=got.indicators, expected_version=1)
+        row = next(r for r in delivery_table(reg.get("BC2").case) if r.year == "2017-18")
+        assert (row.planned, row.forecast, row.rag) == (797.0, 720.0, Rag.AMBER)  # 720 / 797 = 90.3%

@@ -108,8 +108,11 @@ def test_report_case_with_a_given_appraisal_json(tmp_path):
 
 
 def test_report_case_errors_are_clear(tmp_path, monkeypatch):
-    # a reference is looked up in the default register: this test's own, not the user's (shared on this machine)
-    monkeypatch.setenv("CAREFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'register.sqlite'}")
+    from careflow.register import db as regdb
+
+    # a register of its own: the user's default register (shared by every checkout on the machine) is not the
+    # test's to read or migrate
+    monkeypatch.setenv(regdb.ENV_URL, str(tmp_path / "register.sqlite"))
     bad = tmp_path / "bad.yaml"
     bad.write_text("reference: X\nunits: £k\nsavings: {2017-18: lots}\n")
     r = _run("report", "case", bad, "--output", tmp_path / "x.docx")

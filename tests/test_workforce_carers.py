@@ -43,3 +43,45 @@ def test_fostering_demand_sums_in_house_and_ifa(tmp_path):
         "2025-04-30,kinship_fostering,5-10,5,4,5,6\n2025-04-30,all,all,25,20,25,30\n")
     d = fostering_demand(tmp_path)
     assert d.to_dict("records") == [{"month": "2025-04", "age_band": "5-10", "mean": 20, "p10": 16, "p90": 24}]
+
+
+@pytest.mark.parametrize("text, match", [
+    ('"unterminated\n', "cannot read the forecast"),
+    ("\x00\x01", "lacks column"),
+    ("date,category,age_band,mean,p10,p90\n2025-04-30,ifa_fostering,5-10,1,1,2\n9999-99-99,ifa_fostering,5-10,1,1,2\n",
+     r"row 3, field date: not a date"),
+    ("date,category,age_band,mean,p10,p90\n2025-04-30,ifa_fostering,5-10,x,1,2\n", r"row 2, field mean"),
+    ("date,category,age_band,mean,p10,p90\n2025-04-30,ifa_fostering,5-10,1,1," + "9" * 400 + "\n",
+     r"row 2, field p90"),
+])
+def test_fostering_demand_bad_forecast_is_a_finding(tmp_path, text, match):
+    """Found probing readers the fuzz run did not cover (issue 15): these were ParserError, AttributeError and
+    ValueError tracebacks."""
+    (tmp_path / "forecast.csv").write_text(text)
+    with pytest.raises(CareflowError, match=match):
+        fostering_demand(tmp_path)
+
+
+def test_forecast_cases_huge_integer_is_a_finding(tmp_path):
+    """Found by the fuzz run's forecast_folder family: OverflowError in math.isfinite."""
+    from careflow.workforce import forecast_cases
+
+    (tmp_path / "forecast.csv").write_text("date,category,age_band,mean,p10,p90\n2025-04-30,all,all,1,1,"
+                                           + "9" * 400 + "\n")
+    with pytest.raises(CareflowError, match="field p90: not a number of children"):
+        forecast_cases(tmp_path)
+
+
+@pytest.mark.parametrize("text, match", [
+    # a row with more fields than the header (pandas made the first column the index)
+    ("date,category,age_band,mean,p10,p90\n2025-04-30,all,all,1,1,2\n£1,000,all,all,1,1,2\n", "row"),
+    ("date,category,age_band,mean,p10,p90\n-30,all,all,1,1,2\n", "row 2, field date: not a date"),
+    ("date,category,age_band,mean,p10,p90\n2999-04-30,all,all,1,1,2\n", "row 2, field date: not a date"),
+])
+def test_forecast_cases_bad_rows_are_findings(tmp_path, text, match):
+    """Found by the forecast_folder fuzz family's long run: ValueError tracebacks."""
+    from careflow.workforce import forecast_cases
+
+    (tmp_path / "forecast.csv").write_text(text)
+    with pytest.raises(CareflowError, match=match):
+        forecast_cases(tmp_path)

@@ -25,6 +25,7 @@ from careflow.aggregate.workforce_benchmark import WorkforceBenchmark, workforce
 from careflow.dfe import MEASURE_LABELS, MEASURES, CswwData, DfeData, rate_per_10000
 from careflow.dfe.outturn import Outturn
 from careflow.errors import CareflowError
+from careflow.fy import FinancialYear
 from careflow.money import pounds
 from careflow.parameters import load_parameter
 
@@ -36,8 +37,9 @@ NEIGHBOUR_MODELS = ("2025", "2021")
 def default_weekly_cost() -> tuple[float, str, str]:
     """The shipped average weekly cost of a child looked after, where it comes from and its price base."""
     p = load_parameter("cla_weekly_cost")
-    (period, value), = p.values.items()
-    return (float(value), f"{p.name} parameter: England net spend per child looked after, MHCLG revenue outturn "
+    latest = p.series().points[-1]  # checked when read: a dated, finite, non-negative cost (its key a year's start)
+    period = FinancialYear.containing(latest.date).label
+    return (latest.value, f"{p.name} parameter: England net spend per child looked after, MHCLG revenue outturn "
             f"RO3 {period} (source in docs/aggregate.md)", f"{period} cash prices")
 
 

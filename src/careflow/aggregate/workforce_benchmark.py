@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from careflow.dfe.csww import CswwData
 
@@ -132,29 +131,3 @@ def workforce_benchmark(csww: CswwData, code: str, neighbours: list[str], year: 
             history.append({"year": int(y), "measure": m, "la": o[m], "neighbours_median": md[m], "england": e[m]})
     return WorkforceBenchmark(year, str(own_row["la_name"]), code, own, med, mean, used, eng, csww.file, history,
                               notes)
-
-
-def workforce_chart(wb: WorkforceBenchmark, path: str | Path) -> Path:
-    """Agency, vacancy and turnover rates and caseload by year: the LA, its neighbours' median and England."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    path = Path(path)
-    fig, axes = plt.subplots(2, 2, figsize=(9, 6), sharex=True)
-    for ax, m in zip(axes.flat, RATE_MEASURES, strict=True):
-        rows = [h for h in wb.history if h["measure"] == m]
-        years = [h["year"] for h in rows]
-        for key, style, label in (("la", "-o", wb.la_name), ("neighbours_median", "--s", "neighbours' median"),
-                                  ("england", ":^", "England")):
-            ax.plot(years, [h[key] for h in rows], style, markersize=3, label=label)
-        ax.set_title(MEASURES[m], fontsize=9)
-        ax.grid(alpha=0.3)
-    axes.flat[0].legend(fontsize=8)
-    fig.suptitle(f"Children's social work workforce: {wb.la_name} (DfE CSWW, reporting years)", fontsize=10)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path

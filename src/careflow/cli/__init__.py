@@ -45,10 +45,12 @@ def _register() -> None:
         reports,
         scenario,
         serve,
+        users,
         workforce,
     )
 
-    for module in (data, demo, indicators, forecast, scenario, finance, aggregate, cases, reports, workforce, serve):
+    for module in (data, demo, indicators, forecast, scenario, finance, aggregate, cases, reports, workforce, serve,
+                   users):
         module.register(main)
 
 

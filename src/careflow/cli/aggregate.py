@@ -70,29 +70,18 @@ def benchmark_cmd(data: str, la: str, year: int | None, model: str, weekly_cost:
     """Rates per 10,000 children against the LA's 10 statistical neighbours and England, the gap in children
     and pounds a year, spend per child looked after against the neighbours (with an RO3 outturn) and, with the DfE
     workforce file, the LA's social work workforce against the same neighbours."""
-    from careflow.aggregate import benchmark
-    from careflow.dfe import find_csww, read_csww
-    from careflow.dfe.outturn import find_outturn_files, read_outturn
+    from careflow.pipeline import benchmark, load_benchmark_data
 
-    d = _read(data)
-    path = find_csww(workforce_file or data)
-    if workforce_file and path is None:
-        raise CareflowError("not a children's social work workforce file (no caseload_fte, agency_rate_fte "
-                            "columns)", file=workforce_file, rule="csww-columns")
-    csww = read_csww(path) if path else None
-    if outturn is None:
-        found = find_outturn_files(data)
-        outturn = str(found[-1]) if found else None
-    o = read_outturn(outturn) if outturn else None
-    b = benchmark(d, la, year, neighbour_model=model, weekly_cost=weekly_cost, csww=csww, outturn=o)
-    _warn(d.findings + (csww.findings if csww else []) + (o.findings if o and verbose else []), verbose)
+    bd = load_benchmark_data(data, workforce_file=workforce_file, outturn=outturn)
+    b = benchmark(bd, la, year, neighbour_model=model, weekly_cost=weekly_cost)
+    _warn(bd.findings + (bd.outturn.findings if bd.outturn and verbose else []), verbose)
     if workforce_chart:
         if b.workforce is None:
             raise CareflowError("no workforce figures for the LA: no chart written", file=workforce_chart,
                                 rule="csww-no-data")
-        from careflow.aggregate.workforce_benchmark import workforce_chart as chart
+        from careflow.reports.charts import workforce_benchmark_png
 
-        chart(b.workforce, workforce_chart)
+        workforce_benchmark_png(b.workforce, workforce_chart)
     click.echo(json.dumps(b.to_dict(), indent=2) if fmt == "json" else b.to_text())
     if charts:
         from careflow.reports import benchmark_chart, spend_chart

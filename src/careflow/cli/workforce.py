@@ -50,14 +50,14 @@ def workforce_cmd(forecast_dir, caseload, la, csww, year, agency_rate, vacancy_r
     the forecast's runs; employees and agency at the agency rate; cost at salary, on-costs and agency premium.
 
     Writes workforce.csv, workforce_by_month.csv, workforce_chart.png and workforce.json into --output."""
-    from careflow.workforce.job import workforce_from_forecast, write_workforce
+    from careflow.pipeline.workforce import workforce, write_workforce
 
     output = output_folder(output, [forecast_dir, csww, teams_file], names=WORKFORCE_FILES)
-    result = workforce_from_forecast(forecast_dir, caseload=caseload, la=la, csww=csww, year=year,
+    result = workforce(forecast_dir, caseload=caseload, la=la, csww=csww, year=year,
                                      agency_rate=agency_rate, vacancy_rate=vacancy_rate, salary=salary,
                                      on_costs=on_costs, agency_premium=agency_premium, teams_file=teams_file,
                                      direct_time=direct_time)
-    write_workforce(output, result)
+    write_workforce(result, output)
     y = result.yearly
     click.echo(f"caseload {result.teams[0].caseload:g}, agency {result.deployment.agency_rate:g}%, uncovered "
                f"vacancies {result.deployment.vacancy_uncovered:g}%; employee GBP {result.cost.employee:,.0f} and "

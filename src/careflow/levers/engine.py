@@ -278,29 +278,51 @@ def evaluate(scenario: Scenario, projector: Projector, unit_costs: WeeklyCosts |
 
     shape = (len(Metric), runs, len(base.month_starts))
     by_lever = {name: np.zeros(shape) for name in names}
-    n = len(players)
-    exact = n <= max_exact
-    if n:
-        if exact:
-            weights = _shapley_weights(n)
-            for k, i in enumerate(players):
-                others = players[:k] + players[k + 1:]
-                for size in range(n):
-                    for coalition in itertools.combinations(others, size):
-                        s = frozenset(coalition)
-                        by_lever[names[i]] += weights[size] * (value(s | {i}) - value(s))
-        else:
-            rng = np.random.default_rng(seed)
-            for _ in range(sampled_orders):
-                order = [players[j] for j in rng.permutation(n)]
-                s: frozenset = frozenset()
-                for i in order:
-                    by_lever[names[i]] += (value(s | {i}) - value(s)) / sampled_orders
-                    s = s | {i}
-    total = value(frozenset(players)).copy() if n else np.zeros(shape)
+    exact = len(players) <= max_exact
+    _attribute(players, names, value, by_lever, exact, sampled_orders, seed)
+    total = value(frozenset(players)).copy() if players else np.zeros(shape)
+    _add_levers_outside_the_model(levers, players, names, by_lever, total, base, base_stock)
 
+    if flow_idx:
+        projected(frozenset(flow_idx))
+    return ScenarioResult(scenario=scenario, month_starts=base.month_starts, month_ends=base.month_ends,
+                          by_lever=by_lever, total=total, runs=runs, deterministic=deterministic, exact=exact,
+                          weekly_costs=weekly_costs, delivery=deliveries,
+                          model_warnings=tuple(projector.warnings))
+
+
+def _attribute(players: list[int], names: list[str], value, by_lever: dict[str, np.ndarray], exact: bool,
+               sampled_orders: int, seed: int) -> None:
+    """Add each player's Shapley share of the joint difference to ``by_lever``: exactly over every coalition, or
+    averaged over ``sampled_orders`` random orders (seeded) when there are too many players."""
+    n = len(players)
+    if not n:
+        return
+    if exact:
+        weights = _shapley_weights(n)
+        for k, i in enumerate(players):
+            others = players[:k] + players[k + 1:]
+            for size in range(n):
+                for coalition in itertools.combinations(others, size):
+                    s = frozenset(coalition)
+                    by_lever[names[i]] += weights[size] * (value(s | {i}) - value(s))
+    else:
+        rng = np.random.default_rng(seed)
+        for _ in range(sampled_orders):
+            order = [players[j] for j in rng.permutation(n)]
+            s: frozenset = frozenset()
+            for i in order:
+                by_lever[names[i]] += (value(s | {i}) - value(s)) / sampled_orders
+                s = s | {i}
+
+
+def _add_levers_outside_the_model(levers: list[LeverBase], players: list[int], names: list[str],
+                                  by_lever: dict[str, np.ndarray], total: np.ndarray, base: Projected,
+                                  base_stock: np.ndarray) -> None:
+    """Workforce levers (staff follow the children the flow levers saved, all of them together, run by run) and
+    the fixed money levers (a profile of pounds), added to ``by_lever`` and ``total``."""
     staff = [i for i, lv in enumerate(levers) if isinstance(lv, Workforce)]
-    for i in staff:  # staff follow the children the flow levers saved (all of them together), run by run
+    for i in staff:
         pounds = workforce_saving(levers[i], base_stock, total[Metric.CHILDREN], base.month_starts,
                                   base.month_ends)
         by_lever[names[i]][Metric.POUNDS] += pounds
@@ -313,13 +335,6 @@ def evaluate(scenario: Scenario, projector: Projector, unit_costs: WeeklyCosts |
                                                                     strict=True)])
         by_lever[names[i]][Metric.POUNDS] += profile[None, :]
         total[Metric.POUNDS] += profile[None, :]
-
-    if flow_idx:
-        projected(frozenset(flow_idx))
-    return ScenarioResult(scenario=scenario, month_starts=base.month_starts, month_ends=base.month_ends,
-                          by_lever=by_lever, total=total, runs=runs, deterministic=deterministic, exact=exact,
-                          weekly_costs=weekly_costs, delivery=deliveries,
-                          model_warnings=tuple(getattr(projector, "warnings", ())))
 
 
 def lever_kind(lever: LeverBase) -> str:

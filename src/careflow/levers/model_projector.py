@@ -34,7 +34,7 @@ class ModelProjector:
     @property
     def warnings(self) -> tuple[str, ...]:
         """What the fit limited (trend and drift caps that bind), for the scenario's outputs."""
-        return tuple(getattr(self.model, "warnings", ()))
+        return tuple(self.model.warnings)
 
     def project(self, adjustment: Adjustment, *, runs: int, seed: int, deterministic: bool) -> Projected:
         from careflow.model import project

@@ -36,6 +36,7 @@ class Projected:
 class Projector(Protocol):
     age_bands: tuple[str, ...]
     categories: tuple[str, ...]
+    warnings: tuple[str, ...]  # what the fit limited (e.g. trend caps that bind), passed on to the results
 
     def project(self, adjustment: Adjustment, *, runs: int, seed: int, deterministic: bool) -> Projected: ...
 

@@ -157,6 +157,28 @@ class Scenario:
                    unit_costs={str(k): float(v) for k, v in unit_costs.items()}, horizon=horizon,
                    file=doc.file, origins=[(doc, i) for i in range(len(levers))], prices_year=prices_year)
 
+    # --- writing -------------------------------------------------------------------------------------------
+    def to_mapping(self) -> dict:
+        """The scenario as the mapping its YAML file holds (fields left at their defaults are left out), so
+        ``Scenario.from_dict(s.to_mapping())`` gives the same levers back."""
+        out: dict[str, Any] = {"name": self.name}
+        if self.description:
+            out["description"] = self.description
+        if self.unit_costs:
+            out["unit_costs"] = dict(self.unit_costs)
+        if self.horizon != (None, None):
+            out["horizon"] = {k: v for k, v in zip(("start", "end"), self.horizon, strict=True) if v is not None}
+        out["levers"] = [{"type": lv.type, **lv.model_dump(mode="python", exclude_defaults=True,  # type: ignore
+                                                           exclude={"type"})} for lv in self.levers]
+        return out
+
+    def to_yaml(self) -> str:
+        """The scenario as a YAML file :meth:`load` reads back (the scenario builder's "save as YAML")."""
+        import yaml
+
+        head = f"# careflow scenario: {self.name}\n"
+        return head + yaml.safe_dump(self.to_mapping(), sort_keys=False, allow_unicode=True, width=110)
+
     # --- errors found later (against a fitted model) --------------------------------------------------------
     def error(self, lever_index: int, fieldname: str, message: str) -> CareflowError:
         doc, index = self.origins[lever_index] if lever_index < len(self.origins) else (None, lever_index)

@@ -40,16 +40,22 @@ Share = Annotated[float, Field(ge=0, le=1)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Each field's docstring is its plain-words explanation (Field.description): the scenario builder and the
+    # lever catalogue (levers/catalogue.py) show it, so it is written once, here.
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class LeverBase(_Strict):
     """Fields every lever has: an optional name (used in outputs), a start date and an optional end date."""
 
     name: str | None = None
-    note: str | None = None  # free text: where the numbers come from
+    """A short name for this lever, shown in the results (default: its type)."""
+    note: str | None = None
+    """Where the numbers come from: the business case, paper or person, in your own words."""
     start: dt.date
+    """The date the lever starts to take effect, for example 2025-04-01."""
     end: dt.date | None = None
+    """The date the lever stops (leave empty if it carries on to the end of the forecast)."""
 
     @field_validator("start", "end")
     @classmethod
@@ -97,8 +103,12 @@ class ReduceEntries(LeverBase):
     type: Literal["reduce_entries"]
     flow: ClassVar[bool] = True
     reduction: Percent | list[Percent] | dict[str, Percent]
+    """How much fewer children enter care, in percent: one figure (5), one a year from the start (5, 10, 15:
+    the last holds after), or by financial year (2025-26: 5)."""
     age_bands: list[str] | None = None
+    """Only children entering at these ages (leave empty for all ages)."""
     categories: list[Category] | None = None
+    """Only children whose first placement is in these categories (leave empty for all)."""
 
     @field_validator("reduction")
     @classmethod
@@ -117,12 +127,20 @@ class StepDown(LeverBase):
     type: Literal["step_down"]
     flow: ClassVar[bool] = True
     from_category: Category
+    """The placement type children move out of."""
     to_category: Category
+    """The (cheaper) placement type they move into."""
     children_per_year: NonNeg | None = None
+    """How many children move each year, spread evenly over the months (give this or a percentage)."""
     percent_per_year: Percent | None = None
-    total: NonNeg | None = None  # stop after this many children in all
+    """The percentage of the children in the first placement type who move each year (give this or a number of
+    children)."""
+    total: NonNeg | None = None
+    """Stop after this many children have moved in all (leave empty for no limit)."""
     lag_months: Annotated[int, Field(ge=0, le=120)] = 0
+    """Months after the start before the first child moves."""
     age_bands: list[str] | None = None
+    """Only children of these ages move (leave empty for all ages)."""
 
 
     @model_validator(mode="after")
@@ -143,11 +161,18 @@ class Recruitment(_Strict):
     ``foster_recruitment`` parameter."""
 
     enquiries_per_month: NonNeg | list[NonNeg]
+    """Enquiries from would-be foster carers each month: one figure, or one per month from the start (the last
+    holds after)."""
     enquiry_to_assessment: Share = 0.10
+    """The share of enquiries that go on to assessment, between 0 and 1."""
     assessment_to_approval: Share = 0.70
+    """The share of assessments that end in approval, between 0 and 1."""
     months_to_assessment: Annotated[int, Field(ge=0, le=60)] = 1
+    """Months from enquiry to the start of assessment."""
     assessment_months: Annotated[int, Field(ge=0, le=60)] = 4
+    """Months an assessment takes."""
     placements_per_household: Annotated[float, Field(gt=0, le=10)] = 1.0
+    """Children placed with each approved household."""
 
     @field_validator("enquiries_per_month")
     @classmethod
@@ -164,15 +189,26 @@ class Sufficiency(LeverBase):
     type: Literal["sufficiency"]
     flow: ClassVar[bool] = True
     add_category: Category
+    """The placement type the new capacity is in (for example in-house fostering)."""
     displace_category: Category
+    """The placement type children would otherwise be in (for example agency fostering)."""
     placements: NonNeg
+    """How many new placements the capacity adds when full."""
     lag_months: Annotated[int, Field(ge=0, le=120)] = 0
+    """Months after the start before the first placement is available (recruitment time)."""
     ramp_months: Annotated[int, Field(ge=0, le=120)] = 0
+    """Months over which the placements fill, after the lag."""
     add_weekly_cost: NonNeg | None = None
+    """Weekly cost of one new placement in pounds, if the business case states it (else careflow's unit cost).
+    """
     displace_weekly_cost: NonNeg | None = None
+    """Weekly cost of one placement avoided in pounds, if the business case states it (else careflow's unit
+    cost)."""
     age_bands: list[str] | None = None
+    """Only children of these ages (leave empty for all ages)."""
     # Placements arrive as carers are approved (instead of lag_months and ramp_months).
     recruitment: Recruitment | None = None
+    """A foster carer recruitment pipeline the placements come from, instead of a lag and ramp."""
 
 
     @model_validator(mode="after")
@@ -194,11 +230,18 @@ class PermanenceExits(LeverBase):
     type: Literal["permanence_exits"]
     flow: ClassVar[bool] = True
     from_category: Category
+    """The placement type the children leave care from."""
     exit_group: ExitGroup
+    """How they leave care: adoption, special guardianship, child arrangements order, return home and so on.
+    """
     children_per_year: NonNeg
+    """How many more children leave care this way each year."""
     total: NonNeg | None = None
+    """Stop after this many children in all (leave empty for no limit)."""
     lag_months: Annotated[int, Field(ge=0, le=120)] = 0
+    """Months after the start before the first extra child leaves care."""
     age_bands: list[str] | None = None
+    """Only children of these ages (leave empty for all ages)."""
 
 
     def categories_used(self):
@@ -212,9 +255,13 @@ class CapGrowth(LeverBase):
     type: Literal["cap_growth"]
     flow: ClassVar[bool] = True
     category: Category
+    """The placement type to hold down."""
     level: NonNeg | None = None
+    """Hold the number of children in this placement type at this level (give this or a number to remove)."""
     remove: NonNeg | None = None
+    """Remove this many children from the projected growth (give this or a level)."""
     to_category: Category | None = None
+    """Where children above the cap go instead (leave empty if they do not come into care at all)."""
 
 
     @model_validator(mode="after")
@@ -235,7 +282,9 @@ class UnitCostChange(LeverBase):
 
     type: Literal["unit_cost_change"]
     categories: list[Category] = Field(min_length=1)
+    """The placement types whose weekly cost changes."""
     percent: Annotated[float, Field(ge=-100, le=1000)]
+    """The change in weekly cost in percent: negative for a saving (a fee negotiated down by 3% is -3)."""
 
 
 class Phased(LeverBase):
@@ -243,6 +292,8 @@ class Phased(LeverBase):
     year listed, e.g. ``{2025-26: 0.5, 2026-27: 1}``. The year the lever starts in must be listed."""
 
     phasing: dict[str, Share] | None = None
+    """The share of the full-year effect achieved in each financial year, from 0 to 1, for example 2025-26:
+    0.5 and 2026-27: 1 (leave empty for the full effect from the start)."""
 
     @field_validator("phasing")
     @classmethod
@@ -266,12 +317,17 @@ class Phased(LeverBase):
 
 
 class ProvisionMove(_Strict):
-    """Where a child from a closed provision goes, at what weekly cost, and until when (default: the horizon)."""
+    """Where a child from a closed provision goes, at what weekly cost, and until when (default: the horizon).
+    """
 
     category: Category
+    """The placement type the children move to."""
     weekly_cost: NonNeg
+    """The weekly cost of each child's new placement, in pounds."""
     children: NonNeg = 1
+    """How many children move this way."""
     end: dt.date | None = None
+    """When the new placement ends (default: the end of the forecast)."""
 
 
 
@@ -279,8 +335,11 @@ class OneOff(_Strict):
     """A one-off cost (positive) on a date: redundancy, pension strain, decommissioning, investment."""
 
     item: str
+    """What the one-off cost is for (redundancy, pension strain, investment...)."""
     amount: NonNeg
+    """The one-off cost in pounds."""
     date: dt.date
+    """The date the cost falls."""
 
     @field_validator("date")
     @classmethod
@@ -291,24 +350,32 @@ class OneOff(_Strict):
 
 
 class CloseProvision(Phased):
-    """Close a provision: its fixed annual cost stops; its children move to named alternatives at their costs."""
+    """Close a provision: its fixed annual cost stops; its children move to named alternatives at their costs.
+    """
 
     type: Literal["close_provision"]
     annual_cost: NonNeg
+    """What the provision costs to run for a year, in pounds: this stops."""
     moves: list[ProvisionMove] = Field(default_factory=list)
+    """Where the provision's children go and what that costs."""
     one_off: list[OneOff] = Field(default_factory=list)
+    """One-off costs of closing (redundancy, decommissioning...)."""
 
     def categories_used(self):
         return {f"moves.{i}.category": m.category for i, m in enumerate(self.moves)}
 
 
 class Contract(Phased):
-    """End (or reduce) a contract: its annual cost stops and ``reinvest`` pounds a year are spent elsewhere."""
+    """End (or reduce) a contract: its annual cost stops and ``reinvest`` pounds a year are spent elsewhere.
+    """
 
     type: Literal["contract"]
     annual_cost: NonNeg
+    """What the contract costs a year, in pounds: this stops."""
     reinvest: NonNeg = 0
+    """Pounds a year spent elsewhere instead (cannot be more than the contract's cost)."""
     one_off: list[OneOff] = Field(default_factory=list)
+    """One-off costs of ending the contract."""
 
     @model_validator(mode="after")
     def _reinvest_le_cost(self):
@@ -322,13 +389,21 @@ class Post(_Strict):
     """One post in an establishment, before and after the change."""
 
     post: str
-    fte_before: NonNeg  # establishment (budgeted) FTE
+    """The post's title, for example Social worker."""
+    fte_before: NonNeg
+    """Budgeted full-time equivalents (FTE) before the change."""
     fte_after: NonNeg
-    in_post: NonNeg | None = None  # FTE filled by employees when the change is made (default: fte_before)
-    agency_fte: NonNeg = 0  # vacant FTE covered by agency workers
-    salary: NonNeg  # annual salary per FTE (pay point), pounds
-    on_costs: Annotated[float, Field(ge=0, le=1)] = 0.0  # employer NI and pension as a share of salary
-    agency_premium: Annotated[float, Field(ge=0, le=5)] = 0.0  # agency cost above salary + on-costs, a share
+    """Budgeted FTE after the change."""
+    in_post: NonNeg | None = None
+    """FTE filled by employees when the change is made (default: all of fte_before)."""
+    agency_fte: NonNeg = 0
+    """Vacant FTE covered by agency workers."""
+    salary: NonNeg
+    """Annual salary of one FTE in pounds (the pay point)."""
+    on_costs: Annotated[float, Field(ge=0, le=1)] = 0.0
+    """Employer's national insurance and pension as a share of salary, between 0 and 1."""
+    agency_premium: Annotated[float, Field(ge=0, le=5)] = 0.0
+    """What agency cover costs above salary and on-costs, as a share (0.5 is 50% more)."""
 
     @model_validator(mode="after")
     def _filled(self):
@@ -360,8 +435,12 @@ class Staffing(Phased):
 
     type: Literal["staffing"]
     posts: list[Post] = Field(min_length=1)
+    """Each post in the establishment, before and after the restructure."""
     basis: Literal["establishment", "in_post"] = "establishment"
+    """What the saving is measured against: the budgeted establishment, or what is spent now on staff in post
+    and agency cover."""
     one_off: list[OneOff] = Field(default_factory=list)
+    """One-off costs of the restructure (redundancy, pension strain)."""
 
 
 class Workforce(LeverBase):
@@ -373,17 +452,30 @@ class Workforce(LeverBase):
 
     type: Literal["workforce"]
     caseload: Annotated[float, Field(gt=0, le=1000)]
-    agency_rate: Percent  # agency share of the FTE in the baseline, percent
+    """Children each case-holding social worker (FTE) holds."""
+    agency_rate: Percent
+    """The percentage of social workers who are agency workers now."""
     agency_rate_after: Percent | None = None
-    agency_start: dt.date | None = None  # when the agency reduction starts (default: ``start``)
+    """The agency percentage after the change (leave empty if it stays the same)."""
+    agency_start: dt.date | None = None
+    """When the agency reduction starts (default: the lever's start)."""
     agency_ramp_months: Annotated[int, Field(ge=0, le=120)] = 0
+    """Months over which the agency percentage falls to its new level."""
     follow_demand: bool = True
+    """Whether the number of social workers follows the number of children in care in the scenario."""
     lag_months: Annotated[int, Field(ge=0, le=120)] = 0
+    """Months before staffing catches up with a change in children."""
     direct_time_before: Annotated[float, Field(gt=0, le=100)] | None = None
+    """Percentage of a social worker's time spent directly with families now."""
     direct_time_after: Annotated[float, Field(gt=0, le=100)] | None = None
+    """Percentage of time spent directly with families after the change."""
     salary: NonNeg | None = None
+    """Annual salary of a social worker in pounds (default: careflow's social work staff figure)."""
     on_costs: Annotated[float, Field(ge=0, le=1)] | None = None
+    """Employer's national insurance and pension as a share of salary, between 0 and 1 (default: careflow's
+    figure)."""
     agency_premium: Annotated[float, Field(ge=0, le=5)] | None = None
+    """What an agency worker costs above salary and on-costs, as a share (default: careflow's figure)."""
 
     @model_validator(mode="after")
     def _direct_time_pair(self):
@@ -404,6 +496,8 @@ class Income(LeverBase):
 
     type: Literal["income", "other"]
     profile: dict[str, float] = Field(min_length=1)
+    """Pounds a year by financial year, for example 2025-26: 100000 (positive for income or a saving, negative
+    for a cost)."""
 
     @field_validator("profile")
     @classmethod

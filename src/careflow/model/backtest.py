@@ -100,9 +100,9 @@ def backtest(data, origins: list[dt.date], horizon_months: int, *, window_months
     compare with what happened. ``calibrate``: widen the bands to the model's own past errors before each origin
     (:mod:`careflow.model.calibration`), as ``careflow forecast`` does; ``correct_bias``: also move the runs by
     the record's mean error (off in ``careflow forecast``)."""
-    episodes = getattr(data, "episodes", data)
+    episodes, own_end, _ = epi.episodes_of(data)
     cats = tuple(categories or DEFAULT_CATEGORIES)
-    data_end = pd.Timestamp(data_end or getattr(data, "data_end", None) or epi.data_end_of(episodes)).date()
+    data_end = pd.Timestamp(data_end or own_end or epi.data_end_of(episodes)).date()
     if horizon_months < 1:
         raise CareflowError("the horizon must be at least 1 month", field="horizon_months", rule="backtest")
     if not origins:

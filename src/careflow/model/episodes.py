@@ -6,11 +6,15 @@ Everything here works on the ``episodes`` DataFrame only, so the model does not 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from careflow.errors import CareflowError
+
+if TYPE_CHECKING:
+    from careflow.ssda903 import Ssda903Data
 
 REQUIRED = ("child", "dob", "decom", "dec", "category", "period", "exit_group")
 
@@ -151,6 +155,19 @@ def moves_and_exits(episodes: pd.DataFrame, prepared: bool = False) -> tuple[pd.
                           "date": ep.loc[last, "dec"].to_numpy(), "dob": ep.loc[last, "dob"].to_numpy(),
                           **{c: ep.loc[last, c].to_numpy() for c in clocks}})
     return moves, exits
+
+
+def episodes_of(data: pd.DataFrame | Ssda903Data) -> tuple[pd.DataFrame, dt.date | None, tuple[str, ...]]:
+    """What the model reads from ``data``: the episodes table, the data's end (None when a bare table does not say)
+    and its placement categories (() when a bare table does not say)."""
+    from careflow.ssda903 import Ssda903Data
+
+    if isinstance(data, Ssda903Data):
+        end = None if data.data_end is None else pd.Timestamp(data.data_end).date()
+        return data.episodes, end, tuple(data.categories)
+    if isinstance(data, pd.DataFrame):
+        return data, None, ()
+    raise TypeError(f"expected episodes (a DataFrame) or careflow.ssda903 data, not {type(data).__name__}")
 
 
 def data_end_of(episodes: pd.DataFrame) -> dt.date:

@@ -24,12 +24,16 @@ the start of the month and nothing if they entered in it.
 
 The deterministic engine carries expected numbers of children by month of age x category. The Monte Carlo engine
 follows individual children in all runs at once (vectorised), draws every run's rates from their Gamma posteriors
-(parameter uncertainty) and realises events, entries and adjustments as whole children (process uncertainty).
+(parameter uncertainty) and realises events, entries and adjustments as whole children (process uncertainty). It
+takes the same monthly steps with the same law, but a child in the settled duration class does not draw a random
+number every month: it draws when a stretch of its stay begins how much hazard it will bear before its next event
+(an Exp(1) amount), and each month compares the cumulative hazard of its cell with that target (see ``_Runs``).
 
 Monte Carlo runs use common random numbers: each run's rates and entry counts come from generators that the
-scenario does not touch, and every child's random numbers (its event each month, its age at entry, whether it is
-kept when entries are cut, its priority when an adjustment picks children) are hashes of the run's key, the child's
-identity (its place in the starting stock, or (month, age band, category, ordinal) for an entrant) and the month.
+scenario does not touch, and every child's random numbers (its event draws and their outcomes, its age at entry,
+whether it is kept when entries are cut, its priority when an adjustment picks children) are hashes of the run's
+key, the child's identity (its place in the starting stock, or (month, age band, category, ordinal) for an entrant)
+and the month.
 So a baseline and a scenario from the same seed differ only through the children the scenario touches: moving one
 child changes a run by at most that child's days, and cutting entries only removes entrants of the baseline.
 """
@@ -382,62 +386,100 @@ def _class_hazards(model: FittedModel, hz: np.ndarray, u: int) -> np.ndarray:
 
 
 def _deterministic(model, S, m_starts, m_ends, days, adjustment, agg) -> dict:
-    """Expected values. ``S`` is the starting stock with phases [node, age, u, C] (:func:`start_state`). Children
-    in months-since-clock states ``u < T`` (T = the last state) are held by phase node, ``Y[node, age, u, C]``,
-    because the day they pass into state u + 1 decides how long they face each duration class's hazards in the
-    month: class(u) for ``min(phase, days)`` days, then class(u + 1). The rest are ``O[age, C]``."""
-    C, G, B, M = len(model.categories), len(model.exit_groups), model.age_bands.n, len(m_starts)
-    Q, U = S.shape[0], S.shape[2]
-    T = U - 1
-    reset = model.duration == "placement"  # a move starts a new placement clock
-    mb = model.age_bands.month_band()
-    hz = model.hazards
-    lam = model.entry_rates
-    Y = S[:, :, :T].copy()
-    O = S[:, :, T].sum(axis=0)  # noqa: E741 (O for 'old', beside Y for 'young')
-    out = {"expected_stock": np.zeros((M, B, C)), "expected_care_days": np.zeros((M, C)),
-           "expected_entries": np.zeros((M, B, C)), "expected_exits": np.zeros((M, C, G)),
-           "expected_capped": np.zeros((M, C))}
-    cache: dict[float, tuple] = {}
-    adult = model.exit_groups.index("adulthood")
-    h_settled, h_first = _class_hazards(model, hz, T), _class_hazards(model, hz, 0)
-    mixed = [model.duration_class(np.array(u)) != model.duration_class(np.array(u + 1)) for u in range(T)]
-    edges = np.searchsorted(mb, np.arange(B + 1))  # ages (months) of band b: edges[b]..edges[b + 1] - 1
+    """Expected values (see :class:`_Expected`)."""
+    det = _Expected(model, S, agg)
+    for m in range(len(m_starts)):
+        det.step(m, m_starts[m], m_ends[m], days[m], adjustment)
+    return {key: np.array(values) for key, values in det.out.items()}
 
-    def by_band(X, P):  # sum_c X[..., age, c] P[..., band(age), c, k] -> [..., age, k], one product per band
+
+class _Expected:
+    """The deterministic engine. ``S`` is the starting stock with phases [node, age, u, C] (:func:`start_state`).
+    Children in months-since-clock states ``u < T`` (T = the last state) are held by phase node,
+    ``Y[node, age, u, C]``, because the day they pass into state u + 1 decides how long they face each duration
+    class's hazards in the month: class(u) for ``min(phase, days)`` days, then class(u + 1). The rest are
+    ``O[age, C]``."""
+
+    def __init__(self, model, S, agg):
+        self.model, self.agg = model, agg
+        self.C, self.G, self.B = len(model.categories), len(model.exit_groups), model.age_bands.n
+        self.Q, U = S.shape[0], S.shape[2]
+        self.T = U - 1
+        self.reset = model.duration == "placement"  # a move starts a new placement clock
+        self.mb = model.age_bands.month_band()
+        self.Y = S[:, :, :self.T].copy()
+        self.O = S[:, :, self.T].sum(axis=0)
+        self.out: dict = {}
+        self.cache: dict[float, tuple] = {}
+        self.adult = model.exit_groups.index("adulthood")
+        self.h_settled, self.h_first = _class_hazards(model, model.hazards, self.T), _class_hazards(
+            model, model.hazards, 0)
+        self.mixed = [model.duration_class(np.array(u)) != model.duration_class(np.array(u + 1))
+                      for u in range(self.T)]
+        self.edges = np.searchsorted(self.mb, np.arange(self.B + 1))  # ages (months) of band b: edges[b]..[b + 1] - 1
+
+    def by_band(self, X, P):
+        """``sum_c X[..., age, c] P[..., band(age), c, k]`` -> [..., age, k], one matrix product per band."""
+        edges = self.edges
         out = np.empty(np.broadcast_shapes(X.shape[:-2], P.shape[:-3]) + (X.shape[-2], P.shape[-1]))
-        for k in range(B):
+        for k in range(self.B):
             out[..., edges[k]:edges[k + 1], :] = X[..., edges[k]:edges[k + 1], :] @ P[..., k, :, :]
         return out
 
-    def band_sums(X):  # [..., age, C] -> [..., B, C]
-        return np.add.reduceat(X, edges[:-1], axis=-2)
+    def band_sums(self, X):  # [..., age, C] -> [..., B, C]
+        return np.add.reduceat(X, self.edges[:-1], axis=-2)
 
-    for m in range(M):
-        d = days[m]
-        if d not in cache:
-            pany, p = _probabilities(h_settled, d)
-            a = np.minimum(PHASE_NODES, d)[:, None, None]
-            young = []
-            for u in range(T):
-                h0, h1 = _class_hazards(model, hz, u), _class_hazards(model, hz, u + 1)
-                if mixed[u]:
-                    stay_u, p_u = _two_part(h0, h1, a, d - a)  # [Q, B, C], [Q, B, C, K]
-                else:
-                    pany_u, p_u = _probabilities(h0, d)
-                    stay_u, p_u = np.broadcast_to(1 - pany_u, (Q, B, C)), np.broadcast_to(p_u, (Q,) + p_u.shape)
-                young.append((stay_u[:, mb], p_u))  # [Q, age, C], [Q, B, C, K]
-            # entrants arrive evenly through the month and face the first duration class's hazards for the rest
-            # of it (computed by day of arrival)
-            w = _node_weights(d)
-            stay_e, p_e = _arrival_probabilities(h_first, d)  # [day, B, C], [day, B, C, K]
-            on_day = (PHASE_NODES < d) / d  # share of the month's entrants arriving on each day
-            cache[d] = ((1 - pany)[mb], p, young, w, on_day, stay_e[:, mb],
-                        np.einsum("j,jbck->bck", on_day, p_e[..., C:]), p_e[..., :C])
-        stay_o, p_o, young, w, on_day, stay_e, p_e_exit, p_e_move = cache[d]
+    def probabilities(self, d: float) -> tuple:
+        """Transition probabilities for a month of ``d`` days (cached by length): the settled children's, each
+        young state's by phase node, and the entrants' by day of arrival."""
+        if d in self.cache:
+            return self.cache[d]
+        model, hz, C, Q, B, mb = self.model, self.model.hazards, self.C, self.Q, self.B, self.mb
+        pany, p = _probabilities(self.h_settled, d)
+        a = np.minimum(PHASE_NODES, d)[:, None, None]
+        young = []
+        for u in range(self.T):
+            h0, h1 = _class_hazards(model, hz, u), _class_hazards(model, hz, u + 1)
+            if self.mixed[u]:
+                stay_u, p_u = _two_part(h0, h1, a, d - a)  # [Q, B, C], [Q, B, C, K]
+            else:
+                pany_u, p_u = _probabilities(h0, d)
+                stay_u, p_u = np.broadcast_to(1 - pany_u, (Q, B, C)), np.broadcast_to(p_u, (Q,) + p_u.shape)
+            young.append((stay_u[:, mb], p_u))  # [Q, age, C], [Q, B, C, K]
+        # entrants arrive evenly through the month and face the first duration class's hazards for the rest of it
+        # (computed by day of arrival)
+        w = _node_weights(d)
+        stay_e, p_e = _arrival_probabilities(self.h_first, d)  # [day, B, C], [day, B, C, K]
+        on_day = (PHASE_NODES < d) / d  # share of the month's entrants arriving on each day
+        self.cache[d] = ((1 - pany)[mb], p, young, w, on_day, stay_e[:, mb],
+                         np.einsum("j,jbck->bck", on_day, p_e[..., C:]), p_e[..., :C])
+        return self.cache[d]
+
+    def step(self, m: int, month_start, month_end, d: float, adjustment) -> None:
+        """One month: the scenario's changes, events, ageing and leaving at 18, entries, caps; the results."""
+        model, C, G, B = self.model, self.C, self.G, self.B
         exits = np.zeros((C, G))
-        ch = adjustment.changes(StepInfo(m, m_starts[m], m_ends[m], model.age_bands.labels, model.categories,
-                                         agg @ (O + Y.sum(axis=(0, 2)))))
+        ch = adjustment.changes(StepInfo(m, month_start, month_end, model.age_bands.labels, model.categories,
+                                         self.agg @ (self.O + self.Y.sum(axis=(0, 2)))))
+        self.apply_changes(ch, exits)
+        start_by_cat = self.O.sum(axis=0) + self.Y.sum(axis=(0, 1, 2))  # after the month's moves and extra exits
+        probs = self.probabilities(d)
+        new_o, new_y, restarted = self.events(probs, exits)
+        aged_o, aged_y = self.age(new_o, new_y, restarted, probs, exits)
+        mult = _entry_multiplier(ch, (B, C)) * model.entry_multiplier(month_start)
+        entries = model.entry_rates * d * mult  # [B, C]
+        self.enter(entries, aged_o, aged_y, probs, exits)
+        capped = self.cap(ch, aged_o, aged_y)
+        self.O, self.Y = aged_o, aged_y
+        now = self.O + self.Y.sum(axis=(0, 2))
+        for key, value in (("expected_stock", self.agg @ now), ("expected_care_days",
+                                                                 d * (start_by_cat + now.sum(axis=0)) / 2),
+                           ("expected_entries", entries), ("expected_exits", exits), ("expected_capped", capped)):
+            self.out.setdefault(key, []).append(value)
+
+    def apply_changes(self, ch, exits) -> None:
+        """A scenario's moves and extra exits, on the first day of the month, in proportion to the stock."""
+        model, O, Y, mb, T = self.model, self.O, self.Y, self.mb, self.T  # noqa: E741 (O for 'old')
         for mv in ch.moves:
             i, j = _index(model.categories, mv.from_category, "category"), _index(model.categories, mv.to_category,
                                                                                     "category")
@@ -447,7 +489,7 @@ def _deterministic(model, S, m_starts, m_ends, days, adjustment, agg) -> dict:
             moved_o, moved_y = share * band * O[:, i], share * band[None, :, None] * Y[:, :, :, i]
             O[:, i] -= moved_o
             Y[:, :, :, i] -= moved_y
-            if reset and T > 0:  # a new placement from the first day of the step: node START_NODE, state 0
+            if self.reset and T > 0:  # a new placement from the first day of the step: node START_NODE, state 0
                 Y[START_NODE, :, 0, j] += moved_o + moved_y.sum(axis=(0, 2))
             else:
                 O[:, j] += moved_o
@@ -462,31 +504,39 @@ def _deterministic(model, S, m_starts, m_ends, days, adjustment, agg) -> dict:
                 O[:, i] -= take / total * band * O[:, i]
                 Y[:, :, :, i] -= take / total * band[None, :, None] * Y[:, :, :, i]
                 exits[i, g] += take
-        start_by_cat = O.sum(axis=0) + Y.sum(axis=(0, 1, 2))  # after the month's moves and extra exits
-        # events: the settled children, then each young state; moves by band (matrix products), exits from the
-        # band totals
+
+    def events(self, probs, exits):
+        """The month's events: the settled children, then each young state; moves by band (matrix products),
+        exits from the band totals. Returns the stayers [age, C] and [node, age, u, C], and the children moved
+        into a new placement clock during the month [age, C]."""
+        C, O, Y = self.C, self.O, self.Y  # noqa: E741
+        stay_o, p_o, young = probs[0], probs[1], probs[2]
         new_o = O * stay_o
-        moved = by_band(O, p_o[..., :C])  # [age, to]
+        moved = self.by_band(O, p_o[..., :C])  # [age, to]
         restarted = np.zeros((MAX_AGE_MONTHS, C))  # children moved (new placement clock) during the month
-        if reset:
+        if self.reset:
             restarted += moved
         else:
             new_o += moved
-        exits += np.einsum("bc,bcg->cg", band_sums(O), p_o[..., C:])
+        exits += np.einsum("bc,bcg->cg", self.band_sums(O), p_o[..., C:])
         new_y = np.empty_like(Y)
-        for u in range(T):
+        for u in range(self.T):
             stay_u, p_u = young[u]
             new_y[:, :, u] = Y[:, :, u] * stay_u
-            moved = by_band(Y[:, :, u], p_u[..., :C])  # [Q, age, to]
-            if reset:
+            moved = self.by_band(Y[:, :, u], p_u[..., :C])  # [Q, age, to]
+            if self.reset:
                 restarted += moved.sum(axis=0)
             else:
                 new_y[:, :, u] += moved
-            exits += np.einsum("qbc,qbcg->cg", band_sums(Y[:, :, u]), p_u[..., C:])
-        # ageing (and the duration clock); leaving care at 18
-        exits[:, adult] += new_o[-1] + new_y[:, -1].sum(axis=(0, 1)) + restarted[-1]
+            exits += np.einsum("qbc,qbcg->cg", self.band_sums(Y[:, :, u]), p_u[..., C:])
+        return new_o, new_y, restarted
+
+    def age(self, new_o, new_y, restarted, probs, exits):
+        """Ageing (and the duration clock); leaving care at 18."""
+        T, w = self.T, probs[3]
+        exits[:, self.adult] += new_o[-1] + new_y[:, -1].sum(axis=(0, 1)) + restarted[-1]
         aged_o = np.zeros_like(new_o)
-        aged_y = np.zeros_like(Y)
+        aged_y = np.zeros_like(self.Y)
         aged_o[1:] = new_o[:-1]
         if T > 0:
             aged_o[1:] += new_y[:, :-1, T - 1].sum(axis=0)
@@ -495,36 +545,37 @@ def _deterministic(model, S, m_starts, m_ends, days, adjustment, agg) -> dict:
             aged_y[:, 1:, 0] += w[:, None, None] * restarted[None, :-1]
         else:
             aged_o[1:] += restarted[:-1]
-        mult = _entry_multiplier(ch, (B, C)) * model.entry_multiplier(m_starts[m])
-        entries = lam * d * mult  # [B, C]
-        arriving = model.entry_age_pmf.T @ entries  # [age, C]
-        # by day of arrival j: on_day[j] * (arriving x stay, plus moves of the month's entrants)
-        moved_e = by_band(arriving, p_e_move)  # [day, age, to]
-        if reset:
+        return aged_o, aged_y
+
+    def enter(self, entries, aged_o, aged_y, probs, exits) -> None:
+        """Entries [B, C] arriving evenly through the month at ages from the entry-age distribution; by day of
+        arrival j: ``on_day[j] * (arriving x stay, plus moves of the month's entrants)``."""
+        _, _, _, w, on_day, stay_e, p_e_exit, p_e_move = probs
+        arriving = self.model.entry_age_pmf.T @ entries  # [age, C]
+        moved_e = self.by_band(arriving, p_e_move)  # [day, age, to]
+        if self.reset:
             joined = _to_nodes(on_day[:, None, None] * arriving * stay_e) \
                 + w[:, None, None] * np.einsum("j,jak->ak", on_day, moved_e)[None]
         else:
             joined = _to_nodes(on_day[:, None, None] * (arriving * stay_e + moved_e))
-        exits += np.einsum("bc,bcg->cg", band_sums(arriving), p_e_exit)
-        if T > 0:
+        exits += np.einsum("bc,bcg->cg", self.band_sums(arriving), p_e_exit)
+        if self.T > 0:
             aged_y[:, :, 0] += joined
         else:
             aged_o += joined.sum(axis=0)
+
+    def cap(self, ch, aged_o, aged_y) -> np.ndarray:
+        """A scenario's caps: children above a category's limit removed at the end of the month [C]."""
+        capped = np.zeros(self.C)
         for cat, cap in ch.caps.items():
-            j = _index(model.categories, cat, "category")
+            j = _index(self.model.categories, cat, "category")
             total = aged_o[:, j].sum() + aged_y[..., j].sum()
             if total > cap and total > 0:
                 excess = total - max(cap, 0.0)
                 aged_o[:, j] *= 1 - excess / total
                 aged_y[..., j] *= 1 - excess / total
-                out["expected_capped"][m, j] += excess
-        O, Y = aged_o, aged_y  # noqa: E741
-        now = O + Y.sum(axis=(0, 2))
-        out["expected_stock"][m] = agg @ now
-        out["expected_care_days"][m] = d * (start_by_cat + now.sum(axis=0)) / 2
-        out["expected_entries"][m] = entries
-        out["expected_exits"][m] = exits
-    return out
+                capped[j] += excess
+        return capped
 
 
 # Common random numbers: every random number a child uses is a hash of (its run's key, its identity, the month, a
@@ -532,7 +583,7 @@ def _deterministic(model, S, m_starts, m_ends, days, adjustment, agg) -> dict:
 # baseline and a scenario from the same seed then differ only through the children the scenario touches.
 _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_EVENT, _AGE, _KEEP, _PICK, _REALISE, _PHASE, _REPHASE = range(7)  # streams
+_EVENT, _AGE, _KEEP, _PICK, _REALISE, _PHASE, _REPHASE, _SEGMENT, _OUTCOME, _RESEG = range(10)  # streams
 _ENTRANT = 1 << 63  # identities of entrants: this bit | month << 40 | (age band, category) cell << 20 | ordinal
 
 
@@ -558,7 +609,7 @@ def _child_seeds(key: np.ndarray, child: np.ndarray) -> np.ndarray:
 def _bits(seed: np.ndarray, month: int, stream: int) -> np.ndarray:
     """64 random bits from each child's ``seed`` for ``month`` and ``stream``: counter-based (SplitMix64 at position
     (month, stream) of the child's sequence), so a child's draws are its own whatever else happens."""
-    return _mix(seed + np.uint64(((month * 8 + stream + 1) * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF))
+    return _mix(seed + np.uint64(((month * 16 + stream + 1) * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF))
 
 
 def _uniforms(seed: np.ndarray, month: int, stream: int) -> np.ndarray:
@@ -609,169 +660,349 @@ def drift_walk(rng: np.random.Generator, sd: float, runs: int, months: int, wind
     return np.exp(lag + np.cumsum(steps, axis=1) - var / 2)
 
 
+_FIELDS = {"run": np.int64, "born": np.int64, "cat": np.int64, "seed": np.uint64, "alive": bool, "young": bool,
+           "dur": np.int64, "phase": np.float64, "row": np.int64, "target": np.float64}
+
+
 def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, parameter_uncertainty=True) -> dict:
-    C, G, B, M = len(model.categories), len(model.exit_groups), model.age_bands.n, len(m_starts)
-    K = C + G
-    U = S0.shape[2]
-    T = U - 1
-    reset = model.duration == "placement"
-    dur_class = model.duration_class(np.arange(U + 1)).astype(np.int32)  # of each months-since-clock state
-    # states whose children pass into another duration class during a month (at the day their phase says)
-    mixed_state = np.r_[dur_class[:-1] != dur_class[1:], False][:U]
-    mb = model.age_bands.month_band().astype(np.int32)  # int32 index arithmetic: half the memory traffic
-    adult = model.exit_groups.index("adulthood")
-    param_rng, step_parent, key_rng = rng.spawn(3)
-    step_rngs = step_parent.spawn(M)
-    run_keys = key_rng.integers(0, np.iinfo(np.int64).max, size=R, dtype=np.int64).astype(np.uint64)
-    # parameter uncertainty: each run's rates from their Gamma posteriors
-    allowed = model.alpha > 0
-    h = param_rng.gamma(np.where(allowed, model.alpha, 1.0), 1.0 / model.beta, size=(R,) + model.alpha.shape)
-    h = h * allowed
-    lam = param_rng.gamma(model.entry_alpha, 1.0 / model.entry_beta, size=(R, B, C))
+    """``R`` Monte Carlo runs of the monthly steps (module notes), all runs at once (see :class:`_Runs`)."""
+    sim = _Runs(model, S0, m_starts, m_ends, days, adjustment, R, rng, parameter_uncertainty)
+    for m in range(len(m_starts)):
+        sim.step(m)
+    return sim.results()
 
-    window_years = ((model.window_end - model.window_start).days + 1) / 365.25
-    entry_walk = drift_walk(param_rng, model.entry_drift, R, M, window_years)
-    exit_walk = drift_walk(param_rng, model.exit_drift, R, M, window_years)
-    if not parameter_uncertainty:
-        h = np.broadcast_to(model.hazards, (R,) + model.alpha.shape)
-        lam = np.broadcast_to(model.entry_rates, (R, B, C))
-        entry_walk, exit_walk = np.ones((R, M)), np.ones((R, M))
-    is_exit = np.arange(K) >= C
-    cdf_age = np.cumsum(model.entry_age_pmf, axis=1)
-    cdf_age[:, -1] = 1.0
-    # the starting children, copied into every run; a starting child's identity is its place in the stock
-    q0, a0, u0, c0 = np.nonzero(S0)
-    n0 = S0[q0, a0, u0, c0].round().astype(np.int64)
-    n1 = int(n0.sum())
-    run = np.repeat(np.arange(R, dtype=np.int32), n1)
-    age = np.tile(np.repeat(a0, n0).astype(np.int16), R)
-    dur = np.tile(np.repeat(u0, n0).astype(np.int16), R)
-    cat = np.tile(np.repeat(c0, n0).astype(np.int16), R)
-    # the day of each step on which the child's clock passes a month boundary (see PHASE_NODES)
-    phase = np.tile(np.repeat(PHASE_NODES[q0], n0).astype(np.float32), R)
-    cseed = _child_seeds(run_keys[run], np.tile(np.arange(n1, dtype=np.uint64), R))  # each child's own seed
-    stock = np.zeros((R, M, B, C), dtype=np.int32)
-    care_days = np.zeros((R, M, C))
-    entries_out = np.zeros((R, M, C), dtype=np.int32)
-    exits_out = np.zeros((R, M, C, G), dtype=np.int32)
-    capped = np.zeros((R, M, C), dtype=np.int32)
-    baseline = isinstance(adjustment, NoChange)
 
-    def counts_rbc(run, age, cat):
-        return np.bincount((run * np.int32(B) + mb[age]) * np.int32(C) + cat, minlength=R * B * C).reshape(R, B, C)
+class _Runs:
+    """One block of Monte Carlo runs: every child of every run in flat arrays (``_FIELDS``, grown as entrants come).
 
-    def per_run(key, m, stream):  # one uniform per run for an adjustment
-        return _uniforms(_child_seeds(run_keys, np.full(R, _key_id(key), dtype=np.uint64)), m, stream)
+    The monthly model gives a child at most one event a month, with ``P(event in month m) = 1 - exp(-H_m d_m)``
+    (``H_m``: its total daily hazard that month). A child in the settled duration class (the last, where further
+    months change nothing) draws ``E ~ Exp(1)`` from its own uniform when a segment of its stay starts (at the
+    start, the month after each event, on leaving the shorter classes) and has its event in the first month whose
+    cumulative hazard from the segment's start exceeds ``E``: the same law (``P(no event up to m) =
+    exp(-sum H d)``). Its hazards depend on its run, age band and category and on the run's exit drift, so the
+    cumulative hazard from the start of the projection is a table ``Hc[m, (run, band, category)]``; a child holds
+    its cell (``row``) and ``target = Hc[m1, row] + E``, and its event comes in month m when ``Hc[m + 1, row] >
+    target``: one look-up and one comparison a month instead of a random number and the outcome probabilities.
+    When its band changes (a birthday, known in advance), its target moves with its cell so the hazard left is
+    kept. The event's outcome is drawn in proportion to that month's hazards. Children in the shorter duration
+    classes (an entrant's first month in care, a new placement's with a placement clock) are stepped month by month
+    (:meth:`_step_young`): their hazards change on their own phase day. Children left, and children in the shorter
+    classes, hold the cell ``trash`` (never an event, not counted there).
+    """
 
-    GC = h.shape[1] * C  # hazard cells per run
-    end_rbc = counts_rbc(run, age, cat)
+    def __init__(self, model, S0, m_starts, m_ends, days, adjustment, R, rng, parameter_uncertainty):
+        self.model, self.m_starts, self.m_ends, self.days, self.adjustment, self.R = (
+            model, m_starts, m_ends, days, adjustment, R)
+        self.C, self.G, self.B, self.M = (len(model.categories), len(model.exit_groups), model.age_bands.n,
+                                          len(m_starts))
+        self.K = self.C + self.G
+        U = S0.shape[2]
+        self.T = U - 1  # the settled duration state
+        self.reset = model.duration == "placement"  # a move starts a new placement clock
+        self.dur_class = model.duration_class(np.arange(U + 1)).astype(np.int64)
+        self.mb = model.age_bands.month_band().astype(np.int64)
+        self.edges = np.searchsorted(self.mb, np.arange(self.B + 1))  # first month of age of each band, and 216
+        self.is_edge = np.zeros(MAX_AGE_MONTHS + self.M + 2, dtype=bool)  # (a stale entry's age may be above 18)
+        self.is_edge[self.edges[1:]] = True
+        self.adult = model.exit_groups.index("adulthood")
+        self.baseline = isinstance(adjustment, NoChange)
+        self._draw_rates(rng, parameter_uncertainty)
+        self._tables()
+        R, M, B, C, G = self.R, self.M, self.B, self.C, self.G
+        self.stock = np.zeros((R, M, B, C), dtype=np.int32)
+        self.entries = np.zeros((R, M, C), dtype=np.int32)
+        self.exits = np.zeros((R, M, C, G), dtype=np.int32)
+        self.capped = np.zeros((R, M, C), dtype=np.int32)
+        self.start_rc = np.zeros((R, M, C))  # children at the start of each month (after a scenario's moves)
+        # settled children whose age at the start of month m is the first of a band, or 18 (they leave at the end of
+        # month m - 1); entries go stale when a child leaves (its place may be taken by an entrant): each is checked
+        self.birthdays: list[list[np.ndarray]] = [[] for _ in range(M + 1)]
+        self.freed: list[np.ndarray] = []  # places of children who left, for entrants
+        self._start_children(S0)
 
-    for m in range(M):
-        d = days[m]
-        entry_rng, extra_rng = step_rngs[m].spawn(2)
-        hm = h * np.where(is_exit, exit_walk[:, m, None, None, None], 1.0)
-        Hm = hm.sum(axis=-1)  # [R, group, C]: total hazard
-        pany, p = _probabilities(hm, d)
-        cum = np.cumsum(p, axis=-1).reshape(-1, K)
-        thr = (np.minimum(pany, 1 - 2.0 ** -53) * 2.0 ** 64).astype(np.uint64)
-        start_rc = end_rbc.sum(axis=1)
-        alive = np.ones(len(run), dtype=bool)
-        exits = np.zeros((R, C, G), dtype=np.int64)
-        mult = np.ones((R, B, C))
-        caps: dict[int, np.ndarray] = {}
-        if not baseline:
-            rbc = counts_rbc(run, age, cat)
-            moves: dict = defaultdict(lambda: np.zeros(R))
-            extra: dict = defaultdict(lambda: np.zeros(R))
-            for r in range(R):
-                ch = adjustment.changes(StepInfo(m, m_starts[m], m_ends[m], model.age_bands.labels,
-                                                 model.categories, rbc[r].astype(float), run=r))
-                mult[r] = _entry_multiplier(ch, (B, C))
-                for mv in ch.moves:
-                    moves[(mv.from_category, mv.to_category, mv.age_bands)][r] += mv.count
-                for ex in ch.extra_exits:
-                    extra[(ex.from_category, ex.exit_group, ex.age_bands)][r] += ex.count
-                for c, cap in ch.caps.items():
-                    j = _index(model.categories, c, "category")
-                    caps.setdefault(j, np.full(R, np.inf))[r] = cap
-            if moves or extra or caps:
-                priority = _uniforms(cseed, m, _PICK)
-            for (fc, tc, bands), cnt in moves.items():
-                i, j = _index(model.categories, fc, "category"), _index(model.categories, tc, "category")
-                elig = (cat == i) & _band_mask(model, bands)[mb[age]]
-                chosen = _pick(run, elig, _realise(cnt, per_run(("move", fc, tc, bands), m, _REALISE)), priority)
-                cat[chosen] = j
-                if reset:  # a new placement from the first day of the step
-                    dur[chosen] = 0
-                    phase[chosen] = PHASE_NODES[START_NODE]
-            for (fc, grp, bands), cnt in extra.items():
-                i, g = _index(model.categories, fc, "category"), _index(model.exit_groups, grp, "exit group")
-                elig = (cat == i) & _band_mask(model, bands)[mb[age]] & alive
-                chosen = _pick(run, elig, _realise(cnt, per_run(("exit", fc, grp, bands), m, _REALISE)), priority)
-                alive[chosen] = False
-                np.add.at(exits, (run[chosen], i, g), 1)
-            if moves or extra:  # children moved at the start of the month count in their new category all month
-                start_rc = np.bincount(run[alive] * np.int32(C) + cat[alive], minlength=R * C).reshape(R, C)
-        # events: at most one per child per month, from the child's own uniform u: outcome k when u falls in the
-        # k-th slice of [0, P(any event)), no event when u >= P(any event)
-        grp = mb[age]
-        if model.duration:
-            grp = grp + np.int32(B) * dur_class[dur]
-        cell = run * np.int32(GC) + grp * np.int32(C) + cat
-        x = _bits(cseed, m, _EVENT)  # the uniform is x / 2**64; compared as integers to save passes
-        event = alive & (x < thr.reshape(-1)[cell])
-        # children passing into another duration class this month: class(u) hazards until their phase day, then
-        # class(u + 1)'s, each child with its own probabilities
-        mx = np.flatnonzero(mixed_state[dur] & alive) if T > 0 else np.zeros(0, dtype=np.int64)
-        if len(mx):  # P(no event) from the total hazards first; the outcomes only for those with an event
-            g0 = mb[age[mx]] + np.int32(B) * dur_class[dur[mx]]
-            a_mx = np.minimum(phase[mx].astype(np.float64), d)
-            H0, H1 = Hm[run[mx], g0, cat[mx]], Hm[run[mx], g0 + np.int32(B), cat[mx]]
-            event[mx] = x[mx].astype(np.float64) * 2.0 ** -64 < -np.expm1(-(H0 * a_mx + H1 * (d - a_mx)))
-        e = np.flatnonzero(event)
-        u = x[e].astype(np.float64) * 2.0 ** -64
-        cum_ev = cum[cell[e]]
-        if len(mx):
-            at = np.searchsorted(mx, e)
-            in_mx = (at < len(mx)) & (mx[np.minimum(at, len(mx) - 1)] == e)
-            j, i = at[in_mx], e[in_mx]
-            _, p_mx = _two_part(hm[run[i], g0[j], cat[i]], hm[run[i], g0[j] + np.int32(B), cat[i]], a_mx[j],
-                                d - a_mx[j])
-            cum_ev[in_mx] = np.cumsum(p_mx, axis=-1)
-        k = np.minimum((u[:, None] >= cum_ev).sum(axis=1), K - 1)
-        del cell, grp, event, x, cum_ev
-        is_move = k < C
-        np.add.at(exits, (run[e[~is_move]], cat[e[~is_move]], k[~is_move] - C), 1)
-        alive[e[~is_move]] = False
-        cat[e[is_move]] = k[is_move]
-        if reset:  # a new placement at a moment of the month: its first month ends on that day of the next
-            moved = e[is_move]
-            dur[moved] = -1  # state 0 after the clock's step below
-            phase[moved] = _uniforms(cseed[moved], m, _PHASE) * d
-        # ageing, the duration clock, and leaving care at 18
-        age = age + 1
-        dur = np.minimum(dur + 1, T).astype(np.int16)
-        out18 = alive & (age >= MAX_AGE_MONTHS)
-        np.add.at(exits, (run[out18], cat[out18], adult), 1)
-        alive &= ~out18
-        run, age, dur, cat, cseed, phase = run[alive], age[alive], dur[alive], cat[alive], cseed[alive], phase[alive]
-        # entries: the baseline's entrants (Poisson counts that do not depend on the scenario), each kept with
-        # probability min(multiplier, 1) by its own uniform, plus extra entrants for a multiplier above 1 from a
-        # stream of their own, so an entrant of a scenario that cuts entries is always an entrant of the baseline
-        lam_m = lam * d * model.entry_multiplier(m_starts[m]) * entry_walk[:, m, None, None]
+    # --- set-up ---------------------------------------------------------------------------------------------------
+
+    def _draw_rates(self, rng, parameter_uncertainty):
+        """Each run's rates from their Gamma posteriors and its drift walks (parameter uncertainty), the runs'
+        keys for the children's own random numbers, and a stream per month for the entry counts."""
+        model, R, M, B, C = self.model, self.R, self.M, self.B, self.C
+        param_rng, step_parent, key_rng = rng.spawn(3)
+        self.step_rngs = step_parent.spawn(M)
+        self.run_keys = key_rng.integers(0, np.iinfo(np.int64).max, size=R, dtype=np.int64).astype(np.uint64)
+        allowed = model.alpha > 0
+        h = param_rng.gamma(np.where(allowed, model.alpha, 1.0), 1.0 / model.beta, size=(R,) + model.alpha.shape)
+        self.h = h * allowed  # [R, group, C, K] daily hazards
+        self.lam = param_rng.gamma(model.entry_alpha, 1.0 / model.entry_beta, size=(R, B, C))
+        window_years = ((model.window_end - model.window_start).days + 1) / 365.25
+        self.entry_walk = drift_walk(param_rng, model.entry_drift, R, M, window_years)
+        self.exit_walk = drift_walk(param_rng, model.exit_drift, R, M, window_years)
+        if not parameter_uncertainty:
+            self.h = np.broadcast_to(model.hazards, (R,) + model.alpha.shape)
+            self.lam = np.broadcast_to(model.entry_rates, (R, B, C))
+            self.entry_walk, self.exit_walk = np.ones((R, M)), np.ones((R, M))
+        cdf_age = np.cumsum(model.entry_age_pmf, axis=1)
+        cdf_age[:, -1] = 1.0
+        self.cdf_age = cdf_age
+
+    def _tables(self):
+        """Tables used every month: the settled class's cumulative hazard from the start of the projection to the
+        start of each month, ``Hc[m, row]`` with ``row = (run, band, category)`` and each run's exit drift (and a
+        last cell, ``trash``, at -inf); each hazard cell's total daily hazard of moves and of exits [R, group, C];
+        and each cell's outcomes as cumulative shares of its moves and of its exits."""
+        R, B, C, G = self.R, self.B, self.C, self.G
+        groups = self.h.shape[1]
+        self.g_settled = B * int(self.dur_class[self.T])  # first hazard group of the settled class
+        self.h_move = self.h[..., :C].sum(axis=-1).ravel()  # [(R, group, C)]
+        self.h_exit = self.h[..., C:].sum(axis=-1).ravel()
+        self.trash = R * B * C
+        r, b, c = np.unravel_index(np.arange(self.trash), (R, B, C))
+        self.row_cell = (r * groups + self.g_settled + b) * C + c  # hazard cell of each settled row
+        self.row_run = r
+        cum_days = np.r_[0.0, np.cumsum(self.days)]  # [M + 1]
+        cum_exit = np.concatenate([np.zeros((R, 1)), np.cumsum(self.exit_walk * self.days, axis=1)], axis=1)
+        Hc = np.full((self.M + 1, self.trash + 1), -np.inf)
+        Hc[:, :-1] = (self.h_move[self.row_cell][None] * cum_days[:, None]
+                      + self.h_exit[self.row_cell][None] * cum_exit[r].T)
+        self.Hc = Hc
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share_move = np.cumsum(self.h[..., :C], axis=-1) / self.h[..., :C].sum(axis=-1, keepdims=True)
+            share_exit = np.cumsum(self.h[..., C:], axis=-1) / self.h[..., C:].sum(axis=-1, keepdims=True)
+        self.share_move = np.where(np.isfinite(share_move), share_move, 1.0).reshape(R * groups * C, C)
+        self.share_exit = np.where(np.isfinite(share_exit), share_exit, 1.0).reshape(R * groups * C, G)
+
+    def _start_children(self, S0):
+        """The starting children, copied into every run; a starting child's identity is its place in the stock."""
+        q0, a0, u0, c0 = np.nonzero(S0)
+        n0 = S0[q0, a0, u0, c0].round().astype(np.int64)
+        n1 = int(n0.sum())
+        expected_entrants = float(self.model.entry_rates.sum() * self.days.sum())
+        self.cap = max(1024, int(self.R * (n1 + 1.3 * expected_entrants + 50)))
+        self.n = 0
+        for name, dtype in _FIELDS.items():
+            setattr(self, name, np.zeros(self.cap, dtype=dtype))
+        run = np.repeat(np.arange(self.R), n1)
+        idx = self._add(run=run, born=np.tile(np.repeat(a0, n0), self.R), cat=np.tile(np.repeat(c0, n0), self.R),
+                        seed=_child_seeds(self.run_keys[run], np.tile(np.arange(n1, dtype=np.uint64), self.R)),
+                        dur=np.tile(np.repeat(u0, n0), self.R),
+                        # the day of each step on which the child's clock passes a month boundary (PHASE_NODES)
+                        phase=np.tile(np.repeat(PHASE_NODES[q0], n0), self.R))
+        self.rc = np.bincount(run * self.C + self.cat[idx], minlength=self.R * self.C).reshape(self.R, self.C)
+        young = self.dur[idx] < self.T
+        self.young[idx[young]] = True
+        self.yidx = idx[young]
+        self._settle(idx[~young], 0)
+
+    def _add(self, **values) -> np.ndarray:
+        """Append children (in care, in no settled cell yet); returns their indices."""
+        k = len(values["run"])
+        free = np.concatenate(self.freed) if self.freed else np.zeros(0, dtype=np.int64)
+        self.freed = [free[k:]]
+        reuse = free[:k]
+        k -= len(reuse)
+        if self.n + k > self.cap:
+            self.cap = max(2 * self.cap, self.n + k)
+            for name in _FIELDS:
+                old = getattr(self, name)
+                new = np.zeros(self.cap, dtype=old.dtype)
+                new[:self.n] = old[:self.n]
+                setattr(self, name, new)
+        idx = np.concatenate([reuse, np.arange(self.n, self.n + k)])
+        self.n += k
+        self.alive[idx] = True
+        self.young[idx] = False
+        self.row[idx] = self.trash
+        for name, v in values.items():
+            getattr(self, name)[idx] = v
+        return idx
+
+    # --- settled children -----------------------------------------------------------------------------------------
+
+    def _settle(self, idx: np.ndarray, m1: int) -> None:
+        """Children ``idx`` join the settled class from the start of month ``m1``: their birthdays that change
+        their band, and the month they turn 18, are filed; then their first segment starts."""
+        if not len(idx):
+            return
+        month = self.edges[1:, None] - self.born[idx][None]  # [band 1..B (18), child]: the month it is that age
+        sel = (month > m1) & (month <= self.M)
+        i, month = np.broadcast_to(idx, sel.shape)[sel], month[sel]
+        order = np.argsort(month, kind="stable")
+        month, i = month[order], i[order]
+        cuts = np.r_[0, np.flatnonzero(np.diff(month)) + 1, len(month)]
+        for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+            if b > a:
+                self.birthdays[month[a]].append(i[a:b])
+        self._segment(idx, m1, _SEGMENT)
+
+    def _birthdays(self, m: int) -> np.ndarray:
+        """Settled children in care whose age at the start of month ``m`` begins a band, or is 18."""
+        if not self.birthdays[m]:
+            return np.zeros(0, dtype=np.int64)
+        idx = np.sort(np.concatenate(self.birthdays[m]))
+        self.birthdays[m] = []
+        idx = idx[np.r_[True, idx[1:] != idx[:-1]]]  # a place may be filed twice (left, then reused)
+        return idx[self.alive[idx] & ~self.young[idx] & self.is_edge[self.born[idx] + m]]
+
+    def _segment(self, idx: np.ndarray, m1: int, stream: int) -> None:
+        """A new segment for settled children ``idx`` from the start of month ``m1``: their cell (band at that
+        month) and ``target = Hc[m1, cell] + E``, ``E ~ Exp(1)`` from the child's own uniform."""
+        if not len(idx):
+            return
+        age = np.minimum(self.born[idx] + m1, MAX_AGE_MONTHS - 1)  # (one turning 18 now leaves at this month's end)
+        row = (self.run[idx] * self.B + self.mb[age]) * self.C + self.cat[idx]
+        self.row[idx] = row
+        self.target[idx] = self.Hc[m1, row] - np.log1p(-_uniforms(self.seed[idx], m1, stream))
+
+    def _rebands(self, m: int) -> None:
+        """Settled children whose band changes at the start of month ``m`` take the new band's cell, keeping the
+        hazard left before their next event."""
+        idx = self.due_birthdays  # (a place left this month may hold an entrant now: checked again)
+        idx = idx[self.alive[idx] & ~self.young[idx] & self.is_edge[self.born[idx] + m]]
+        old = self.row[idx]
+        new = (self.run[idx] * self.B + self.mb[self.born[idx] + m]) * self.C + self.cat[idx]
+        self.target[idx] += self.Hc[m, new] - self.Hc[m, old]
+        self.row[idx] = new
+
+    def _settled_events(self, m: int) -> None:
+        """The settled children's events in month ``m`` (``Hc[m + 1, cell] > target``): exits, and moves after
+        which a new segment starts next month (or, with a placement clock, the new placement's first months);
+        then those turning 18 leave."""
+        idx = np.flatnonzero(self.Hc[m + 1][self.row[:self.n]] > self.target[:self.n])
+        run, cell = self.run[idx], self.row_cell[self.row[idx]]
+        k = self._pick_outcome(cell, self.h_move[cell], self.exit_walk[run, m] * self.h_exit[cell],
+                               _uniforms(self.seed[idx], m, _OUTCOME))
+        self._leave(idx[k >= self.C], m, k[k >= self.C] - self.C)
+        moved = idx[k < self.C]
+        self.cat[moved] = k[k < self.C]
+        birthdays = self.due_birthdays = self._birthdays(m + 1)
+        self._leave(birthdays[self.born[birthdays] + m + 1 >= MAX_AGE_MONTHS], m, self.adult)
+        moved = moved[self.alive[moved]]
+        if self.reset:
+            self.row[moved] = self.trash
+            self.young[moved] = True
+            self.dur[moved] = 0
+            self.phase[moved] = _uniforms(self.seed[moved], m, _PHASE) * self.days[m]
+            self.yidx = np.concatenate([self.yidx, moved])
+        else:
+            self._segment(moved, m + 1, _SEGMENT)
+
+    def _pick_outcome(self, cell: np.ndarray, move: np.ndarray, exit_: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """The outcome (k < C: a move to category k; C + group: an exit) of an event in hazard cell ``cell`` whose
+        total daily hazards of moves and exits are ``move`` and ``exit_``, from one uniform ``u`` each: an exit
+        when ``u < exit_ / (move + exit_)``, then the slice of that kind's cumulative shares ``u`` (rescaled)
+        falls in."""
+        p_exit = exit_ / (move + exit_)
+        leave = u < p_exit
+        k = np.empty(len(u), dtype=np.int64)
+        x = u[leave] / p_exit[leave]
+        k[leave] = self.C + np.minimum((x[:, None] >= self.share_exit[cell[leave]]).sum(axis=1), self.G - 1)
+        stay = ~leave
+        x = (u[stay] - p_exit[stay]) / (1 - p_exit[stay])
+        k[stay] = np.minimum((x[:, None] >= self.share_move[cell[stay]]).sum(axis=1), self.C - 1)
+        return k
+
+    def _leave(self, idx: np.ndarray, m: int, group) -> None:
+        """Children ``idx`` leave care in month ``m`` by exit ``group`` (an array or one group)."""
+        self._count_exits(m, self.run[idx], self.cat[idx], group)
+        self._remove(idx)
+
+    def _count_exits(self, m: int, run, cat, group) -> None:
+        key = (run * self.C + cat) * self.G + group
+        self.exits[:, m] += np.bincount(key, minlength=self.R * self.C * self.G).reshape(self.R, self.C, self.G)
+
+    def _remove(self, idx: np.ndarray) -> None:
+        self.freed.append(idx)
+        self.alive[idx] = False
+        self.young[idx] = False
+        self.row[idx] = self.trash
+
+    # --- the month ------------------------------------------------------------------------------------------------
+
+    def step(self, m: int) -> None:
+        """One monthly step: the scenario's changes, events, ageing and leaving at 18, entries, caps, and the
+        children in care at the end of the month."""
+        entry_rng, extra_rng = self.step_rngs[m].spawn(2)
+        if self.baseline:
+            mult, caps = None, {}
+            self.start_rc[:, m] = self.rc
+        else:
+            mult, caps = self._adjust(m)
+        self._step_young(m)
+        self._settled_events(m)
+        self._enter(m, mult, entry_rng, extra_rng)
+        if caps:
+            self._cap(m, caps)
+        self._rebands(m + 1)
+        self._count(m)
+
+    def _count(self, m: int) -> None:
+        """Children in care at the end of month ``m`` by run, band (at their age then) and category."""
+        R, B, C = self.R, self.B, self.C
+        settled = np.bincount(self.row[:self.n], minlength=self.trash + 1)[:-1].reshape(R, B, C)
+        Y = self.yidx = self.yidx[self.alive[self.yidx]]  # (a cap may have removed some this month)
+        key = (self.run[Y] * B + self.mb[self.born[Y] + m + 1]) * C + self.cat[Y]
+        self.stock[:, m] = settled + np.bincount(key, minlength=R * B * C).reshape(R, B, C)
+        self.rc = self.stock[:, m].sum(axis=1)
+
+    def _step_young(self, m: int) -> None:
+        """Children in the shorter duration classes, month by month: an event with the hazards of their class until
+        their phase day and the next class's after it (in the first part when the child's uniform ``u <
+        1 - exp(-H0 a)``, in the second when ``u < 1 - exp(-H0 a - H1 (d - a))``); then the clock, leaving at 18,
+        and the settled class (from next month) for those whose clock reaches it."""
+        Y = self.yidx[self.alive[self.yidx] & self.young[self.yidx]]
+        if not len(Y):
+            self.yidx = Y
+            return
+        d, B, C, groups = self.days[m], self.B, self.C, self.h.shape[1]
+        run, age, cat, dur = self.run[Y], self.born[Y] + m, self.cat[Y], self.dur[Y]
+        cell0 = (run * groups + self.mb[age] + B * self.dur_class[dur]) * C + cat
+        cell1 = (run * groups + self.mb[age] + B * self.dur_class[dur + 1]) * C + cat  # the same unless mixed
+        walk = self.exit_walk[run, m]
+        mv, ex = self.h_move, self.h_exit
+        a = np.minimum(self.phase[Y], d)
+        h0 = (mv[cell0] + walk * ex[cell0]) * a
+        part0 = -np.expm1(-h0)
+        either = -np.expm1(-h0 - (mv[cell1] + walk * ex[cell1]) * (d - a))
+        u = _uniforms(self.seed[Y], m, _EVENT)
+        e = np.flatnonzero(u < either)
+        cell = np.where(u[e] < part0[e], cell0[e], cell1[e])
+        k = self._pick_outcome(cell, mv[cell], walk[e] * ex[cell], _uniforms(self.seed[Y[e]], m, _OUTCOME))
+        self._leave(Y[e[k >= C]], m, k[k >= C] - C)
+        moved = Y[e[k < C]]
+        self.cat[moved] = k[k < C]
+        if self.reset:  # a new placement at a moment of the month: its first month ends on that day of the next
+            self.dur[moved] = -1  # state 0 after the clock's step below
+            self.phase[moved] = _uniforms(self.seed[moved], m, _PHASE) * d
+        Y = Y[self.alive[Y]]
+        self.dur[Y] = np.minimum(self.dur[Y] + 1, self.T)
+        self._leave(Y[self.born[Y] + m + 1 >= MAX_AGE_MONTHS], m, self.adult)
+        Y = Y[self.alive[Y]]
+        settled = self.dur[Y] == self.T
+        self.young[Y[settled]] = False
+        self.yidx = Y[~settled]
+        self._settle(Y[settled], m + 1)
+
+    def _enter(self, m: int, mult, entry_rng, extra_rng) -> None:
+        """Entries: the baseline's entrants (Poisson counts that do not depend on the scenario), each kept with
+        probability min(multiplier, 1) by its own uniform, plus extra entrants for a multiplier above 1 from a
+        stream of their own, so an entrant of a scenario that cuts entries is always an entrant of the baseline.
+        Each arrives on a day drawn from its own uniform (its phase: its first month in care ends on that day of
+        the next) and faces the first duration class's hazards for the rest of the month."""
+        R, B, C, d = self.R, self.B, self.C, self.days[m]
+        lam_m = self.lam * d * self.model.entry_multiplier(self.m_starts[m]) * self.entry_walk[:, m, None, None]
         n_base = entry_rng.poisson(lam_m)
-        n_extra = np.zeros_like(n_base)
-        if np.any(mult > 1):
-            n_extra = extra_rng.poisson(lam_m * np.maximum(mult - 1, 0))
-        n_all = (n_base + n_extra).ravel()
+        n_all = n_base
+        if mult is not None and np.any(mult > 1):
+            n_all = n_base + extra_rng.poisson(lam_m * np.maximum(mult - 1, 0))
+        n_all = n_all.ravel()
         flat = np.repeat(np.arange(R * B * C), n_all)
         ordinal = np.arange(len(flat)) - np.repeat(np.cumsum(n_all) - n_all, n_all)
         r_new, rest = np.divmod(flat, B * C)
         b_new, c_new = np.divmod(rest, C)
         id_new = (np.uint64(_ENTRANT) | np.uint64(m) << np.uint64(40) | rest.astype(np.uint64) << np.uint64(20)
                   | ordinal.astype(np.uint64))
-        id_new = _child_seeds(run_keys[r_new], id_new)
-        if np.any(mult < 1):
+        id_new = _child_seeds(self.run_keys[r_new], id_new)
+        if mult is not None and np.any(mult < 1):
             keep = ((ordinal >= n_base.ravel()[flat])
                     | (_uniforms(id_new, m, _KEEP) < np.minimum(mult, 1).ravel()[flat]))
             r_new, b_new, c_new, id_new = r_new[keep], b_new[keep], c_new[keep], id_new[keep]
@@ -779,46 +1010,98 @@ def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, paramete
         a_new = np.zeros(len(r_new), dtype=np.int64)
         for band in range(B):
             sel = b_new == band
-            a_new[sel] = np.searchsorted(cdf_age[band], u_age[sel], side="left")
-        entries_out[:, m] = np.bincount(r_new * C + c_new, minlength=R * C).reshape(R, C)
-        # the entrant arrives on a day of the month drawn from its own uniform (its phase: its first month in care
-        # ends on that day of the next) and faces the first duration class's hazards for the rest of the month;
-        # its event is decided by its own uniform as for everyone else
+            a_new[sel] = np.searchsorted(self.cdf_age[band], u_age[sel], side="left")
+        self.entries[:, m] = np.bincount(r_new * C + c_new, minlength=R * C).reshape(R, C)
         o_new = _uniforms(id_new, m, _PHASE) * d
-        u_new = _bits(id_new, m, _EVENT).astype(np.float64) * 2.0 ** -64
-        # group b_new is the first duration class in band b_new
-        e = np.flatnonzero(u_new < -np.expm1(-Hm[r_new, b_new, c_new] * (d - o_new)))
-        h_e = hm[r_new[e], b_new[e], c_new[e]]  # [events, K]
-        _, p_e = _two_part(h_e, h_e, d - o_new[e], 0.0)
-        k = np.minimum((u_new[e][:, None] >= np.cumsum(p_e, axis=-1)).sum(axis=1), K - 1)
+        cell = (r_new * self.h.shape[1] + b_new) * C + c_new  # group b_new: the first duration class in band b_new
+        mv, ex = self.h_move[cell], self.exit_walk[r_new, m] * self.h_exit[cell]
+        e = np.flatnonzero(_uniforms(id_new, m, _EVENT) < -np.expm1(-(mv + ex) * (d - o_new)))
+        k = self._pick_outcome(cell[e], mv[e], ex[e], _uniforms(id_new[e], m, _OUTCOME))
         gone = e[k >= C]
-        np.add.at(exits, (r_new[gone], c_new[gone], k[k >= C] - C), 1)
+        self._count_exits(m, r_new[gone], c_new[gone], k[k >= C] - C)
         c_new[e[k < C]] = k[k < C]
-        if reset:
+        if self.reset:
             o_new[e[k < C]] = _uniforms(id_new[e[k < C]], m, _REPHASE) * d
         stay = np.ones(len(r_new), dtype=bool)
         stay[gone] = False
-        r_new, a_new, c_new, id_new, o_new = r_new[stay], a_new[stay], c_new[stay], id_new[stay], o_new[stay]
-        run = np.concatenate([run, r_new.astype(np.int32)])
-        age = np.concatenate([age, a_new.astype(np.int16)])
-        dur = np.concatenate([dur, np.zeros(len(r_new), dtype=np.int16)])
-        cat = np.concatenate([cat, c_new.astype(np.int16)])
-        cseed = np.concatenate([cseed, id_new])
-        phase = np.concatenate([phase, o_new.astype(np.float32)])
-        # caps: remove children above the limit (realised as whole children), reported as capped
-        if caps:
-            keep = np.ones(len(run), dtype=bool)
-            now = counts_rbc(run, age, cat).sum(axis=1)
-            priority = _uniforms(cseed, m, _PICK)
-            for j, cap in caps.items():
-                excess = np.where(np.isfinite(cap), np.maximum(now[:, j] - np.floor(np.maximum(cap, 0)), 0), 0)
-                chosen = _pick(run, cat == j, excess.astype(np.int64), priority)
-                keep[chosen] = False
-                capped[:, m, j] = excess
-            run, age, dur, cat, cseed, phase = run[keep], age[keep], dur[keep], cat[keep], cseed[keep], phase[keep]
-        end_rbc = counts_rbc(run, age, cat)
-        stock[:, m] = end_rbc
-        care_days[:, m] = d * (start_rc + end_rbc.sum(axis=1)) / 2
-        exits_out[:, m] = exits
-    return {"stock_runs": stock, "care_days_runs": care_days, "entries_runs": entries_out,
-            "exits_runs": exits_out, "capped_runs": capped}
+        idx = self._add(run=r_new[stay], born=a_new[stay] - (m + 1), cat=c_new[stay], seed=id_new[stay], dur=0,
+                        phase=o_new[stay])
+        if self.T > 0:
+            self.young[idx] = True
+            self.yidx = np.concatenate([self.yidx, idx])
+        else:
+            self._settle(idx, m + 1)
+
+    # --- a scenario's changes ---------------------------------------------------------------------------------------
+
+    def _per_run(self, key, m, stream):  # one uniform per run for an adjustment
+        return _uniforms(_child_seeds(self.run_keys, np.full(self.R, _key_id(key), dtype=np.uint64)), m, stream)
+
+    def _adjust(self, m: int):
+        """The scenario's changes for month ``m`` in each run (from that run's children at the start of the month):
+        moves and extra exits on the first day, realised as whole children picked by their own uniforms; returns
+        the entry multipliers [R, B, C] and the caps {category: [R]} for the end of the month."""
+        model, R, B, C = self.model, self.R, self.B, self.C
+        alive = np.flatnonzero(self.alive[:self.n])
+        band = self.mb[self.born[alive] + m]
+        rbc = np.bincount((self.run[alive] * B + band) * C + self.cat[alive], minlength=R * B * C).reshape(R, B, C)
+        mult = np.ones((R, B, C))
+        moves: dict = defaultdict(lambda: np.zeros(R))
+        extra: dict = defaultdict(lambda: np.zeros(R))
+        caps: dict[int, np.ndarray] = {}
+        for r in range(R):
+            ch = self.adjustment.changes(StepInfo(m, self.m_starts[m], self.m_ends[m], model.age_bands.labels,
+                                                  model.categories, rbc[r].astype(float), run=r))
+            mult[r] = _entry_multiplier(ch, (B, C))
+            for mv in ch.moves:
+                moves[(mv.from_category, mv.to_category, mv.age_bands)][r] += mv.count
+            for ex in ch.extra_exits:
+                extra[(ex.from_category, ex.exit_group, ex.age_bands)][r] += ex.count
+            for c, cap in ch.caps.items():
+                j = _index(model.categories, c, "category")
+                caps.setdefault(j, np.full(R, np.inf))[r] = cap
+        if moves or extra:
+            priority = _uniforms(self.seed[alive], m, _PICK)
+            run = self.run[alive]
+            for (fc, tc, bands), cnt in moves.items():
+                i, j = _index(model.categories, fc, "category"), _index(model.categories, tc, "category")
+                elig = (self.cat[alive] == i) & _band_mask(model, bands)[band]
+                pick = _pick(run, elig, _realise(cnt, self._per_run(("move", fc, tc, bands), m, _REALISE)), priority)
+                chosen = alive[pick]
+                self.cat[chosen] = j
+                if self.reset:  # a new placement from the first day of the step
+                    self.dur[chosen] = 0
+                    self.phase[chosen] = PHASE_NODES[START_NODE]
+                    self.row[chosen] = self.trash
+                    self.yidx = np.union1d(self.yidx, chosen)
+                    self.young[chosen] = True
+                else:  # the settled ones' next event from the new category's hazards, from this month
+                    self._segment(chosen[~self.young[chosen]], m, _RESEG)
+            for (fc, grp, bands), cnt in extra.items():
+                i, g = _index(model.categories, fc, "category"), _index(model.exit_groups, grp, "exit group")
+                elig = (self.cat[alive] == i) & _band_mask(model, bands)[band] & self.alive[alive]
+                pick = _pick(run, elig, _realise(cnt, self._per_run(("exit", fc, grp, bands), m, _REALISE)), priority)
+                self._leave(alive[pick], m, g)
+            # children moved at the start of the month count in their new category all month
+            now = alive[self.alive[alive]]
+            self.rc = np.bincount(self.run[now] * C + self.cat[now], minlength=R * C).reshape(R, C)
+        self.start_rc[:, m] = self.rc
+        return mult, caps
+
+    def _cap(self, m: int, caps: dict) -> None:
+        """Remove children above a category's cap at the end of the month (realised as whole children, picked by
+        their own uniforms), reported as capped."""
+        alive = np.flatnonzero(self.alive[:self.n])
+        run, cat = self.run[alive], self.cat[alive]
+        now = np.bincount(run * self.C + cat, minlength=self.R * self.C).reshape(self.R, self.C)
+        priority = _uniforms(self.seed[alive], m, _PICK)
+        for j, cap in caps.items():
+            excess = np.where(np.isfinite(cap), np.maximum(now[:, j] - np.floor(np.maximum(cap, 0)), 0), 0)
+            self._remove(alive[_pick(run, cat == j, excess.astype(np.int64), priority)])
+            self.capped[:, m, j] = excess
+
+    def results(self) -> dict:
+        """The runs' outputs; care-days ``days * (children at the start + at the end) / 2`` by category."""
+        care_days = self.days[None, :, None] * (self.start_rc + self.stock.sum(axis=2)) / 2
+        return {"stock_runs": self.stock, "care_days_runs": care_days, "entries_runs": self.entries,
+                "exits_runs": self.exits, "capped_runs": self.capped}

@@ -408,16 +408,16 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int | None = No
         raise CareflowError(f"duration must be 'care', 'placement' or None (got {duration!r})", field="duration",
                             rule="model-settings")
     cuts = _duration_cuts(duration_months)
-    episodes = getattr(data, "episodes", data)
+    episodes, own_end, own_categories = epi.episodes_of(data)
     if data_end is None:
-        data_end = getattr(data, "data_end", None) or epi.data_end_of(episodes)
+        data_end = own_end or epi.data_end_of(episodes)
     data_end = pd.Timestamp(data_end).date()
     if window_months is not None and (isinstance(window_months, bool) or not isinstance(window_months, int | np.integer)
                                       or window_months < 1):
         raise CareflowError(f"the reference window must be a whole number of months, at least 1 (got "
                             f"{window_months!r})", field="window_months", rule="model-window")
     bands = bands or age_bands()
-    cats = tuple(categories or getattr(data, "categories", None) or DEFAULT_CATEGORIES)
+    cats = tuple(categories or own_categories or DEFAULT_CATEGORIES)
     epi.check_columns(episodes)
     if UNKNOWN not in cats and (episodes["category"] == UNKNOWN).any():
         cats = cats + (UNKNOWN,)  # the reader's placeholder for codes it could not map (it reports them)

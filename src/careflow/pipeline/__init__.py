@@ -12,15 +12,19 @@ dataclass), never a path to read back; writing files is a separate, explicit ste
     pipeline.write_forecast(fc, "out/forecast")                 # forecast.csv, costs.csv, summary.json, chart
     pipeline.forecast_report(fc, "out/forecast.xlsx", la_name="Anyshire")
     ind = pipeline.indicators(pipeline.load_returns("returns/"), population=39_400)   # standard measures
+    b = pipeline.benchmark(pipeline.load_benchmark_data("dfe/"), "Cambridgeshire")   # against its neighbours
+    staff = pipeline.workforce(fc, caseload=15); pipeline.write_workforce(staff, "out/workforce")
 
 Layering (DESIGN.md section 3, enforced by tests/test_layering.py): the pipeline may use every library module;
 no library module imports the pipeline, and nothing outside ``careflow.cli`` imports ``careflow.cli``.
 """
 
 from careflow.pipeline.appraise import case_from_register, load_and_appraise
+from careflow.pipeline.benchmark import BenchmarkData, benchmark, load_benchmark_data
 from careflow.pipeline.cases import (
     appraise_stored,
     example_case_files,
+    portfolio_chart,
     register_portfolio_report,
     seed_register,
     stored_case_report,
@@ -60,11 +64,13 @@ from careflow.pipeline.scenario import (
     scenario_summary,
     write_scenario,
 )
+from careflow.pipeline.workforce import workforce, write_workforce
 
-__all__ = ["appraise_stored", "example_case_files", "register_portfolio_report", "seed_register",
-           "stored_case_report", "Data", "Forecast", "ForecastTables", "case_from_register", "case_report", "categories_for", "cohort",
+__all__ = ["appraise_stored", "example_case_files", "portfolio_chart", "register_portfolio_report", "seed_register",
+           "stored_case_report", "BenchmarkData", "benchmark", "load_benchmark_data", "Data", "Forecast", "ForecastTables", "case_from_register", "case_report", "categories_for", "cohort",
            "indicator_table", "indicators", "load_returns", "refresh_case",
            "fitted_projector", "forecast", "forecast_report", "history_series", "load_and_appraise", "load_data",
-           "load_scenarios", "portfolio_report", "price_scenario", "scenario_summary", "read_forecast_folder", "read_validation", "validate_data", "write_validation",
-           "write_forecast", "write_scenario", "store_upload", "write_validation_workbook", "history",
-           "history_filters", "validation_view"]
+           "load_scenarios", "portfolio_report", "price_scenario", "scenario_summary", "read_forecast_folder",
+           "read_validation", "validate_data", "write_validation", "workforce", "write_forecast", "write_scenario",
+           "write_workforce", "store_upload",
+           "write_validation_workbook", "history", "history_filters", "validation_view"]

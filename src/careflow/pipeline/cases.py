@@ -93,3 +93,34 @@ def stored_case_report(case, output: str | Path, fmt: str, *, version: int | Non
     else:
         case_workbook(out, case, appraisal, None, params, prov)
     return out
+
+
+def portfolio_chart(portfolio):
+    """The chart of one council's roll-up by financial year (:func:`careflow.reports.mtfs_chart` of
+    :func:`careflow.register.listing.portfolio_years`), its alt text describing the programme."""
+    from dataclasses import replace
+
+    from careflow.register.listing import portfolio_years
+    from careflow.reports import mtfs_chart
+
+    years = portfolio_years(portfolio)
+    chart = mtfs_chart(years, units=portfolio.units,
+                       title=f"{portfolio.authority}: investment, savings and cumulative net")
+    by_year = portfolio.by_year()
+    unit_word = portfolio.units.replace("£k", "£ thousands")
+    alt = (f"Bar and line chart of {portfolio.authority}'s savings programme ({len(portfolio.cases)} cases) by "
+           f"financial year from {years[0]['financial_year']} to {years[-1]['financial_year']} in {unit_word}: "
+           f"investment totals {by_year.loc['Total', 'investment']:,.0f}; the annual saving reaches "
+           f"{by_year.loc['Total', 'savings_cumulative']:,.0f} against the baseline by the last year; the "
+           f"cumulative net (savings less investment) ends at {years[-1]['cumulative_net']:,.0f}.")
+    return replace(chart, alt_text=alt)
+
+
+def cross_checks_only(case) -> list[dict]:
+    """For a case without financial figures: the checks of the figures its document states more than once or with
+    their parts (``cross_checks``, :mod:`careflow.finance.crosscheck`), as the appraisal lists them."""
+    from careflow.finance import crosscheck
+
+    if not case.cross_checks:
+        return []
+    return [c.to_dict() for c in crosscheck.run(crosscheck.parse(case.cross_checks, f"register:{case.reference}"))]

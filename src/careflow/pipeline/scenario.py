@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from careflow import safecsv
@@ -40,17 +41,29 @@ def fitted_projector(data: Data | str | Path, start: dt.date | None = None, end:
 
 def price_scenario(scenario: Scenario, data: Data | str | Path | ModelProjector, *, runs: int = 200, seed: int = 0,
                    deterministic: bool = False, start: dt.date | None = None, end: dt.date | None = None,
-                   costs: str | Path | UnitCosts | None = None,
-                   categories_file: str | Path | None = None, inflation: str | Path | None = None) -> ScenarioResult:
+                   costs: str | Path | UnitCosts | None = None, categories_file: str | Path | None = None,
+                   inflation: str | Path | None = None,
+                   progress: Callable[[float, str], None] | None = None) -> ScenarioResult:
     """Savings of ``scenario`` against the baseline forecast of ``data`` (or an already fitted projector), by
-    lever and financial year. ``start``/``end`` default to the scenario's horizon."""
+    lever and financial year. ``start``/``end`` default to the scenario's horizon. ``progress(fraction, step)``,
+    when given, is told each step as it starts and 1.0 at the end (as :func:`careflow.pipeline.forecast`)."""
+    def step(fraction: float, what: str) -> None:
+        if progress is not None:
+            progress(fraction, what)
+
     if isinstance(data, ModelProjector):
         projector = data
     else:
+        step(0.0, "fitting the model to the data")
         projector = fitted_projector(data, start or scenario.horizon[0], end or scenario.horizon[1], categories_file)
     unit_costs = costs if isinstance(costs, UnitCosts) else load_unit_costs(costs, inflation=inflation,
                                                                             categories=projector.categories)
-    return evaluate(scenario, projector, unit_costs, runs=runs, seed=seed, deterministic=deterministic)
+    n = len(scenario.levers)
+    step(0.1, f"pricing {n} lever{'s' * (n != 1)} against the baseline"
+              + ("" if deterministic else f" ({runs:,} Monte Carlo runs)"))
+    result = evaluate(scenario, projector, unit_costs, runs=runs, seed=seed, deterministic=deterministic)
+    step(1.0, "done")
+    return result
 
 
 def write_scenario(result: ScenarioResult, out: str | Path, data: str | None = None, seed: int | None = None

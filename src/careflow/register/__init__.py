@@ -48,7 +48,16 @@ from careflow.register.model import (
     can_move,
     rag,
 )
-from careflow.register.store import AuditEntry, Imported, Register, StaleEditError, StoredCase, current_user
+from careflow.register.store import (
+    ACTING_USER,
+    AuditEntry,
+    Imported,
+    Register,
+    StaleEditError,
+    StoredCase,
+    acting_as,
+    current_user,
+)
 from careflow.register.tracking import (
     BenefitRow,
     RiskEntry,
@@ -58,7 +67,7 @@ from careflow.register.tracking import (
 )
 
 __all__ = [
-    "TRANSITIONS", "AuditEntry", "BenefitRow", "BusinessCase", "CohortSpec", "CommunityImpact", "Imported",
+    "ACTING_USER", "TRANSITIONS", "acting_as", "AuditEntry", "BenefitRow", "BusinessCase", "CohortSpec", "CommunityImpact", "Imported",
     "Indicator", "Loaded", "Milestone", "MilestoneStatus", "Option", "Options", "Rag", "Register", "Risk",
     "RiskEntry", "Scope", "StaleEditError", "Status", "StoredCase", "TrackingEntry", "benefits_profile", "can_move",
     "current_user", "dumps_case", "finance_case", "find_case_files", "from_mapping", "load_case",

@@ -174,3 +174,16 @@ def by_authority(portfolios: Iterable, measure: str = "savings_incremental") -> 
     table = pd.DataFrame.from_dict(rows, orient="index")
     years = sorted(c for c in table.columns if c != "Total")
     return table.reindex(columns=[*years, "Total"]) if rows else table
+
+
+def portfolio_years(portfolio) -> list[dict]:
+    """A council's roll-up by financial year as :func:`careflow.reports.mtfs_chart` draws it: investment, savings
+    against the baseline (net of ongoing costs, cumulative basis) and the programme's cumulative net (savings less
+    investment, summed over the years)."""
+    by_year = portfolio.by_year().drop("Total")
+    out, running = [], 0.0
+    for year, row in by_year.iterrows():
+        running += float(row["savings_cumulative"]) - float(row["investment"])
+        out.append({"financial_year": year, "investment": float(row["investment"]),
+                    "savings": float(row["savings_cumulative"]), "ongoing_costs": 0.0, "cumulative_net": running})
+    return out

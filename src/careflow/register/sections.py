@@ -193,13 +193,14 @@ def _rows(case: BusinessCase, s: Section) -> list[dict[str, str]]:
     if s.rows == "options":
         items = [o.model_dump() for o in case.options.considered]
     elif s.rows == "years":
-        return _year_rows(case)
+        return year_rows(case)
     else:
         items = [x.model_dump(mode="json") for x in getattr(case, s.rows)]
     return [{f.name: _text(item.get(f.name)) for f in s.row_fields} for item in items]
 
 
-def _year_rows(case: BusinessCase) -> list[dict[str, str]]:
+def year_rows(case: BusinessCase) -> list[dict[str, str]]:
+    """The case-level investment, savings and ongoing costs by financial year, as text (blank where not stated)."""
     money = case.financials
     flows = ("investment", "savings", "ongoing_costs")
     years = sorted({str(y) for k in flows for y in (money.get(k) or {})})
@@ -321,6 +322,8 @@ def _apply_rows(case: BusinessCase, s: Section, values: Mapping[str, str], probl
     built: list = []
     for n, (i, row) in enumerate(rows, start=1):
         prefix = f"{s.rows}-{i}"
+        dates = {f.name: _date(row[f.name], f"{prefix}-{f.name}", problems) for f in s.row_fields
+                 if f.kind == "date"}
         first = s.row_fields[0]
         if not row[first.name]:
             problems.add(f"{prefix}-{first.name}", f"Enter the {first.label.lower()} of {label} {n}, or clear "
@@ -334,7 +337,7 @@ def _apply_rows(case: BusinessCase, s: Section, values: Mapping[str, str], probl
                 built.append(Risk(title=row["title"], description=row["description"] or None,
                                   likelihood=_rating(row["likelihood"]), impact=_rating(row["impact"]),
                                   mitigation=row["mitigation"] or None, owner=row["owner"] or None,
-                                  review_date=_date(row["review_date"], f"{prefix}-review_date", problems)))
+                                  review_date=dates["review_date"]))
             elif s.rows == "indicators":
                 was = values.get(f"indicators-{i}-was", "")
                 old = case.indicators[int(was)] if str(was).isdigit() and int(was) < len(case.indicators) else None
@@ -345,8 +348,8 @@ def _apply_rows(case: BusinessCase, s: Section, values: Mapping[str, str], probl
                                        baseline=_measure(row["baseline"]), target=_measure(row["target"])))
             elif s.rows == "milestones":
                 built.append(Milestone(phase=row["phase"], date=row["date"] or None,
-                                       description=row["description"] or None, planned=row["planned"] or None,
-                                       actual=row["actual"] or None, status=row["status"] or None))
+                                       description=row["description"] or None, planned=dates["planned"],
+                                       actual=dates["actual"], status=row["status"] or None))
         except ValidationError as exc:
             _validation_findings(exc, prefix, problems)
     if s.rows == "options":
@@ -517,3 +520,59 @@ def new_case(values: Mapping[str, str]) -> BusinessCase:
     except ValidationError as exc:
         _validation_findings(exc, "", problems)
         raise CareflowError(problems.items) from None
+
+
+@dataclass(frozen=True)
+class TrackingInput:
+    """What the delivery tracking form records for one financial year (the arguments of
+    :meth:`careflow.register.Register.track`)."""
+
+    year: str
+    planned: float | None
+    forecast: float | None
+    delivered: float | None
+    note: str | None
+    indicators: dict[str, float]
+
+
+def tracking_fields(case: BusinessCase) -> dict[str, str]:
+    """Form field name -> indicator name for the tracking form's indicator actuals (``indicator-<i>``)."""
+    return {f"indicator-{i}": ind.name for i, ind in enumerate(case.indicators)}
+
+
+def read_tracking(case: BusinessCase, values: Mapping[str, str]) -> TrackingInput:
+    """The tracking form (``year``, ``planned``, ``forecast``, ``delivered``, ``note``, ``indicator-<i>``) read
+    into numbers; CareflowError naming the fields otherwise. Blank amounts keep what was recorded."""
+    problems = _Findings()
+    year_text = _get(values, "year", problems)
+    year = ""
+    try:
+        year = FinancialYear.parse(year_text).label
+    except ValueError:
+        problems.add("year", "Choose the financial year" if not year_text else
+                     f"Enter the financial year as for example 2025-26, not {year_text!r}")
+    amounts: dict[str, float | None] = {}
+    for name, label in (("planned", "planned saving"), ("forecast", "forecast saving"),
+                        ("delivered", "delivered saving")):
+        text = _get(values, name, problems)
+        amounts[name] = None
+        if text:
+            try:
+                amounts[name] = parse_number(text)
+            except ValueError:
+                problems.add(name, f"Enter the {label} as a number, like 1250 or 1,250.5, not {text!r}")
+    indicators: dict[str, float] = {}
+    for field_name, ind_name in tracking_fields(case).items():
+        text = _get(values, field_name, problems)
+        if text:
+            try:
+                indicators[ind_name] = parse_number(text)
+            except ValueError:
+                problems.add(field_name, f"Enter the actual for {ind_name!r} as a number, not {text!r}")
+    if not problems.items and all(v is None for v in amounts.values()) and not indicators \
+            and not _get(values, "note", problems):
+        problems.add("forecast", "Enter a forecast or delivered saving, or an indicator's actual, for the year")
+    if problems.items:
+        raise CareflowError(problems.items)
+    return TrackingInput(year, amounts["planned"], amounts["forecast"], amounts["delivered"],
+                         _get(values, "note", problems) or None, indicators)

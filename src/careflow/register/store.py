@@ -10,6 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,10 +64,28 @@ tracking_t = sa.Table(
 )
 
 
+# Who is acting in this context (thread or task): the web app sets the signed-in user here for each request in
+# shared mode, so every change it makes names them even where a view does not pass ``user=``.
+ACTING_USER: ContextVar[str | None] = ContextVar("careflow_acting_user", default=None)
+
+
+@contextmanager
+def acting_as(name: str) -> Iterator[None]:
+    """Changes made inside the block, without an explicit ``user``, are recorded as ``name``'s."""
+    token = ACTING_USER.set(name)
+    try:
+        yield
+    finally:
+        ACTING_USER.reset(token)
+
+
 def current_user(user: str | None = None) -> str:
-    """Who is making a change: ``--user``, else ``CAREFLOW_USER``, else the operating-system login."""
+    """Who is making a change: ``user`` (``--user``), else the acting user (:func:`acting_as`, the signed-in
+    user in shared mode), else ``CAREFLOW_USER``, else the operating-system login."""
     if user:
         return user
+    if ACTING_USER.get():
+        return ACTING_USER.get()
     if os.environ.get(ENV_USER):
         return os.environ[ENV_USER]
     try:
@@ -147,7 +168,7 @@ class Register:
     def __init__(self, database: str | None = None, *, user: str | None = None, migrate: bool = True):
         self.url = db.resolve_url(database)
         self.engine = db.make_engine(self.url)
-        self.user = current_user(user)
+        self._user = user  # None: whoever is acting at the time of each change (see current_user)
         if migrate:
             try:
                 if db.current_revision(self.engine) != db.head():
@@ -155,6 +176,12 @@ class Register:
             except sa.exc.OperationalError as exc:
                 raise CareflowError(f"cannot open the register at {self.safe_url}: {exc.orig}",
                                     rule="database") from None
+
+    @property
+    def user(self) -> str:
+        """The name changes are recorded under when a call gives none: the ``user`` the register was opened with,
+        else :func:`current_user` at the time of the change."""
+        return current_user(self._user)
 
     @property
     def safe_url(self) -> str:
@@ -234,6 +261,12 @@ class Register:
                                 .order_by(audit_t.c.id)).mappings().all()
         return [AuditEntry(reference, r["version"], r["at"], r["user"], r["action"], r["field"], r["old"], r["new"])
                 for r in rows]
+
+    def approval(self, reference: str) -> AuditEntry | None:
+        """Who approved the case and when: the audit entry of its latest move to approved (None if never)."""
+        moves = [e for e in self.history(reference)
+                 if e.field == "status" and e.new == Status.APPROVED.value and e.old != Status.APPROVED.value]
+        return moves[-1] if moves else None
 
     # writing ---------------------------------------------------------------------------------------------------
     def _insert(self, conn: sa.Connection, case: BusinessCase, user: str, action: str) -> Imported:

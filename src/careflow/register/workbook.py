@@ -70,42 +70,59 @@ EXCEL_TEXT_LIMIT = 32767
 
 
 # writing -------------------------------------------------------------------------------------------------------
-def write_workbook(case: BusinessCase, target: str | Path | io.BytesIO, version: int | None = None) -> None:
-    """Write ``case`` to an .xlsx file (or a BytesIO) in the layout above."""
-    wb = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_numbers": False,
-                                      "strings_to_formulas": False, "strings_to_urls": False})
-    bold = wb.add_format({"bold": True, "bg_color": "#DDDDDD"})
-    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-    money = wb.add_format({"num_format": "#,##0.###"})
-    problems: list[Finding] = []
+class _Writer:
+    """The workbook being written, its cell formats and the cells that could not be written (over Excel's limit)."""
 
-    def sheet(name: str, header: tuple[str, ...], widths: tuple[int, ...] = ()):
-        ws = wb.add_worksheet(name)
+    def __init__(self, target: str | Path | io.BytesIO):
+        self.target = target
+        self.wb = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_numbers": False,
+                                               "strings_to_formulas": False, "strings_to_urls": False})
+        self.bold = self.wb.add_format({"bold": True, "bg_color": "#DDDDDD"})
+        self.wrap = self.wb.add_format({"text_wrap": True, "valign": "top"})
+        self.money = self.wb.add_format({"num_format": "#,##0.###"})
+        self.problems: list[Finding] = []
+
+    def sheet(self, name: str, header: tuple[str, ...], widths: tuple[int, ...] = ()):
+        ws = self.wb.add_worksheet(name)
         for c, h in enumerate(header):
-            ws.write_string(0, c, h, bold)
+            ws.write_string(0, c, h, self.bold)
             ws.set_column(c, c, widths[c] if c < len(widths) else 16)
         ws.freeze_panes(1, 0)
         return ws
 
-    def put(ws, r: int, c: int, value: Any, fmt=None) -> None:
+    def put(self, ws, r: int, c: int, value: Any, fmt=None) -> None:
         if value is None:
             return
         if isinstance(value, bool):
             ws.write_boolean(r, c, value)
         elif isinstance(value, int | float):
-            ws.write_number(r, c, value, fmt or money)
+            ws.write_number(r, c, value, fmt or self.money)
         else:
             text = str(value)
             if len(text) > EXCEL_TEXT_LIMIT:
-                problems.append(Finding(rule="xlsx-cell", file=str(target), row=r + 1,
-                                        field=f"{ws.name}!{get_column_letter(c + 1)}",
-                                        message=f"text of {len(text)} characters is over Excel's limit of "
-                                                f"{EXCEL_TEXT_LIMIT}"))
+                self.problems.append(Finding(rule="xlsx-cell", file=str(self.target), row=r + 1,
+                                             field=f"{ws.name}!{get_column_letter(c + 1)}",
+                                             message=f"text of {len(text)} characters is over Excel's limit of "
+                                                     f"{EXCEL_TEXT_LIMIT}"))
                 return
-            ws.write_string(r, c, text, fmt or wrap)
+            ws.write_string(r, c, text, fmt or self.wrap)
 
+
+def write_workbook(case: BusinessCase, target: str | Path | io.BytesIO, version: int | None = None) -> None:
+    """Write ``case`` to an .xlsx file (or a BytesIO) in the layout above."""
+    w = _Writer(target)
     data = case.model_dump(mode="json")
-    ws = sheet("overview", HEADERS["overview"], (30, 100))
+    _write_overview(w, case, data, version)
+    _write_scope_and_dependencies(w, case)
+    _write_financials(w, case)
+    _write_lists(w, case, data)
+    if w.problems:
+        raise CareflowError(w.problems)
+    w.wb.close()
+
+
+def _write_overview(w: _Writer, case: BusinessCase, data: dict[str, Any], version: int | None) -> None:
+    ws = w.sheet("overview", HEADERS["overview"], (30, 100))
     rows = [("version", version)] if version is not None else []
     rows = [("reference", case.reference)] + rows
     for name in OVERVIEW_FIELDS[1:]:
@@ -118,21 +135,26 @@ def write_workbook(case: BusinessCase, target: str | Path | io.BytesIO, version:
         rows.append((name, value))
     for r, (name, value) in enumerate(rows, start=1):
         ws.write_string(r, 0, name)
-        put(ws, r, 1, value)
+        w.put(ws, r, 1, value)
 
-    ws = sheet("scope", HEADERS["scope"], (10, 100))
+
+def _write_scope_and_dependencies(w: _Writer, case: BusinessCase) -> None:
+    ws = w.sheet("scope", HEADERS["scope"], (10, 100))
     r = 1
     for part in ("within", "outside"):
         for item in case.scope.model_dump()[part]:
             ws.write_string(r, 0, part)
-            put(ws, r, 1, item)
+            w.put(ws, r, 1, item)
             r += 1
-    ws = sheet("dependencies", HEADERS["dependencies"], (100,))
+    ws = w.sheet("dependencies", HEADERS["dependencies"], (100,))
     for r, item in enumerate(case.dependencies, start=1):
-        put(ws, r, 0, item)
+        w.put(ws, r, 0, item)
 
+
+def _write_financials(w: _Writer, case: BusinessCase) -> None:
+    """The scalar financial keys (a list or mapping as one YAML cell) and the amounts by financial year."""
     money_data = case.financials
-    ws = sheet("financials", HEADERS["financials"], (16, 60, 8))
+    ws = w.sheet("financials", HEADERS["financials"], (16, 60, 8))
     r = 1
     for key in fin.FINANCIAL_KEYS:
         if key in BY_YEAR_ITEMS or key not in money_data:
@@ -140,34 +162,37 @@ def write_workbook(case: BusinessCase, target: str | Path | io.BytesIO, version:
         value = money_data[key]
         ws.write_string(r, 0, key)
         if isinstance(value, dict | list):
-            put(ws, r, 1, yaml.safe_dump(value, sort_keys=False, allow_unicode=True, width=1000).rstrip("\n"))
+            w.put(ws, r, 1, yaml.safe_dump(value, sort_keys=False, allow_unicode=True, width=1000).rstrip("\n"))
             ws.write_string(r, 2, "yaml")
         else:
-            put(ws, r, 1, value)
+            w.put(ws, r, 1, value)
         r += 1
     years = sorted({y for item in BY_YEAR_ITEMS for y in (money_data.get(item) or {})})
-    ws = sheet("financials_by_year", HEADERS["financials_by_year"] + tuple(years), (16,))
+    ws = w.sheet("financials_by_year", HEADERS["financials_by_year"] + tuple(years), (16,))
     r = 1
     for item in BY_YEAR_ITEMS:
         if item not in money_data or money_data[item] is None:
             continue
         ws.write_string(r, 0, item)
         for c, year in enumerate(years, start=1):
-            put(ws, r, c, money_data[item].get(year))
+            w.put(ws, r, c, money_data[item].get(year))
         r += 1
 
-    ws = sheet("options", HEADERS["options"], (40, 80, 10))
+
+def _write_lists(w: _Writer, case: BusinessCase, data: dict[str, Any]) -> None:
+    """Options, risks, indicators (targets and actuals by period as columns), milestones and tracking."""
+    ws = w.sheet("options", HEADERS["options"], (40, 80, 10))
     for r, o in enumerate(case.options.considered, start=1):
-        put(ws, r, 0, o.title)
-        put(ws, r, 1, o.description)
+        w.put(ws, r, 0, o.title)
+        w.put(ws, r, 1, o.description)
         ws.write_boolean(r, 2, o.preferred)
-    ws = sheet("risks", HEADERS["risks"], (40, 60, 20, 30, 60, 20))
+    ws = w.sheet("risks", HEADERS["risks"], (40, 60, 20, 30, 60, 20))
     for r, risk in enumerate(data["risks"], start=1):
         for c, col in enumerate(HEADERS["risks"]):
-            put(ws, r, c, risk[col])
+            w.put(ws, r, c, risk[col])
     periods = sorted({p for ind in case.indicators for p in ind.actuals})
     planned = sorted({p for ind in case.indicators for p in ind.targets})
-    ws = sheet("indicators", HEADERS["indicators"] + tuple(f"target {p}" for p in planned)
+    ws = w.sheet("indicators", HEADERS["indicators"] + tuple(f"target {p}" for p in planned)
                + tuple(f"actual {p}" for p in periods), (40, 60))
     for r, ind in enumerate(data["indicators"], start=1):
         cohort, loaded = ind.get("cohort") or {}, ind.get("loaded") or {}
@@ -175,24 +200,21 @@ def write_workbook(case: BusinessCase, target: str | Path | io.BytesIO, version:
                 "cohort months": ",".join(map(str, cohort["months"])) if cohort.get("months") else None,
                 **{f"loaded {k.replace('_', ' ')}": v for k, v in loaded.items()}}
         for c, col in enumerate(HEADERS["indicators"]):
-            put(ws, r, c, flat.get(col))
+            w.put(ws, r, c, flat.get(col))
         for c, p in enumerate(planned, start=len(HEADERS["indicators"])):
-            put(ws, r, c, ind["targets"].get(p))
+            w.put(ws, r, c, ind["targets"].get(p))
         for c, p in enumerate(periods, start=len(HEADERS["indicators"]) + len(planned)):
-            put(ws, r, c, ind["actuals"].get(p))
-    ws = sheet("milestones", HEADERS["milestones"], (24, 20, 80))
+            w.put(ws, r, c, ind["actuals"].get(p))
+    ws = w.sheet("milestones", HEADERS["milestones"], (24, 20, 80))
     for r, m in enumerate(data["milestones"], start=1):
         for c, col in enumerate(HEADERS["milestones"]):
-            put(ws, r, c, m[col])
-    ws = sheet("tracking", HEADERS["tracking"], (10, 12, 12, 12, 60, 12))
+            w.put(ws, r, c, m[col])
+    ws = w.sheet("tracking", HEADERS["tracking"], (10, 12, 12, 12, 60, 12))
     for r, e in enumerate(case.tracking, start=1):
-        put(ws, r, 0, e.year)
+        w.put(ws, r, 0, e.year)
         for c, col in enumerate(("planned", "forecast", "delivered", "note"), start=1):
-            put(ws, r, c, getattr(e, col))
-        put(ws, r, 5, e.rag.value if e.rag else None)
-    if problems:
-        raise CareflowError(problems)
-    wb.close()
+            w.put(ws, r, c, getattr(e, col))
+        w.put(ws, r, 5, e.rag.value if e.rag else None)
 
 
 # reading -------------------------------------------------------------------------------------------------------
@@ -300,15 +322,9 @@ def _rows(ws) -> list[tuple]:
     return [tuple(row) for row in ws.iter_rows(values_only=True)]
 
 
-def read_workbook(path: str | Path) -> tuple[BusinessCase, int | None]:
-    """Read a case workbook; any problem is a CareflowError naming sheet, row and column."""
-    file = str(path)
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for non-workbooks
-        raise CareflowError(Finding(rule="xlsx-file", file=file, message=f"not a readable .xlsx workbook ({exc})")
-                            ) from None
-    rd = _Reader(file)
+def _read_sheets(wb, rd: _Reader) -> dict[str, tuple[list, list[tuple]]]:
+    """Each known sheet's header and rows (trailing blank rows dropped); unknown sheets and wrong headers are
+    findings."""
     sheets = {}
     for name in wb.sheetnames:
         if name not in HEADERS:
@@ -330,14 +346,11 @@ def read_workbook(path: str | Path) -> tuple[BusinessCase, int | None]:
                 break
         if ok:
             sheets[name] = (header, rows[1:])
-    wb.close()
-    if "overview" not in sheets and not any(f.field and f.field.startswith("overview") for f in rd.findings):
-        rd.bad("overview", None, None, "the workbook has no overview sheet (field | value)")
-    if rd.findings:
-        raise CareflowError(rd.findings)
+    return sheets
 
-    data: dict[str, Any] = {"options": {"considered": []}, "community_impact": {}, "scope": {"within": [],
-                                                                                          "outside": []}}
+
+def _read_overview(sheets: dict, rd: _Reader, data: dict[str, Any]) -> int | None:
+    """The overview sheet's field | value rows into ``data``; returns the register version it states (or None)."""
     version = None
     for r, row in enumerate(sheets.get("overview", (None, []))[1], start=2):
         key = row[0] if row else None
@@ -370,6 +383,10 @@ def read_workbook(path: str | Path) -> tuple[BusinessCase, int | None]:
         else:
             data[head] = val
 
+    return version
+
+
+def _read_scope_and_dependencies(sheets: dict, rd: _Reader, data: dict[str, Any]) -> None:
     for r, row in enumerate(sheets.get("scope", (None, []))[1], start=2):
         part, item = (list(row) + [None, None])[:2]
         if part is None and item is None:
@@ -384,6 +401,10 @@ def read_workbook(path: str | Path) -> tuple[BusinessCase, int | None]:
             deps.append(rd.text("dependencies", r, 1, row[0], ("dependencies", len(deps))))
     data["dependencies"] = deps
 
+
+def _read_financials(sheets: dict, rd: _Reader, data: dict[str, Any]) -> dict[str, Any]:
+    """The financials and financials_by_year sheets as the case's financial keys, checked by finance (each problem
+    named at its sheet and cell)."""
     money: dict[str, Any] = {}
     for r, row in enumerate(sheets.get("financials", (None, []))[1], start=2):
         key, value, fmt = (list(row) + [None, None, None])[:3]
@@ -436,45 +457,74 @@ def read_workbook(path: str | Path) -> tuple[BusinessCase, int | None]:
             sheet, r, c = rd.where.get(("financials",) + p, rd.where.get(
                 ("financials",) + p[:1], ("financials", None, None)))
             rd.bad(sheet, r, c, f"{'.'.join(p)}: {f.message}", "xlsx-financials")
-    data["financials"] = money
+    return money
 
-    def table(name: str, cols: tuple[str, ...], numeric=(), boolean=()) -> list[dict]:
-        out = []
-        for r, row in enumerate(sheets.get(name, (None, []))[1], start=2):
-            if all(v is None for v in row):
-                continue
-            item = {}
-            for c, col in enumerate(cols, start=1):
-                value = row[c - 1] if c - 1 < len(row) else None
-                loc = (name, len(out), col)
-                if col in boolean:
-                    rd.where[loc] = (name, r, c)
-                    if value is not None and not isinstance(value, bool):
-                        rd.bad(name, r, c, f"expected TRUE or FALSE, found {value!r}", "xlsx-type")
-                    item[col] = bool(value)
-                elif col in numeric:
-                    item[col] = rd.number(name, r, c, value, loc)
-                elif isinstance(value, int | float) and not isinstance(value, bool) and col in ("likelihood",
-                                                                                                "impact",
-                                                                                                "baseline",
-                                                                                                "target"):
-                    rd.where[loc] = (name, r, c)
-                    item[col] = value
-                else:
-                    item[col] = rd.text(name, r, c, value, loc)
-            item["_row"] = r
-            out.append(item)
-        return out
 
+def _table(sheets: dict, rd: _Reader, name: str, cols: tuple[str, ...], numeric=(), boolean=()) -> list[dict]:
+    """The rows of a list sheet (options, risks, milestones, tracking) as mappings, each with its ``_row``."""
+    out = []
+    for r, row in enumerate(sheets.get(name, (None, []))[1], start=2):
+        if all(v is None for v in row):
+            continue
+        item = {}
+        for c, col in enumerate(cols, start=1):
+            value = row[c - 1] if c - 1 < len(row) else None
+            loc = (name, len(out), col)
+            if col in boolean:
+                rd.where[loc] = (name, r, c)
+                if value is not None and not isinstance(value, bool):
+                    rd.bad(name, r, c, f"expected TRUE or FALSE, found {value!r}", "xlsx-type")
+                item[col] = bool(value)
+            elif col in numeric:
+                item[col] = rd.number(name, r, c, value, loc)
+            elif isinstance(value, int | float) and not isinstance(value, bool) and col in ("likelihood",
+                                                                                            "impact",
+                                                                                            "baseline",
+                                                                                            "target"):
+                rd.where[loc] = (name, r, c)
+                item[col] = value
+            else:
+                item[col] = rd.text(name, r, c, value, loc)
+        item["_row"] = r
+        out.append(item)
+    return out
+
+
+def _read_lists(sheets: dict, rd: _Reader, data: dict[str, Any]) -> None:
+    """The options, risks, indicators, milestones and tracking sheets into ``data``."""
     data["options"]["considered"] = [{k: v for k, v in o.items() if k != "_row"}
-                                     for o in table("options", HEADERS["options"], boolean=("preferred",))]
-    data["risks"] = [{k: v for k, v in o.items() if k != "_row"} for o in table("risks", HEADERS["risks"])]
+                                     for o in _table(sheets, rd, "options", HEADERS["options"], boolean=("preferred",))]
+    data["risks"] = [{k: v for k, v in o.items() if k != "_row"} for o in _table(sheets, rd, "risks", HEADERS["risks"])]
     data["indicators"] = _indicators(sheets.get("indicators"), rd)
     data["milestones"] = [{k: v for k, v in o.items() if k != "_row"}
-                          for o in table("milestones", HEADERS["milestones"])]
+                          for o in _table(sheets, rd, "milestones", HEADERS["milestones"])]
     data["tracking"] = [{k: v for k, v in o.items() if k not in ("_row", "rag")}
-                        for o in table("tracking", HEADERS["tracking"], numeric=("planned", "forecast",
+                        for o in _table(sheets, rd, "tracking", HEADERS["tracking"], numeric=("planned", "forecast",
                                                                                  "delivered"))]
+
+
+def read_workbook(path: str | Path) -> tuple[BusinessCase, int | None]:
+    """Read a case workbook; any problem is a CareflowError naming sheet, row and column."""
+    file = str(path)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for non-workbooks
+        raise CareflowError(Finding(rule="xlsx-file", file=file, message=f"not a readable .xlsx workbook ({exc})")
+                            ) from None
+    rd = _Reader(file)
+    sheets = _read_sheets(wb, rd)
+    wb.close()
+    if "overview" not in sheets and not any(f.field and f.field.startswith("overview") for f in rd.findings):
+        rd.bad("overview", None, None, "the workbook has no overview sheet (field | value)")
+    if rd.findings:
+        raise CareflowError(rd.findings)
+
+    data: dict[str, Any] = {"options": {"considered": []}, "community_impact": {}, "scope": {"within": [],
+                                                                                          "outside": []}}
+    version = _read_overview(sheets, rd, data)
+    _read_scope_and_dependencies(sheets, rd, data)
+    data["financials"] = _read_financials(sheets, rd, data)
+    _read_lists(sheets, rd, data)
     if rd.findings:
         raise CareflowError(rd.findings)
     if not data.get("reference"):

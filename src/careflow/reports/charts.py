@@ -16,6 +16,7 @@ import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -29,6 +30,10 @@ from matplotlib.patches import Patch  # noqa: E402
 from careflow.errors import CareflowError  # noqa: E402
 from careflow.fy import FinancialYear  # noqa: E402
 from careflow.vocabulary import category_name  # noqa: E402
+
+if TYPE_CHECKING:
+    from careflow.aggregate.workforce_benchmark import WorkforceBenchmark
+    from careflow.workforce.staff import WorkforcePlan
 
 # Shades chosen to stay distinct in greyscale; hatches and line styles carry the distinction too.
 INK = "#1d1d1b"
@@ -534,8 +539,19 @@ def timeline_chart(milestones: Iterable[Mapping], title: str = "Programme timeli
     return Chart("timeline", title, fig, alt, df)
 
 
-# Quick PNGs written beside the forecast and scenario outputs (pyplot, the settings they have always had); the
-# report charts above are the accessible ones (SVG, alt text).
+# Quick PNGs written beside the forecast, scenario and workforce outputs and by ``benchmark --workforce-chart``
+# (pyplot, the settings they have always had); the report charts above are the accessible ones (SVG, alt text).
+
+def _save_png(fig, path: Path, dpi: int) -> Path:
+    """Lay out, write and close a pyplot figure (the folder made if needed)."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
+
 
 def forecast_fan_png(projection, history: pd.Series | None, path: Path, title: str) -> None:
     """Total children in care: history, mean, P50 and the P10-P90 band, readable in greyscale."""
@@ -598,8 +614,48 @@ def savings_png(difference: pd.DataFrame, path: str | Path, title: str) -> Path:
     ax.set_ylabel("saving against the baseline (£k)")
     ax.set_title(title)
     ax.legend(fontsize=8, loc="best")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save_png(fig, path, dpi=110)
+
+
+def workforce_plan_png(p: WorkforcePlan, path: str | Path, title: str) -> Path:
+    """FTE needed by month for each team (mean line, P10-P90 band) with employees and agency of the total."""
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    m = p.monthly
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    cmap = plt.get_cmap("tab10")
+    for k, (team, rows) in enumerate(m.groupby("team", sort=False)):
+        x = pd.to_datetime(rows["month"])
+        ax.plot(x, rows["fte_mean"], color=cmap(k % 10), label=f"{team}: FTE needed (mean)")
+        ax.fill_between(x, rows["fte_p10"], rows["fte_p90"], color=cmap(k % 10), alpha=0.2,
+                        label=f"{team}: P10-P90")
+    tot = m.groupby("month", sort=True)[["agency_fte"]].sum()
+    ax.plot(pd.to_datetime(tot.index), tot["agency_fte"], color="black", linestyle="--", label="agency FTE (all)")
+    ax.set_ylabel("FTE (case-holding)")
+    ax.set_ylim(bottom=0)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
+    return _save_png(fig, path, dpi=120)
+
+
+def workforce_benchmark_png(wb: WorkforceBenchmark, path: str | Path) -> Path:
+    """Agency, vacancy and turnover rates and caseload by year: the LA, its neighbours' median and England."""
+    import matplotlib.pyplot as plt
+
+    from careflow.aggregate.workforce_benchmark import MEASURES, RATE_MEASURES
+
+    path = Path(path)
+    fig, axes = plt.subplots(2, 2, figsize=(9, 6), sharex=True)
+    for ax, m in zip(axes.flat, RATE_MEASURES, strict=True):
+        rows = [h for h in wb.history if h["measure"] == m]
+        years = [h["year"] for h in rows]
+        for key, style, label in (("la", "-o", wb.la_name), ("neighbours_median", "--s", "neighbours' median"),
+                                  ("england", ":^", "England")):
+            ax.plot(years, [h[key] for h in rows], style, markersize=3, label=label)
+        ax.set_title(MEASURES[m], fontsize=9)
+        ax.grid(alpha=0.3)
+    axes.flat[0].legend(fontsize=8)
+    fig.suptitle(f"Children's social work workforce: {wb.la_name} (DfE CSWW, reporting years)", fontsize=10)
+    return _save_png(fig, path, dpi=120)

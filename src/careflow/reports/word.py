@@ -191,6 +191,34 @@ def case_document(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping |
     c = as_mapping(case)
     units = units_of(c, appraisal)
     provenance = provenance or Provenance(title=f"Business case {c.get('reference') or ''}".strip())
+    doc = _new_document()
+    _overview_and_approach(doc, c)
+    _scope_and_dependencies(doc, c)
+    if appraisal:
+        _cost_and_savings(doc, c, appraisal, appraisal_years(appraisal), units, difference)
+    else:
+        doc.add_heading("Cost and Savings", level=1)
+        doc.add_paragraph("No financial figures are stated in this case (see the accompanying financial report).")
+
+    doc.add_heading("Non Financial Benefits", level=1)
+    doc.add_heading("Non Financial Benefits Summary", level=2)
+    _text(doc, c.get("non_financial_benefits"))
+
+    _risks(doc, c)
+    _community_impact(doc, c)
+    _indicators(doc, c)
+    _tracking(doc, c, units)
+    _timeline(doc, c)
+    _annex(doc, parameters, provenance)
+    try:
+        doc.save(path if isinstance(path, io.BytesIO) else str(path))
+    except OSError as exc:
+        raise CareflowError(f"cannot write the document: {exc}", rule="output") from exc
+    return path
+
+
+def _new_document():
+    """An empty document in the template's fonts (Arial 10) and margins."""
     doc = Document()
     st = doc.styles["Normal"]
     st.font.name = "Arial"
@@ -199,7 +227,11 @@ def case_document(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping |
         doc.styles[s].font.name = "Arial"
     sec = doc.sections[0]
     sec.left_margin = sec.right_margin = Cm(2.0)
+    return doc
 
+
+def _overview_and_approach(doc, c: Mapping) -> None:
+    """Title, the Project Overview table, background, approach and the delivery options."""
     doc.add_heading("Business Case", level=0)
     ref = c.get("reference")
     doc.add_paragraph().add_run(f"Title: {(ref + ' ') if ref else ''}{c.get('title') or NOT_STATED}").bold = True
@@ -233,6 +265,8 @@ def case_document(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping |
                  "Preferred" if o.get("preferred") else ""] for o in options], widths=[5, 9.5, 2.5],
                bold_rows=[i for i, o in enumerate(options) if o.get("preferred")])
 
+
+def _scope_and_dependencies(doc, c: Mapping) -> None:
     doc.add_heading("Scope / Interdependencies", level=1)
     doc.add_heading("Scope", level=2)
     within, outside = scope_of(c)
@@ -247,16 +281,8 @@ def case_document(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping |
     else:
         _text(doc, deps)
 
-    if appraisal:
-        _cost_and_savings(doc, c, appraisal, appraisal_years(appraisal), units, difference)
-    else:
-        doc.add_heading("Cost and Savings", level=1)
-        doc.add_paragraph("No financial figures are stated in this case (see the accompanying financial report).")
 
-    doc.add_heading("Non Financial Benefits", level=1)
-    doc.add_heading("Non Financial Benefits Summary", level=2)
-    _text(doc, c.get("non_financial_benefits"))
-
+def _risks(doc, c: Mapping) -> None:
     doc.add_heading("Risks", level=1)
     risks = c.get("risks") or []
     if isinstance(risks, list) and risks and all(isinstance(r, Mapping) for r in risks):
@@ -270,6 +296,8 @@ def case_document(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping |
     else:
         _text(doc, risks)
 
+
+def _community_impact(doc, c: Mapping) -> None:
     doc.add_heading("Project Impact", level=1)
     doc.add_heading("Community Impact Assessment", level=2)
     cia = community_impact_of(c)
@@ -282,6 +310,9 @@ def case_document(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping |
         doc.add_heading(question, level=3)
         _text(doc, cia.get(key))
 
+
+def _indicators(doc, c: Mapping) -> None:
+    """Each indicator's baseline, target and latest actual, then targets and actuals by period."""
     doc.add_heading("Indicators", level=1)
     inds = c.get("indicators") or []
     if isinstance(inds, list) and inds and all(isinstance(i, Mapping) for i in inds):
@@ -308,8 +339,9 @@ def case_document(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping |
     else:
         _text(doc, inds)
 
-    _tracking(doc, c, units)
 
+def _timeline(doc, c: Mapping) -> None:
+    """Milestones in the form the case gives them (spans, tracked dates or phases) and the timeline chart."""
     doc.add_heading("Timeline", level=1)
     milestones = [m for m in (c.get("milestones") or []) if isinstance(m, Mapping)]
     if milestones and any("start" in m for m in milestones):
@@ -336,13 +368,6 @@ def case_document(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping |
             _picture(doc, ch.timeline_chart(spans, title=f"{c.get('title') or 'Programme'}: timeline"))
         except CareflowError as exc:
             doc.add_paragraph(f"Timeline chart not drawn: {exc}")
-
-    _annex(doc, parameters, provenance)
-    try:
-        doc.save(path if isinstance(path, io.BytesIO) else str(path))
-    except OSError as exc:
-        raise CareflowError(f"cannot write the document: {exc}", rule="output") from exc
-    return path
 
 
 def _savings_range(doc, appraisal: Mapping, units: str) -> None:

@@ -165,6 +165,18 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
 
     ``people`` (:func:`people_table`) is matched to ``ep`` by ``_key`` when it has one, which must then come
     from the same :func:`joint_keys` call as the episodes' keys (as in :func:`careflow.ssda903.load`)."""
+    dec, rec, same_next = _end_dates(ep, findings)
+    out = _episode_frame(ep, dec, rec, findings, categories)
+    merged = _merge_continuations(out, same_next, findings)
+    _periods_of_care(merged)
+    episodes, mkey = _with_people(merged, people, salt)
+    return episodes, _periods_table(episodes, mkey)
+
+
+def _end_dates(ep: pd.DataFrame, findings: list[Finding]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step 3: each episode's end date and reason once open episodes followed by another are closed (142),
+    overlaps cut (501) and episodes lost from later returns closed (CF-LOST); and whether the next row is the same
+    child's."""
     n = len(ep)
     decom = ep["_DECOM"].to_numpy()
     dec = ep["_DEC"].to_numpy().copy()
@@ -196,6 +208,17 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
                        "later returns; closed on 1 April after that return")
         dec[lost] = (pd.to_datetime((year[lost] + 1).astype(str) + "-04-01")).to_numpy(dtype="datetime64[ns]")
 
+    return dec, rec, same_next
+
+
+def _episode_frame(ep: pd.DataFrame, dec: np.ndarray, rec: np.ndarray, findings: list[Finding],
+                   categories: CategoryMap) -> pd.DataFrame:
+    """The episodes with careflow's column names, codes upper-cased, the placement category (CF-CATEGORY for a
+    valid code the mapping leaves out) and the short-break flag."""
+    key = ep["_key"].to_numpy()
+    decom = ep["_DECOM"].to_numpy()
+    rne = upper(ep["RNE"])
+    year = ep["year"].astype("int64").to_numpy()
     out = pd.DataFrame({
         "la": ep["LA"].to_numpy(), "CHILD": ep["CHILD"].to_numpy(), "_key": key, "decom": decom, "dec": dec,
         "rne": rne.to_numpy(), "ls": upper(ep["LS"]).to_numpy(),
@@ -218,7 +241,15 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
                                          f"provider {r['PLACE_PROVIDER'] or 'blank'}; category 'unknown'")
     out["short_break"] = out["ls"].isin(codes.SHORT_BREAK_LS)
 
-    # Same-day continuations (step 4), vectorised: a merge flag per row, then one group per kept episode.
+    return out
+
+
+def _merge_continuations(out: pd.DataFrame, same_next: np.ndarray, findings: list[Finding]) -> pd.DataFrame:
+    """Step 4: same-day continuations merged into the episodes they continue (CF-MERGED says how many)."""
+    n = len(out)
+    decom = out["decom"].to_numpy()
+    dec = out["dec"].to_numpy()
+    # Vectorised: a merge flag per row, then one group per kept episode.
     prev_same = np.zeros(n, dtype=bool)
     prev_same[1:] = same_next[:-1]
     prev_dec = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
@@ -246,7 +277,13 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
     merged["source_file"] = out["source_file"].to_numpy()[first_idx]
     merged["source_row"] = out["source_row"].to_numpy()[first_idx]
 
-    # Periods of care (step 5): continuing when the episode starts on the previous DEC after X1 (or a blank REC,
+    return merged
+
+
+def _periods_of_care(merged: pd.DataFrame) -> None:
+    """Step 5: each episode's period of care (``period``, numbered per child from 0) and, at the end of a closed
+    period, its exit group."""
+    # Continuing when the episode starts on the previous DEC after X1 (or a blank REC,
     # unless the new episode's RNE says a new period starts).
     m = len(merged)
     mkey = merged["_key"].to_numpy()
@@ -267,7 +304,11 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
     groups = pd.Series(mrec, dtype=object).map(codes.EXIT_GROUP_OF).fillna("other")
     merged["exit_group"] = pd.Series(groups.to_numpy(), dtype="str").where(pd.Series(closed), pd.NA)
 
-    # People and pseudonyms (step 6): looked up by integer key (people has one row per key).
+
+
+def _with_people(merged: pd.DataFrame, people: pd.DataFrame, salt: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """Step 6: date of birth, sex, UASC and ethnicity looked up by integer key, and the pseudonymised child."""
+    # Looked up by integer key (people has one row per key).
     mkey = merged["_key"].to_numpy()
     if "_key" not in people.columns:  # keys of episodes and people must come from one joint_keys call
         mkey, pkey = joint_keys(merged.rename(columns={"la": "LA"}), people)
@@ -282,6 +323,11 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
     episodes["child"] = pseudonymise(episodes["la"], episodes["CHILD"], salt, key=mkey)
     episodes = episodes[EPISODE_COLUMNS].reset_index(drop=True)
 
+    return episodes, mkey
+
+
+def _periods_table(episodes: pd.DataFrame, mkey: np.ndarray) -> pd.DataFrame:
+    """One row per period of care: start, end, exit group, first category and whether it was all short breaks."""
     # Periods: a child's episodes are contiguous and in period order, so each period is a run of rows.
     period = episodes["period"].to_numpy()
     starts = np.flatnonzero(~np.r_[False, _next_same(mkey, period)[:-1]])
@@ -292,4 +338,4 @@ def clean(ep: pd.DataFrame, people: pd.DataFrame, findings: list[Finding], categ
                             "start": head["decom"], "end": tail["dec"], "exit_group": tail["exit_group"],
                             "dob": head["dob"], "first_category": head["category"],
                             "short_break": np.logical_and.reduceat(episodes["short_break"].to_numpy(), starts)})
-    return episodes, periods[PERIOD_COLUMNS]
+    return periods[PERIOD_COLUMNS]

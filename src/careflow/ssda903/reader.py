@@ -347,6 +347,14 @@ def _frame_findings(df: pd.DataFrame, name: str, path: Path, root: Path, finding
     df["_file"] = name
     if "LA" not in df.columns:
         df["LA"] = ""
+    _collection_year(df, table, name, path, root, findings, options)
+    return table, df
+
+
+def _collection_year(df: pd.DataFrame, table: str, name: str, path: Path, root: Path, findings: list[Finding],
+                     options: ReadOptions) -> None:
+    """Set ``_year_num`` and ``_year_explicit`` on ``df`` (in place); a row whose year cannot be told is a
+    finding."""
     # Collection year: the YEAR column, else the file name, else the nearest folder name below the root, else
     # the year given by the caller. (Each year column is set once: _year_num, then _year_explicit.)
     low, high = plausible_years()
@@ -366,7 +374,7 @@ def _frame_findings(df: pd.DataFrame, name: str, path: Path, root: Path, finding
         if bad.sum() > 1000:
             findings.append(Finding("CF-YEAR", f"{int(bad.sum()) - 1000} more rows with such a YEAR excluded",
                                     file=name, field="YEAR"))
-        df = df.drop(columns="YEAR")
+        del df["YEAR"]
     else:
         candidates = [path.stem]
         try:
@@ -389,7 +397,6 @@ def _frame_findings(df: pd.DataFrame, name: str, path: Path, root: Path, finding
         else:
             df["_year_num"] = pd.arrays.IntegerArray(np.full(n, year[0], dtype="int64"), np.zeros(n, dtype=bool))
             df["_year_explicit"] = year[1]
-    return table, df
 
 
 def _empty(table: str) -> pd.DataFrame:

@@ -33,7 +33,7 @@ def create_app(workspace: str | Path | None = None, *, testing: bool = False, **
     """The app on ``workspace`` (default: the user's careflow data folder). ``config`` overrides Flask settings,
     e.g. ``MAX_CONTENT_LENGTH`` or ``DATABASE_URL`` (the register; default: ``CAREFLOW_DATABASE_URL``, else
     ``register.sqlite`` in the workspace). ``testing`` keeps CSRF on: the tests post the token as a browser does."""
-    from careflow.web import errors, security, templating
+    from careflow.web import auth, errors, security, templating
     from careflow.web.views import BLUEPRINTS
 
     app = Flask(__name__)
@@ -60,6 +60,7 @@ def create_app(workspace: str | Path | None = None, *, testing: bool = False, **
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    auth.init_app(app)  # shared mode's sign-in and roles (no-op in local mode)
     for module in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module).bp)
     return app

@@ -13,6 +13,7 @@ when its function takes a ``progress`` keyword.
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import logging
 import os
@@ -79,7 +80,8 @@ class JobRunner:
             self._by_key[key] = job.id
         if _takes_progress(fn):
             kwargs["progress"] = lambda fraction, message="": self._report(job, fraction, message)
-        self._pool.submit(self._run, job, fn, args, kwargs)
+        # the submitting request's context goes with the job: in shared mode, the signed-in user it acts for
+        self._pool.submit(contextvars.copy_context().run, self._run, job, fn, args, kwargs)
         return job.id
 
     def _forget_old(self) -> None:

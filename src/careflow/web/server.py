@@ -34,9 +34,10 @@ def check_local_host(host: str) -> None:
             "reach this computer", field="--host", rule="serve")
 
 
-def local_server(app: Flask, host: str = "127.0.0.1", port: int = 8000) -> BaseWSGIServer:
+def local_server(app: Flask, host: str = "127.0.0.1", port: int = 8000, *, shared: bool = False) -> BaseWSGIServer:
     """A threaded server for ``app`` on ``host:port`` (port 0: a free one; see ``server.server_port``)."""
-    check_local_host(host)
+    if not shared:  # shared mode has sign-in and roles (careflow.web.auth): it may listen where it is told
+        check_local_host(host)
     try:
         return make_server(host, port, app, threaded=True)
     except OSError as exc:
@@ -50,9 +51,9 @@ def url_of(server: BaseWSGIServer) -> str:
 
 
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = False,
-          announce=print) -> None:
+          announce=print, shared: bool = False) -> None:
     """Serve until interrupted (Ctrl+C), optionally opening the home page in the user's browser."""
-    server = local_server(app, host, port)
+    server = local_server(app, host, port, shared=shared)
     url = url_of(server)
     announce(f"careflow is running at {url} (workspace {app.extensions['careflow.workspace'].root}); "
              "press Ctrl+C to stop")

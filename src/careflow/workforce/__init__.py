@@ -1,5 +1,6 @@
 """Product layer: social workers needed from the forecast, what they cost, and foster carer sufficiency
-(DESIGN.md 5.4; method in docs/workforce.md).
+(DESIGN.md 5.4; method in docs/workforce.md). The job from a forecast, and writing its files and chart, is
+``careflow.pipeline.workforce``.
 
     from careflow.workforce import Team, Deployment, plan, forecast_cases
     from careflow.costs.staff import default_staff_cost
@@ -22,9 +23,9 @@ from careflow.workforce.staff import (
     fte_needed,
     plan,
     read_teams,
-    workforce_chart,
+    stock_cases,
 )
 
 __all__ = ["CLA_TEAM", "WORKFORCE_COLUMNS", "Deployment", "LaWorkforce", "Team", "WorkforcePlan",
-           "direct_time_capacity", "forecast_cases", "fostering_demand", "fte_needed", "la_workforce", "plan", "read_teams", "resolve",
-           "sufficiency", "workforce_chart"]
+           "direct_time_capacity", "forecast_cases", "fostering_demand", "fte_needed", "la_workforce", "plan",
+           "read_teams", "resolve", "stock_cases", "sufficiency"]

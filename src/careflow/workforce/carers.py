@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from careflow import numbers
 from careflow.errors import CareflowError
 from careflow.levers.recruitment import pipeline
 from careflow.levers.schema import Recruitment
@@ -29,14 +30,45 @@ def fostering_demand(forecast_dir: str | Path, categories: tuple[str, ...] = FOS
     path = Path(forecast_dir) / "forecast.csv"
     if not path.exists():
         raise CareflowError("no forecast.csv in the forecast folder", file=str(path), rule="carers-forecast")
-    df = pd.read_csv(path, dtype={"category": str, "age_band": str})
-    rows = df[df.category.isin(categories) & (df.age_band != "all")]
+    try:
+        df = pd.read_csv(path, dtype={"category": str, "age_band": str}, index_col=False)  # see forecast_cases
+    except (ValueError, pd.errors.ParserError) as exc:  # also a file that is not CSV text
+        raise CareflowError(f"cannot read the forecast: {exc}", file=str(path), rule="carers-forecast") from None
+    need = {"date", "category", "age_band", "mean", "p10", "p90"}
+    if not need <= set(df.columns):
+        raise CareflowError(f"forecast.csv lacks column(s) {', '.join(sorted(need - set(df.columns)))}",
+                            file=str(path), row=1, rule="carers-forecast")
+    rows = df[df.category.isin(categories) & (df.age_band != "all")].copy()
     if rows.empty:
         raise CareflowError(f"forecast.csv has no rows for {', '.join(categories)} by age band", file=str(path),
                             rule="carers-forecast")
+    for col in ("mean", "p10", "p90"):
+        values = rows[col].map(_children).astype(float)
+        bad = ~np.isfinite(values) | (values < 0)
+        if bad.any():
+            i = rows.index[bad.to_numpy()][0]
+            raise CareflowError(f"not a number of children: {rows.at[i, col]!r}", file=str(path), row=int(i) + 2,
+                                field=col, rule="carers-forecast")
+        rows[col] = values
+    dates = pd.to_datetime(rows["date"].astype(str), errors="coerce", format="%Y-%m-%d")
+    dates = dates.where((dates.dt.year >= numbers.FIRST_YEAR) & (dates.dt.year <= numbers.LAST_YEAR))
+    if dates.isna().any():
+        i = rows.index[dates.isna().to_numpy()][0]
+        raise CareflowError(f"not a date (YYYY-MM-DD): {rows.at[i, 'date']!r}", file=str(path), row=int(i) + 2,
+                            field="date", rule="carers-forecast")
+    rows["date"] = dates
     out = rows.groupby(["date", "age_band"], sort=False)[["mean", "p10", "p90"]].sum().reset_index()
-    out["month"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m")
+    out["month"] = out["date"].dt.strftime("%Y-%m")
     return out[["month", "age_band", "mean", "p10", "p90"]]
+
+
+def _children(value) -> float:
+    """A forecast cell as a number of children, NaN if it is not one (text, or an integer too large for a float:
+    pandas keeps a 400-digit number as a Python int)."""
+    try:
+        return numbers.finite(float(value) if isinstance(value, str) else value)
+    except ValueError:
+        return float("nan")
 
 
 def sufficiency(demand: pd.DataFrame, capacity_now: dict[str, float], recruitment: Recruitment | None = None,

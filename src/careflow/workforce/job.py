@@ -1,13 +1,12 @@
-"""The user's job: a workforce plan from a forecast folder, written as workforce.csv, a monthly table, a chart and
-the settings with their sources. ``careflow workforce`` is a thin layer over :func:`workforce_from_forecast` and
-:func:`write_workforce`."""
+"""The workforce plan a forecast needs, with the settings' defaults and sources resolved. The user's job (from a
+forecast in memory or a forecast folder, and writing the plan's files) is ``careflow.pipeline.workforce``."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from careflow import safecsv
+import pandas as pd
+
 from careflow.costs.staff import default_staff_cost
 from careflow.dfe.csww import find_csww, read_csww
 from careflow.errors import CareflowError
@@ -17,19 +16,19 @@ from careflow.workforce.staff import (
     Deployment,
     Team,
     WorkforcePlan,
-    forecast_cases,
     plan,
     read_teams,
 )
 
 
-def workforce_from_forecast(forecast_dir: str | Path, *, caseload: float | None = None, la: str | None = None,
+def workforce_plan(cases: pd.DataFrame, *, caseload: float | None = None, la: str | None = None,
                             csww: str | Path | None = None, year: int | None = None,
                             agency_rate: float | None = None, vacancy_rate: float | None = None,
                             salary: float | None = None, on_costs: float | None = None,
                             agency_premium: float | None = None, teams_file: str | Path | None = None,
                             direct_time: tuple[float, float] | None = None) -> WorkforcePlan:
-    """Plan the social workers the forecast in ``forecast_dir`` needs. Rates and premiums are percentages here
+    """Plan the social workers needed for ``cases``, children in care at each month end (month, mean, p10, p90:
+    :func:`~careflow.workforce.staff.stock_cases` of a forecast). Rates and premiums are percentages here
     (agency_rate 13 = 13%; on_costs 30 = 30%; agency_premium 50 = 50%); ``vacancy_rate`` is the share of posts
     left vacant and uncovered. With ``la`` the LA's own workforce row (from ``csww``: the file, or a folder holding
     it) gives the defaults."""
@@ -46,7 +45,6 @@ def workforce_from_forecast(forecast_dir: str | Path, *, caseload: float | None 
     values, sources = resolve(caseload, agency_rate, vacancy_rate, own)
     cost = default_staff_cost(salary, None if on_costs is None else on_costs / 100.0,
                               None if agency_premium is None else agency_premium / 100.0)
-    cases = forecast_cases(forecast_dir)
     teams = read_teams(teams_file, values["caseload"]) if teams_file else [Team(CLA_TEAM, values["caseload"])]
     dep = Deployment(values["agency_rate"], values["vacancy_uncovered"],
                      sources={"caseload": sources["caseload"], "agency_rate": sources["agency_rate"],
@@ -69,18 +67,3 @@ def workforce_from_forecast(forecast_dir: str | Path, *, caseload: float | None 
             f"(FTE x (1 - {before:g}/{after:g})), worth {freed * cost.employee:,.0f} GBP a year at the employee "
             "cost; cashable only if posts are removed")
     return result
-
-
-def write_workforce(out: str | Path, result: WorkforcePlan, title: str = "Social workers needed") -> dict:
-    """Write workforce.csv (by financial year), workforce_by_month.csv, workforce_chart.png and
-    workforce.json (settings and sources) into ``out``."""
-    from careflow.workforce.staff import workforce_chart
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    safecsv.to_csv(result.yearly, out / "workforce.csv", index=False, float_format="%.2f")
-    safecsv.to_csv(result.monthly, out / "workforce_by_month.csv", index=False, float_format="%.3f")
-    workforce_chart(result, out / "workforce_chart.png", title)
-    settings = result.settings()
-    (out / "workforce.json").write_text(json.dumps(settings, indent=2, default=float))
-    return settings

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from careflow import numbers
 from careflow.costs.staff import StaffCost
 from careflow.errors import CareflowError
 from careflow.fy import FinancialYear
@@ -125,9 +126,16 @@ def forecast_cases(forecast_dir: str | Path) -> pd.DataFrame:
         raise CareflowError("no forecast.csv in the forecast folder (make one with careflow forecast)",
                             file=str(path), rule="workforce-forecast")
     try:
-        df = pd.read_csv(path, dtype={"category": str, "age_band": str})
+        # index_col=False: a row with more fields than the header must not turn the first column into the index
+        df = pd.read_csv(path, dtype={"category": str, "age_band": str}, index_col=False)
     except (ValueError, pd.errors.ParserError) as exc:
         raise CareflowError(f"cannot read the forecast: {exc}", file=str(path), rule="workforce-forecast") from None
+    return stock_cases(df, path)
+
+
+def stock_cases(df: pd.DataFrame, path: str | Path = "<forecast>") -> pd.DataFrame:
+    """Children in care at each month end from a stock table in forecast.csv's columns (a forecast folder's file,
+    or a forecast's ``stock()`` in memory): month, mean, p10, p90. ``path`` names the table in findings."""
     need = {"date", "category", "age_band", "mean", "p10", "p90"}
     if not need <= set(df.columns):
         raise CareflowError(f"forecast.csv lacks column(s) {', '.join(sorted(need - set(df.columns)))}",
@@ -139,13 +147,19 @@ def forecast_cases(forecast_dir: str | Path) -> pd.DataFrame:
     for i, r in tot.iterrows():
         for col in ("mean", "p10", "p90"):
             v = r[col]
-            if not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
-                raise CareflowError(f"not a number of children: {v!r}", file=str(path), row=int(i) + 1, field=col,
+            try:
+                ok = numbers.finite(v) >= 0  # also refuses an integer too large for a float (pandas keeps it)
+            except ValueError:
+                ok = False
+            if not ok:
+                raise CareflowError(f"not a number of children: {v!r}", file=str(path), row=int(i) + 2, field=col,
                                     rule="workforce-forecast")
-    dates = pd.to_datetime(tot["date"], errors="coerce")
+    dates = pd.to_datetime(tot["date"].astype(str), errors="coerce", format="%Y-%m-%d")  # as careflow forecast writes it
+    dates = dates.where((dates.dt.year >= numbers.FIRST_YEAR) & (dates.dt.year <= numbers.LAST_YEAR))
     if dates.isna().any():
-        bad = int(tot.index[dates.isna()][0]) + 1
-        raise CareflowError("not a date", file=str(path), row=bad, field="date", rule="workforce-forecast")
+        bad = int(tot.index[dates.isna()][0]) + 2  # the file's line: the header is line 1
+        raise CareflowError(f"not a date (YYYY-MM-DD, {numbers.FIRST_YEAR}-{numbers.LAST_YEAR})", file=str(path),
+                            row=bad, field="date", rule="workforce-forecast")
     return pd.DataFrame({"month": [dt.date(d.year, d.month, 1) for d in dates], "mean": tot["mean"].to_numpy(float),
                          "p10": tot["p10"].to_numpy(float), "p90": tot["p90"].to_numpy(float)})
 
@@ -299,33 +313,3 @@ def read_teams(path: str | Path, default_caseload: float | None = None) -> list[
             raise doc.error(("teams", i, exc.findings[0].field or ""), exc.findings[0].message,
                             rule="workforce-team") from None
     return teams
-
-
-def workforce_chart(p: WorkforcePlan, path: str | Path, title: str) -> Path:
-    """FTE needed by month for each team (mean line, P10-P90 band) with employees and agency of the total."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    path = Path(path)
-    m = p.monthly
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    cmap = plt.get_cmap("tab10")
-    for k, (team, rows) in enumerate(m.groupby("team", sort=False)):
-        x = pd.to_datetime(rows["month"])
-        ax.plot(x, rows["fte_mean"], color=cmap(k % 10), label=f"{team}: FTE needed (mean)")
-        ax.fill_between(x, rows["fte_p10"], rows["fte_p90"], color=cmap(k % 10), alpha=0.2,
-                        label=f"{team}: P10-P90")
-    tot = m.groupby("month", sort=True)[["agency_fte"]].sum()
-    ax.plot(pd.to_datetime(tot.index), tot["agency_fte"], color="black", linestyle="--", label="agency FTE (all)")
-    ax.set_ylabel("FTE (case-holding)")
-    ax.set_ylim(bottom=0)
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower left")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
