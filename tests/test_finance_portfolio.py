@@ -135,8 +135,13 @@ def test_demo_writes_the_portfolio(tmp_path):
     rows = list(csv.DictReader((tmp_path / "finance" / "portfolio.csv").open()))
     total = next(r for r in rows if r["breakdown"] == "all" and r["financial_year"] == "total")
     # Haringey Table 3, H&F's ongoing saving, and Cambridgeshire's stated savings: A/R.6.259-263 £200k, £151k,
-    # £100k, £30k; A/R.6.264 (MST) £321k; A/R.7.103 £50k income; Early Help £750k
-    assert float(total["savings_incremental"]) == 16784 + 1365 + (200 + 151 + 100 + 30 + 321 + 50 + 750)
+    # £100k, £30k; A/R.6.264 (MST) £321k; A/R.7.103 £50k income; Early Help £750k; and A/R.6.255's last year
+    # from its scenario (the combined scenario's 2027-28 mean in its difference.csv, pounds / 1,000)
+    run = Path(__file__).resolve().parents[1] / "examples/cases/scenario_runs/ar6255_placement_mix/difference.csv"
+    ar6255 = next(float(r["pounds_mean"]) for r in csv.DictReader(run.open())
+                  if r["lever"] == "all" and r["financial_year"] == "2027-28") / 1000
+    assert float(total["savings_incremental"]) == pytest.approx(
+        16784 + 1365 + (200 + 151 + 100 + 30 + 321 + 50 + 750) + ar6255)
     assert float(total["investment"]) == 1701
     assert "16,784" in (tmp_path / "finance" / "haringey_table3.txt").read_text()
 

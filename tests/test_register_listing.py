@@ -50,7 +50,7 @@ def test_delivery_rag_is_the_latest_year_with_evidence(reg):
     assert delivery_rag(reg.get("A/R.6.264").case) == (Rag.RED, "2019-20")
     hgy = reg.get("HGY-T3-01").case
     assert delivery_rag(hgy) == (Rag.NOT_STARTED, "2015-16")  # figures, nothing tracked
-    assert delivery_rag(reg.get("A/R.6.255").case) == (None, None)  # no figures in the seed
+    assert delivery_rag(reg.get("A/R.6.258").case) == (None, None)  # no figures in the seed
 
 
 def test_list_filters_by_authority_status_and_rag(reg):
@@ -61,7 +61,7 @@ def test_list_filters_by_authority_status_and_rag(reg):
     approved = case_rows(reg.list(), status="approved")
     assert approved and all(r.status == "approved" for r in approved)
     assert all(r.rag == NO_RAG for r in case_rows(reg.list(), authority=CAMBS)
-               if r.reference == "A/R.6.255")
+               if r.reference == "A/R.6.258")
     f = facets(everything)
     assert f["authority"] == sorted([CAMBS, HARINGEY, HF]) and {"red", "green", "not started"} <= set(f["rag"])
     bc2 = next(r for r in everything if r.reference == "BC2")
@@ -110,7 +110,7 @@ def test_downloads_open_in_word_and_excel(reg, tmp_path):
     book = openpyxl.load_workbook(stored_case_report(bc2.case, tmp_path / "bc2.xlsx", "xlsx"))
     assert len(book.sheetnames) > 1
     with pytest.raises(CareflowError, match="no investment or savings"):
-        stored_case_report(reg.get("A/R.6.255").case, tmp_path / "x.xlsx", "xlsx")
+        stored_case_report(reg.get("A/R.6.258").case, tmp_path / "x.xlsx", "xlsx")
     path = register_portfolio_report(reg.cases(), tmp_path / "hgy.xlsx", authority=HARINGEY)
     book = openpyxl.load_workbook(path)
     values = [c.value for row in book["MTFS incremental"].iter_rows() for c in row]

@@ -131,8 +131,8 @@ def test_milestone_status_and_dates():
 
 
 def test_cost_and_savings_table_feeds_the_appraisal_figures():
-    # A/R.6.255 states no figures ("see accompanying financial report"): enter A/R.6.264's MST figures by hand
-    case = _case("cambs_ar_6_255.yaml")
+    # A/R.6.258 states no figures ("see accompanying financial report"): enter A/R.6.264's MST figures by hand
+    case = _case("cambs_ar_6_258.yaml")
     assert case.financials == {}
     values = {"units": "£k", "first_year": "", "savings_basis": "cumulative", "recurring": "yes",
               "saving_type": "cashable", "years-0-year": "2019/20", "years-0-savings": "321",

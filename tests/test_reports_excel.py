@@ -222,7 +222,14 @@ def test_every_shipped_parameter_appears_with_its_source(tmp_path):
     assert {r["Parameter"] for r in rows} == {p.name for p in shipped}
     for p in shipped:
         mine = [r for r in rows if r["Parameter"] == p.name]
-        assert all(r["Source"] == p.reference.strip() and r["Unit"] == p.unit for r in mine)
+        # each value's own source (the file's `sources` entry for its item, else its reference), written once
+        # for a run of rows that share it ("as above")
+        shown = []
+        for r in mine:
+            shown.append(shown[-1] if r["Source"] == "as above" else r["Source"])
+        items = [r["Item"].split(" / ")[0] for r in mine]
+        assert shown == [p.source(i).strip() for i in items] and all(r["Unit"] == p.unit for r in mine)
+        assert mine[0]["Description"] == p.description and all(not r["Description"] for r in mine[1:])
         assert all(r["Value"] is not None for r in mine)
     if "green_book_discount" in available():
         gb = [(r["Item"], r["Value"]) for r in rows if r["Parameter"] == "green_book_discount"]

@@ -93,7 +93,7 @@ def test_haringey_cases_roll_up_to_table_3(tmp_path):
     total = dict(zip(header, [c.value for c in cells[-1]], strict=True))
     assert [total["2015-16 £k"], total["2016-17 £k"], total["2017-18 £k"], total["Total £k"]] == \
         [5364, 7025, 4395, 16784]
-    assert header[6:] == ["2015-16 £k", "2016-17 £k", "2017-18 £k", "Total £k"]  # the years Table 3 states
-    assert header[5] == "Price base"  # stated for every case, so a total never hides a mix
-    rows = {r[1].value: [c.value for c in r[6:10]] for r in cells[1:-1]}
+    assert header[7:] == ["2015-16 £k", "2016-17 £k", "2017-18 £k", "Total £k"]  # the years Table 3 states
+    assert header[5:7] == ["Price base", "Source of savings"]  # for every case, so a total never hides a mix
+    rows = {r[1].value: [c.value for c in r[7:11]] for r in cells[1:-1]}
     assert rows["LAC & Sufficiency"] == [2000, 2000, 1100, 5100]

@@ -266,7 +266,7 @@ def _demo_reports(out: Path, forecast=None, validation=None, scenarios=None, ben
     else:
         skipped.append("business case (examples/cases/hf_bc2.yaml not found)")
     ar6255 = examples / "cambs_ar_6_255.yaml"
-    if ar6255.is_file():  # a case whose figures are "in the accompanying financial report": text only
+    if ar6255.is_file():  # its figures are "in the accompanying financial report": its savings come from a scenario
         case_report(ar6255, folder / "case_ar_6_255.docx", "docx", command=command)
         made.append("case_ar_6_255.docx")
     database = out / "register" / "register.sqlite"
@@ -312,6 +312,7 @@ def _demo_scenarios(out: Path, runs: int = 100, seed: int = 1) -> dict:
     Returns each example's priced result by file stem."""
     from careflow.costs import load_unit_costs
     from careflow.levers import Scenario
+    from careflow.money import pounds, pounds_k
     from careflow.pipeline import fitted_projector, price_scenario, write_scenario
     from careflow.synth import anyshire
 
@@ -333,18 +334,19 @@ def _demo_scenarios(out: Path, runs: int = 100, seed: int = 1) -> dict:
     for f, sc in zip(files, scenarios, strict=True):
         expected = price_scenario(sc, projector, costs=unit_costs, deterministic=True).difference()
         result = results[f.stem] = price_scenario(sc, projector, costs=unit_costs, runs=runs, seed=seed)
-        write_scenario(result, folder / f.stem)
+        write_scenario(result, folder / f.stem, data=str(data), seed=seed)
         safecsv.to_csv(expected, folder / f.stem / "difference_expected.csv", index=False, float_format="%.2f")
         df = result.difference()
         for e, r in zip(expected.itertuples(), df.itertuples(), strict=True):
             lines.append(f"| {f.stem} | {r.lever} | {r.financial_year} | {e.children_mean:,.1f} | "
-                         f"£{e.pounds_mean:,.0f} | £{r.pounds_mean:,.0f} | £{r.pounds_p10:,.0f} | "
-                         f"£{r.pounds_p90:,.0f} |")
+                         f"{pounds(e.pounds_mean)} | {pounds(r.pounds_mean)} | {pounds(r.pounds_p10)} | "
+                         f"{pounds(r.pounds_p90)} |")
         first = expected[expected.lever == "all"].iloc[0]
-        click.echo(f"scenarios: {sc.name}: {first.financial_year} saving £{first.pounds_mean / 1e3:,.0f}k expected")
+        click.echo(f"scenarios: {sc.name}: {first.financial_year} saving {pounds_k(first.pounds_mean)} expected")
     (folder / "results.md").write_text(
         f"Worked examples priced against Anyshire: expected values, and the mean, P10 and P90 of {runs} Monte "
-        f"Carlo runs (seed {seed}); savings positive. Made by `careflow demo`.\n\n"
+        f"Carlo runs (seed {seed}); savings positive, cash prices of each financial year. Made by "
+        "`careflow demo`.\n\n"
         + "\n".join(lines) + "\n", encoding="utf-8")
     click.echo(f"scenarios: {len(files)} worked examples; results in {folder}/results.md")
     return results

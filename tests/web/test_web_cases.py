@@ -130,11 +130,12 @@ def test_appraisal_highlights_the_disagreements(client):
     rows = re.findall(r'<tr class="govuk-table__row careflow-disagrees">(.*?)</tr>', page, re.S)
     assert any("13,978.00" in row and "12,978.00" in row for row in rows)
     assert "1.72 years" in page  # simple payback: 1 + (1,701 - 797) / 1,261
-    no_figures = _text(client.get("/cases/appraisal/A/R.6.255"))
-    # no figures to appraise, but the figures its document states are still checked: "around 50%" for the in-house
-    # unit cost against IFA, where its own £350 and £850 a week give 41%
-    assert "nothing to appraise" in no_figures and 'id="disagreements"' in no_figures
-    assert "41.18" in no_figures
+    # the figures a document states are checked too: A/R.6.255's "around 50%" for the in-house unit cost against
+    # IFA, where its own £350 and £850 a week give 41%
+    ar255 = _text(client.get("/cases/appraisal/A/R.6.255"))
+    assert 'id="disagreements"' in ar255 and "41.18" in ar255
+    # A/R.6.258 (Victoria Road) states no figures by year: nothing to appraise, said so
+    assert "nothing to appraise" in _text(client.get("/cases/appraisal/A/R.6.258"))
 
 
 def test_status_moves_follow_the_workflow(client, web_app):
@@ -178,7 +179,7 @@ def test_downloads_open_in_word_and_excel(client):
     assert "Maximising Children's Social Care Effectiveness" in text
     excel = client.get("/cases/download/xlsx/BC2")
     assert excel.status_code == 200 and len(openpyxl.load_workbook(io.BytesIO(excel.data)).sheetnames) > 1
-    assert client.get("/cases/download/xlsx/A/R.6.255").status_code == 404  # no figures: no workbook
+    assert client.get("/cases/download/xlsx/A/R.6.258").status_code == 404  # no figures: no workbook
 
 
 def test_portfolio_by_year_reproduces_haringey_table_3(client):

@@ -68,7 +68,7 @@ def register(group: click.Group) -> None:
         result = pipeline.price_scenario(scenario, episodes, runs=runs, seed=seed, deterministic=deterministic,
                                          start=_date(start, "start"), end=_date(end, "end"), costs=costs_file,
                                          inflation=inflation_file)
-        pipeline.write_scenario(result, output)
+        pipeline.write_scenario(result, output, data=str(data), seed=None if deterministic else seed)
         mode = "deterministic" if deterministic else f"{result.runs} runs, seed {seed}"
         click.echo(f"{result.scenario.name} ({mode}), savings against the baseline "
                    f"({pipeline.scenario_summary(result)['price_base']}):")

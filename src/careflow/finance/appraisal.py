@@ -87,6 +87,10 @@ class Appraisal:
     switching: SwitchingValues
     checks: list = field(default_factory=list)  # list[Check]
     file: str | None = None
+    price_base: str | None = None  # as the case states it (or its scenario's)
+    savings_source: str | None = None  # the scenario the savings come from, when they do
+    # P10, mean and P90 of the savings by year (cumulative basis, the case's units) when the case has a range
+    savings_range: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -106,6 +110,8 @@ class Appraisal:
             "switching_values_pct": asdict(self.switching),
             "checks": [c.to_dict() for c in self.checks],
             "ok": self.ok,
+            "price_base": self.price_base, "savings_source": self.savings_source,
+            "savings_range": list(self.savings_range),
         }
 
 
@@ -203,6 +209,17 @@ def default_horizon(fin: CaseFinancials, flows: Flows) -> int:
     return flows.n_stated
 
 
+def savings_range(fin: CaseFinancials) -> list[dict]:
+    """P10, mean and P90 of the savings by financial year (each year's saving against the baseline, the case's
+    units) where the case has a range (a scenario's); empty otherwise."""
+    if fin.savings_p10 is None and fin.savings_p90 is None:
+        return []
+    mean = fin.savings_levels
+    lo, hi = fin.savings_p10 or {}, fin.savings_p90 or {}
+    return [{"financial_year": y.label, "p10": lo.get(y), "mean": mean.get(y), "p90": hi.get(y)}
+            for y in sorted(set(mean) | set(lo) | set(hi))]
+
+
 def appraise(case: Case | CaseFinancials, *, check: bool = True) -> Appraisal:
     """Appraise a case: yearly table, measures, sensitivity, switching values and (with ``check``) the checks of
     every figure the case states. Amounts are in the case's units."""
@@ -264,7 +281,8 @@ def appraise(case: Case | CaseFinancials, *, check: bool = True) -> Appraisal:
     title = case.title if isinstance(case, Case) else None
     result = Appraisal(reference=reference, title=title, units=fin.units, years=rows, measures=measures,
                        sensitivity=sensitivity, switching=switching,
-                       file=case.file if isinstance(case, Case) else None)
+                       file=case.file if isinstance(case, Case) else None, price_base=fin.price_base,
+                       savings_source=fin.savings_source, savings_range=savings_range(fin))
     if check:
         from careflow.finance import crosscheck
         from careflow.finance.checks import check_stated

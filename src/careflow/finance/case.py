@@ -30,7 +30,8 @@ from careflow.vocabulary import DeliveryStatus, SavingType
 # Keys this module interprets. `directorate` and `status` (template keys) are read too, for the roll-up.
 FINANCIAL_KEYS: tuple[str, ...] = (
     "units", "first_year", "investment", "savings", "savings_basis", "recurring", "ongoing_costs", "saving_type",
-    "lines", "stated", "appraisal", "savings_from", "rag",
+    "lines", "stated", "appraisal", "savings_from", "rag", "price_base", "savings_p10", "savings_p90",
+    "savings_source",
 )
 
 UNITS: dict[str, float] = {"£": 1.0, "£k": 1000.0}  # pounds per unit
@@ -146,6 +147,15 @@ class SavingsFrom(_Strict):
     file: str
     lever: str = "all"
     measure: Literal["pounds_mean", "pounds_p10", "pounds_p90"] = "pounds_mean"
+    # The run, for the record: what careflow scenario wrote into summary.json beside the file (read from there
+    # when not given here) and the data it was priced on.
+    scenario: str | None = None
+    runs: int | None = Field(default=None, ge=1)
+    seed: int | None = None
+    data: str | None = None
+    # Restate the scenario's cash savings in one year's prices (real terms, the case's price base) by careflow's
+    # general price index (inflation.yaml default, or the MTFS rates given to the scenario run).
+    prices_year: Year | None = None
 
 
 class CaseFinancials(_Strict):
@@ -163,6 +173,14 @@ class CaseFinancials(_Strict):
     stated: Stated = Field(default_factory=Stated)
     appraisal: AppraisalSettings = Field(default_factory=AppraisalSettings)
     savings_from: SavingsFrom | None = None
+    # What prices the figures are in ("cash by financial year", "2018-19 prices"); a scenario's savings carry
+    # their own (cash prices of each financial year).
+    price_base: str | None = None
+    # The range of the savings (cumulative basis, the case's units) and where they come from: filled from a
+    # scenario's P10 and P90 by savings_from, or stated.
+    savings_p10: YearAmounts | None = None
+    savings_p90: YearAmounts | None = None
+    savings_source: str | None = None
     rag: RagField | None = None
     directorate: str | None = None
     status: Any = None
@@ -283,7 +301,7 @@ def financials_from_mapping(data: dict[str, Any], doc: yamlio.YamlDoc | None = N
 
 def _check_consistency(fin: CaseFinancials, doc: yamlio.YamlDoc, resolved: bool = False) -> None:
     errors: list[CareflowError] = []
-    if fin.savings is not None and fin.savings_from is not None and not resolved:
+    if fin.savings is not None and fin.savings_from is not None and not resolved and not fin.savings_source:
         errors.append(_err(doc, ("savings_from",), "give either savings or savings_from, not both"))
     if fin.savings_from is not None and fin.savings_basis != "cumulative":
         errors.append(_err(doc, ("savings_basis",), "savings_from gives each year's saving against the baseline: "
@@ -329,9 +347,11 @@ def resolve_savings_from(fin: CaseFinancials, base_dir: Path, doc: yamlio.YamlDo
     to ``base_dir``, the case file's folder); unchanged when the case states its savings."""
     if fin.savings_from is None:
         return fin
+    if fin.savings_source and not (base_dir / fin.savings_from.file).exists():
+        return fin  # read before (the register keeps the figures and their source); the run is not here now
     from careflow.finance.scenario_link import savings_from_scenario
 
-    levels = savings_from_scenario(fin.savings_from, base_dir, fin.units, doc)
-    fin = fin.model_copy(update={"savings": levels})
+    fin = fin.model_copy(update=savings_from_scenario(fin.savings_from, base_dir, fin.units, doc,
+                                                      fin.price_base))
     _check_consistency(fin, doc, resolved=True)
     return fin

@@ -55,6 +55,9 @@ class Portfolio:
     cases: list[str] = field(default_factory=list)
     checks: list[StatedTotal] = field(default_factory=list)
     authority: str = ""  # the council (or councils, when added together on request)
+    # each case's price base and, where its savings come from a scenario, the scenario (reference -> text)
+    price_bases: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -227,7 +230,10 @@ def rollup(cases: Iterable[Case], units: str | None = None, *, combine_authoriti
                 previous = level
     long = pd.DataFrame.from_records(records, columns=COLUMNS)
     return Portfolio(units=units, years=years, long=long, cases=[c.reference for c in cases],
-                     authority=" + ".join(councils))
+                     authority=" + ".join(councils),
+                     price_bases={c.reference: c.financials.price_base or "not stated" for c in cases},
+                     sources={c.reference: c.financials.savings_source for c in cases
+                              if c.financials.savings_source})
 
 
 STATED_TOTALS_KEYS = ("units", "savings_incremental_by_year", "investment_by_year", "total_savings", "source",

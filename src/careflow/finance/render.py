@@ -27,7 +27,8 @@ def appraisal_text(a: Appraisal) -> str:
     m = a.measures
     u = a.units
     lines = [f"{a.reference or ''} {a.title or ''}".strip() + (f"  ({a.file})" if a.file else ""),
-             f"Amounts in {u}. Year 0 = {m.first_year}; discounting: {m.discount} over {m.horizon_years} years.",
+             f"Amounts in {u}, {a.price_base or 'price base not stated in the case'}. Year 0 = {m.first_year}; "
+             f"discounting: {m.discount} over {m.horizon_years} years.",
              ""]
     header = ["year", "investment", "savings", "ongoing costs", "net savings", "net", "cumulative net",
               "discount factor", "present value"]
@@ -40,6 +41,11 @@ def appraisal_text(a: Appraisal) -> str:
         lines.append("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
     if any(not r.stated for r in a.years):
         lines.append("* carried forward: the savings recur after the last stated year")
+    if a.savings_source or a.savings_range:
+        lines += ["", f"Savings from {a.savings_source or 'the case'}: each year's saving against the baseline, "
+                      f"{u}", f"  {'year':>8}  {'P10':>10}  {'mean':>10}  {'P90':>10}"]
+        lines += [f"  {r['financial_year']:>8}  {_money(r['p10'], u):>10}  {_money(r['mean'], u):>10}  "
+                  f"{_money(r['p90'], u):>10}" for r in a.savings_range]
     first_sav = m.first_savings_year or "(no savings)"
     lines += [
         "",
@@ -90,6 +96,15 @@ def portfolio_text(p: Portfolio) -> str:
         lines += ["", f"Incremental savings by {dim.replace('_', ' ')}",
                   p.table(dim).map(lambda v: f"{v:,.0f}").to_string()]
     lines += ["", "Incremental savings by case", p.table("reference").map(lambda v: f"{v:,.0f}").to_string()]
+    bases = sorted(set(p.price_bases.values()))
+    if bases:
+        lines += ["", "Price base: " + (bases[0] if len(bases) == 1 else
+                                        f"the cases state {len(bases)} different ones, so a year's total adds "
+                                        "figures in different prices:")]
+        if len(bases) > 1:
+            lines += [f"  {ref}: {base}" for ref, base in p.price_bases.items()]
+    if p.sources:
+        lines += ["", "Savings taken from scenarios"] + [f"  {ref}: {src}" for ref, src in p.sources.items()]
     if p.checks:
         bad = [c for c in p.checks if not c.ok]
         lines += ["", f"Checks: {len(p.checks)} stated totals, {len(bad)} disagree"]

@@ -77,9 +77,39 @@ def _by_year(rows, columns: list[str], lever: str, measure: str, file: str | Non
     return dict(sorted(out.items()))
 
 
-def savings_from_scenario(spec: SavingsFrom, base_dir: Path, units: str, doc: yamlio.YamlDoc
-                          ) -> dict[FinancialYear, float]:
-    """The case's savings (cumulative basis, in its units) from ``spec``; the path is relative to the case file."""
+def run_settings(difference: Path) -> dict:
+    """What ``careflow scenario`` wrote into summary.json beside ``difference`` (empty when there is none or it is
+    unreadable: the case then names the file only)."""
+    import json
+
+    try:
+        data = json.loads((difference.parent / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def source_text(spec: SavingsFrom, path: Path, settings: dict) -> str:
+    """One sentence naming the scenario as the source of a case's savings."""
+    name = spec.scenario or settings.get("scenario") or path.parent.name
+    scenario_file = settings.get("file")
+    runs = spec.runs or settings.get("runs")
+    seed = spec.seed if spec.seed is not None else settings.get("seed")
+    run = ("expected values (deterministic)" if settings.get("deterministic") else
+           f"mean, P10 and P90 of {runs} Monte Carlo runs" + (f", seed {seed}" if seed is not None else "")
+           if runs else "as priced")
+    data = spec.data or settings.get("data")
+    lever = "the combined scenario" if spec.lever == "all" else f"lever '{spec.lever}'"
+    return (f"careflow scenario '{name}'" + (f" ({scenario_file})" if scenario_file else "") + f", {lever}: {run}"
+            + (f", priced on {data}" if data else "") + f"; read from {path.name}")
+
+
+def savings_from_scenario(spec: SavingsFrom, base_dir: Path, units: str, doc: yamlio.YamlDoc,
+                          price_base: str | None = None) -> dict:
+    """The case's savings from ``spec`` (cumulative basis, in its units; the path is relative to the case file):
+    ``savings`` (the measure named, default the mean), ``savings_p10``, ``savings_p90``, ``savings_source`` (the
+    scenario named) and ``price_base`` (the scenario's, cash prices of each financial year, unless the case
+    states its own)."""
     from careflow.finance.case import UNITS
 
     path = Path(spec.file)
@@ -87,5 +117,25 @@ def savings_from_scenario(spec: SavingsFrom, base_dir: Path, units: str, doc: ya
         path = base_dir / path
     if not path.exists():
         raise doc.error(("savings_from", "file"), f"no such scenario difference file: {path}")
-    pounds = read_difference(path, spec.lever, spec.measure)
-    return {year: value / UNITS[units] for year, value in pounds.items()}
+    settings = run_settings(path)
+    out: dict = {"savings_source": source_text(spec, path, settings)}
+    carry = _deflator(spec.prices_year)
+    for key, measure in (("savings", spec.measure), ("savings_p10", "pounds_p10"), ("savings_p90", "pounds_p90")):
+        pounds = read_difference(path, spec.lever, measure)
+        out[key] = {year: value / UNITS[units] / carry(year) for year, value in pounds.items()}
+    if spec.prices_year is not None:
+        out["price_base"] = (f"{spec.prices_year} prices (the scenario's cash savings restated by careflow's price "
+                             "index, inflation.yaml default)")
+    else:
+        out["price_base"] = price_base or settings.get("price_base") or "cash prices of each financial year"
+    return out
+
+
+def _deflator(prices_year: FinancialYear | None):
+    """year -> what £1 of ``prices_year``'s prices is in that year's cash (1 when no prices year is asked)."""
+    if prices_year is None:
+        return lambda year: 1.0
+    from careflow.costs import load_unit_costs
+
+    index = load_unit_costs()
+    return lambda year: index.price_factor("default", prices_year, year)

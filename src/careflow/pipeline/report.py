@@ -98,9 +98,13 @@ def unit_cost_parameters(summary: dict) -> list[dict]:
         ref = "; ".join(f"{k}: {v}" for k, v in sources.items()) if sources else ""
     else:
         ref = "; ".join(str(s) for s in sources)
+    carried = ("carried to each financial year's cash prices by careflow's price index (inflation.yaml) or the MTFS "
+               "rates given")
     return [{"name": "unit_costs (as used)", "description": "Weekly unit cost by placement category and financial "
              "year, after inflation, as the forecast priced it", "unit": "GBP per week",
-             "reference": ref or "careflow shipped unit costs (see unit_costs)", "values": weekly}]
+             "reference": ref or "careflow shipped unit costs (see unit_costs)", "values": weekly,
+             **({"sources": {k: f"{v}; {carried}" for k, v in sources.items()}} if isinstance(sources, dict)
+                else {})}]
 
 
 def forecast_report(forecast: ForecastTables | Forecast, output: str | Path, la_name: str = "",

@@ -66,7 +66,8 @@ def price_scenario(scenario: Scenario, data: Data | str | Path | ModelProjector,
     return result
 
 
-def write_scenario(result: ScenarioResult, out: str | Path) -> dict[str, Path]:
+def write_scenario(result: ScenarioResult, out: str | Path, data: str | None = None, seed: int | None = None
+                   ) -> dict[str, Path]:
     """Write difference.csv (by financial year), difference_by_month.csv, summary.json and savings.png."""
     from careflow.reports.charts import savings_png
 
@@ -78,14 +79,16 @@ def write_scenario(result: ScenarioResult, out: str | Path) -> dict[str, Path]:
     safecsv.to_csv(diff, paths["difference"], index=False, float_format="%.2f")
     safecsv.to_csv(result.difference_by_month(), paths["by_month"], index=False, float_format="%.2f")
     savings_png(diff, paths["chart"], f"{result.scenario.name}: savings by lever")
-    paths["summary"].write_text(json.dumps(scenario_summary(result), indent=2))
+    paths["summary"].write_text(json.dumps(scenario_summary(result, data, seed), indent=2))
     return paths
 
 
-def scenario_summary(result: ScenarioResult) -> dict:
-    """The run's settings and levers (what summary.json holds)."""
+def scenario_summary(result: ScenarioResult, data: str | None = None, seed: int | None = None) -> dict:
+    """The run's settings and levers (what summary.json holds); ``data``: what it was priced on, and ``seed``,
+    as given."""
     return {
-        "scenario": result.scenario.name, "file": result.scenario.file, "runs": result.runs,
+        "scenario": result.scenario.name, "file": result.scenario.file, "data": data, "runs": result.runs,
+        "seed": seed,
         "deterministic": result.deterministic, "attribution": "Shapley" + ("" if result.exact else " (sampled)"),
         "first_month": result.month_starts[0].isoformat(), "last_day": result.month_ends[-1].isoformat(),
         "weekly_costs_first_year": result.weekly_costs,

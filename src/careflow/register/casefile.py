@@ -79,9 +79,27 @@ def from_mapping(data: Any, *, file: str = "<mapping>", doc: YamlDoc | None = No
 
 
 def load_case(path: str | Path) -> tuple[BusinessCase, int | None]:
-    """Read one YAML case file; errors name the file, line and field."""
+    """Read one YAML case file; errors name the file, line and field. Savings taken from a scenario
+    (``savings_from``) are read from its difference.csv now and kept with the case (mean, P10, P90, the scenario
+    named as their source, the price base), so the register holds the figures, not a path it cannot follow."""
     doc = load(path)
-    return from_mapping(doc.data, file=doc.file, doc=doc)
+    case, version = from_mapping(doc.data, file=doc.file, doc=doc)
+    return with_scenario_figures(case, doc, Path(path).parent), version
+
+
+def with_scenario_figures(case: BusinessCase, doc: YamlDoc, base_dir: Path) -> BusinessCase:
+    """``case`` with its ``savings_from`` read into its financial keys (unchanged without one)."""
+    if not case.financials.get("savings_from"):
+        return case
+    model = fin.finance_case(case, doc, base_dir).financials
+    money = dict(case.financials)
+    for key in ("savings", "savings_p10", "savings_p90"):
+        value = getattr(model, key)
+        if value is not None:
+            money[key] = {year.label: round(float(v), 6) for year, v in value.items()}  # as Excel keeps it
+    money["savings_source"] = model.savings_source
+    money["price_base"] = model.price_base
+    return case.model_copy(update={"financials": money})
 
 
 def loads_case(text: str, file: str = "<string>") -> tuple[BusinessCase, int | None]:

@@ -212,7 +212,12 @@ def _parameters_sheet(book: _Book, parameters: Iterable) -> None:
     ws = book.sheet("Parameters")
     r = book.heading(ws, "Parameters used", "Each value with the date it applies from and its source.")
     rows = parameter_rows(parameters)
-    data = [[p.parameter, p.description, p.item, p.date, p.value, p.unit, p.source] for p in rows]
+    # the description once per parameter and a source once per run of rows that share it: the sheet prints in a
+    # few pages instead of repeating the same paragraph on every dated value
+    data = [[p.parameter, p.description if i == 0 or rows[i - 1].parameter != p.parameter else "",
+             p.item, p.date, p.value, p.unit,
+             p.source if i == 0 or (rows[i - 1].parameter, rows[i - 1].source) != (p.parameter, p.source)
+             else "as above"] for i, p in enumerate(rows)]
     if not data:
         data = [["(none)", "No parameters were used in producing this workbook.", "", "", "", "", "n/a"]]
     book.table(ws, r, 0, "Parameters", [("Parameter", "plain", 22), ("Description", "text", 40),
@@ -603,6 +608,21 @@ def _sum_row(row: int, c0: int, c1: int, value: float) -> Formula:
     return Formula(f"=SUM({xl_rowcol_to_cell(row, c0)}:{xl_rowcol_to_cell(row, c1)})", float(value))
 
 
+def _savings_range_sheet(book: _Book, appraisal: Mapping, units: str) -> None:
+    """Where a case's savings come from a scenario: the scenario named, and P10, mean and P90 by year."""
+    rng = list(appraisal.get("savings_range") or [])
+    if not rng:
+        return
+    ws = book.sheet("Savings range")
+    r0 = book.heading(ws, f"Savings against the baseline: range by financial year ({units})",
+                      f"Source: {appraisal.get('savings_source') or 'as the case states them'}. "
+                      f"{units}, {appraisal.get('price_base') or 'price base not stated'}. P10 to P90: 80% of "
+                      "the simulations fall inside; the mean is the figure appraised.")
+    book.table(ws, r0, 0, "SavingsRange", [("Financial year", "plain", 14), (f"P10 {units}", units, 13),
+                                            (f"Mean {units}", units, 13), (f"P90 {units}", units, 13)],
+               [[r["financial_year"], r.get("p10"), r.get("mean"), r.get("p90")] for r in rng])
+
+
 def case_workbook(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping,
                   difference: pd.DataFrame | None = None, parameters: Iterable = (),
                   provenance: Provenance | None = None) -> str | Path | io.BytesIO:
@@ -656,6 +676,8 @@ def case_workbook(path: str | Path | io.BytesIO, case: Any, appraisal: Mapping,
             ws.merge_range(rr + 1 + k, 0, rr + 1 + k, min(3 + len(fy_cols), 6),
                            f"{chk.get('item')}: stated {_num(chk.get('stated'))}, computed "
                            f"{_num(chk.get('computed'))}", book.fmt["flag"])
+
+    _savings_range_sheet(book, appraisal, units)
 
     # Cash flows (long form, for pivoting).
     ws = book.sheet("Cash flows")
@@ -805,7 +827,9 @@ def portfolio_table(cases: Sequence[tuple[Any, Mapping]]) -> pd.DataFrame:
                          "saving_type": str(c.get("saving_type") or c.get("type_of_saving") or "Not stated"),
                          "status": str(c.get("rag") or c.get("status") or "Not stated"), "financial_year": fy,
                          "savings_k": s, "incremental_k": s - prev, "investment_k": _to_k(float(inv), units),
-                         "stated": bool(st), "price_base": price_base_of(c, appraisal)})
+                         "stated": bool(st),
+                         "price_base": (appraisal or {}).get("price_base") or c.get("price_base") or "Not stated",
+                         "source": str((appraisal or {}).get("savings_source") or "as the case states them")})
             prev = s
     return pd.DataFrame(rows)
 
@@ -824,12 +848,12 @@ def portfolio_workbook(path: str | Path | io.BytesIO, cases: Sequence[tuple[Any,
     provenance = provenance or Provenance(title=f"{title}: MTFS roll-up")
     book = _Book(path)
     refs = list(dict.fromkeys(zip(table["reference"], table["title"], table["directorate"], table["saving_type"],
-                                  table["status"], table["price_base"], strict=True)))
+                                  table["status"], table["price_base"], table["source"], strict=True)))
     bases = sorted(set(table["price_base"]))
     base_note = (f"Price base: {bases[0]}." if len(bases) == 1 else
                  f"The cases state {len(bases)} different price bases (column Price base): a year's total adds "
                  "figures in different prices; restate them in one price base before relying on the totals.")
-    k = len(refs[0]) if refs else 6  # descriptive columns before the years
+    k = len(refs[0]) if refs else 7  # descriptive columns before the years
     for sheet, col, note in (("MTFS incremental", "incremental_k",
                               "£k; each year's new saving (as MTFS tables state them). The total is the full "
                               "annual saving by the last year. " + base_note),
@@ -849,10 +873,11 @@ def portfolio_workbook(path: str | Path | io.BytesIO, cases: Sequence[tuple[Any,
         tot = [_sum(r0 + 1, r0 + n, k + j, sum(r[k + j] for r in rows)) for j in range(len(fys))]
         extra = [_sum(r0 + 1, r0 + n, k + len(fys), sum(r[-1].value for r in rows))] if col == "incremental_k" \
             else []
-        rows.append(["Total", "", "", "", "", "", *tot, *extra])
+        rows.append(["Total", *[""] * (k - 1), *tot, *extra])
         fmts = {(n, j): "£k_bold" for j in range(k, k + len(fys) + len(extra))}
         cols = [("Reference", "plain", 14), ("Title", "text", 44), ("Directorate", "text", 26),
-                ("Type of saving", "plain", 14), ("Status", "plain", 11), ("Price base", "text", 28)] + \
+                ("Type of saving", "plain", 14), ("Status", "plain", 11), ("Price base", "text", 28),
+                ("Source of savings", "text", 36)] + \
                [(f"{fy} £k", "£k", 12) for fy in fys] + ([("Total £k", "£k", 13)] if extra else [])
         book.table(ws, r0, 0, "MTFSIncremental" if col == "incremental_k" else "MTFSAgainstBaseline", cols, rows,
                    cell_formats=fmts)

@@ -59,8 +59,13 @@ def _as_parameter(p: Parameter | Mapping) -> Parameter:
             raise CareflowError(f"parameter {p.get('name', '?')!r} is missing {', '.join(missing)}",
                                 rule="parameter")
         return Parameter(name=str(p["name"]), description=str(p["description"]), unit=str(p["unit"]),
-                         reference=str(p["reference"]), values=p["values"], period=p.get("period"))
+                         reference=str(p["reference"]), values=p["values"], period=p.get("period"),
+                         raw={"sources": p["sources"]} if isinstance(p.get("sources"), Mapping) else None)
     raise CareflowError(f"not a parameter: {p!r}", rule="parameter")
+
+
+def _source(p: Parameter, items: tuple[str, ...]) -> str:
+    return (p.source(items[0]) if items else p.reference).strip()
 
 
 _VALUE_KEYS = ("value", "rate", "amount", "cost", "weekly_cost", "share", "factor")
@@ -71,7 +76,9 @@ def _flat(m: Mapping) -> bool:
 
 
 def parameter_rows(parameters: Iterable[Parameter | Mapping]) -> list[ParameterRow]:
-    """Flatten parameters into one row per value: nested keys become ``item``, date keys become ``date``.
+    """Flatten parameters into one row per value: nested keys become ``item``, date keys become ``date``. Each
+    row's source is the file's ``sources`` entry for its item where there is one (a figure's own derivation),
+    else the file's reference, so a printed sheet does not repeat a page of text on every row.
 
     A parameter without a source is refused: a report must not carry an unsourced number.
     """
@@ -98,13 +105,13 @@ def parameter_rows(parameters: Iterable[Parameter | Mapping]) -> list[ParameterR
                         label = ", ".join(f"{k} {v[k]}" for k in v if k != key)
                         rows.append(ParameterRow(p.name, p.description, " / ".join(items + (label,)), date,
                                                  v[key] if key else "; ".join(f"{k}: {x}" for k, x in v.items()),
-                                                 p.unit, p.reference.strip()))
+                                                 p.unit, _source(p, items)))
                     else:
                         walk(v, items + (str(i),), date)
             else:
                 value = ", ".join(str(v) for v in node) if isinstance(node, list | tuple) else node
                 rows.append(ParameterRow(p.name, p.description, " / ".join(items), date, value, p.unit,
-                                         p.reference.strip()))
+                                         _source(p, items)))
 
         walk(p.values, (), "")
     return rows

@@ -370,6 +370,21 @@ def _timeline(doc, c: Mapping) -> None:
             doc.add_paragraph(f"Timeline chart not drawn: {exc}")
 
 
+def _savings_range(doc, appraisal: Mapping, units: str) -> None:
+    """A scenario's savings: the source named, and P10, mean and P90 by financial year."""
+    rng = list(appraisal.get("savings_range") or [])
+    source = appraisal.get("savings_source")
+    if not rng and not source:
+        return
+    doc.add_paragraph(f"Savings source: {source or 'as the case states them'}.")
+    if rng:
+        _table(doc, ["Financial year", f"P10 ({units})", f"Mean ({units})", f"P90 ({units})"],
+               [[r["financial_year"], *(money(r.get(k), units) for k in ("p10", "mean", "p90"))] for r in rng],
+               numeric={1, 2, 3}, size=8.5)
+        doc.add_paragraph("P10 to P90: 80% of the scenario's simulations fall inside; the mean is the figure "
+                          "appraised.")
+
+
 def _cost_and_savings(doc, c: Mapping, appraisal: Mapping, years: pd.DataFrame, units: str,
                       difference: pd.DataFrame | None) -> None:
     doc.add_heading("Cost and Savings", level=1)
@@ -377,6 +392,7 @@ def _cost_and_savings(doc, c: Mapping, appraisal: Mapping, years: pd.DataFrame, 
     doc.add_paragraph(f"All figures in {units} ({'thousands of pounds' if units == '£k' else 'pounds'}), "
                       f"{price_base_of(c, appraisal)}; financial years 1 April to 31 March. Savings are against the "
                       "baseline (each year's saving, not the increment).")
+    _savings_range(doc, appraisal, units)
     lines = case_lines(c)
     for kind, title, col in ((INVESTMENT, "Investment (one-off costs)", "investment"),
                              (SAVING, "Savings", "savings"), (ONGOING, "Ongoing costs", "ongoing_costs")):
