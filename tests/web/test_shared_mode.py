@@ -278,3 +278,25 @@ def test_a_background_job_acts_for_the_user_who_started_it(shared):
         assert jobs.get(job_id).status == "done", jobs.get(job_id).error
     with Register(shared.url) as reg:
         assert [e.user for e in reg.history("A/R.1") if e.action == "status"] == ["ed"]
+
+
+def test_the_real_case_edit_form_in_shared_mode_names_the_editor_and_refuses_a_viewer(shared):
+    # the business-case journey's own edit page, not a stand-in: the before-request hook and the acting user
+    # reach it, so the audit trail names who edited, and a viewer's POST is refused before the view runs
+    url = "/cases/edit/assumptions/A/R.1"
+    editor = shared.test_client()
+    _login(editor, "ed")
+    html = editor.get(url).get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"|name="version" value="(\d+)"', html)
+    form = {"csrf_token": token_in(html), "version": version.group(1) or version.group(2),
+            "assumptions": "Placements move at the end of the school year."}
+    viewer = shared.test_client()
+    _login(viewer, "vic")
+    assert viewer.post(url, data={**form, "csrf_token": token_in(viewer.get(url).get_data(as_text=True))}
+                       ).status_code == 403
+    assert editor.post(url, data=form).status_code == 303
+    with Register(shared.url) as reg:
+        stored = reg.get("A/R.1")
+        edits = [e for e in reg.history("A/R.1") if e.field == "assumptions"]
+    assert stored.case.assumptions == "Placements move at the end of the school year." and stored.version == 2
+    assert [e.user for e in edits] == ["ed"]
