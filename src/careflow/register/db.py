@@ -120,11 +120,11 @@ def _refuse_unknown_revision(conn: sa.Connection) -> None:
     found = MigrationContext.configure(conn).get_current_revision()
     if found is None:
         return
-    known = {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
-    if found not in known:
+    script = ScriptDirectory.from_config(_config())
+    if found not in {s.revision for s in script.walk_revisions()}:
         raise CareflowError(
             f"the register {conn.engine.url.render_as_string(hide_password=True)} has schema revision {found!r}, "
-            f"which this careflow does not know (its latest is {head()!r}): it was written by a newer careflow. "
+            f"which this careflow does not know (its latest is {script.get_current_head()!r}): it was written by a newer careflow. "
             "Upgrade careflow, or use another register with --database or CAREFLOW_DATABASE_URL.",
             field="alembic_version", rule="register-schema")
 
