@@ -165,3 +165,33 @@ def test_spend_chart_names_the_la_and_its_source():
     assert "£1,745" in chart.alt_text and "£2,164" in chart.alt_text and "MHCLG RO3 2024-25" in chart.alt_text
     with pytest.raises(CareflowError, match="no spend section"):
         spend_chart({"la": {}, "spend": None})
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "ods"])
+def test_a_cell_that_is_not_a_figure_is_marked_not_a_traceback(tmp_path, kind):
+    """Found by the outturn fuzz family: a date in a number cell gave TypeError (float() of a Timestamp). A date,
+    a truth value or an infinite number where a figure should be is kept as the cell's marker, value left empty
+    (never guessed), and reported like the published markers when it is the children looked after net figure."""
+    import datetime as dt
+
+    from fuzz_targets import build_ods, build_xlsx, ro3_sheets
+
+    sheets = ro3_sheets("2024")
+    rows = sheets[1][1]
+    header = next(i for i, r in enumerate(rows) if len(r) > 1 and r[1] == "ONS Code")
+    net = rows[header].index("Children's social care - Children Looked After - Net Current Expenditure (C7 = C3 - C6)")
+    rows[header + 1][net] = dt.datetime(2024, 3, 31)  # Alphaford E06000901
+    rows[header + 2][net] = True  # Betaham E06000902
+    rows[header + 3][net] = "inf"  # Gammaton E06000903: text, a marker as published ones are
+    path = tmp_path / f"RO3_2024-25.{kind}"
+    path.write_bytes(build_xlsx(sheets) if kind == "xlsx" else build_ods(sheets))
+    o = read_outturn(path)
+    for ons in ("E06000901", "E06000902", "E06000903"):
+        assert o.value(ons) != o.value(ons)  # NaN
+    assert o.marker("E06000901").startswith("not a figure: 2024-03-31")
+    # ODS has no truth type of its own as pandas writes it: a boolean may come back as a number
+    assert o.marker("E06000902") in ("not a figure: True",) or kind == "ods"
+    assert o.marker("E06000903") == "inf"
+    flagged = {f.row for f in o.findings if f.rule == "outturn-marker"}
+    assert {header + 2, header + 4} <= flagged and all(f.file == str(path) for f in o.findings)
+    assert o.value("E06000904") == rows[header + 4][net]  # the next authority's figure untouched

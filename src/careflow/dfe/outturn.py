@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from careflow.archives import check_spreadsheet
 from careflow.errors import CareflowError, Finding
 
 # Line keys for the children's social care lines careflow uses, matched on the workbook's line names.
@@ -106,6 +109,23 @@ def _measure_key(name: str) -> str | None:
     return MEASURES.get(m.group(1)) if m else None
 
 
+def _figure(v: object) -> tuple[float, str]:
+    """A number cell's (value, marker): a figure and "", or NaN and what the cell holds instead (a marker such as
+    ``[x]``, "blank", or "not a figure: ..." for a date, a truth value or an infinite number)."""
+    if isinstance(v, str):
+        return math.nan, _norm(v) or "blank"
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return math.nan, "blank"
+    if isinstance(v, numbers.Real) and not isinstance(v, bool | np.bool_):
+        try:
+            f = float(v)
+        except OverflowError:
+            f = math.inf
+        if math.isfinite(f):
+            return f, ""
+    return math.nan, f"not a figure: {str(v)[:40]}"
+
+
 def _year(frame: pd.DataFrame) -> str | None:
     for v in frame.iloc[:12, 0]:
         m = re.search(r"(20\d\d)-(\d\d)\b", _norm(v))
@@ -154,6 +174,9 @@ def read_outturn(path: str | Path) -> Outturn:
 
 def _read(path: str) -> Outturn:
     engine = "odf" if path.lower().endswith(".ods") else None
+    bomb = check_spreadsheet(path, "outturn-unreadable")
+    if bomb is not None:
+        raise CareflowError(bomb)
     try:
         sheets = pd.ExcelFile(path, engine=engine)
         names = [s for s in sheets.sheet_names if re.match(r"RO3_LA_Data", s)]
@@ -192,13 +215,8 @@ def _read(path: str) -> Outturn:
             continue
         e_code, name, la_class = _norm(frame.iat[r, 0]), _norm(frame.iat[r, 2]), _norm(frame.iat[r, 4])
         for c, (line, measure) in cols.items():
-            v = frame.iat[r, c]
-            marker = ""
-            if isinstance(v, str):
-                marker, v = _norm(v), math.nan
-            elif v is None or (isinstance(v, float) and math.isnan(v)):
-                marker, v = "blank", math.nan
-            rows.append((ons, e_code, name, la_class, line, measure, float(v), marker, r + 1))
+            v, marker = _figure(frame.iat[r, c])
+            rows.append((ons, e_code, name, la_class, line, measure, v, marker, r + 1))
     table = pd.DataFrame(rows, columns=COLUMNS)
     # only authorities with children's services (county, unitary, metropolitan, London) should report the line
     marked = table[(table.marker != "") & (table.line == "cla") & (table.measure == "net_current_expenditure")

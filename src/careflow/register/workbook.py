@@ -39,6 +39,7 @@ from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 
 from careflow import yamlio
+from careflow.archives import check_spreadsheet
 from careflow.errors import CareflowError, Finding, pydantic_findings
 from careflow.fy import FinancialYear
 from careflow.register import financials as fin
@@ -506,6 +507,9 @@ def _read_lists(sheets: dict, rd: _Reader, data: dict[str, Any]) -> None:
 def read_workbook(path: str | Path) -> tuple[BusinessCase, int | None]:
     """Read a case workbook; any problem is a CareflowError naming sheet, row and column."""
     file = str(path)
+    bomb = check_spreadsheet(path, "xlsx-file")
+    if bomb is not None:
+        raise CareflowError(bomb)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for non-workbooks

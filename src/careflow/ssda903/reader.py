@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from careflow.archives import check_spreadsheet
 from careflow.errors import CareflowError, Finding
 from careflow.fy import FinancialYear
 from careflow.ssda903 import dates
@@ -230,6 +231,10 @@ def _restore_repeated_names(df: pd.DataFrame, header: str, sep: str) -> None:
 
 
 def _read_xlsx(path: Path, findings: list[Finding]) -> list[tuple[str, pd.DataFrame]]:
+    bomb = check_spreadsheet(path, "CF-XLSX")
+    if bomb is not None:
+        findings.append(bomb)
+        return []
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, header=0, engine="openpyxl")
     except Exception as exc:  # noqa: BLE001 - any failure of the workbook reader is the user's file

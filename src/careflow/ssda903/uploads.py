@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from careflow.archives import MAX_BYTES, MAX_RATIO, expansion
 from careflow.errors import CareflowError, Finding
 
 TAKEN = (".csv", ".xlsx", ".zip")
@@ -33,8 +34,8 @@ class Limits:
     a zip bomb by thousands)."""
 
     files: int = 200
-    bytes: int = 1 << 30
-    ratio: float = 200.0
+    bytes: int = MAX_BYTES
+    ratio: float = MAX_RATIO
 
 
 def safe_name(name: str) -> str:
@@ -120,8 +121,8 @@ def unzip(path: str | Path, folder: str | Path, budget: _Budget | Limits | None 
             if m.flag_bits & 0x1:
                 raise CareflowError(Finding(RULE, f"{where} is encrypted: zip the files without a password",
                                             file=name))
-            if m.compress_size and m.file_size / m.compress_size > budget.limits.ratio:
-                raise CareflowError(Finding(RULE, f"{where} expands {m.file_size / m.compress_size:,.0f} times: "
+            if expansion(m) > budget.limits.ratio:
+                raise CareflowError(Finding(RULE, f"{where} expands {expansion(m):,.0f} times: "
                                                   "refused as a zip bomb", file=name))
             budget.declare(m.file_size, where, name)
             parts = [safe_name(p) for p in PurePosixPath(m.filename.replace("\\", "/")).parts if p not in ("", ".")]
