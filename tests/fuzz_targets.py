@@ -501,6 +501,408 @@ TEAMS_YAML = ("teams:\n  - {name: looked after}\n  - {name: children in need, ca
               "growth_percent: 2}\n  - {name: care leavers, caseload: 25, cases_now: 50, growth_percent: 0}\n")
 
 
+# ---- the --columns file (other names for SSDA903 columns) -----------------------------------------------------
+
+# A return exported under other column names, read with a user's column-name file: damage to the file reaches the
+# reader through the aliases it gives.
+COLUMNS_YAML = ("description: our case-management export\nvalues:\n  CHILD: [Child ID, Person Ref]\n"
+                "  DECOM: [Date Episode Commenced]\n  DEC: [Episode End]\n  PLACE: [Placement Type]\n"
+                "  DOB: [Birth Date]\n")
+_RENAMED = {"CHILD": "Person Ref", "DECOM": "Date Episode Commenced", "DEC": "Episode End",
+            "PLACE": "Placement Type", "DOB": "Birth Date"}
+
+
+def columns_seed() -> dict[str, str]:
+    from careflow.ssda903.codes import TABLE_COLUMNS
+    from ssda903_fixtures import YEAR, base_tables, to_csv
+
+    out = {}
+    for name, rows in base_tables().items():
+        text = to_csv(rows, list(TABLE_COLUMNS[name]))
+        head, _, body = text.partition("\n")
+        out[f"data/{YEAR}/{name}.csv"] = ",".join(_RENAMED.get(c, c) for c in head.split(",")) + "\n" + body
+    return out
+
+
+@st.composite
+def columns_inputs(draw) -> dict[str, str | bytes]:
+    from careflow.ssda903.columns import default_path
+
+    files: dict[str, str | bytes] = dict(columns_seed())
+    if draw(st.integers(0, 19)) == 0:
+        files["input.yaml"] = draw(st.binary(max_size=64))
+    else:
+        files["input.yaml"] = draw(damaged_yaml([COLUMNS_YAML, default_path().read_text(encoding="utf-8")]))
+    return files
+
+
+def read_columns(folder: Path):
+    from careflow.ssda903 import load, validate
+    from careflow.ssda903.columns import load_columns
+
+    load_columns(folder / "input.yaml")
+    report = validate(folder / "data", columns=folder / "input.yaml")
+    report.to_dict()
+    if report.episodes:
+        load(folder / "data", columns=folder / "input.yaml")
+
+
+# ---- spreadsheets (XLSX, ODS): structure damage -----------------------------------------------------------------
+
+_FORMULAS = ["=1/0", "=A1", "=SUM(A1:A3)", "=NA()", '=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0",
+             "=1+", '="a"&"b"']
+_XLSX_VALUE = st.one_of(
+    _cell_value, st.sampled_from(_FORMULAS),
+    st.sampled_from([1e308, -1e308, 1e-308, -0.0, -1, -99999999, 10**15, 2**63, -(2**63), 0.1 + 0.2]),
+    st.sampled_from([float("nan"), float("inf"), float("-inf")]),
+    st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(9999, 12, 31, 23, 59)),
+    st.times())
+
+
+@st.composite
+def sheet_edits(draw, shape: list[tuple[str, int, int]]) -> list[tuple]:
+    """1-4 structural edits of a workbook of ``shape`` ((sheet, rows, columns) ...): a cell overwritten (any type,
+    formulas, huge, negative, NaN, far dates), a row or column deleted or inserted, cells merged, a sheet renamed,
+    emptied, removed or added. Drawn from the fixed shape only (never from a saved workbook: see
+    :func:`workbook_inputs`)."""
+    edits = []
+    for _ in range(draw(st.integers(1, 4))):
+        s = draw(st.integers(0, len(shape) - 1))
+        _, rows, cols = shape[s]
+        op = draw(st.sampled_from(["cell"] * 6 + ["delete_row", "delete_col", "insert_row", "insert_col", "merge",
+                                                  "merge", "rename", "clear", "remove", "add"]))
+        r, c = draw(st.integers(1, rows + 1)), draw(st.integers(1, cols + 1))
+        if op == "cell":
+            edits.append((op, s, r, c, draw(_XLSX_VALUE)))
+        elif op == "merge":
+            edits.append((op, s, r, c, r + draw(st.integers(0, 3)), c + draw(st.integers(0, 3))))
+        elif op in ("rename", "add"):
+            edits.append((op, s, draw(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40)))))
+        else:
+            edits.append((op, s, r, c))
+    return edits
+
+
+def _sheet_title(name: str, taken: list[str]) -> str:
+    """openpyxl refuses some titles (too long, []:*?/\\, taken): such an edit becomes a plain unusual title."""
+    name = re.sub(r"[\[\]:*?/\\\x00-\x1f]", "_", name)[:31] or "_"
+    while name.lower() in (t.lower() for t in taken):
+        name = (name + "_")[-31:]
+    return name
+
+
+def apply_sheet_edits(wb, edits: list[tuple]) -> None:
+    import math as _m
+
+    sheets = list(wb.worksheets)  # indices refer to the seed's sheets, whatever happens to the others
+    for op, s, *args in edits:
+        ws = sheets[s]
+        if ws not in wb.worksheets:
+            continue  # removed by an earlier edit
+        if op == "cell":
+            r, c, v = args
+            if isinstance(v, float) and not _m.isfinite(v):
+                v = str(v)  # openpyxl would write an invalid number; a text "nan" is what a user can type
+            cell = ws.cell(r, c)
+            if type(cell).__name__ != "MergedCell":  # inside a merged range only the first cell holds a value
+                cell.value = v
+        elif op == "delete_row":
+            ws.delete_rows(args[0])
+        elif op == "delete_col":
+            ws.delete_cols(args[1])
+        elif op == "insert_row":
+            ws.insert_rows(args[0])
+        elif op == "insert_col":
+            ws.insert_cols(args[1])
+        elif op == "merge":
+            r, c, r2, c2 = args
+            if (r, c) != (r2, c2):
+                ws.merge_cells(start_row=r, start_column=c, end_row=r2, end_column=c2)
+        elif op == "rename":
+            ws.title = _sheet_title(args[0], [w.title for w in wb.worksheets if w is not ws])
+        elif op == "clear":
+            ws.delete_rows(1, ws.max_row)
+        elif op == "remove":
+            wb.remove(ws)
+            if not wb.worksheets:
+                wb.create_sheet("x")
+        elif op == "add":
+            wb.create_sheet(_sheet_title(args[0], wb.sheetnames), 0)
+
+
+_BOMBS: dict[tuple[bytes, int], bytes] = {}
+
+
+def zip_bomb(data: bytes, megabytes: int = 200) -> bytes:
+    """``data`` (an XLSX or ODS) with its largest sheet swollen by ``megabytes`` of rows of one number each (an
+    XLSX ``<row>``, an ODS ``<table:table-row>``), compressing about 1,000 times: small on disk, millions of rows
+    for a reader that opens it blindly."""
+    import zipfile
+
+    if (data, megabytes) not in _BOMBS:
+        with zipfile.ZipFile(io.BytesIO(data)) as src:
+            infos = src.infolist()
+            sheets = [i for i in infos if i.filename.startswith("xl/worksheets/") or i.filename == "content.xml"]
+            big = max(sheets or infos, key=lambda i: i.file_size).filename
+            out = io.BytesIO()
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+                for info in infos:
+                    if info.filename != big:
+                        dst.writestr(zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6]),
+                                     src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED)
+                        continue
+                    xml = src.read(big)
+                    if b"<sheetData>" in xml:
+                        cut, row = xml.index(b"<sheetData>") + len(b"<sheetData>"), b"<row><c><v>1</v></c></row>"
+                    elif b"<table:table " in xml:
+                        cut = xml.index(b">", xml.index(b"<table:table ")) + 1
+                        row = (b'<table:table-row><table:table-cell office:value-type="float" office:value="1">'
+                               b"<text:p>1</text:p></table:table-cell></table:table-row>")
+                    else:
+                        cut, row = xml.index(b">", xml.index(b"?>") + 2) + 1, b"<!-- -->"
+                    block = row * ((1 << 20) // len(row))
+                    bomb = zipfile.ZipInfo(big, date_time=_FIXED_TIME.timetuple()[:6])
+                    bomb.compress_type = zipfile.ZIP_DEFLATED
+                    with dst.open(bomb, "w") as fh:
+                        fh.write(xml[:cut])
+                        for _ in range(megabytes):
+                            fh.write(block)
+                        fh.write(xml[cut:])
+            _BOMBS[data, megabytes] = out.getvalue()
+    return _BOMBS[data, megabytes]
+
+
+@st.composite
+def zip_damage(draw) -> tuple | None:
+    """Now and then (1 in 8) damage at the byte level: truncated, bytes overwritten, emptied, random bytes
+    instead, or a zip bomb."""
+    if draw(st.integers(0, 7)):
+        return None
+    op = draw(st.sampled_from(["truncate", "truncate", "overwrite", "overwrite", "empty", "random", "bomb"]))
+    if op in ("truncate", "overwrite"):
+        return (op, draw(st.floats(0, 1, exclude_max=True)), draw(st.binary(min_size=1, max_size=16)))
+    if op == "random":
+        return (op, draw(st.binary(max_size=256)))
+    return (op,)
+
+
+def apply_zip_damage(data: bytes, damage: tuple | None) -> bytes:
+    if damage is None:
+        return data
+    op = damage[0]
+    if op == "truncate":
+        return data[:int(damage[1] * len(data))]
+    if op == "overwrite":
+        k = int(damage[1] * len(data))
+        return data[:k] + damage[2] + data[k + len(damage[2]):]
+    if op == "empty":
+        return b""
+    if op == "random":
+        return damage[1]
+    return zip_bomb(data)
+
+
+def build_xlsx(sheets: list[tuple[str, list[list]]], edits: list[tuple] = ()) -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets:
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    apply_sheet_edits(wb, list(edits))
+    return _deterministic_xlsx(wb)
+
+
+def _shape(sheets: list[tuple[str, list[list]]]) -> list[tuple[str, int, int]]:
+    return [(name, max(len(rows), 1), max((len(r) for r in rows), default=1)) for name, rows in sheets]
+
+
+# ---- RO3 revenue outturn workbooks (ODS and XLSX as published) ------------------------------------------------
+
+RO3_MEASURES = ["Employees (C1)", "Running Expenses (C2)", "Total Expenditure (C3 = C1 + C2)",
+                "Sales, Fees and Charges (C4)", "Other Income (C5)", "Total Income (C6 = C4 + C5)",
+                "Net Current Expenditure (C7 = C3 - C6)"]
+RO3_LINES = ["Children's social care - Children Looked After",
+             "Children's social care - Children Looked After of which residential care",
+             "Children's social care - Children Looked After of which fostering services",
+             "Children's social care - Family Support Services", "TOTAL CHILDREN SOCIAL CARE"]
+
+
+def ro3_sheets(layout: str) -> list[tuple[str, list[list]]]:
+    """An RO3 data sheet shaped like MHCLG's (title rows, the 2023-24 two-row or 2024-25 joined header, one row per
+    authority with the DfE test LAs' ONS codes, markers, England, the class table below) and a notes sheet."""
+    from dfe_fixtures import LAS
+
+    ids = ["E-code", "ONS Code", "Local authority", "Notes", "Class", "Detailed Class", "Certified"]
+    year = "2023-24" if layout == "2023" else "2024-25"
+    width = 7 + 7 * len(RO3_LINES)
+    rows: list[list] = [[f"Worksheet 2: Revenue Outturn (RO) {year}: RO3 data"], ["£ thousand"], []]
+    if layout == "2023":
+        line_row: list = [None] * 7
+        for line in RO3_LINES:
+            line_row += [f"{line} [note 3]"] + [None] * 6
+        rows += [line_row, ids + [m.replace(" (", "\n (") + "2" for m in RO3_MEASURES] * len(RO3_LINES)]
+    else:
+        rows.append(ids + [f"{line} - {m}" for line in RO3_LINES for m in RO3_MEASURES])
+    for k, (code, (name, ons)) in enumerate(LAS.items()):
+        figures = []
+        for j in range(len(RO3_LINES)):
+            emp, run, inc = 1000 + 100 * k + j, 4000 + 37 * k, 300 + k
+            figures += [emp, run, emp + run, inc, 10, inc + 10, emp + run - inc - 10]
+        if k == 4:  # one authority's return not received
+            figures = ["M"] * len(figures)
+        rows.append([f"E{code}1", ons, name, "[note 4]" if k == 3 else None, "UA", "UA", "Y"] + figures)
+    rows.append(["E0000", "E92000001", "ENGLAND", None, "ENG", "ENG", None] + [12345.678] * (width - 7))
+    rows += [[], [None, "ONS Code", "Class"], [None, "SC", "Shire counties"]]
+    return [("Contents", [["RO3 data"], ["Notes"]]), ("RO3_LA_Data_" + year[:4], rows),
+            ("Notes", [["[note 3]", "line codes"], ["[note 4]", "allocated"]])]
+
+
+_RO3: dict[str, tuple[list, list]] = {}
+
+
+def _ro3_seed(layout: str):
+    if layout not in _RO3:
+        sheets = ro3_sheets(layout)
+        _RO3[layout] = (sheets, _shape(sheets))
+    return _RO3[layout]
+
+
+def build_ods(sheets: list[tuple[str, list[list]]]) -> bytes:
+    """Sheets as ODS (what MHCLG publishes), through pandas' odf writer."""
+    import pandas as pd
+
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="odf") as w:
+        for name, rows in sheets:
+            width = max((len(r) for r in rows), default=0)
+            pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows]).to_excel(
+                w, sheet_name=name, header=False, index=False)
+    return buf.getvalue()
+
+
+def _rows_of(wb) -> list[tuple[str, list[list]]]:
+    return [(ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in wb.worksheets]
+
+
+@st.composite
+def outturn_inputs(draw) -> dict[str, bytes]:
+    """An RO3 workbook in either year's layout, damaged in its structure and cells (and now and then its bytes);
+    1 in 5 saved as ODS (what MHCLG publishes), the rest as XLSX (merged cells kept)."""
+    layout = draw(st.sampled_from(["2023", "2024"]))
+    sheets, shape = _ro3_seed(layout)
+    edits = draw(sheet_edits(shape))
+    as_ods = draw(st.integers(0, 4)) == 0
+    damage = draw(zip_damage())
+    if as_ods:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(io.BytesIO(build_xlsx(sheets, edits)))
+        rows = [(n, [[None if isinstance(v, dt.time) else v for v in r] for r in rs]) for n, rs in _rows_of(wb)]
+        data = build_ods(rows)
+        name = f"RO3_{layout}-24_data_by_LA.ods"
+    else:
+        data = build_xlsx(sheets, edits)
+        name = f"RO3_{layout}-24_data_by_LA.xlsx"
+    return {name: apply_zip_damage(data, damage)}
+
+
+_DFE_DIR: list[Path] = []
+
+
+def _dfe_folder() -> Path:
+    from dfe_fixtures import write_folder
+
+    if not _DFE_DIR:
+        _DFE_DIR.append(write_folder(Path(tempfile.mkdtemp(prefix="careflow-fuzz-dfe-"))))
+    return _DFE_DIR[0]
+
+
+def _fresh_outturn_cache() -> None:
+    """read_outturn caches by path and modification time; every fuzz input is written to the same path within
+    milliseconds of the last (the same mtime tick), so the cache is emptied for each."""
+    from careflow.dfe.outturn import _read_cached
+
+    _read_cached.cache_clear()
+
+
+def read_outturn_file(folder: Path):
+    """As ``careflow benchmark`` reads it: the RO3 file found under the folder, then the spend per child."""
+    from careflow.aggregate.spend import unit_cost
+    from careflow.dfe import read_folder
+    from careflow.dfe.outturn import find_outturn_files, read_outturn
+    from careflow.errors import CareflowError
+
+    _fresh_outturn_cache()
+    (path,) = find_outturn_files(folder)
+    o = read_outturn(path)
+    for f in o.findings:
+        assert f.file and f.message, f
+    for ons in ("E06000901", "E06000902", "E06000905", "E92000001"):
+        o.value(ons), o.marker(ons), o.authority(ons)
+    dfe = read_folder(_dfe_folder())
+    for code in ("101", "104", "105", None):
+        try:
+            unit_cost(o, dfe, code)
+        except CareflowError:
+            pass
+
+
+def outturn_cli(folder: Path, scratch_: Path) -> list[str]:
+    _fresh_outturn_cache()
+    found = sorted(folder.glob("RO3_*"))
+    return ["benchmark", "--data", str(_dfe_folder()), "--la", "101", "--outturn", str(found[0])]
+
+
+# ---- SSDA903 returns supplied as XLSX ---------------------------------------------------------------------------
+
+def ssda903_xlsx_sheets() -> list[tuple[str, list[list]]]:
+    """The SSDA903 seed return as one workbook, one sheet per table (header row, then rows; dates as text as
+    most exports write them, and child 2's as real Excel dates)."""
+    from careflow.ssda903.codes import TABLE_COLUMNS
+    from ssda903_fixtures import base_tables
+
+    out = []
+    for name, rows in base_tables().items():
+        cols = list(TABLE_COLUMNS[name])
+        body = []
+        for row in rows:
+            vals = [row.get(c, "") or None for c in cols]
+            if row["CHILD"] == "2":
+                vals = [dt.datetime.strptime(v, "%d/%m/%Y") if isinstance(v, str) and re.fullmatch(
+                    r"\d\d/\d\d/\d{4}", v) else v for v in vals]
+            body.append(vals)
+        out.append((name, [cols] + body))
+    return out
+
+
+_SSDA903_XLSX: list = []
+
+
+@st.composite
+def ssda903_xlsx_inputs(draw) -> dict[str, bytes]:
+    """The seed return as XLSX (1 in 3 as one workbook per table), damaged in structure, cells and bytes."""
+    from ssda903_fixtures import YEAR
+
+    if not _SSDA903_XLSX:
+        sheets = ssda903_xlsx_sheets()
+        _SSDA903_XLSX.append((sheets, _shape(sheets)))
+    sheets, shape = _SSDA903_XLSX[0]
+    edits = draw(sheet_edits(shape))
+    damage = draw(zip_damage())
+    if draw(st.integers(0, 2)) == 0:  # a workbook per table: edits go to the sheet's own workbook
+        files = {}
+        for i, (name, rows) in enumerate(sheets):
+            own = [(op, 0, *a) for op, s, *a in edits if s == i]
+            files[f"{YEAR}/{name}.xlsx"] = build_xlsx([(name, rows)], own)
+        target = draw(st.sampled_from(sorted(files)))
+        files[target] = apply_zip_damage(files[target], damage)
+        return files
+    return {f"{YEAR}/return.xlsx": apply_zip_damage(build_xlsx(sheets, edits), damage)}
+
+
 # ---- the families ---------------------------------------------------------------------------------------------
 
 def families() -> dict[str, Family]:
@@ -527,6 +929,10 @@ def families() -> dict[str, Family]:
         csv_family("children", "children.csv", CHILDREN_CSV, read_children_file),
         csv_family("difference", "difference.csv", DIFFERENCE_CSV, read_difference_file),
         csv_family("forecast_folder", "forecast.csv", FORECAST_CSV, read_forecast_folder),
+        Family("columns", columns_inputs(), read_columns,
+               lambda d, s: ["validate", str(d / "data"), "--columns", str(d / "input.yaml")]),
+        Family("outturn", outturn_inputs(), read_outturn_file, outturn_cli),
+        Family("ssda903_xlsx", ssda903_xlsx_inputs(), read_ssda903, lambda d, s: ["validate", str(d)]),
     ]
     return {f.name: f for f in out}
 
@@ -535,6 +941,7 @@ def families() -> dict[str, Family]:
 READER_FAMILIES = {
     "ssda903": ["ssda903"], "dfe": ["dfe", "csww"], "other_csv": ["episodes_csv", "children", "difference"],
     "workbook": ["workbook"], "forecast_folder": ["forecast_folder"],
+    "columns": ["columns"], "outturn": ["outturn"], "ssda903_xlsx": ["ssda903_xlsx"],
     "yaml": ["case", "register_case", "scenario", "stated_totals", "unit_costs", "inflation", "categories",
              "parameter", "teams"],
 }

@@ -22,11 +22,11 @@ from fuzz_targets import clear, families, write_files
 
 FAMILIES = families()
 SCALE = float(os.environ.get("CAREFLOW_FUZZ_SCALE", "1"))
-# Inputs per family on each test run: about 2,300 in all (and 60 per CLI below), under two minutes of one core.
+# Inputs per family on each test run: about 3,000 in all (and 60 per CLI below), under two minutes of one core.
 EXAMPLES = {"ssda903": 250, "dfe": 150, "episodes_csv": 150, "case": 250, "register_case": 150, "scenario": 200,
             "stated_totals": 150, "unit_costs": 150, "inflation": 100, "categories": 150, "parameter": 100,
             "workbook": 100, "teams": 100, "csww": 100, "children": 100, "difference": 100,
-            "forecast_folder": 150}
+            "forecast_folder": 150, "columns": 300, "outturn": 200, "ssda903_xlsx": 250}
 CLI_EXAMPLES = 60
 HANG_SECONDS = 20  # generous on a loaded 2-core machine; the readers take milliseconds on these inputs
 
