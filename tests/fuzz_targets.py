@@ -8,7 +8,8 @@ Reader families: SSDA903 returns (CSV), DfE statistics (children looked after an
 CSVs (cleaned episodes for the forecast, cohort children lists, scenario differences), a forecast folder (as the
 workforce plan and foster carer sufficiency read it), every YAML input kind
 (business cases, register case files, scenarios, stated totals, unit costs, inflation, category mappings,
-parameters, workforce teams) and register workbooks (XLSX).
+parameters, workforce teams), register workbooks (XLSX), the ``--columns`` file of other SSDA903 column names,
+MHCLG RO3 revenue outturn workbooks (ODS and XLSX) and SSDA903 returns supplied as XLSX.
 """
 
 from __future__ import annotations
@@ -686,7 +687,9 @@ def zip_damage(draw) -> tuple | None:
     return (op,)
 
 
-def apply_zip_damage(data: bytes, damage: tuple | None) -> bytes:
+def apply_zip_damage(data: bytes, damage: tuple | None, seed: bytes | None = None) -> bytes:
+    """``data`` damaged; a bomb is made from ``seed`` (the undamaged file) when given, once per seed: swelling
+    each input's own bytes would cost seconds of compression per bomb."""
     if damage is None:
         return data
     op = damage[0]
@@ -699,7 +702,7 @@ def apply_zip_damage(data: bytes, damage: tuple | None) -> bytes:
         return b""
     if op == "random":
         return damage[1]
-    return zip_bomb(data)
+    return zip_bomb(seed or data)
 
 
 def build_xlsx(sheets: list[tuple[str, list[list]]], edits: list[tuple] = ()) -> bytes:
@@ -801,12 +804,21 @@ def outturn_inputs(draw) -> dict[str, bytes]:
 
         wb = openpyxl.load_workbook(io.BytesIO(build_xlsx(sheets, edits)))
         rows = [(n, [[None if isinstance(v, dt.time) else v for v in r] for r in rs]) for n, rs in _rows_of(wb)]
-        data = build_ods(rows)
+        data, seed = build_ods(rows), _seed_bytes(("ods", layout), lambda: build_ods(sheets))
         name = f"RO3_{layout}-24_data_by_LA.ods"
     else:
-        data = build_xlsx(sheets, edits)
+        data, seed = build_xlsx(sheets, edits), _seed_bytes(("xlsx", layout), lambda: build_xlsx(sheets))
         name = f"RO3_{layout}-24_data_by_LA.xlsx"
-    return {name: apply_zip_damage(data, damage)}
+    return {name: apply_zip_damage(data, damage, seed)}
+
+
+_SEED_BYTES: dict = {}
+
+
+def _seed_bytes(key, build: Callable[[], bytes]) -> bytes:
+    if key not in _SEED_BYTES:
+        _SEED_BYTES[key] = build()
+    return _SEED_BYTES[key]
 
 
 _DFE_DIR: list[Path] = []
@@ -898,9 +910,11 @@ def ssda903_xlsx_inputs(draw) -> dict[str, bytes]:
             own = [(op, 0, *a) for op, s, *a in edits if s == i]
             files[f"{YEAR}/{name}.xlsx"] = build_xlsx([(name, rows)], own)
         target = draw(st.sampled_from(sorted(files)))
-        files[target] = apply_zip_damage(files[target], damage)
+        files[target] = apply_zip_damage(files[target], damage, _seed_bytes(target, lambda: build_xlsx(
+            [sheets[[f"{YEAR}/{n}.xlsx" for n, _ in sheets].index(target)]])))
         return files
-    return {f"{YEAR}/return.xlsx": apply_zip_damage(build_xlsx(sheets, edits), damage)}
+    return {f"{YEAR}/return.xlsx": apply_zip_damage(build_xlsx(sheets, edits), damage,
+                                                    _seed_bytes("return", lambda: build_xlsx(sheets)))}
 
 
 # ---- the families ---------------------------------------------------------------------------------------------
