@@ -73,3 +73,49 @@ def test_cli_bad_file_exit_code_1(tmp_path):
     assert res.exit_code == 1, res.output
     assert "row 6" in res.output and "levers.0.placements" in res.output
     assert "Traceback" not in res.output
+
+
+def _all_levers():
+    from careflow.levers.schema import LeverBase
+
+    out, todo = [], [LeverBase]
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if "type" in cls.model_fields:
+            out.append(cls)
+    return out
+
+
+@pytest.mark.parametrize("cls", _all_levers(), ids=lambda c: c.__name__)
+def test_every_lever_with_a_category_list_or_age_bands_declares_them(cls):
+    """The engine checks a lever's listed categories and age bands against the model through the typed
+    LeverBase methods (docs/decisions/0005), not by looking for fields: a lever with the field must answer."""
+    from careflow.levers.schema import LeverBase
+
+    if "age_bands" in cls.model_fields:
+        assert cls.age_bands_used is not LeverBase.age_bands_used
+    if "categories" in cls.model_fields:
+        assert cls.categories_listed is not LeverBase.categories_listed
+
+
+@pytest.mark.parametrize("lever,field,words", [
+    ("{type: reduce_entries, reduction: 5, start: 2025-04-01, age_bands: [10-16, 11-15]}", "levers.0.age_bands.1",
+     "the model has no age band '11-15' (it has: 0-5, 5-10, 10-16, 16-18)"),
+    ("{type: reduce_entries, reduction: 5, start: 2025-04-01, categories: [external_residential, secure]}",
+     "levers.0.categories.1", "the model has no placement category 'secure'"),
+    ("{type: unit_cost_change, percent: -3, start: 2025-04-01, categories: [secure]}", "levers.0.categories.0",
+     "the model has no placement category 'secure'"),
+    ("{type: step_down, from_category: external_residential, to_category: ifa_fostering, children_per_year: 1, "
+     "start: 2025-04-01, age_bands: [0-4]}", "levers.0.age_bands.0", "the model has no age band '0-4'"),
+])
+def test_listed_categories_and_age_bands_are_checked_against_the_model(lever, field, words):
+    from careflow.levers import evaluate
+    from levers_standin import StandIn, stock
+
+    scenario = Scenario.loads(f"name: x\nlevers:\n  - {lever}\n", file="x.yaml")
+    model = StandIn(stock(ifa_fostering=10))  # its categories have no 'secure'; its bands 0-5, 5-10, 10-16, 16-18
+    with pytest.raises(CareflowError) as err:
+        evaluate(scenario, model, dict.fromkeys(model.categories, 1.0), runs=0)
+    f = err.value.findings[0]
+    assert f.field == field and words in f.message, f

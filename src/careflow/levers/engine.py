@@ -190,10 +190,10 @@ def _check_against_model(scenario: Scenario, projector: Projector) -> None:
             if cat not in cats:
                 raise scenario.error(i, fieldname, f"the model has no placement category '{cat}' "
                                                    f"(it has: {', '.join(cats)})")
-        for j, cat in enumerate(getattr(lv, "categories", None) or []):
+        for j, cat in enumerate(lv.categories_listed()):
             if cat not in cats:
                 raise scenario.error(i, f"categories.{j}", f"the model has no placement category '{cat}'")
-        for j, band in enumerate(getattr(lv, "age_bands", None) or []):
+        for j, band in enumerate(lv.age_bands_used()):
             if band not in bands:
                 raise scenario.error(i, f"age_bands.{j}", f"the model has no age band '{band}' "
                                                          f"(it has: {', '.join(bands)})")

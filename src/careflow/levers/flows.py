@@ -120,7 +120,7 @@ class _FlowLever:
     def __init__(self, lever: LeverBase, ctx: LeverContext):
         self.lever = lever
         self.ctx = ctx
-        self.age_bands = tuple(lever.age_bands) if getattr(lever, "age_bands", None) else None
+        self.age_bands = lever.age_bands_used() or None
         self._asked: dict[int | None, float] = {}
         self._delivered: dict[int | None, float] = {}
 

@@ -80,6 +80,15 @@ class LeverBase(_Strict):
         """Field name -> category, for checking against the model's categories."""
         return {}
 
+    def categories_listed(self) -> tuple[str, ...]:
+        """The categories a lever lists in its ``categories`` field (to act on, or to limit it to), for checking
+        against the model's categories one by one; () when it has no such list."""
+        return ()
+
+    def age_bands_used(self) -> tuple[str, ...]:
+        """The age bands a lever is limited to (its ``age_bands`` field); () for all ages or no such field."""
+        return ()
+
 
 def _check_category(v: str, info: ValidationInfo) -> str:
     known = (info.context or {}).get("categories") or DEFAULT_CATEGORIES
@@ -109,6 +118,12 @@ class ReduceEntries(LeverBase):
     """Only children entering at these ages (leave empty for all ages)."""
     categories: list[Category] | None = None
     """Only children whose first placement is in these categories (leave empty for all)."""
+
+    def categories_listed(self) -> tuple[str, ...]:
+        return tuple(self.categories or ())
+
+    def age_bands_used(self) -> tuple[str, ...]:
+        return tuple(self.age_bands or ())
 
     @field_validator("reduction")
     @classmethod
@@ -153,6 +168,9 @@ class StepDown(LeverBase):
 
     def categories_used(self):
         return {"from_category": self.from_category, "to_category": self.to_category}
+
+    def age_bands_used(self) -> tuple[str, ...]:
+        return tuple(self.age_bands or ())
 
 
 class Recruitment(_Strict):
@@ -223,6 +241,9 @@ class Sufficiency(LeverBase):
     def categories_used(self):
         return {"add_category": self.add_category, "displace_category": self.displace_category}
 
+    def age_bands_used(self) -> tuple[str, ...]:
+        return tuple(self.age_bands or ())
+
 
 class PermanenceExits(LeverBase):
     """Extra exits (SGO, adoption, return home...) from a category: N a year spread by month, after a lag."""
@@ -246,6 +267,9 @@ class PermanenceExits(LeverBase):
 
     def categories_used(self):
         return {"from_category": self.from_category}
+
+    def age_bands_used(self) -> tuple[str, ...]:
+        return tuple(self.age_bands or ())
 
 
 class CapGrowth(LeverBase):
@@ -285,6 +309,9 @@ class UnitCostChange(LeverBase):
     """The placement types whose weekly cost changes."""
     percent: Annotated[float, Field(ge=-100, le=1000)]
     """The change in weekly cost in percent: negative for a saving (a fee negotiated down by 3% is -3)."""
+
+    def categories_listed(self) -> tuple[str, ...]:
+        return tuple(self.categories)
 
 
 class Phased(LeverBase):
