@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from careflow.parameters import load_parameter
+from careflow.parameters import INTEGER, INTEGER_OR_NULL, NUMBER, load_parameter
 
 
 @dataclass(frozen=True)
@@ -22,9 +22,9 @@ class RateBand:
 @lru_cache(maxsize=1)
 def green_book_schedule() -> tuple[RateBand, ...]:
     """The shipped schedule (``parameters/green_book_discount.yaml``)."""
-    values = load_parameter("green_book_discount").values
-    return tuple(RateBand(int(v["from_year"]), None if v["to_year"] is None else int(v["to_year"]),
-                          float(v["rate"])) for v in values)
+    rows = load_parameter("green_book_discount").records({"from_year": INTEGER, "to_year": INTEGER_OR_NULL,
+                                                         "rate": NUMBER})
+    return tuple(RateBand(r["from_year"], r["to_year"], r["rate"]) for r in rows.values())
 
 
 def rate_for_year(k: int, schedule: tuple[RateBand, ...] | None = None) -> float:

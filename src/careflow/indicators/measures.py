@@ -168,8 +168,7 @@ def age_on(dob: pd.Series, day) -> pd.Series:
 
 def age_bands() -> list[tuple[str, float, float]]:
     """The DfE age groups (careflow's ``age_bands`` parameter): (label, lower inclusive, upper exclusive)."""
-    values = load_parameter("age_bands").values
-    return [(str(k), float(v[0]), float(v[1])) for k, v in values.items()]
+    return [(label, lo, hi) for label, (lo, hi) in load_parameter("age_bands").ranges().items()]
 
 
 def age_band(age: pd.Series) -> pd.Series:
@@ -183,7 +182,7 @@ def age_band(age: pd.Series) -> pd.Series:
 def ethnic_group(codes: pd.Series) -> pd.Series:
     """The DfE's major ethnic group of each ETHNIC code (parameter ``ethnic_groups``); blank or unknown codes in
     'Refused or information not yet available'."""
-    groups = load_parameter("ethnic_groups").values
+    groups = load_parameter("ethnic_groups").code_lists()
     lookup = {str(c).upper(): g for g, cs in groups.items() for c in cs}
     fallback = next((g for g in groups if g.lower().startswith("refused")), UNKNOWN)
     return codes.astype(object).map(lambda c: lookup.get(str(c).upper(), fallback) if pd.notna(c) else fallback)

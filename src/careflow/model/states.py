@@ -62,19 +62,10 @@ def _check_bands(labels, lower, upper, where) -> AgeBands:
 def age_bands(path: str | Path | None = None) -> AgeBands:
     """The shipped age bands, or a user's file in the same parameter format."""
     p = load_parameter("age_bands") if path is None else read_parameter(path)
-    vals = p.values
-    if not isinstance(vals, dict):
-        raise CareflowError("age bands: 'values' must map a label to [lower, upper] in years", file=p.file,
-                            field="values", rule="age-bands")
-    labels, lower, upper = [], [], []
-    for label, pair in vals.items():
-        if not (isinstance(pair, list | tuple) and len(pair) == 2
-                and all(isinstance(x, int | float) for x in pair)):
-            raise CareflowError(f"age band '{label}' must be [lower, upper] in years", file=p.file,
-                                field=f"values.{label}", rule="age-bands")
-        labels.append(str(label))
-        lower.append(float(pair[0]))
-        upper.append(float(pair[1]))
+    bands = p.ranges()  # label: [lower, upper] in years, checked (errors name the file, line and band)
+    labels = list(bands)
+    lower = [lo for lo, _ in bands.values()]
+    upper = [hi for _, hi in bands.values()]
 
     def where(msg):
         return CareflowError(msg, file=p.file, field="values", rule="age-bands")

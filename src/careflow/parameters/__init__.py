@@ -18,6 +18,12 @@ is read as its start, 1 April 2025), values are numbers, and each :class:`DatedV
 ``sources`` entry for the item, else its ``reference``). ``DatedSeries.at(day)`` gives the value in force on
 ``day`` and refuses a day before the first value, unless the file says ``extends_backwards: true`` (its first value
 then holds before its date: e.g. unit costs, which careflow deflates to earlier years by the inflation rates).
+
+Table-shaped values (not dated): ``Parameter.ranges()`` (label: [lower, upper], e.g. age bands),
+``Parameter.code_lists()`` (label: [code, ...], e.g. ethnic groups) and ``Parameter.records(fields)`` (a list of
+mappings with the named number fields, e.g. the Green Book discount schedule) read them as a :class:`Table`,
+checked when read (errors name the file, line and key) and carrying their source; ``Parameter.labels()`` lists the
+items under ``values``.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from careflow import yamlio
 from careflow.errors import CareflowError
@@ -71,6 +77,38 @@ class DatedSeries:
         return iter(self.points)
 
 
+V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class Table(Generic[V]):
+    """A parameter's table-shaped values: rows by label in the file's order (a list's rows are labelled "0", "1",
+    ...), each checked when read, and where they come from."""
+
+    name: str
+    rows: dict[str, V]
+    source: str
+
+    def __getitem__(self, label: str) -> V:
+        return self.rows[label]
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def items(self):
+        return self.rows.items()
+
+    def values(self):
+        return self.rows.values()
+
+
+# What a field of a record may hold (Parameter.records): a number, a whole number, or a whole number or null.
+NUMBER, INTEGER, INTEGER_OR_NULL = "a number", "a whole number", "a whole number or null"
+
+
 @dataclass(frozen=True)
 class Parameter:
     name: str
@@ -95,8 +133,7 @@ class Parameter:
     def series(self, item: str | None = None, allow_negative: bool = False) -> DatedSeries:
         """The dated values under ``values.<item>`` (or ``values`` itself), checked: date keys, finite numbers,
         not negative unless ``allow_negative``. Errors name the file, line and key."""
-        path = ("values",) + ((item,) if item is not None else ())
-        node = self.values.get(item) if item is not None and isinstance(self.values, dict) else self.values
+        path, node = self._node(item)
         where = ".".join(str(p) for p in path)
         if isinstance(node, int | float) and not isinstance(node, bool):
             raise self._error(path, f"'{where}' must map a date to a value, e.g. {{\"2025-04-01\": {node}}}")
@@ -123,11 +160,89 @@ class Parameter:
         return DatedSeries(f"{self.name}.{item}" if item is not None else self.name, tuple(points),
                            self.extends_backwards)
 
+    def labels(self, item: str | None = None) -> tuple[str, ...]:
+        """The labels under ``values.<item>`` (or ``values``), which must be a mapping."""
+        path, node = self._node(item)
+        if not isinstance(node, dict) or not node:
+            raise self._error(path, f"'{'.'.join(map(str, path))}' must be a mapping of labels")
+        return tuple(str(k) for k in node)
+
+    def ranges(self, item: str | None = None) -> Table[tuple[float, float]]:
+        """``label: [lower, upper]`` rows (finite numbers, lower below upper), e.g. age bands in years."""
+        rows: dict[str, tuple[float, float]] = {}
+        for path, label, v in self._rows(item, "label: [lower, upper]"):
+            if not (isinstance(v, list) and len(v) == 2 and all(_number(x) for x in v) and v[0] < v[1]):
+                raise self._error(path, f"'{label}' must be [lower, upper]: two numbers, the lower first (got "
+                                        f"{v!r})")
+            rows[label] = (float(v[0]), float(v[1]))
+        return Table(self._table_name(item), rows, self.source(item))
+
+    def code_lists(self, item: str | None = None) -> Table[tuple[str, ...]]:
+        """``label: [code, ...]`` rows (codes as text; a code may appear under one label only)."""
+        rows: dict[str, tuple[str, ...]] = {}
+        seen: dict[str, str] = {}
+        for path, label, v in self._rows(item, "label: [code, ...]"):
+            if not isinstance(v, list) or not all(isinstance(c, str | int) and not isinstance(c, bool) for c in v):
+                raise self._error(path, f"'{label}' must be a list of codes (got {v!r})")
+            for c in map(str, v):
+                if seen.setdefault(c.upper(), label) != label:
+                    raise self._error(path, f"code {c!r} is under both '{seen[c.upper()]}' and '{label}'")
+            rows[label] = tuple(str(c) for c in v)
+        return Table(self._table_name(item), rows, self.source(item))
+
+    def records(self, fields: dict[str, str], item: str | None = None) -> Table[dict[str, float | int | None]]:
+        """A list of mappings, each with exactly ``fields`` (name: :data:`NUMBER`, :data:`INTEGER` or
+        :data:`INTEGER_OR_NULL`), e.g. ``{from_year: 0, to_year: 30, rate: 0.035}``."""
+        path, node = self._node(item)
+        where = ".".join(map(str, path))
+        if not isinstance(node, list) or not node:
+            raise self._error(path, f"'{where}' must be a list of {{{', '.join(fields)}}}")
+        rows: dict[str, dict[str, float | int | None]] = {}
+        for i, rec in enumerate(node):
+            at = path + (i,)
+            if not isinstance(rec, dict) or set(map(str, rec)) != set(fields):
+                raise self._error(at, f"row {i + 1} of '{where}' must have exactly {', '.join(fields)} (got "
+                                      f"{rec!r})")
+            row: dict[str, float | int | None] = {}
+            for name, kind in fields.items():
+                v = rec[name]
+                if v is None and kind == INTEGER_OR_NULL:
+                    row[name] = None
+                elif kind == NUMBER and _number(v):
+                    row[name] = float(v)
+                elif kind != NUMBER and isinstance(v, int) and not isinstance(v, bool):
+                    row[name] = v
+                else:
+                    raise self._error(at + (name,), f"'{name}' in row {i + 1} of '{where}' must be {kind} (got "
+                                                    f"{v!r})")
+            rows[str(i)] = row
+        return Table(self._table_name(item), rows, self.source(item))
+
+    def _node(self, item: str | None) -> tuple[tuple, Any]:
+        path = ("values",) + ((item,) if item is not None else ())
+        node = self.values.get(item) if item is not None and isinstance(self.values, dict) else self.values
+        return path, node
+
+    def _rows(self, item: str | None, shape: str):
+        path, node = self._node(item)
+        if not isinstance(node, dict) or not node:
+            raise self._error(path, f"'{'.'.join(map(str, path))}' must map each label to its row ({shape})")
+        for label, v in node.items():
+            yield path + (label,), str(label), v
+
+    def _table_name(self, item: str | None) -> str:
+        return f"{self.name}.{item}" if item is not None else self.name
+
     def _error(self, path: tuple, message: str) -> CareflowError:
         lines = self.lines or {}
         row = next((lines[path[:n]] for n in range(len(path), 0, -1) if path[:n] in lines), None)
         return CareflowError(message, file=self.file, row=row, field=".".join(str(p) for p in path),
                              rule="parameter")
+
+
+def _number(v: Any) -> bool:
+    """A finite int or float (not a truth value)."""
+    return isinstance(v, int | float) and not isinstance(v, bool) and _finite(v)
 
 
 def _finite(v: int | float) -> bool:
