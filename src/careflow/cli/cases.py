@@ -37,10 +37,15 @@ class _Settings:
         self.register = None
 
 
+# The register database option of the register's command groups (`careflow cases`, `careflow users`).
+DATABASE_OPTION = click.option("--database", metavar="URL|FILE", default=None,
+                               help="Register database: a SQLAlchemy URL (postgresql://user@host/db) or an SQLite "
+                                    "file. Default: $CAREFLOW_DATABASE_URL, else register.sqlite in the user data "
+                                    "directory.")
+
+
 @click.group()
-@click.option("--database", metavar="URL|FILE", default=None,
-              help="Register database: a SQLAlchemy URL (postgresql://user@host/db) or an SQLite file. "
-                   "Default: $CAREFLOW_DATABASE_URL, else register.sqlite in the user data directory.")
+@DATABASE_OPTION
 @click.option("--user", default=None, help="Name recorded in the audit trail (default: $CAREFLOW_USER, else the "
                                            "OS login).")
 @click.pass_context

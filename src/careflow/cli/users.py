@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from careflow.cli.cases import DATABASE_OPTION
 from careflow.errors import CareflowError, Finding
 
 ROLES = click.Choice(["viewer", "editor", "approver"], case_sensitive=False)
@@ -47,9 +48,7 @@ def _password(from_stdin: bool, name: str) -> str:
 
 
 @click.group()
-@click.option("--database", metavar="URL|FILE", default=None,
-              help="Register database: a SQLAlchemy URL (postgresql://user@host/db) or an SQLite file. "
-                   "Default: $CAREFLOW_DATABASE_URL, else register.sqlite in the user data directory.")
+@DATABASE_OPTION
 @click.option("--user", default=None, help="Name recorded as the actor of each change (default: $CAREFLOW_USER, "
                                            "else the OS login).")
 @click.pass_context

@@ -144,6 +144,13 @@ def _text(doc, value: Any) -> None:
                 doc.add_paragraph(" ".join(para))
 
 
+def _answers(doc, c: Mapping, questions: list[tuple[str, str]]) -> None:
+    """The council template's questions (level-3 headings), each followed by the case's answer (its field)."""
+    for question, field in questions:
+        doc.add_heading(question, level=3)
+        _text(doc, c.get(field))
+
+
 def _picture(doc, chart: ch.Chart, width_cm: float = 16.0) -> None:
     doc.add_picture(io.BytesIO(chart.png(dpi=150)), width=Cm(width_cm))
     shape = doc.inline_shapes[-1]
@@ -241,19 +248,12 @@ def _overview_and_approach(doc, c: Mapping) -> None:
 
     doc.add_heading("Project Approach", level=1)
     doc.add_heading("Background", level=2)
-    doc.add_heading("Why do we need to undertake this project?", level=3)
-    _text(doc, c.get("background"))
-    doc.add_heading("What would happen if we did not complete this project?", level=3)
-    _text(doc, c.get("what_if_not"))
+    _answers(doc, c, [("Why do we need to undertake this project?", "background"),
+                      ("What would happen if we did not complete this project?", "what_if_not")])
     doc.add_heading("Approach", level=2)
-    doc.add_heading("Aims / Objectives", level=3)
-    _text(doc, c.get("aims"))
-    doc.add_heading("Project Overview - What are we doing", level=3)
-    _text(doc, c.get("approach"))
-    doc.add_heading("What assumptions have you made?", level=3)
-    _text(doc, c.get("assumptions"))
-    doc.add_heading("What constraints does the project face?", level=3)
-    _text(doc, c.get("constraints"))
+    _answers(doc, c, [("Aims / Objectives", "aims"), ("Project Overview - What are we doing", "approach"),
+                      ("What assumptions have you made?", "assumptions"),
+                      ("What constraints does the project face?", "constraints")])
     doc.add_heading("Delivery Options", level=2)
     doc.add_heading("Has an options and feasibility study been undertaken?", level=3)
     study, options = options_of(c)
