@@ -17,8 +17,8 @@ SRC = Path(careflow.__file__).resolve().parent
 # DESIGN.md section 3, top to bottom. "shared" is usable from every layer; the pipeline runs the user's jobs over
 # the whole library; the entry points (CLI, demo, web app) sit on the pipeline.
 LAYERS: dict[str, tuple[str, ...]] = {
-    "shared": ("careflow", "errors", "fy", "yamlio", "numbers", "safecsv", "output_guard", "privacy", "parameters",
-               "vocabulary", "synth", "money"),
+    "shared": ("careflow", "errors", "fy", "yamlio", "numbers", "archives", "safecsv", "output_guard", "privacy",
+               "parameters", "vocabulary", "synth", "money"),
     "inputs": ("ssda903", "dfe", "outturn"),
     "core": ("model", "aggregate"),
     "money": ("costs", "levers", "finance"),
