@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import time
 import zipfile
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from argon2 import PasswordHasher
+from test_web_data import _finish, _upload
 from web_helpers import token_in
 
 from careflow.accounts import Accounts
@@ -111,27 +111,6 @@ def _signed_in(app, name="ed"):
     token = token_in(c.get("/login").get_data(as_text=True))
     assert c.post("/login", data={"csrf_token": token, "username": name, "password": PW}).status_code == 303
     return c
-
-
-def _finish(client, response, tries: int = 1200):
-    assert response.status_code == 303, response.get_data(as_text=True)[:500]
-    location = response.headers["Location"]
-    for _ in range(tries):
-        r = client.get(location)
-        if r.status_code in (302, 303):
-            location = r.headers["Location"]
-            continue
-        if "/jobs/" not in location:
-            return r
-        assert r.status_code == 200 and "Something went wrong" not in r.get_data(as_text=True)
-        time.sleep(0.1)
-    raise AssertionError(f"still waiting at {location}")
-
-
-def _upload(client, files, **fields):
-    token = token_in(client.get("/data/upload").get_data(as_text=True))
-    data = {"csrf_token": token, **fields, "files": [(io.BytesIO(body), name) for name, body in files]}
-    return client.post("/data/upload", data=data, content_type="multipart/form-data")
 
 
 def _stored(app, report) -> Path:
