@@ -79,3 +79,13 @@ def test_small_highly_compressible_parts_and_non_zips_pass_to_the_reader(tmp_pat
     text = tmp_path / "text.xlsx"
     text.write_text("not a zip")
     assert check_spreadsheet(text, "r") is None
+
+
+def test_shared_mode_upload_of_a_workbook_bomb_is_refused(tmp_path):
+    # shared mode pseudonymises an uploaded workbook in memory with openpyxl: the same bomb, the same refusal
+    from careflow.ssda903.uploads import Pseudonymiser, store_files
+
+    data = zip_bomb(build_xlsx(ssda903_xlsx_sheets()), 20)
+    with pytest.raises(CareflowError, match="zip bomb") as err:
+        store_files([("return.xlsx", io.BytesIO(data))], tmp_path / "up", pseudonymise=Pseudonymiser("salt"))
+    assert err.value.findings[0].file == "return.xlsx" and not list((tmp_path / "up").rglob("*.csv"))

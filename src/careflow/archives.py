@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 from careflow.errors import Finding
 
@@ -25,9 +26,12 @@ def expansion(info: zipfile.ZipInfo) -> float:
     return info.file_size / info.compress_size if info.compress_size else 0.0
 
 
-def check_spreadsheet(path: str | Path, rule: str, field: str | None = None) -> Finding | None:
-    """A finding (``rule``, naming the file and the member) when the XLSX or ODS ``path`` is a zip bomb by the
-    limits above; None otherwise, including when it is not a zip at all (the reader then says it cannot read it)."""
+def check_spreadsheet(path: str | Path | BinaryIO, rule: str, field: str | None = None,
+                      name: str | None = None) -> Finding | None:
+    """A finding (``rule``, naming the file (``name``, else ``path``) and the member) when the XLSX or ODS ``path``
+    (or bytes in memory) is a zip bomb by the limits above; None otherwise, including when it is not a zip at all
+    (the reader then says it cannot read it)."""
+    file = name or str(path)
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
@@ -37,9 +41,9 @@ def check_spreadsheet(path: str | Path, rule: str, field: str | None = None) -> 
     for info in infos:
         if info.file_size > SMALL and expansion(info) > MAX_RATIO:
             return Finding(rule, f"{info.filename} inside the spreadsheet expands {expansion(info):,.0f} times "
-                           f"(limit {MAX_RATIO:,.0f}): refused as a zip bomb", file=str(path), field=field)
+                           f"(limit {MAX_RATIO:,.0f}): refused as a zip bomb", file=file, field=field)
         total += info.file_size
     if total > MAX_BYTES:
         return Finding(rule, f"the spreadsheet unpacks to {total / 2**20:,.0f} MB (limit {MAX_BYTES / 2**20:,.0f}"
-                       " MB): refused", file=str(path), field=field)
+                       " MB): refused", file=file, field=field)
     return None

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from careflow.archives import MAX_BYTES, MAX_RATIO, expansion
+from careflow.archives import MAX_BYTES, MAX_RATIO, check_spreadsheet, expansion
 from careflow.errors import CareflowError, Finding
 
 TAKEN = (".csv", ".xlsx", ".zip")
@@ -332,6 +332,9 @@ class Pseudonymiser:
     def _workbook(self, data: bytes, where: str, target: Path, used: set[str]) -> list[Path]:
         import pandas as pd
 
+        bomb = check_spreadsheet(io.BytesIO(data), RULE, name=where)  # before openpyxl unpacks it
+        if bomb is not None:
+            raise CareflowError(bomb)
         try:  # as careflow.ssda903.reader reads a workbook: every sheet, every cell as text
             sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str, header=0, engine="openpyxl")
         except Exception as exc:  # noqa: BLE001 - any failure of the workbook reader is the user's file
