@@ -822,6 +822,7 @@ def _seed_bytes(key, build: Callable[[], bytes]) -> bytes:
 
 
 _DFE_DIR: list[Path] = []
+_DFE: list = []
 
 
 def _dfe_folder() -> Path:
@@ -854,7 +855,9 @@ def read_outturn_file(folder: Path):
         assert f.file and f.message, f
     for ons in ("E06000901", "E06000902", "E06000905", "E92000001"):
         o.value(ons), o.marker(ons), o.authority(ons)
-    dfe = read_folder(_dfe_folder())
+    if not _DFE:  # the DfE figures are the same for every input: read once
+        _DFE.append(read_folder(_dfe_folder()))
+    dfe = _DFE[0]
     for code in ("101", "104", "105", None):
         try:
             unit_cost(o, dfe, code)
