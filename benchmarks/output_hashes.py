@@ -18,7 +18,7 @@ Normalised before hashing (the rest is hashed byte for byte):
   created/modified times and the same paths and timestamps masked inside every XML member;
 - PNG and SVG charts: SOURCE_DATE_EPOCH fixes matplotlib's date and a matplotlibrc its SVG id salt (random by
   default); PNGs are then hashed as written;
-- SQLite files: their SQL dump, with timestamps masked.
+- SQLite files: their SQL dump (lines sorted: the order of index statements varies), with timestamps masked.
 Files whose name says "log" are left out.
 """
 
@@ -37,6 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXT = {".csv", ".json", ".md", ".txt", ".yaml", ".yml", ".svg", ".out", ".html", ".xml"}
+CHECKOUT = [ROOT]  # the checkout whose paths the outputs carry (--checkout with --rehash)
 TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?")
 
 
@@ -46,7 +47,7 @@ def careflow() -> list[str]:
 
 
 def mask(data: bytes, out: Path) -> bytes:
-    for path, word in ((str(out), b"<out>"), (str(ROOT), b"<checkout>")):
+    for path, word in ((str(out), b"<out>"), (str(CHECKOUT[0]), b"<checkout>")):
         data = data.replace(path.encode(), word)
     return TIMESTAMP.sub(b"<time>", data)
 
@@ -61,8 +62,8 @@ def digest(path: Path, out: Path) -> str:
         return h.hexdigest()
     if suffix in (".sqlite", ".db"):
         con = sqlite3.connect(path)
-        try:
-            dump = "\n".join(con.iterdump()).encode()
+        try:  # sorted: iterdump lists a table's indexes in no fixed order
+            dump = "\n".join(sorted(con.iterdump())).encode()
         finally:
             con.close()
         return hashlib.sha256(mask(dump, out)).hexdigest()
@@ -113,7 +114,14 @@ def main(argv=None) -> int:
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--runs", type=int, default=100, help="Monte Carlo runs for forecast and scenario")
     ap.add_argument("--keep", type=Path, default=None, help="write the outputs here instead of a temporary folder")
+    ap.add_argument("--rehash", type=Path, default=None, help="hash the outputs already in this folder (a --keep "
+                    "folder of an earlier run) without running anything")
+    ap.add_argument("--checkout", type=Path, default=ROOT, help="with --rehash: the checkout that run used")
     args = ap.parse_args(argv)
+    CHECKOUT[0] = args.checkout
+    if args.rehash:
+        _print_hashes(args.rehash)
+        return 0
     if not args.shared.is_dir():
         print(f"no shared data at {args.shared}", file=sys.stderr)
         return 2
@@ -135,12 +143,16 @@ def main(argv=None) -> int:
         if res.returncode not in (0, 1):
             failed += 1
             print(res.stderr.decode(errors="replace")[-2000:], file=sys.stderr)
+    _print_hashes(out)
+    return 1 if failed else 0
+
+
+def _print_hashes(out: Path) -> None:
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         rel = path.relative_to(out)
         if rel.parts[0].startswith(".") or "log" in path.name.lower():
             continue
         print(f"{digest(path, out)}  {rel}")
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":
