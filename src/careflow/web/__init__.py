@@ -61,8 +61,8 @@ def create_app(workspace: str | Path | None = None, *, testing: bool = False, **
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    retention.init_app(app)  # uploads deleted after RETENTION_DAYS (shared mode: 90 unless set); before sign-in
     auth.init_app(app)  # shared mode's sign-in and roles (no-op in local mode)
-    retention.init_app(app)  # uploads deleted after RETENTION_DAYS (shared mode: 90 unless set)
     for module in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module).bp)
     return app
