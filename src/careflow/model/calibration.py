@@ -38,7 +38,7 @@ from careflow.errors import CareflowError
 from careflow.model import episodes as epi
 from careflow.model.project import Projection, _add_months, project
 from careflow.model.rates import fit
-from careflow.model.states import MAX_AGE_MONTHS
+from careflow.model.states import MAX_AGE_MONTHS, age_bands
 
 LEAD_MONTHS = 12  # lead times whose past errors are measured
 PSEUDO_ORIGINS = 12  # quarterly pseudo-origins at most (three years)
@@ -101,6 +101,8 @@ def past_errors(episodes: pd.DataFrame, origin: dt.date, *, lead_months: int = L
     data before ``origin`` reach. Pseudo-origins where the model cannot be fitted (no data yet) are skipped."""
     origin = pd.Timestamp(origin).date()
     ep = epi.censor(episodes, origin)
+    fit_options.setdefault("bands", None)
+    fit_options["bands"] = fit_options["bands"] or age_bands()  # read once, not at each pseudo-origin
     first_valid = ep["dec"].min()
     origins, rows = [], []
     for k in range(1, pseudo_origins + 1):

@@ -120,7 +120,10 @@ class Projection:
 
         exp = with_totals(self.expected_stock)
         if self.stock_runs is not None:
-            runs = with_totals(self.stock_runs.astype(float))
+            # whole children (uncalibrated runs) stay integers: their sums, mean and quantiles are exact either
+            # way, and half the memory is quicker to fill
+            runs = with_totals(self.stock_runs if self.stock_runs.dtype.kind in "iu" else
+                               self.stock_runs.astype(float))
             mean = runs.mean(axis=0)
             qs = np.quantile(runs, quantiles, axis=0)
         else:
