@@ -36,3 +36,12 @@ def test_lazy_package_names_stay_the_functions():
     assert callable(pipeline.forecast) and pipeline.forecast.__name__ == "forecast"
     assert callable(pipeline.indicators) and callable(pipeline.workforce) and callable(pipeline.benchmark)
     assert set(pipeline.__all__) <= set(dir(pipeline))
+
+
+def test_every_lazy_name_resolves():
+    import careflow.pipeline
+    import careflow.reports
+
+    for package in (careflow.pipeline, careflow.reports):
+        for name in package.__all__:
+            assert getattr(package, name) is not None, f"{package.__name__}.{name}"

@@ -26,7 +26,8 @@ from careflow.lazy import lazy_exports
 _WHERE = {
     "case_from_register": "appraise", "load_and_appraise": "appraise",
     "BenchmarkData": "benchmark", "benchmark": "benchmark", "load_benchmark_data": "benchmark",
-    "appraise_stored": "cases", "example_case_files": "cases", "portfolio_chart": "cases",
+    "appraise_stored": "cases", "attach_scenario": "cases", "example_case_files": "cases",
+    "portfolio_chart": "cases",
     "register_portfolio_report": "cases", "seed_register": "cases", "stored_case_report": "cases",
     "Data": "data", "categories_for": "data", "load_data": "data", "store_upload": "data",
     "validate_data": "data", "validation_view": "data", "write_validation": "data",
