@@ -30,6 +30,7 @@ _WHERE = {
     "portfolio_chart": "cases",
     "register_portfolio_report": "cases", "seed_register": "cases", "stored_case_report": "cases",
     "Data": "data", "categories_for": "data", "load_data": "data", "store_upload": "data",
+    "store_upload_pseudonymised": "data",
     "validate_data": "data", "validation_view": "data", "write_validation": "data",
     "write_validation_workbook": "data",
     "Forecast": "forecast", "forecast": "forecast", "history_series": "forecast",
