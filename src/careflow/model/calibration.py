@@ -103,6 +103,7 @@ def past_errors(episodes: pd.DataFrame, origin: dt.date, *, lead_months: int = L
     ep = epi.censor(episodes, origin)
     fit_options.setdefault("bands", None)
     fit_options["bands"] = fit_options["bands"] or age_bands()  # read once, not at each pseudo-origin
+    prepared = epi.with_clocks(epi.usable(ep))  # sorted and with clocks once; each refit censors it
     first_valid = ep["dec"].min()
     origins, rows = [], []
     for k in range(1, pseudo_origins + 1):
@@ -110,7 +111,7 @@ def past_errors(episodes: pd.DataFrame, origin: dt.date, *, lead_months: int = L
         if pd.isna(first_valid) or pd.Timestamp(o) < first_valid + pd.DateOffset(months=12):
             break  # the first year of returns is incomplete (only episodes open in it), as for the drift
         try:
-            model = fit(ep, data_end=o, **fit_options)
+            model = fit(ep, data_end=o, prepared=prepared, **fit_options)
         except CareflowError:
             break
         leads = min(lead_months, 3 * k)

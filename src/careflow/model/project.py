@@ -622,6 +622,17 @@ def _uniforms(seed: np.ndarray, month: int, stream: int) -> np.ndarray:
     return x.astype(np.float64) * 2.0 ** -53
 
 
+def _slice(shares: np.ndarray, row: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """How many of the cumulative shares ``shares[row[i], :]`` are at or below ``x[i]`` (the slice ``x[i]`` falls
+    in), a column at a time: no [children, outcomes] table is built."""
+    width = shares.shape[1]
+    flat, base = shares.ravel(), row * width
+    k = np.zeros(len(x), dtype=np.int64)
+    for j in range(width):
+        k += x >= flat[base + j]
+    return k
+
+
 def _realise(count: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Whole children from expected counts: the integer part plus one more with the fractional probability, using
     one uniform ``u`` per count."""
@@ -663,8 +674,10 @@ def drift_walk(rng: np.random.Generator, sd: float, runs: int, months: int, wind
     return np.exp(lag + np.cumsum(steps, axis=1) - var / 2)
 
 
-_FIELDS = {"run": np.int64, "born": np.int64, "cat": np.int64, "seed": np.uint64, "alive": bool, "young": bool,
-           "dur": np.int64, "phase": np.float64, "row": np.int64, "target": np.float64}
+# small integer types where the values are small (a block's run, age in months from the start, category, duration
+# state): less memory to fill and to read each month; the cell (``row``) stays a full index for its look-ups
+_FIELDS = {"run": np.int32, "born": np.int16, "cat": np.int8, "seed": np.uint64, "alive": bool, "young": bool,
+           "dur": np.int8, "phase": np.float64, "row": np.int64, "target": np.float64}
 
 
 def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, parameter_uncertainty=True) -> dict:
@@ -722,6 +735,7 @@ class _Runs:
         # month m - 1); entries go stale when a child leaves (its place may be taken by an entrant): each is checked
         self.birthdays: list[list[np.ndarray]] = [[] for _ in range(M + 1)]
         self.freed: list[np.ndarray] = []  # places of children who left, for entrants
+        self.scan_h, self.scan_fired = np.empty(0), np.empty(0, dtype=bool)
         self._start_children(S0)
 
     # --- set-up ---------------------------------------------------------------------------------------------------
@@ -870,7 +884,12 @@ class _Runs:
         """The settled children's events in month ``m`` (``Hc[m + 1, cell] > target``): exits, and moves after
         which a new segment starts next month (or, with a placement clock, the new placement's first months);
         then those turning 18 leave."""
-        idx = np.flatnonzero(self.Hc[m + 1][self.row[:self.n]] > self.target[:self.n])
+        n = self.n
+        if len(self.scan_h) < n:  # buffers for the month's look-up and comparison over every place, reused
+            self.scan_h, self.scan_fired = np.empty(self.cap), np.empty(self.cap, dtype=bool)
+        h, fired = self.scan_h[:n], self.scan_fired[:n]
+        np.take(self.Hc[m + 1], self.row[:n], out=h)
+        idx = np.flatnonzero(np.greater(h, self.target[:n], out=fired))
         run, cell = self.run[idx], self.row_cell[self.row[idx]]
         k = self._pick_outcome(cell, self.h_move[cell], self.exit_walk[run, m] * self.h_exit[cell],
                                _uniforms(self.seed[idx], m, _OUTCOME))
@@ -898,10 +917,10 @@ class _Runs:
         leave = u < p_exit
         k = np.empty(len(u), dtype=np.int64)
         x = u[leave] / p_exit[leave]
-        k[leave] = self.C + np.minimum((x[:, None] >= self.share_exit[cell[leave]]).sum(axis=1), self.G - 1)
+        k[leave] = self.C + np.minimum(_slice(self.share_exit, cell[leave], x), self.G - 1)
         stay = ~leave
         x = (u[stay] - p_exit[stay]) / (1 - p_exit[stay])
-        k[stay] = np.minimum((x[:, None] >= self.share_move[cell[stay]]).sum(axis=1), self.C - 1)
+        k[stay] = np.minimum(_slice(self.share_move, cell[stay], x), self.C - 1)
         return k
 
     def _leave(self, idx: np.ndarray, m: int, group) -> None:
