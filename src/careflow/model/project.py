@@ -120,12 +120,16 @@ class Projection:
 
         exp = with_totals(self.expected_stock)
         if self.stock_runs is not None:
-            # whole children (uncalibrated runs) stay integers: their sums, mean and quantiles are exact either
-            # way, and half the memory is quicker to fill
-            runs = with_totals(self.stock_runs if self.stock_runs.dtype.kind in "iu" else
-                               self.stock_runs.astype(float))
+            # one array with the totals, filled in place (fresh memory is slow to come by: the kernel zeroes it
+            # page by page), and the quantiles partition it in place; whole children (uncalibrated runs) stay
+            # integers: their sums, mean and quantiles are exact either way
+            a = self.stock_runs
+            runs = np.empty(a.shape[:-2] + (B + 1, C + 1), dtype=np.int32 if a.dtype.kind in "iu" else float)
+            runs[..., :B, :C] = a
+            runs[..., B, :C] = a.sum(axis=-2)
+            runs[..., C] = runs[..., :C].sum(axis=-1)
             mean = runs.mean(axis=0)
-            qs = np.quantile(runs, quantiles, axis=0)
+            qs = np.quantile(runs, quantiles, axis=0, overwrite_input=True)
         else:
             mean = exp
             qs = np.full((len(quantiles),) + exp.shape, np.nan)
