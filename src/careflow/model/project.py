@@ -847,7 +847,7 @@ class _Runs:
         month = self.edges[1:, None] - self.born[idx][None]  # [band 1..B (18), child]: the month it is that age
         sel = (month > m1) & (month <= self.M)
         i, month = np.broadcast_to(idx, sel.shape)[sel], month[sel]
-        order = np.argsort(month, kind="stable")
+        order = np.argsort(month.astype(np.int16), kind="stable")  # months fit in 16 bits: a radix sort
         month, i = month[order], i[order]
         cuts = np.r_[0, np.flatnonzero(np.diff(month)) + 1, len(month)]
         for a, b in zip(cuts[:-1], cuts[1:], strict=True):
@@ -872,7 +872,7 @@ class _Runs:
         age = np.minimum(self.born[idx] + m1, MAX_AGE_MONTHS - 1)  # (one turning 18 now leaves at this month's end)
         row = (self.run[idx] * self.B + self.mb[age]) * self.C + self.cat[idx]
         self.row[idx] = row
-        self.target[idx] = self.Hc[m1, row] - np.log1p(-_uniforms(self.seed[idx], m1, stream))
+        self.target[idx] = self.Hc[m1][row] - np.log1p(-_uniforms(self.seed[idx], m1, stream))
 
     def _rebands(self, m: int) -> None:
         """Settled children whose band changes at the start of month ``m`` take the new band's cell, keeping the
@@ -881,7 +881,7 @@ class _Runs:
         idx = idx[self.alive[idx] & ~self.young[idx] & self.is_edge[self.born[idx] + m]]
         old = self.row[idx]
         new = (self.run[idx] * self.B + self.mb[self.born[idx] + m]) * self.C + self.cat[idx]
-        self.target[idx] += self.Hc[m, new] - self.Hc[m, old]
+        self.target[idx] += self.Hc[m][new] - self.Hc[m][old]
         self.row[idx] = new
 
     def _settled_events(self, m: int) -> None:
