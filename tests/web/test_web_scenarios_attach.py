@@ -83,7 +83,13 @@ def test_in_shared_mode_a_viewer_cannot_attach_and_the_history_names_the_editor(
     editor = shared.test_client()
     _login(editor, "ed")
     result = run_contract(editor)
-    check = result + "/attach/check?case=A/R.1&lever=Residential+contract"
+    # one lever: not asked, the form carries it
+    page = editor.get(result + "/attach").get_data(as_text=True)
+    assert 'type="radio"' not in page and '<input type="hidden" name="lever" value="Residential contract">' in page
+    r = editor.post(result + "/attach", data={"csrf_token": token_in(page), "case": "A/R.1",
+                                              "lever": "Residential contract"})
+    check = r.headers["Location"]
+    assert r.status_code == 303 and check.startswith(result + "/attach/check?")
     html = editor.get(check).get_data(as_text=True)
     assert "£321k" in html  # a case with no figures yet takes the saving in £ thousands
     form = {"csrf_token": token_in(html), "version": "1", "case": "A/R.1", "lever": "Residential contract"}

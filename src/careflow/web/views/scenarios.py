@@ -334,8 +334,6 @@ def attach(job_id: str):
     references = [s.case.reference for s in cases]
     form = AttachForm(data={"case": request.args.get("case", ""),
                             "lever": request.args.get("lever", levers[0] if len(levers) == 1 else "")})
-    if len(levers) == 1 and request.method == "POST":
-        form.lever.data = levers[0]
     if form.validate_on_submit():
         if form.case.data not in references:
             form.case.errors = ["Choose the business case"]
