@@ -67,7 +67,12 @@ def test_attach_a_levers_saving_to_a_case(client, web_app):
     assert changed[f"financials.savings.{whole_years[0]}"] == 321.0 and "financials.savings_source" in changed
     # the same page again, made from the version before: refused, nothing written
     stale = client.post(r.headers["Location"].split("?")[0], data=form)
-    assert stale.status_code == 409 and "The savings were not attached" in stale.get_data(as_text=True)
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "The savings were not attached" in page
+    # the page is made again from the case as it is now: its savings now are the run's, and its version the new one
+    row = re.search(rf'<th scope="row" class="govuk-table__header">{whole_years[0]}</th>(.*?)</tr>', page, re.S)
+    assert re.findall(r"(£[\d,]+k|-)</td>", row.group(1)) == ["£321k"] * 4
+    assert re.search(rf'name="version" (?:type="hidden" )?value="{after.version}"', page)
     assert _register(web_app).get(CASE).version == after.version
 
 
