@@ -159,12 +159,24 @@ def prepare(database_url: str, n_users: int, n_cases: int = 6, *, editors_prefix
                     {s.case.reference: s.version for s in stored})
 
 
+# The shared-mode app on werkzeug's development server (what `serve --shared` ran on before waitress), for the
+# side-by-side comparison in benchmarks/load_shared.py --server werkzeug.
+_WERKZEUG = """
+import sys
+from careflow.web import create_app
+from careflow.web.server import local_server
+app = create_app(sys.argv[1], SHARED=True)
+local_server(app, "127.0.0.1", int(sys.argv[2]), shared=True).serve_forever()
+"""
+
+
 class SharedServer:
-    """``careflow serve --shared`` in its own process (its own session, so a kill takes nothing else with it)."""
+    """``careflow serve --shared`` in its own process (its own session, so a kill takes nothing else with it).
+    ``server="werkzeug"``: the same app on werkzeug's threaded development server instead, for comparison."""
 
     def __init__(self, workspace: Path, database_url: str, *, port: int | None = None, threads: int = 8,
-                 log: Path | None = None):
-        self.workspace, self.database_url, self.threads = workspace, database_url, threads
+                 log: Path | None = None, server: str = "waitress"):
+        self.workspace, self.database_url, self.threads, self.server = workspace, database_url, threads, server
         self.port = port or free_port()
         self.log = log or workspace.parent / f"server-{self.port}.log"
         self.proc: subprocess.Popen | None = None
@@ -178,10 +190,12 @@ class SharedServer:
 
         env = {**os.environ, "CAREFLOW_DATABASE_URL": self.database_url}
         with open(self.log, "ab") as log:
+            command = ([sys.executable, "-c", _WERKZEUG, str(self.workspace), str(self.port)]
+                       if self.server == "werkzeug" else
+                       [sys.executable, "-c", "from careflow.cli import main; main()", "serve", "--shared", "--port",
+                        str(self.port), "--threads", str(self.threads), "--workspace", str(self.workspace)])
             self.proc = subprocess.Popen(
-                [sys.executable, "-c", "from careflow.cli import main; main()", "serve", "--shared", "--port",
-                 str(self.port), "--threads", str(self.threads), "--workspace", str(self.workspace)],
-                env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+                command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
