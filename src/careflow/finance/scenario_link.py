@@ -91,17 +91,26 @@ def run_settings(difference: Path) -> dict:
 
 def source_text(spec: SavingsFrom, path: Path, settings: dict) -> str:
     """One sentence naming the scenario as the source of a case's savings."""
-    name = spec.scenario or settings.get("scenario") or path.parent.name
+    return run_text(settings, spec.lever, name=spec.scenario or settings.get("scenario") or path.parent.name,
+                    runs=spec.runs, seed=spec.seed, data=spec.data) + f"; read from {path.name}"
+
+
+def run_text(settings: dict, lever: str = "all", *, name: str | None = None, runs: int | None = None,
+             seed: int | None = None, data: str | None = None) -> str:
+    """The scenario run that gave a case's savings, in words: the scenario (and its file), the lever, the runs and
+    seed, the data it was priced on. ``settings`` is a run's summary (:func:`careflow.pipeline.scenario_summary`,
+    summary.json); the keyword arguments, when given, take precedence."""
+    name = name or settings.get("scenario") or "unnamed"
     scenario_file = settings.get("file")
-    runs = spec.runs or settings.get("runs")
-    seed = spec.seed if spec.seed is not None else settings.get("seed")
+    runs = runs or settings.get("runs")
+    seed = seed if seed is not None else settings.get("seed")
     run = ("expected values (deterministic)" if settings.get("deterministic") else
            f"mean, P10 and P90 of {runs} Monte Carlo runs" + (f", seed {seed}" if seed is not None else "")
            if runs else "as priced")
-    data = spec.data or settings.get("data")
-    lever = "the combined scenario" if spec.lever == "all" else f"lever '{spec.lever}'"
-    return (f"careflow scenario '{name}'" + (f" ({scenario_file})" if scenario_file else "") + f", {lever}: {run}"
-            + (f", priced on {data}" if data else "") + f"; read from {path.name}")
+    data = data or settings.get("data")
+    which = "the combined scenario" if lever == "all" else f"lever '{lever}'"
+    return (f"careflow scenario '{name}'" + (f" ({scenario_file})" if scenario_file else "") + f", {which}: {run}"
+            + (f", priced on {data}" if data else ""))
 
 
 def savings_from_scenario(spec: SavingsFrom, base_dir: Path, units: str, doc: yamlio.YamlDoc,

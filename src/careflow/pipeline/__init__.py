@@ -23,6 +23,7 @@ from careflow.pipeline.appraise import case_from_register, load_and_appraise
 from careflow.pipeline.benchmark import BenchmarkData, benchmark, load_benchmark_data
 from careflow.pipeline.cases import (
     appraise_stored,
+    attach_scenario,
     example_case_files,
     portfolio_chart,
     register_portfolio_report,
@@ -66,7 +67,7 @@ from careflow.pipeline.scenario import (
 )
 from careflow.pipeline.workforce import workforce, write_workforce
 
-__all__ = ["appraise_stored", "example_case_files", "portfolio_chart", "register_portfolio_report", "seed_register",
+__all__ = ["appraise_stored", "attach_scenario", "example_case_files", "portfolio_chart", "register_portfolio_report", "seed_register",
            "stored_case_report", "BenchmarkData", "benchmark", "load_benchmark_data", "Data", "Forecast", "ForecastTables", "case_from_register", "case_report", "categories_for", "cohort",
            "indicator_table", "indicators", "load_returns", "refresh_case",
            "fitted_projector", "forecast", "forecast_report", "history_series", "load_and_appraise", "load_data",

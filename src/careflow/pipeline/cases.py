@@ -124,3 +124,39 @@ def cross_checks_only(case) -> list[dict]:
     if not case.cross_checks:
         return []
     return [c.to_dict() for c in crosscheck.run(crosscheck.parse(case.cross_checks, f"register:{case.reference}"))]
+
+
+def attach_scenario(case, result, lever: str = "all", *, data: str | None = None, seed: int | None = None):
+    """``case`` (a register :class:`~careflow.register.BusinessCase`) with its savings taken from a priced scenario
+    (``result``, a :class:`careflow.levers.ScenarioResult`): the saving of ``lever`` (``all`` for the levers
+    together) in each financial year, against the baseline (cumulative basis), with its P10 and P90, in the case's
+    units (£k for a case without figures yet), the run named as the source of the savings and its price base.
+
+    The same figures a case file's ``savings_from`` takes from the run's difference.csv, so attaching a run in the
+    web app and pointing a case file at the run's output give the same case. A ``savings_from`` the case had is
+    dropped (its savings now come from this run); its other figures (investment, ongoing costs, lines) stay.
+    ``data`` is what the run was priced on and ``seed`` its seed, for the record. Raises CareflowError when the
+    lever is not in the run or the result is not a valid case (a saving before the case's first year)."""
+    from careflow.errors import CareflowError, Finding
+    from careflow.finance.case import UNITS
+    from careflow.finance.scenario_link import run_text, savings_by_year
+    from careflow.pipeline.scenario import scenario_summary
+    from careflow.register import financials as fin
+
+    diff = result.difference()
+    levers = list(dict.fromkeys(diff["lever"]))
+    if lever not in levers:
+        raise CareflowError(Finding(rule="scenario-lever", field="lever", message=f"the scenario run has no lever "
+                                    f"{lever!r} (levers: {', '.join(levers)})"))
+    money = dict(case.financials)
+    units = money.setdefault("units", "£k")
+    for key, measure in (("savings", "pounds_mean"), ("savings_p10", "pounds_p10"), ("savings_p90", "pounds_p90")):
+        by_year = savings_by_year(diff, lever, measure)
+        money[key] = {year.label: round(pounds / UNITS[units], 6) for year, pounds in by_year.items()}
+    settings = scenario_summary(result, data, seed)
+    money["savings_source"] = run_text(settings, lever)
+    money["price_base"] = settings["price_base"]
+    money.pop("savings_from", None)
+    money.pop("savings_basis", None)  # each year's saving against the baseline: the default, cumulative
+    context = {"directorate": case.directorate, "status": case.status.value}
+    return case.model_copy(update={"financials": fin.validate(money, context=context)})

@@ -5,7 +5,9 @@ financial year with its range, and save it as a scenario YAML file.
 The lever types, their fields and explanations come from :mod:`careflow.levers.catalogue` (from the scenario schema);
 a lever typed into the form is validated as a scenario file is (:func:`careflow.levers.catalogue.lever_from_form`).
 The scenario being built is kept as its YAML file in the workspace (``scenarios/<id>.yaml``, a random id), so the
-file saved is the file run. Attaching a scenario to a business case is the Business cases journey's.
+file saved is the file run. A finished run's savings can be attached to a business case in the register (choose
+the case and the lever, check your answers): :func:`careflow.pipeline.attach_scenario` does it, the register keeps
+the change in the case's history and refuses it when the case changed since the check page was shown.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from careflow.errors import CareflowError
 from careflow.levers import Scenario
 from careflow.levers.catalogue import answers, form_values, lever_catalogue, lever_from_form, lever_spec
 from careflow.web import datasets, jobs, results
+from careflow.web.casework import VersionForm, findings_errors, register, user
 from careflow.web.templating import error_list
 from careflow.web.views.forecast import whole_number
 from careflow.web.workspace import Workspace, current_workspace
@@ -252,7 +255,7 @@ def run_scenario(ws: Workspace, ds, text: str, runs: int, progress=None) -> dict
     result = pipeline.price_scenario(scenario, data, runs=runs, seed=0, progress=progress)
     diff = result.difference()
     chart = savings_waterfall(diff, title=f"{scenario.name}: savings by lever")
-    return {"scenario": scenario, "result": result, "difference": diff, "yaml": text,
+    return {"scenario": scenario, "result": result, "difference": diff, "yaml": text, "data": ds.label, "seed": 0,
             "charts": results.drawn({"savings": chart})}
 
 
@@ -302,3 +305,111 @@ def result_yaml(job_id: str):
     name = re.sub(r"[^a-z0-9]+", "_", run["scenario"].name.lower()).strip("_") or "scenario"
     return Response(run["yaml"], mimetype="application/yaml",
                     headers={"Content-Disposition": f'attachment; filename="{name}.yaml"'})
+
+
+# --- attach a run's savings to a business case --------------------------------------------------------------------
+
+class AttachForm(FlaskForm):
+    case = StringField("Business case", validators=[InputRequired(message="Choose the business case")])
+    lever = StringField("Lever", validators=[InputRequired(message="Choose whose saving the case takes")])
+
+
+def _levers(run: dict) -> list[str]:
+    """The savings a case can take from a run: each lever's, and all levers together (``all``) when there are
+    several."""
+    levers = [lv for lv in dict.fromkeys(run["difference"]["lever"]) if lv != "all"]
+    return levers + ["all"] if len(levers) > 1 else levers
+
+
+def _lever_text(lever: str) -> str:
+    return "All levers together" if lever == "all" else lever
+
+
+@bp.route("/result/<job_id>/attach", methods=["GET", "POST"])
+def attach(job_id: str):
+    """Choose the case (and the lever, when the scenario has several) to take the run's savings."""
+    run = _result(job_id)
+    levers = _levers(run)
+    cases = register().list()
+    references = [s.case.reference for s in cases]
+    form = AttachForm(data={"case": request.args.get("case", ""),
+                            "lever": request.args.get("lever", levers[0] if len(levers) == 1 else "")})
+    if len(levers) == 1 and request.method == "POST":
+        form.lever.data = levers[0]
+    if form.validate_on_submit():
+        if form.case.data not in references:
+            form.case.errors = ["Choose the business case"]
+        elif form.lever.data not in levers:
+            form.lever.errors = ["Choose whose saving the case takes"]
+        else:
+            return redirect(url_for("scenarios.attach_check", job_id=job_id, case=form.case.data,
+                                    lever=form.lever.data), code=303)
+    errors = error_list(form)
+    return render_template("scenarios/attach.html", run=run, job_id=job_id, form=form, cases=cases, levers=levers,
+                           lever_text=_lever_text, errors=errors), 400 if errors else 200
+
+
+@bp.route("/result/<job_id>/attach/check", methods=["GET", "POST"])
+def attach_check(job_id: str):
+    """Check your answers: the case's savings now and once the run's are attached; attach them."""
+    from careflow.register import StaleEditError
+    from careflow.register.financials import units
+
+    run = _result(job_id)
+    source = request.form if request.method == "POST" else request.args
+    reference, lever = source.get("case", ""), source.get("lever", "")
+    if lever not in _levers(run) or not reference or reference not in register():
+        return redirect(url_for("scenarios.attach", job_id=job_id), code=303)
+    stored = register().get(reference)
+    form = VersionForm()
+    errors, status = [], 200
+    attached = None
+    try:
+        attached = pipeline.attach_scenario(stored.case, run["result"], lever, data=run.get("data"),
+                                            seed=run.get("seed"))
+    except CareflowError as exc:
+        errors, _ = findings_errors(exc)
+        status = 400
+    if request.method == "POST" and attached is not None:
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            expected = form.expected_version()
+            if expected is None:
+                raise StaleEditError(_no_version())
+            register().update(attached, expected_version=expected, user=user())
+        except StaleEditError:
+            stored = register().get(reference)
+            errors = [{"href": "#stale-edit", "text": (
+                f"The savings were not attached: someone else changed this case since you opened this page (now "
+                f"version {stored.version}, last changed by {stored.updated_by} at "
+                f"{stored.updated_at:%d %B %Y %H:%M}). Check the figures below again, then attach them.")}]
+            status = 409
+        except CareflowError as exc:
+            errors, _ = findings_errors(exc)
+            status = 400
+        else:
+            return redirect(url_for("cases.show", reference=reference, updated="Cost and savings",
+                                    _anchor="section-financials"), code=303)
+    form.version.data = str(stored.version)
+    return render_template("scenarios/attach_check.html", run=run, job_id=job_id, form=form, stored=stored,
+                           lever=lever, lever_text=_lever_text, attached=attached, units=units(
+                               attached.financials if attached else stored.case.financials) or "£k",
+                           rows=_compare(stored.case, attached), errors=errors), status
+
+
+def _no_version():
+    from careflow.errors import Finding
+
+    return Finding(rule="stale-edit", field="version", message="the page did not say which version it attaches to")
+
+
+def _compare(before, after) -> list[dict]:
+    """Year by year: the case's savings now, and the run's saving with its range once attached (case units)."""
+    if after is None:
+        return []
+    now = before.financials.get("savings") or {}
+    new = after.financials
+    years = sorted(set(now) | set(new["savings"]))
+    return [{"year": y, "now": now.get(y), "new": new["savings"].get(y), "p10": new["savings_p10"].get(y),
+             "p90": new["savings_p90"].get(y)} for y in years]
