@@ -366,12 +366,18 @@ class VirtualUser:
     def read(self, ref: str) -> None:
         self._send("read case", "GET", f"/cases/case/{ref}")
 
+    def _open(self, step: str, path: str):
+        """GET a form page; the next write's number, or None when the form did not come."""
+        form = self._send(step, "GET", path)
+        if form is None or form.status_code != 200:
+            return None
+        self.n += 1
+        return form
+
     def edit(self, ref: str) -> None:
         path = f"/cases/edit/{EDIT_SECTION}/{ref}"
-        form = self._send("open edit form", "GET", path)
-        if form is None or form.status_code != 200:
+        if (form := self._open("open edit form", path)) is None:
             return
-        self.n += 1
         marker = f"Load test edit by {self.name} no. {self.n} ({uuid.uuid4().hex[:10]})"
         write = Write(self.name, "edit", ref, _version(form.text), EDIT_SECTION, marker)
         time.sleep(self.rng.uniform(*self.think))  # typing: the window in which others save the same version
@@ -380,12 +386,10 @@ class VirtualUser:
 
     def track(self, ref: str) -> None:
         path = f"/tracking/case/{ref}"
-        form = self._send("open tracking", "GET", path)
-        if form is None or form.status_code != 200:
+        if (form := self._open("open tracking", path)) is None:
             return
-        self.n += 1
         year = self.rng.choice(self.p.years[ref])
-        amount = f"{self.rng.randrange(1, 900)}.{self.n:03d}{self.p.users.index(self.name):02d}"  # unique per write
+        amount = f"{self.n}.{self.p.users.index(self.name):02d}"  # unique per write: this user's nth, user no.
         write = Write(self.name, "track", ref, _version(form.text), f"tracking.{year}.delivered", float(amount))
         time.sleep(self.rng.uniform(*self.think) / 2)
         self._save("record tracking", path, {"csrf_token": _token(form.text), "version": str(write.base_version),

@@ -84,29 +84,20 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 8000, *, open_browser
     werkzeug's threaded server on a loopback address; shared mode: waitress with ``threads`` worker threads."""
     if shared:
         server = shared_server(app, host, port, threads=threads, behind_proxy=behind_proxy)
-        url = shared_url(server)
-        announce(f"careflow (shared mode, {threads} threads) is running at {url} (workspace "
-                 f"{app.extensions['careflow.workspace'].root}); press Ctrl+C to stop")
-        if open_browser:
-            threading.Timer(0.5, webbrowser.open, args=(url,)).start()
-        try:
-            server.run()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.close()
-            app.extensions["careflow.jobs"].shutdown()
-        return
-    server = local_server(app, host, port, shared=shared)
-    url = url_of(server)
-    announce(f"careflow is running at {url} (workspace {app.extensions['careflow.workspace'].root}); "
+        url, run, close = shared_url(server), server.run, server.close
+        what = f"careflow (shared mode, {threads} threads)"
+    else:
+        server = local_server(app, host, port)
+        url, run, close = url_of(server), server.serve_forever, server.server_close
+        what = "careflow"
+    announce(f"{what} is running at {url} (workspace {app.extensions['careflow.workspace'].root}); "
              "press Ctrl+C to stop")
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
     try:
-        server.serve_forever()
+        run()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        close()
         app.extensions["careflow.jobs"].shutdown()
