@@ -113,3 +113,52 @@ def test_safe_names():
     assert safe_name("..") == "file"
     assert safe_name(".bashrc") == "bashrc"
     assert safe_name("épisodes<2024>.csv") == "_pisodes_2024_.csv"
+
+
+def test_pseudonymised_copies_keep_rows_and_lines_and_hold_no_identifier(tmp_path):
+    """Shared mode: CHILD (also under another name) becomes the keyed pseudonym, UPN and MC_DOB are blanked,
+    every other cell and every line number (blank lines, a quoted field over two lines) stay as uploaded."""
+    from careflow.privacy import pseudonyms
+    from careflow.ssda903.columns import load_columns
+    from careflow.ssda903.uploads import Pseudonymiser
+
+    header = ('Child ID;SEX;DOB;ETHNIC;UPN;MOTHER;MC_DOB\n'
+              'A17;1;01/02/2010;WBRI;H801200001001;1;03/04/2026\n'
+              '\n'
+              ' A17 ;2;"05/06/2011";"WB\nRI";;0;\n'
+              ';1;01/01/2012;WBRI;X;;\n')
+    p = Pseudonymiser("salt", load_columns())
+    written = store_files([("header_2025.csv", io.BytesIO(header.encode()))], tmp_path / "up", pseudonymise=p)
+    a17 = pseudonyms("salt", [("", "A17")])[0]
+    assert [w.name for w in written] == ["header_2025.csv"]
+    assert written[0].read_text() == ('Child ID;SEX;DOB;ETHNIC;UPN;MOTHER;MC_DOB\n'
+                                      f'{a17};1;01/02/2010;WBRI;;1;\n'
+                                      '\n'
+                                      f'{a17};2;05/06/2011;"WB\nRI";;0;\n'
+                                      ';1;01/01/2012;WBRI;;;\n')
+    assert p.left_out == []
+
+
+def test_a_pseudonymised_workbook_is_one_csv_per_sheet_and_a_table_without_child_is_left_out(tmp_path):
+    import openpyxl
+
+    from careflow.privacy import pseudonyms
+    from careflow.ssda903.uploads import Pseudonymiser
+
+    book = openpyxl.Workbook()
+    book.active.title = "Episodes"
+    book.active.append(["CHILD", "DECOM", "RNE"])
+    book.active.append(["C1", "01/04/2024", "S"])
+    book.active.append([None, None, None])
+    book.active.append([1234, "02/04/2024", "P"])
+    book.create_sheet("Notes").append(["Author", "Text"])
+    book["Notes"].append(["C1's social worker", "private"])
+    buf = io.BytesIO()
+    book.save(buf)
+    p = Pseudonymiser("salt")
+    written = store_files([("r 2024.xlsx", io.BytesIO(buf.getvalue()))], tmp_path / "up", pseudonymise=p)
+    c1, n = pseudonyms("salt", [("", "C1"), ("", "1234")])
+    assert [w.name for w in written] == ["r 2024 - Episodes.csv"]
+    assert written[0].read_text() == f"CHILD,DECOM,RNE\n{c1},01/04/2024,S\n\n{n},02/04/2024,P\n"
+    assert [(f.file, f.severity) for f in p.left_out] == [("r 2024.xlsx [Notes]", "warning")]
+    assert sorted(x.name for x in (tmp_path / "up").iterdir()) == ["r 2024 - Episodes.csv"]

@@ -35,6 +35,7 @@ from careflow.pipeline.data import (
     categories_for,
     load_data,
     store_upload,
+    store_upload_pseudonymised,
     validate_data,
     validation_view,
     write_validation,
@@ -73,5 +74,5 @@ __all__ = ["appraise_stored", "attach_scenario", "example_case_files", "portfoli
            "fitted_projector", "forecast", "forecast_report", "history_series", "load_and_appraise", "load_data",
            "load_scenarios", "portfolio_report", "price_scenario", "scenario_summary", "read_forecast_folder",
            "read_validation", "validate_data", "write_validation", "workforce", "write_forecast", "write_scenario",
-           "write_workforce", "store_upload",
+           "write_workforce", "store_upload", "store_upload_pseudonymised",
            "write_validation_workbook", "history", "history_filters", "validation_view"]

@@ -173,6 +173,22 @@ def store_upload(files, folder: str | Path, *, max_files: int = 200, max_bytes: 
     return store_files(files, folder, Limits(files=max_files, bytes=max_bytes, ratio=max_ratio))
 
 
+def store_upload_pseudonymised(files, folder: str | Path, *, salt: str | None = None, max_files: int = 200,
+                               max_bytes: int = 1 << 30, max_ratio: float = 200.0) -> tuple[list[Path], list]:
+    """:func:`store_upload` for shared mode: only pseudonymised copies are written (CHILD as a keyed pseudonym
+    with the installation's salt, or ``salt``; UPN and MC_DOB blanked; workbooks as one CSV per sheet; see
+    :mod:`careflow.ssda903.uploads`), the uploaded bytes are held in memory and never written. Returns (the
+    files written, findings naming the tables not kept because they have no CHILD column)."""
+    from careflow.privacy import resolve_salt
+    from careflow.ssda903.columns import load_columns
+    from careflow.ssda903.uploads import Limits, Pseudonymiser, store_files
+
+    pseudonymiser = Pseudonymiser(resolve_salt(salt), load_columns())
+    written = store_files(files, folder, Limits(files=max_files, bytes=max_bytes, ratio=max_ratio),
+                          pseudonymise=pseudonymiser)
+    return written, pseudonymiser.left_out
+
+
 def write_validation_workbook(report, path) -> Path:
     """The validation report (:func:`validate_data`'s, or its ``to_dict()``) as an Excel workbook for the data
     team: counts by rule and every finding with file, row, field and child (it names children: keep it with the

@@ -6,6 +6,10 @@ An upload lives in ``<workspace>/uploads/<id>/``: ``files/`` (what was uploaded,
 findings: it names children, so it stays in the workspace). Ids are random: no child identifier or file name
 appears in a URL.
 
+In shared mode (``SHARED``) an upload is stored pseudonymised (:func:`careflow.pipeline.store_upload_pseudonymised`):
+``files/`` holds only copies whose CHILD column is a keyed pseudonym, so the report, the history and every job
+work on pseudonyms; the uploaded bytes are never written (docs/shared-mode.md, "Child-level data").
+
     ds = datasets.selected()             # the selected Dataset (Anyshire until the user picks an upload)
     data = datasets.returns(ds)          # careflow.ssda903.Ssda903Data, loaded once and kept
     model_data = datasets.model_data(ds) # careflow.pipeline.Data for a forecast or a scenario
@@ -13,6 +17,7 @@ appears in a URL.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -22,6 +27,8 @@ import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from flask import current_app, has_app_context
 
 from careflow import pipeline
 from careflow.web.workspace import ANYSHIRE, Workspace, current_workspace
@@ -38,6 +45,8 @@ class Dataset:
     year: str | None = None  # collection year the user gave for files that do not say
     la_name: str | None = None  # the council's name the user gave (the files of one LA do not say)
     files: tuple[str, ...] = ()  # as uploaded (names only)
+    pseudonymised: bool = False  # stored as pseudonymised copies (shared mode)
+    notes: tuple[dict, ...] = ()  # findings about the upload itself (tables not kept), shown with the report
 
     @property
     def builtin(self) -> bool:
@@ -71,6 +80,7 @@ def get(dataset_id: str, ws: Workspace | None = None) -> Dataset | None:
         return None
     doc = json.loads(path.read_text(encoding="utf-8"))
     doc["files"] = tuple(doc.get("files", ()))
+    doc["notes"] = tuple(doc.get("notes", ()))
     return Dataset(**doc)
 
 
@@ -81,18 +91,30 @@ def uploads(ws: Workspace | None = None) -> list[Dataset]:
     return sorted((d for d in found if d is not None), key=lambda d: d.created, reverse=True)
 
 
+def shared_mode() -> bool:
+    return has_app_context() and bool(current_app.config.get("SHARED"))
+
+
 def create(files, *, year: str | None = None, la_name: str | None = None, limits: dict | None = None,
-           ws: Workspace | None = None) -> Dataset:
-    """Store an upload (``(name, stream)`` pairs; :func:`careflow.pipeline.store_upload`) as a new dataset.
-    Raises CareflowError, keeping nothing, when a file cannot be taken."""
+           ws: Workspace | None = None, pseudonymise: bool | None = None) -> Dataset:
+    """Store an upload (``(name, stream)`` pairs; :func:`careflow.pipeline.store_upload`) as a new dataset;
+    pseudonymised (:func:`careflow.pipeline.store_upload_pseudonymised`) when ``pseudonymise``, by default in
+    shared mode. Raises CareflowError, keeping nothing, when a file cannot be taken."""
     ws = ws or current_workspace()
+    pseudonymise = shared_mode() if pseudonymise is None else pseudonymise
     dataset_id = secrets.token_hex(16)
     folder = ws.uploads / dataset_id
-    written = pipeline.store_upload(files, folder / "files", **(limits or {}))
+    notes: list = []
+    if pseudonymise:
+        written, left_out = pipeline.store_upload_pseudonymised(files, folder / "files", **(limits or {}))
+        notes = [f.to_dict() for f in left_out]
+    else:
+        written = pipeline.store_upload(files, folder / "files", **(limits or {}))
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     names = tuple(sorted(str(p.relative_to(folder / "files")) for p in written))
     label = la_name or f"Upload of {now:%d %B %Y %H:%M}"
-    ds = Dataset(dataset_id, label, now.isoformat(), year or None, la_name or None, names)
+    ds = Dataset(dataset_id, label, now.isoformat(), year or None, la_name or None, names, pseudonymise,
+                 tuple(notes))
     _write_meta(ws, ds)
     return ds
 
@@ -100,13 +122,14 @@ def create(files, *, year: str | None = None, la_name: str | None = None, limits
 def _write_meta(ws: Workspace, ds: Dataset) -> None:
     doc = asdict(ds)
     doc["files"] = list(ds.files)
+    doc["notes"] = list(ds.notes)
     _meta(ws, ds.id).write_text(json.dumps(doc, indent=2), encoding="utf-8")
 
 
 def set_year(ds: Dataset, year: str, ws: Workspace | None = None) -> Dataset:
     """Record the collection year of an upload whose files do not say; its report is made again."""
     ws = ws or current_workspace()
-    new = Dataset(ds.id, ds.label, ds.created, year, ds.la_name, ds.files)
+    new = dataclasses.replace(ds, year=year)
     _write_meta(ws, new)
     report_path(new, ws).unlink(missing_ok=True)
     return new
@@ -142,6 +165,13 @@ def validate(ds: Dataset, ws: Workspace) -> dict:
         for key in ("file", "message"):
             if isinstance(issue.get(key), str):
                 issue[key] = issue[key].replace(prefix, "").replace(str(folder.resolve()), "the upload")
+    for note in ds.notes:  # tables the upload did not keep (shared mode): said with the other findings
+        issue = {k: note.get(k) for k in ("rule", "severity", "file", "row", "child", "field", "message")}
+        doc.setdefault("issues", []).append(issue)
+        doc.setdefault("by_rule", {}).setdefault(issue["rule"], {"severity": issue["severity"], "count": 0})
+        doc["by_rule"][issue["rule"]]["count"] += 1
+        if issue["severity"] == "warning" and "warnings" in doc.get("summary", {}):
+            doc["summary"]["warnings"] += 1
     path = report_path(ds, ws)
     partial = path.with_suffix(".partial")
     partial.write_text(json.dumps(doc, indent=2), encoding="utf-8")
