@@ -5,6 +5,7 @@ keeps the files as uploaded."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import shutil
@@ -202,3 +203,26 @@ def test_local_mode_keeps_the_upload_as_it_was(client, web_app, marked_returns):
     dataset_id = r.headers["Location"].split("/")[2]
     stored = web_app.extensions["careflow.workspace"].uploads / dataset_id / "files"
     assert (stored / "header_2024.csv").read_bytes() == files[0][1]
+
+
+def test_a_case_edit_carrying_a_pseudonym_is_refused_until_the_register_allows_it(client, web_app):
+    """The register's rule reaches the case editor: the error summary names it, nothing is saved; once allowed
+    (recorded with who), the same edit saves."""
+    def register():
+        with web_app.app_context():
+            from careflow.web.casework import register as open_register
+
+            return open_register()
+
+    url = "/cases/edit/assumptions/A/R.6.255"
+    text = f"Child {pseudonyms('x', [('', 'KID1')])[0]} moved to in-house fostering"
+    page = client.get(url).get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"|name="version" value="(\d+)"', page)
+    version = version.group(1) or version.group(2)
+    r = client.post(url, data={"csrf_token": token_in(page), "version": version, "assumptions": text})
+    body = html.unescape(r.get_data(as_text=True))
+    assert r.status_code == 400 and "assumptions holds child-level data" in body
+    assert register().get("A/R.6.255").version == int(version)
+    register().allow_child_level(reason="test", user="dpo")
+    r = client.post(url, data={"csrf_token": token_in(page), "version": version, "assumptions": text})
+    assert r.status_code == 303 and register().get("A/R.6.255").case.assumptions == text

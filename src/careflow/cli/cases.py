@@ -1,5 +1,5 @@
 """``careflow cases``: the register of business cases (import, list, show, export, history, track, status,
-refresh, risks, benefits, milestone)."""
+refresh, risks, benefits, milestone, child-level)."""
 
 from __future__ import annotations
 
@@ -195,6 +195,26 @@ def history(ctx: click.Context, reference: str) -> None:
     for e in _open(ctx).history(reference):
         click.echo(f"v{e.version:<3} {e.at:%Y-%m-%d %H:%M:%S}  {e.user:<12} {e.action:<7} {e.field}: "
                    f"{short(e.old) or '-'} -> {short(e.new) or '-'}")
+
+
+@cases.command("child-level")
+@click.option("--allow", "allow", flag_value=True, default=None,
+              help="Let cases hold child-level data (CHILD numbers or pseudonyms, dates of birth, rows per child).")
+@click.option("--refuse", "allow", flag_value=False,
+              help="Refuse child-level data in cases again (the default); what cases hold already stays.")
+@click.option("--reason", default=None, help="Why, kept with the change (e.g. the DPIA that covers it).")
+@click.pass_context
+def child_level(ctx: click.Context, allow: bool | None, reason: str | None) -> None:
+    """Whether cases may hold child-level data: off unless allowed here. Without an option, says which and
+    lists every change of the setting (who, when, why)."""
+    reg = _open(ctx)
+    if allow is not None:
+        reg.allow_child_level(allow, reason=reason)
+    state = "allowed" if reg.child_level_allowed() else "refused (the default)"
+    click.echo(f"child-level data in cases: {state}")
+    for c in reg.setting_history("child_level"):
+        click.echo(f"{c.at:%Y-%m-%d %H:%M:%S}  {c.user:<12} {'allow' if c.value else 'refuse'}"
+                   + (f"  ({c.reason})" if c.reason else ""))
 
 
 @cases.command("track")

@@ -33,8 +33,11 @@ def register(group: click.Group) -> None:
               help="With --shared: every user needs an authenticator app (approvers always do).")
 @click.option("--threads", type=click.IntRange(1, 64), default=None,
               help="With --shared: requests handled at once by the server (waitress) [default: 8].")
+@click.option("--retention-days", type=click.IntRange(1, 3650), default=None,
+              help="Delete each upload, and what was made from it, this many days after it was uploaded "
+                   "(default: 90 with --shared; without --shared uploads are kept).")
 def serve(host: str, port: int, open_browser: bool, workspace: str | None, shared: bool, behind_proxy: bool,
-          mfa_for_everyone: bool, threads: int | None) -> None:
+          mfa_for_everyone: bool, threads: int | None, retention_days: int | None) -> None:
     """Run the web app in your browser: upload and validate data, forecast, benchmark, build scenarios, keep
     business cases. Opens on the embedded synthetic LA, Anyshire, until you upload your own returns."""
     from careflow.web import create_app
@@ -45,9 +48,11 @@ def serve(host: str, port: int, open_browser: bool, workspace: str | None, share
         if behind_proxy or mfa_for_everyone or threads is not None:
             raise click.UsageError("--behind-proxy, --mfa-for-everyone and --threads are for shared mode (--shared)")
         check_local_host(host)  # before creating a workspace
-        run(create_app(workspace), host, port, open_browser=open_browser, announce=click.echo)
+        run(create_app(workspace, RETENTION_DAYS=retention_days), host, port, open_browser=open_browser,
+            announce=click.echo)
         return
-    app = create_app(workspace, SHARED=True, MFA_FOR_EVERYONE=mfa_for_everyone, SESSION_COOKIE_SECURE=behind_proxy)
+    app = create_app(workspace, SHARED=True, MFA_FOR_EVERYONE=mfa_for_everyone, SESSION_COOKIE_SECURE=behind_proxy,
+                     RETENTION_DAYS=retention_days)
     if app.extensions["careflow.accounts"].is_empty():
         raise CareflowError(Finding(rule="serve", field="--shared",
                                     message="the register has no users yet: add the first approver with "

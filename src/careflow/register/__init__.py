@@ -53,6 +53,7 @@ from careflow.register.store import (
     AuditEntry,
     Imported,
     Register,
+    SettingChange,
     StaleEditError,
     StoredCase,
     acting_as,
@@ -69,7 +70,7 @@ from careflow.register.tracking import (
 __all__ = [
     "ACTING_USER", "TRANSITIONS", "acting_as", "AuditEntry", "BenefitRow", "BusinessCase", "CohortSpec", "CommunityImpact", "Imported",
     "Indicator", "Loaded", "Milestone", "MilestoneStatus", "Option", "Options", "Rag", "Register", "Risk",
-    "RiskEntry", "Scope", "StaleEditError", "Status", "StoredCase", "TrackingEntry", "benefits_profile", "can_move",
+    "RiskEntry", "Scope", "SettingChange", "StaleEditError", "Status", "StoredCase", "TrackingEntry", "benefits_profile", "can_move",
     "current_user", "dumps_case", "finance_case", "find_case_files", "from_mapping", "load_case",
     "load_finance_case", "load_finance_cases", "loads_case", "loads_finance_case", "rag", "refresh_indicators",
     "risk_register", "to_mapping",

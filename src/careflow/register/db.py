@@ -22,7 +22,7 @@ from careflow.errors import CareflowError
 ENV_URL = "CAREFLOW_DATABASE_URL"
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The Alembic revisions in order; the tests upgrade through each.
-REVISIONS = ("0001_initial", "0002_tracking", "0003_accounts")
+REVISIONS = ("0001_initial", "0002_tracking", "0003_accounts", "0004_settings")
 _PG_LOCK = 7243017  # advisory lock id serialising migrations between processes on PostgreSQL
 
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from careflow.errors import CareflowError, Finding, pydantic_findings
 from careflow.fy import FinancialYear
-from careflow.register import db
+from careflow.register import childlevel, db
 from careflow.register import financials as fin
 from careflow.register.model import BusinessCase, Milestone, Status, TrackingEntry, can_move
 
@@ -61,6 +61,15 @@ tracking_t = sa.Table(
     sa.Column("forecast", sa.Float),
     sa.Column("delivered", sa.Float),
     sa.Column("note", sa.Text),
+)
+settings_t = sa.Table(
+    "register_settings", _md,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("value", sa.JSON, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("user", sa.String(200), nullable=False),
+    sa.Column("reason", sa.Text),
 )
 
 
@@ -118,6 +127,17 @@ class AuditEntry:
     field: str
     old: Any
     new: Any
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    """One change of a register setting: which, its new value, when, who and why."""
+
+    name: str
+    value: Any
+    at: dt.datetime
+    user: str
+    reason: str | None
 
 
 @dataclass(frozen=True)
@@ -268,6 +288,43 @@ class Register:
                  if e.field == "status" and e.new == Status.APPROVED.value and e.old != Status.APPROVED.value]
         return moves[-1] if moves else None
 
+    # child-level data (careflow.register.childlevel) ------------------------------------------------------------
+    def _setting(self, conn: sa.Connection, name: str, default: Any = None) -> Any:
+        row = conn.execute(sa.select(settings_t.c.value).where(settings_t.c.name == name)
+                           .order_by(settings_t.c.id.desc()).limit(1)).first()
+        return default if row is None else row[0]
+
+    def child_level_allowed(self) -> bool:
+        """Whether cases may hold child-level data (off unless someone allowed it: :meth:`allow_child_level`)."""
+        with self.engine.connect() as conn:
+            return bool(self._setting(conn, childlevel.SETTING, False))
+
+    def allow_child_level(self, allowed: bool = True, *, reason: str | None = None,
+                          user: str | None = None) -> SettingChange:
+        """Allow (or stop allowing) child-level data in cases; the change is kept with who, when and why
+        (:meth:`setting_history`). Stopping does not remove what cases already hold."""
+        change = SettingChange(childlevel.SETTING, bool(allowed), _now(), current_user(user or self.user),
+                               reason or None)
+        with self.engine.begin() as conn:
+            conn.execute(settings_t.insert().values(name=change.name, value=change.value, at=change.at,
+                                                    user=change.user, reason=change.reason))
+        return change
+
+    def setting_history(self, name: str | None = None) -> list[SettingChange]:
+        """Every change of the register's settings (or of one), oldest first."""
+        q = sa.select(settings_t).order_by(settings_t.c.id)
+        if name is not None:
+            q = q.where(settings_t.c.name == name)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).mappings().all()
+        return [SettingChange(r["name"], r["value"], r["at"], r["user"], r["reason"]) for r in rows]
+
+    def _check_child_level(self, conn: sa.Connection, reference: str, old: dict, new: dict) -> None:
+        """Refuse a write that adds child-level data to a case while the register does not allow it."""
+        found = childlevel.added(old, new)
+        if found and not self._setting(conn, childlevel.SETTING, False):
+            raise childlevel.refusal(reference, found)
+
     # writing ---------------------------------------------------------------------------------------------------
     def _insert(self, conn: sa.Connection, case: BusinessCase, user: str, action: str) -> Imported:
         now = _now()
@@ -278,6 +335,7 @@ class Register:
                 message=f"{case.reference!r} is already in the register (version {exists[0]}); "
                         "use import --update to edit it"))
         doc = _document(case)
+        self._check_child_level(conn, case.reference, {}, {**doc, "tracking": _tracking_doc(case.tracking)})
         case_id = conn.execute(cases_t.insert().values(
             reference=case.reference, title=case.title, status=case.status.value, version=1, document=doc,
             created_at=now, created_by=user, updated_at=now, updated_by=user)).inserted_primary_key[0]
@@ -317,6 +375,7 @@ class Register:
         changes = _diff(old, {**new_doc, "tracking": _tracking_doc(case.tracking)})
         if not changes:
             return Imported(case.reference, row["version"], "unchanged")
+        self._check_child_level(conn, case.reference, old, {**new_doc, "tracking": _tracking_doc(case.tracking)})
         version = row["version"] + 1
         now = _now()
         done = conn.execute(cases_t.update()

@@ -31,9 +31,10 @@ csrf = CSRFProtect()
 
 def create_app(workspace: str | Path | None = None, *, testing: bool = False, **config) -> Flask:
     """The app on ``workspace`` (default: the user's careflow data folder). ``config`` overrides Flask settings,
-    e.g. ``MAX_CONTENT_LENGTH`` or ``DATABASE_URL`` (the register; default: ``CAREFLOW_DATABASE_URL``, else
-    ``register.sqlite`` in the workspace). ``testing`` keeps CSRF on: the tests post the token as a browser does."""
-    from careflow.web import auth, errors, security, templating
+    e.g. ``MAX_CONTENT_LENGTH``, ``DATABASE_URL`` (the register; default: ``CAREFLOW_DATABASE_URL``, else
+    ``register.sqlite`` in the workspace) or ``RETENTION_DAYS`` (uploads deleted after that many days; shared
+    mode's default 90, :mod:`careflow.web.retention`). ``testing`` keeps CSRF on: the tests post the token as a browser does."""
+    from careflow.web import auth, errors, retention, security, templating
     from careflow.web.views import BLUEPRINTS
 
     app = Flask(__name__)
@@ -60,6 +61,7 @@ def create_app(workspace: str | Path | None = None, *, testing: bool = False, **
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    retention.init_app(app)  # uploads deleted after RETENTION_DAYS (shared mode: 90 unless set); before sign-in
     auth.init_app(app)  # shared mode's sign-in and roles (no-op in local mode)
     for module in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module).bp)

@@ -23,6 +23,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
@@ -95,6 +96,12 @@ def shared_mode() -> bool:
     return has_app_context() and bool(current_app.config.get("SHARED"))
 
 
+def now() -> dt.datetime:
+    """The time (UTC): the app's ``CLOCK`` when it has one (tests move it on), else the real one."""
+    clock = current_app.config.get("CLOCK") if has_app_context() else None
+    return (clock or (lambda: dt.datetime.now(dt.UTC)))()
+
+
 def create(files, *, year: str | None = None, la_name: str | None = None, limits: dict | None = None,
            ws: Workspace | None = None, pseudonymise: bool | None = None) -> Dataset:
     """Store an upload (``(name, stream)`` pairs; :func:`careflow.pipeline.store_upload`) as a new dataset;
@@ -110,10 +117,10 @@ def create(files, *, year: str | None = None, la_name: str | None = None, limits
         notes = [f.to_dict() for f in left_out]
     else:
         written = pipeline.store_upload(files, folder / "files", **(limits or {}))
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    created = now().replace(microsecond=0)
     names = tuple(sorted(str(p.relative_to(folder / "files")) for p in written))
-    label = la_name or f"Upload of {now:%d %B %Y %H:%M}"
-    ds = Dataset(dataset_id, label, now.isoformat(), year or None, la_name or None, names, pseudonymise,
+    label = la_name or f"Upload of {created:%d %B %Y %H:%M}"
+    ds = Dataset(dataset_id, label, created.isoformat(), year or None, la_name or None, names, pseudonymise,
                  tuple(notes))
     _write_meta(ws, ds)
     return ds
@@ -133,6 +140,15 @@ def set_year(ds: Dataset, year: str, ws: Workspace | None = None) -> Dataset:
     _write_meta(ws, new)
     report_path(new, ws).unlink(missing_ok=True)
     return new
+
+
+def delete(ds: Dataset, ws: Workspace | None = None) -> None:
+    """Delete an upload: its folder (files, meta.json, validation report) and its returns held in memory."""
+    ws = ws or current_workspace()
+    if ds.builtin or not _ID.match(ds.id):
+        raise ValueError(f"not an upload: {ds.id!r}")
+    shutil.rmtree(ws.uploads / ds.id, ignore_errors=True)
+    _cache.forget(lambda key: ds.id in key)
 
 
 def selected(ws: Workspace | None = None) -> Dataset:
@@ -205,6 +221,13 @@ class _Cache:
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
         return value
+
+
+    def forget(self, which) -> None:
+        """Drop the items whose key ``which(key)`` is true of."""
+        with self.lock:
+            for key in [k for k in self.items if which(k)]:
+                del self.items[key]
 
 
 _cache = _Cache()

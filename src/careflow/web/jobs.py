@@ -92,6 +92,15 @@ class JobRunner:
             if self._by_key.get(old.key) == old.id:
                 del self._by_key[old.key]
 
+    def forget(self, which) -> None:
+        """Forget the jobs whose key ``which(key)`` is true of (their data were deleted): a running one finishes
+        but its result is no longer served."""
+        with self._lock:
+            for job in [j for j in self._jobs.values() if which(j.key)]:
+                del self._jobs[job.id]
+                if self._by_key.get(job.key) == job.id:
+                    del self._by_key[job.key]
+
     def get(self, job_id: str) -> Job | None:
         with self._lock:
             return self._jobs.get(job_id)
