@@ -75,8 +75,11 @@ def main() -> None:
             large = generate(children_in_care=1500, first_year=2016, years=10, seed=7,
                              output=Path(tmp.name) / "large_la")
         sets.append(("large synthetic LA (1,500 in care, 10 years)", large))
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip() or "unknown"
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start; "
-          f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
+          f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; careflow at commit {commit} ({CAREFLOW}), "
+          f"CAREFLOW_THREADS={os.environ.get('CAREFLOW_THREADS', '2 (default)')}")
     summary = []
     for name, path in sets:
         end = data_end(path)

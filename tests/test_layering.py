@@ -18,7 +18,7 @@ SRC = Path(careflow.__file__).resolve().parent
 # the whole library; the entry points (CLI, demo, web app) sit on the pipeline.
 LAYERS: dict[str, tuple[str, ...]] = {
     "shared": ("careflow", "errors", "fy", "yamlio", "numbers", "safecsv", "output_guard", "privacy", "parameters",
-               "vocabulary", "synth", "money"),
+               "vocabulary", "synth", "money", "lazy"),
     "inputs": ("ssda903", "dfe", "outturn"),
     "core": ("model", "aggregate"),
     "money": ("costs", "levers", "finance"),

@@ -52,3 +52,27 @@ EVERY_TYPE: dict[str, dict[str, str | list[str]]] = {
     "income": {"start": "2025-04-01", "profile": "2025-26: 100000\n2026-27: 120000"},
     "other": {"start": "2025-04-01", "profile": "2025-26: -20000"},
 }
+
+
+def attach_in_browser(page, check_accessibility, reference: str, lever: str, rows: dict[str, list[str]],
+                      screenshot=None) -> None:
+    """From a scenario's result page, attach ``lever``'s saving to case ``reference`` (axe on every page); the check
+    page shows ``rows`` (financial year -> savings now, from the scenario, P10, P90); ends on the case's page with
+    the savings' source shown."""
+    page.get_by_role("button", name="Attach to a business case").click()
+    page.get_by_label("Business case").select_option(reference)
+    choice = page.locator(f'input[type=radio][name=lever][value="{lever}"]')
+    if choice.count():  # asked only when the scenario has several levers
+        choice.check()
+    check_accessibility(page)
+    page.get_by_role("button", name="Continue").click()
+    assert page.get_by_role("heading", name="Check the savings before attaching them").is_visible()
+    for year, cells in rows.items():
+        assert page.locator("#attach-savings tr", has_text=year).inner_text().split("\t")[1:] == cells, year
+    check_accessibility(page)
+    if screenshot is not None:
+        screenshot(page, "scenarios-attach")
+    page.get_by_role("button", name="Attach the savings to the case").click()
+    assert page.get_by_text("Cost and savings saved").is_visible()
+    assert f"lever '{lever}'" in page.locator("#savings-source").inner_text()
+    check_accessibility(page)

@@ -128,6 +128,7 @@ def test_a_shared_upload_keeps_no_child_number_anywhere_in_the_workspace(shared,
     children, upns = _identifiers(marked_returns)
     assert len(children) > 100 and len(upns) > 100
     c = _signed_in(shared)
+    assert "The copy is deleted 90 days after you upload it" in c.get("/data/upload").get_data(as_text=True)
     # one year as a workbook inside a zip, the other as CSV files in a folder of the same zip
     first = _zip({"2023.xlsx": _workbook_of(marked_returns / "2023"),
                   **{f"2024/{t}.csv": (marked_returns / "2024" / f"{t}.csv").read_bytes()

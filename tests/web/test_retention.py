@@ -52,6 +52,7 @@ def test_an_upload_is_deleted_with_what_was_made_from_it_once_older_than_the_ret
     assert meta["created"] == "2026-03-02T09:30:00+00:00"
     page = c.get("/data/").get_data(as_text=True)
     assert "Deleted on 01 April 2026" in page and "deleted 30 days after it was uploaded" in page
+    assert "deleted 30 days after you upload them" in c.get("/data/upload").get_data(as_text=True)
     # something made from it: a validation job, a workbook under runs/
     c.get(f"/data/{dataset_id}/report")
     workbook = ws.runs / "forecast-0123.xlsx"

@@ -67,7 +67,12 @@ def test_attach_a_levers_saving_to_a_case(client, web_app):
     assert changed[f"financials.savings.{whole_years[0]}"] == 321.0 and "financials.savings_source" in changed
     # the same page again, made from the version before: refused, nothing written
     stale = client.post(r.headers["Location"].split("?")[0], data=form)
-    assert stale.status_code == 409 and "The savings were not attached" in stale.get_data(as_text=True)
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "The savings were not attached" in page
+    # the page is made again from the case as it is now: its savings now are the run's, and its version the new one
+    row = re.search(rf'<th scope="row" class="govuk-table__header">{whole_years[0]}</th>(.*?)</tr>', page, re.S)
+    assert re.findall(r"(£[\d,]+k|-)</td>", row.group(1)) == ["£321k"] * 4
+    assert re.search(rf'name="version" (?:type="hidden" )?value="{after.version}"', page)
     assert _register(web_app).get(CASE).version == after.version
 
 
@@ -83,7 +88,13 @@ def test_in_shared_mode_a_viewer_cannot_attach_and_the_history_names_the_editor(
     editor = shared.test_client()
     _login(editor, "ed")
     result = run_contract(editor)
-    check = result + "/attach/check?case=A/R.1&lever=Residential+contract"
+    # one lever: not asked, the form carries it
+    page = editor.get(result + "/attach").get_data(as_text=True)
+    assert 'type="radio"' not in page and '<input type="hidden" name="lever" value="Residential contract">' in page
+    r = editor.post(result + "/attach", data={"csrf_token": token_in(page), "case": "A/R.1",
+                                              "lever": "Residential contract"})
+    check = r.headers["Location"]
+    assert r.status_code == 303 and check.startswith(result + "/attach/check?")
     html = editor.get(check).get_data(as_text=True)
     assert "£321k" in html  # a case with no figures yet takes the saving in £ thousands
     form = {"csrf_token": token_in(html), "version": "1", "case": "A/R.1", "lever": "Residential contract"}

@@ -38,7 +38,7 @@ from careflow.errors import CareflowError
 from careflow.model import episodes as epi
 from careflow.model.project import Projection, _add_months, project
 from careflow.model.rates import fit
-from careflow.model.states import MAX_AGE_MONTHS
+from careflow.model.states import MAX_AGE_MONTHS, age_bands
 
 LEAD_MONTHS = 12  # lead times whose past errors are measured
 PSEUDO_ORIGINS = 12  # quarterly pseudo-origins at most (three years)
@@ -101,6 +101,9 @@ def past_errors(episodes: pd.DataFrame, origin: dt.date, *, lead_months: int = L
     data before ``origin`` reach. Pseudo-origins where the model cannot be fitted (no data yet) are skipped."""
     origin = pd.Timestamp(origin).date()
     ep = epi.censor(episodes, origin)
+    fit_options.setdefault("bands", None)
+    fit_options["bands"] = fit_options["bands"] or age_bands()  # read once, not at each pseudo-origin
+    prepared = epi.with_clocks(epi.usable(ep))  # sorted and with clocks once; each refit censors it
     first_valid = ep["dec"].min()
     origins, rows = [], []
     for k in range(1, pseudo_origins + 1):
@@ -108,7 +111,7 @@ def past_errors(episodes: pd.DataFrame, origin: dt.date, *, lead_months: int = L
         if pd.isna(first_valid) or pd.Timestamp(o) < first_valid + pd.DateOffset(months=12):
             break  # the first year of returns is incomplete (only episodes open in it), as for the drift
         try:
-            model = fit(ep, data_end=o, **fit_options)
+            model = fit(ep, data_end=o, prepared=prepared, **fit_options)
         except CareflowError:
             break
         leads = min(lead_months, 3 * k)

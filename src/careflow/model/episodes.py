@@ -114,7 +114,11 @@ def stock_on(episodes: pd.DataFrame, day) -> pd.DataFrame:
     """Episodes open at the end of ``day`` (one per child in care), with ``age_months`` on that day and the
     months in care and in the current placement category."""
     day = as_timestamp(day)
-    ep = with_clocks(usable(episodes))
+    ep = usable(episodes)
+    # the clocks of the children in care that day need only their own episodes (a clock is a child's own: the
+    # start of its period of care or of its run of placements), not years of other children's
+    open_ = (ep["decom"] <= day) & (ep["dec"].isna() | (ep["dec"] > day))
+    ep = with_clocks(ep[ep["child"].isin(ep.loc[open_, "child"].unique())])
     open_ = ep[(ep["decom"] <= day) & (ep["dec"].isna() | (ep["dec"] > day))]
     open_ = open_.sort_values("decom").drop_duplicates("child", keep="last")
     out = open_[["child", "dob", "decom", "category", "care_start", "placement_start"]].copy()

@@ -120,9 +120,16 @@ class Projection:
 
         exp = with_totals(self.expected_stock)
         if self.stock_runs is not None:
-            runs = with_totals(self.stock_runs.astype(float))
+            # one array with the totals, filled in place (fresh memory is slow to come by: the kernel zeroes it
+            # page by page), and the quantiles partition it in place; whole children (uncalibrated runs) stay
+            # integers: their sums, mean and quantiles are exact either way
+            a = self.stock_runs
+            runs = np.empty(a.shape[:-2] + (B + 1, C + 1), dtype=np.int32 if a.dtype.kind in "iu" else float)
+            runs[..., :B, :C] = a
+            runs[..., B, :C] = a.sum(axis=-2)
+            runs[..., C] = runs[..., :C].sum(axis=-1)
             mean = runs.mean(axis=0)
-            qs = np.quantile(runs, quantiles, axis=0)
+            qs = np.quantile(runs, quantiles, axis=0, overwrite_input=True)
         else:
             mean = exp
             qs = np.full((len(quantiles),) + exp.shape, np.nan)
@@ -619,6 +626,17 @@ def _uniforms(seed: np.ndarray, month: int, stream: int) -> np.ndarray:
     return x.astype(np.float64) * 2.0 ** -53
 
 
+def _slice(shares: np.ndarray, row: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """How many of the cumulative shares ``shares[row[i], :]`` are at or below ``x[i]`` (the slice ``x[i]`` falls
+    in), a column at a time: no [children, outcomes] table is built."""
+    width = shares.shape[1]
+    flat, base = shares.ravel(), row * width
+    k = np.zeros(len(x), dtype=np.int64)
+    for j in range(width):
+        k += x >= flat[base + j]
+    return k
+
+
 def _realise(count: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Whole children from expected counts: the integer part plus one more with the fractional probability, using
     one uniform ``u`` per count."""
@@ -660,8 +678,10 @@ def drift_walk(rng: np.random.Generator, sd: float, runs: int, months: int, wind
     return np.exp(lag + np.cumsum(steps, axis=1) - var / 2)
 
 
-_FIELDS = {"run": np.int64, "born": np.int64, "cat": np.int64, "seed": np.uint64, "alive": bool, "young": bool,
-           "dur": np.int64, "phase": np.float64, "row": np.int64, "target": np.float64}
+# small integer types where the values are small (a block's run, age in months from the start, category, duration
+# state): less memory to fill and to read each month; the cell (``row``) stays a full index for its look-ups
+_FIELDS = {"run": np.int32, "born": np.int16, "cat": np.int8, "seed": np.uint64, "alive": bool, "young": bool,
+           "dur": np.int8, "phase": np.float64, "row": np.int64, "target": np.float64}
 
 
 def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, parameter_uncertainty=True) -> dict:
@@ -719,6 +739,7 @@ class _Runs:
         # month m - 1); entries go stale when a child leaves (its place may be taken by an entrant): each is checked
         self.birthdays: list[list[np.ndarray]] = [[] for _ in range(M + 1)]
         self.freed: list[np.ndarray] = []  # places of children who left, for entrants
+        self.scan_h, self.scan_fired = np.empty(0), np.empty(0, dtype=bool)
         self._start_children(S0)
 
     # --- set-up ---------------------------------------------------------------------------------------------------
@@ -826,7 +847,7 @@ class _Runs:
         month = self.edges[1:, None] - self.born[idx][None]  # [band 1..B (18), child]: the month it is that age
         sel = (month > m1) & (month <= self.M)
         i, month = np.broadcast_to(idx, sel.shape)[sel], month[sel]
-        order = np.argsort(month, kind="stable")
+        order = np.argsort(month.astype(np.int16), kind="stable")  # months fit in 16 bits: a radix sort
         month, i = month[order], i[order]
         cuts = np.r_[0, np.flatnonzero(np.diff(month)) + 1, len(month)]
         for a, b in zip(cuts[:-1], cuts[1:], strict=True):
@@ -851,7 +872,7 @@ class _Runs:
         age = np.minimum(self.born[idx] + m1, MAX_AGE_MONTHS - 1)  # (one turning 18 now leaves at this month's end)
         row = (self.run[idx] * self.B + self.mb[age]) * self.C + self.cat[idx]
         self.row[idx] = row
-        self.target[idx] = self.Hc[m1, row] - np.log1p(-_uniforms(self.seed[idx], m1, stream))
+        self.target[idx] = self.Hc[m1][row] - np.log1p(-_uniforms(self.seed[idx], m1, stream))
 
     def _rebands(self, m: int) -> None:
         """Settled children whose band changes at the start of month ``m`` take the new band's cell, keeping the
@@ -860,14 +881,19 @@ class _Runs:
         idx = idx[self.alive[idx] & ~self.young[idx] & self.is_edge[self.born[idx] + m]]
         old = self.row[idx]
         new = (self.run[idx] * self.B + self.mb[self.born[idx] + m]) * self.C + self.cat[idx]
-        self.target[idx] += self.Hc[m, new] - self.Hc[m, old]
+        self.target[idx] += self.Hc[m][new] - self.Hc[m][old]
         self.row[idx] = new
 
     def _settled_events(self, m: int) -> None:
         """The settled children's events in month ``m`` (``Hc[m + 1, cell] > target``): exits, and moves after
         which a new segment starts next month (or, with a placement clock, the new placement's first months);
         then those turning 18 leave."""
-        idx = np.flatnonzero(self.Hc[m + 1][self.row[:self.n]] > self.target[:self.n])
+        n = self.n
+        if len(self.scan_h) < n:  # buffers for the month's look-up and comparison over every place, reused
+            self.scan_h, self.scan_fired = np.empty(self.cap), np.empty(self.cap, dtype=bool)
+        h, fired = self.scan_h[:n], self.scan_fired[:n]
+        np.take(self.Hc[m + 1], self.row[:n], out=h)
+        idx = np.flatnonzero(np.greater(h, self.target[:n], out=fired))
         run, cell = self.run[idx], self.row_cell[self.row[idx]]
         k = self._pick_outcome(cell, self.h_move[cell], self.exit_walk[run, m] * self.h_exit[cell],
                                _uniforms(self.seed[idx], m, _OUTCOME))
@@ -895,10 +921,10 @@ class _Runs:
         leave = u < p_exit
         k = np.empty(len(u), dtype=np.int64)
         x = u[leave] / p_exit[leave]
-        k[leave] = self.C + np.minimum((x[:, None] >= self.share_exit[cell[leave]]).sum(axis=1), self.G - 1)
+        k[leave] = self.C + np.minimum(_slice(self.share_exit, cell[leave], x), self.G - 1)
         stay = ~leave
         x = (u[stay] - p_exit[stay]) / (1 - p_exit[stay])
-        k[stay] = np.minimum((x[:, None] >= self.share_move[cell[stay]]).sum(axis=1), self.C - 1)
+        k[stay] = np.minimum(_slice(self.share_move, cell[stay], x), self.C - 1)
         return k
 
     def _leave(self, idx: np.ndarray, m: int, group) -> None:

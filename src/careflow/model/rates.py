@@ -392,7 +392,8 @@ def _duration_cuts(months) -> tuple[int, ...]:
 
 def fit(data, *, data_end: dt.date | None = None, window_months: int | None = None, bands: AgeBands | None = None,
         categories: tuple[str, ...] | None = None, trend: bool = False, duration: str | None = DEFAULT_DURATION,
-        duration_months: int | tuple[int, ...] | list[int] = DEFAULT_DURATION_CUTS) -> FittedModel:
+        duration_months: int | tuple[int, ...] | list[int] = DEFAULT_DURATION_CUTS,
+        prepared: pd.DataFrame | None = None) -> FittedModel:
     """Fit the model on episodes (a DataFrame in the ``careflow.ssda903`` contract, or an ``Ssda903Data``).
 
     The reference window is the ``window_months`` months ending on ``data_end`` (default: the data's own end);
@@ -402,7 +403,9 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int | None = No
     with the months in care or in the current placement category: ``duration_months`` is one cut (12: before and
     after a year) or several in increasing order ((1, 3, 6, 12, 24): six duration classes); ``duration=None``
     makes hazards depend on age band and category only. The default, a first month in care with hazards of its
-    own, is what the backtests in docs/model.md support.
+    own, is what the backtests in docs/model.md support. ``prepared``: ``with_clocks(usable(episodes))`` when the
+    caller has it already (refits at many origins on the same episodes): it is censored at ``data_end`` here, which
+    gives the same table, since a clock starts at the first episode of its period or run.
     """
     if duration not in (None, "care", "placement"):
         raise CareflowError(f"duration must be 'care', 'placement' or None (got {duration!r})", field="duration",
@@ -421,7 +424,10 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int | None = No
     epi.check_columns(episodes)
     if UNKNOWN not in cats and (episodes["category"] == UNKNOWN).any():
         cats = cats + (UNKNOWN,)  # the reader's placeholder for codes it could not map (it reports them)
-    ep = epi.with_clocks(epi.usable(epi.censor(episodes, data_end)))
+    if prepared is None:
+        ep = epi.with_clocks(epi.usable(epi.censor(episodes, data_end)))
+    else:
+        ep = epi.censor(prepared, data_end).reset_index(drop=True)
     epi.category_index(ep["category"], cats)  # unknown categories are an error, never guessed
     first_date = ep["decom"].min() if len(ep) else pd.NaT
     if pd.isna(first_date) or first_date > pd.Timestamp(data_end):

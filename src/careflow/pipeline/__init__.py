@@ -19,60 +19,30 @@ Layering (DESIGN.md section 3, enforced by tests/test_layering.py): the pipeline
 no library module imports the pipeline, and nothing outside ``careflow.cli`` imports ``careflow.cli``.
 """
 
-from careflow.pipeline.appraise import case_from_register, load_and_appraise
-from careflow.pipeline.benchmark import BenchmarkData, benchmark, load_benchmark_data
-from careflow.pipeline.cases import (
-    appraise_stored,
-    attach_scenario,
-    example_case_files,
-    portfolio_chart,
-    register_portfolio_report,
-    seed_register,
-    stored_case_report,
-)
-from careflow.pipeline.data import (
-    Data,
-    categories_for,
-    load_data,
-    store_upload,
-    store_upload_pseudonymised,
-    validate_data,
-    validation_view,
-    write_validation,
-    write_validation_workbook,
-)
-from careflow.pipeline.forecast import Forecast, forecast, history_series, write_forecast
-from careflow.pipeline.indicators import (
-    cohort,
-    history,
-    history_filters,
-    indicator_table,
-    indicators,
-    load_returns,
-    refresh_case,
-)
-from careflow.pipeline.report import (
-    ForecastTables,
-    case_report,
-    forecast_report,
-    portfolio_report,
-    read_forecast_folder,
-    read_validation,
-)
-from careflow.pipeline.scenario import (
-    fitted_projector,
-    load_scenarios,
-    price_scenario,
-    scenario_summary,
-    write_scenario,
-)
-from careflow.pipeline.workforce import workforce, write_workforce
+from careflow.lazy import lazy_exports
 
-__all__ = ["appraise_stored", "attach_scenario", "example_case_files", "portfolio_chart", "register_portfolio_report", "seed_register",
-           "stored_case_report", "BenchmarkData", "benchmark", "load_benchmark_data", "Data", "Forecast", "ForecastTables", "case_from_register", "case_report", "categories_for", "cohort",
-           "indicator_table", "indicators", "load_returns", "refresh_case",
-           "fitted_projector", "forecast", "forecast_report", "history_series", "load_and_appraise", "load_data",
-           "load_scenarios", "portfolio_report", "price_scenario", "scenario_summary", "read_forecast_folder",
-           "read_validation", "validate_data", "write_validation", "workforce", "write_forecast", "write_scenario",
-           "write_workforce", "store_upload", "store_upload_pseudonymised",
-           "write_validation_workbook", "history", "history_filters", "validation_view"]
+# Each name and the module that defines it (careflow.pipeline.<module>). The modules are imported on first use of
+# one of their names (PEP 562), so `careflow forecast` does not load the register, the levers or the reports.
+_WHERE = {
+    "case_from_register": "appraise", "load_and_appraise": "appraise",
+    "BenchmarkData": "benchmark", "benchmark": "benchmark", "load_benchmark_data": "benchmark",
+    "appraise_stored": "cases", "attach_scenario": "cases", "example_case_files": "cases",
+    "portfolio_chart": "cases",
+    "register_portfolio_report": "cases", "seed_register": "cases", "stored_case_report": "cases",
+    "Data": "data", "categories_for": "data", "load_data": "data", "store_upload": "data",
+    "store_upload_pseudonymised": "data",
+    "validate_data": "data", "validation_view": "data", "write_validation": "data",
+    "write_validation_workbook": "data",
+    "Forecast": "forecast", "forecast": "forecast", "history_series": "forecast",
+    "write_forecast": "forecast",
+    "cohort": "indicators", "history": "indicators", "history_filters": "indicators",
+    "indicator_table": "indicators", "indicators": "indicators", "load_returns": "indicators",
+    "refresh_case": "indicators",
+    "ForecastTables": "report", "case_report": "report", "forecast_report": "report",
+    "portfolio_report": "report", "read_forecast_folder": "report", "read_validation": "report",
+    "fitted_projector": "scenario", "load_scenarios": "scenario", "price_scenario": "scenario",
+    "scenario_summary": "scenario", "write_scenario": "scenario",
+    "workforce": "workforce", "write_workforce": "workforce",
+}
+
+__all__ = lazy_exports(__name__, _WHERE)

@@ -55,13 +55,17 @@ class Forecast:
 
     def stock(self) -> pd.DataFrame:
         """Children in care by month end, category and age band: date (YYYY-MM-DD), mean, p10, p50, p90."""
-        table = self.projection.stock_table()
+        table = self._stock_table.copy()
         table["date"] = pd.to_datetime(table["date"]).dt.strftime("%Y-%m-%d")
         return table[list(FORECAST_COLUMNS)]
 
     def costs(self) -> pd.DataFrame:
         """Placement cost in pounds by financial year and category (and ``all``), with ``months`` in the year."""
         return self._costs.copy()
+
+    @cached_property
+    def _stock_table(self) -> pd.DataFrame:  # quantiles over every run: computed once
+        return self.projection.stock_table()
 
     @cached_property
     def _costs(self) -> pd.DataFrame:
@@ -97,7 +101,7 @@ class Forecast:
     def summary(self) -> dict:
         """The settings and headline figures (what summary.json holds)."""
         model, proj = self.model, self.projection
-        table = proj.stock_table()
+        table = self._stock_table
         tot = table[(table["category"] == "all") & (table["age_band"] == "all")]
         fy_tot = self.costs()
         fy_tot = fy_tot[fy_tot["category"] == "all"]
@@ -243,5 +247,5 @@ def write_forecast(result: Forecast, out: str | Path, title: str = "Children in 
         paths["validation"] = out / "validation.json"
         paths["validation"].write_text(json.dumps(result.validation, indent=2, default=str))
     paths["summary"].write_text(json.dumps(result.summary(), indent=2, default=float))
-    forecast_fan_png(result.projection, result.history, paths["chart"], title)
+    forecast_fan_png(result.projection, result.history, paths["chart"], title, table=result._stock_table)
     return paths

@@ -9,20 +9,15 @@ on any figures:
 >>> fan_chart(forecast_df).save("charts/")                                              # doctest: +SKIP
 """
 
-from careflow.reports.charts import (
-                                     Chart,
-                                     benchmark_chart,
-                                     cost_chart,
-                                     fan_chart,
-                                     mtfs_chart,
-                                     savings_waterfall,
-                                     spend_chart,
-                                     timeline_chart,
-)
-from careflow.reports.excel import case_workbook, forecast_workbook, portfolio_table, portfolio_workbook
-from careflow.reports.provenance import ParameterRow, Provenance, parameter_rows
-from careflow.reports.word import case_document
+from careflow.lazy import lazy_exports
 
-__all__ = ["Chart", "ParameterRow", "Provenance", "benchmark_chart", "case_document", "case_workbook",
-           "cost_chart", "fan_chart", "forecast_workbook", "mtfs_chart", "parameter_rows", "portfolio_table",
-           "portfolio_workbook", "savings_waterfall", "spend_chart", "timeline_chart"]
+# Each name and the module that defines it (careflow.reports.<module>), imported on first use: drawing a chart does
+# not load the Excel and Word writers and the register they use.
+_WHERE = {
+    "Chart": "charts", "benchmark_chart": "charts", "cost_chart": "charts", "fan_chart": "charts",
+    "mtfs_chart": "charts", "savings_waterfall": "charts", "spend_chart": "charts", "timeline_chart": "charts",
+    "case_workbook": "excel", "forecast_workbook": "excel", "portfolio_table": "excel", "portfolio_workbook": "excel",
+    "ParameterRow": "provenance", "Provenance": "provenance", "parameter_rows": "provenance",
+    "case_document": "word",
+}
+__all__ = lazy_exports(__name__, _WHERE)

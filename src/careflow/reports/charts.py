@@ -553,14 +553,16 @@ def _save_png(fig, path: Path, dpi: int) -> Path:
     return path
 
 
-def forecast_fan_png(projection, history: pd.Series | None, path: Path, title: str) -> None:
-    """Total children in care: history, mean, P50 and the P10-P90 band, readable in greyscale."""
-    import matplotlib.pyplot as plt
-
-    t = projection.stock_table()
+def forecast_fan_png(projection, history: pd.Series | None, path: Path, title: str,
+                     table: pd.DataFrame | None = None) -> None:
+    """Total children in care: history, mean, P50 and the P10-P90 band, readable in greyscale. ``table``: the
+    projection's :meth:`~careflow.model.Projection.stock_table` when the caller has it already (it takes
+    quantiles over every run)."""
+    t = projection.stock_table() if table is None else table
     tot = t[(t["category"] == "all") & (t["age_band"] == "all")]
     dates = pd.to_datetime(tot["date"])
-    fig, ax = plt.subplots(figsize=(9, 5), dpi=120)
+    fig = Figure(figsize=(9, 5), dpi=120)  # no pyplot: the Agg canvas only, nothing else loaded
+    ax = fig.subplots()
     if history is not None and len(history):
         ax.plot(history.index, history.values, color="black", lw=1.8, label="actual (month end)")
     if tot["p10"].notna().all():
@@ -576,7 +578,6 @@ def forecast_fan_png(projection, history: pd.Series | None, path: Path, title: s
     ax.legend(loc="best", frameon=False)
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
 
 
 def savings_png(difference: pd.DataFrame, path: str | Path, title: str) -> Path:

@@ -21,7 +21,7 @@ NAV = [
     ("forecast.index", "Forecast", "Forecast children in care and placement spend, with the range of likely outcomes."),
     ("benchmark.index", "Benchmark", "Compare any council with its statistical neighbours and England: the gap in "
                                      "children and pounds."),
-    ("scenarios.index", "Scenarios", "Build a savings scenario lever by lever, run it and save it as a file."),
+    ("scenarios.index", "Scenarios", "Build a savings scenario lever by lever, run it, save it as a file and take a business case's savings from it."),
     ("cases.index", "Business cases", "The register of business cases in the council's template: edit every "
                                       "section, appraise, move status, download as Word and Excel."),
     ("portfolio.index", "Portfolio and MTFS", "Every case rolled up by financial year, incremental and cumulative, "

@@ -334,8 +334,6 @@ def attach(job_id: str):
     references = [s.case.reference for s in cases]
     form = AttachForm(data={"case": request.args.get("case", ""),
                             "lever": request.args.get("lever", levers[0] if len(levers) == 1 else "")})
-    if len(levers) == 1 and request.method == "POST":
-        form.lever.data = levers[0]
     if form.validate_on_submit():
         if form.case.data not in references:
             form.case.errors = ["Choose the business case"]
@@ -362,14 +360,17 @@ def attach_check(job_id: str):
         return redirect(url_for("scenarios.attach", job_id=job_id), code=303)
     stored = register().get(reference)
     form = VersionForm()
-    errors, status = [], 200
-    attached = None
-    try:
-        attached = pipeline.attach_scenario(stored.case, run["result"], lever, data=run.get("data"),
-                                            seed=run.get("seed"))
-    except CareflowError as exc:
-        errors, _ = findings_errors(exc)
-        status = 400
+
+    def preview(case) -> tuple:
+        """The case with the run's savings attached (None and the errors when they cannot be)."""
+        try:
+            return pipeline.attach_scenario(case, run["result"], lever, data=run.get("data"),
+                                            seed=run.get("seed")), []
+        except CareflowError as exc:
+            return None, findings_errors(exc)[0]
+
+    attached, errors = preview(stored.case)
+    status = 400 if errors else 200
     if request.method == "POST" and attached is not None:
         if not form.validate_on_submit():
             abort(400)
@@ -380,14 +381,14 @@ def attach_check(job_id: str):
             register().update(attached, expected_version=expected, user=user())
         except StaleEditError:
             stored = register().get(reference)
-            errors = [{"href": "#stale-edit", "text": (
+            attached, errors = preview(stored.case)  # the figures again, from the case as it is now
+            errors.insert(0, {"href": "#stale-edit", "text": (
                 f"The savings were not attached: someone else changed this case since you opened this page (now "
                 f"version {stored.version}, last changed by {stored.updated_by} at "
-                f"{stored.updated_at:%d %B %Y %H:%M}). Check the figures below again, then attach them.")}]
+                f"{stored.updated_at:%d %B %Y %H:%M}). Check the figures below again, then attach them.")})
             status = 409
         except CareflowError as exc:
-            errors, _ = findings_errors(exc)
-            status = 400
+            errors, status = findings_errors(exc)[0], 400
         else:
             return redirect(url_for("cases.show", reference=reference, updated="Cost and savings",
                                     _anchor="section-financials"), code=303)
