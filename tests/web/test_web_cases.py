@@ -218,7 +218,7 @@ def test_track_delivery_rag_and_indicators(client, web_app):
     assert "797" in row and "720" in row and "amber" in row  # 720 / 797 = 90.3%: amber
     assert "50%" in page  # social worker time: baseline 20, target 40, actual 30
     stale = client.post(url, data={"csrf_token": token, "version": version, "year": "2018-19", "delivered": "1"})
-    assert stale.status_code == 400 and "Nothing was recorded" in _text(stale)
+    assert stale.status_code == 409 and "Nothing was recorded" in _text(stale)
     assert _register(web_app).get("BC2").case.tracking_for("2018-19") is None
 
 

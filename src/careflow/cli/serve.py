@@ -31,20 +31,22 @@ def register(group: click.Group) -> None:
                    "addresses for throttling; Secure cookies) and mark cookies Secure.")
 @click.option("--mfa-for-everyone", is_flag=True,
               help="With --shared: every user needs an authenticator app (approvers always do).")
+@click.option("--threads", type=click.IntRange(1, 64), default=None,
+              help="With --shared: requests handled at once by the server (waitress) [default: 8].")
 @click.option("--retention-days", type=click.IntRange(1, 3650), default=None,
               help="Delete each upload, and what was made from it, this many days after it was uploaded "
                    "(default: 90 with --shared; without --shared uploads are kept).")
 def serve(host: str, port: int, open_browser: bool, workspace: str | None, shared: bool, behind_proxy: bool,
-          mfa_for_everyone: bool, retention_days: int | None) -> None:
+          mfa_for_everyone: bool, threads: int | None, retention_days: int | None) -> None:
     """Run the web app in your browser: upload and validate data, forecast, benchmark, build scenarios, keep
     business cases. Opens on the embedded synthetic LA, Anyshire, until you upload your own returns."""
     from careflow.web import create_app
-    from careflow.web.server import check_local_host
+    from careflow.web.server import SHARED_THREADS, check_local_host
     from careflow.web.server import serve as run
 
     if not shared:
-        if behind_proxy or mfa_for_everyone:
-            raise click.UsageError("--behind-proxy and --mfa-for-everyone are for shared mode (--shared)")
+        if behind_proxy or mfa_for_everyone or threads is not None:
+            raise click.UsageError("--behind-proxy, --mfa-for-everyone and --threads are for shared mode (--shared)")
         check_local_host(host)  # before creating a workspace
         run(create_app(workspace, RETENTION_DAYS=retention_days), host, port, open_browser=open_browser,
             announce=click.echo)
@@ -60,4 +62,5 @@ def serve(host: str, port: int, open_browser: bool, workspace: str | None, share
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
-    run(app, host, port, open_browser=open_browser, announce=click.echo, shared=True)
+    run(app, host, port, open_browser=open_browser, announce=click.echo, shared=True,
+        threads=threads or SHARED_THREADS, behind_proxy=behind_proxy)

@@ -68,7 +68,9 @@ def make_engine(url: str) -> sa.Engine:
 
         return engine
     try:
-        return sa.create_engine(url, pool_pre_ping=True)
+        # pool_pre_ping: a pooled connection is checked before use, so after a database restart the next request
+        # reconnects by itself; connect_timeout: an unreachable server fails a request in seconds, not minutes
+        return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
     except (ImportError, sa.exc.NoSuchModuleError) as exc:
         raise CareflowError(f"cannot use {parsed.drivername}: {exc} (pip install 'careflow[postgres]')",
                             rule="database", field="--database") from None

@@ -1,7 +1,11 @@
-"""Serving the app on this computer: a threaded WSGI server (werkzeug's) bound to a loopback address.
+"""Serving the app: on this computer (local mode) with werkzeug's threaded server bound to a loopback address, or
+for a team (shared mode) with waitress, a production WSGI server.
 
-Local mode has no sign-in, so it refuses any address another computer could reach; a shared server with accounts is
-a separate mode.
+Local mode has no sign-in, so it refuses any address another computer could reach. Shared mode serves many users
+at once for months: waitress (pure Python, so it runs on a council's Windows laptop as well as on Linux) reads each
+request and writes each response on its own event loop and hands only complete requests to a fixed pool of
+``threads``, so slow or idle connections never hold an app thread and a burst cannot start unbounded threads, as
+werkzeug's development server (one thread per connection) does. See benchmarks/RESULTS.md (shared mode under load).
 """
 
 from __future__ import annotations
@@ -50,19 +54,50 @@ def url_of(server: BaseWSGIServer) -> str:
     return f"http://{host}:{server.server_port}"
 
 
+SHARED_THREADS = 8  # requests handled at once; the rest queue (background jobs have their own pool)
+
+
+def shared_server(app: Flask, host: str = "127.0.0.1", port: int = 8000, *, threads: int = SHARED_THREADS,
+                  behind_proxy: bool = False):
+    """A waitress server for ``app`` on ``host:port`` (port 0: a free one; see :func:`shared_url`).
+
+    waitress drops X-Forwarded-* headers by default; ``behind_proxy`` keeps them for the app's ProxyFix (the one
+    reverse proxy careflow is told to trust)."""
+    from waitress import create_server
+
+    try:
+        return create_server(app, host=host, port=port, threads=threads, ident="careflow",
+                             clear_untrusted_proxy_headers=not behind_proxy)
+    except OSError as exc:
+        raise CareflowError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", field="--port",
+                            rule="serve") from None
+
+
+def shared_url(server) -> str:
+    host, port = server.effective_host, server.effective_port
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = False,
-          announce=print, shared: bool = False) -> None:
-    """Serve until interrupted (Ctrl+C), optionally opening the home page in the user's browser."""
-    server = local_server(app, host, port, shared=shared)
-    url = url_of(server)
-    announce(f"careflow is running at {url} (workspace {app.extensions['careflow.workspace'].root}); "
+          announce=print, shared: bool = False, threads: int = SHARED_THREADS, behind_proxy: bool = False) -> None:
+    """Serve until interrupted (Ctrl+C), optionally opening the home page in the user's browser. Local mode:
+    werkzeug's threaded server on a loopback address; shared mode: waitress with ``threads`` worker threads."""
+    if shared:
+        server = shared_server(app, host, port, threads=threads, behind_proxy=behind_proxy)
+        url, run, close = shared_url(server), server.run, server.close
+        what = f"careflow (shared mode, {threads} threads)"
+    else:
+        server = local_server(app, host, port)
+        url, run, close = url_of(server), server.serve_forever, server.server_close
+        what = "careflow"
+    announce(f"{what} is running at {url} (workspace {app.extensions['careflow.workspace'].root}); "
              "press Ctrl+C to stop")
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
     try:
-        server.serve_forever()
+        run()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        close()
         app.extensions["careflow.jobs"].shutdown()

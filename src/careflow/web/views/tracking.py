@@ -37,7 +37,7 @@ def case(reference: str):
             abort(404)
         raise
     form = VersionForm()
-    errors, inline, values = [], {}, {}
+    errors, inline, values, stale = [], {}, {}, False
     if request.method == "POST":
         values = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version")}
         if form.validate_on_submit():
@@ -53,7 +53,7 @@ def case(reference: str):
                                                     f"you were entering figures (now version {now.version}, by "
                                                     f"{now.updated_by}). Your figures are kept below: check the "
                                                     f"current figures, then record again."}]
-                stored = now
+                stored, stale = now, True
             except CareflowError as exc:
                 errors, inline = findings_errors(exc, "year")
         else:
@@ -65,4 +65,4 @@ def case(reference: str):
                            indicators=indicator_table(stored.case), fields=tracking_fields(stored.case),
                            units=fin.units(stored.case.financials) or "", years=[r.year for r in rows],
                            form=form, values=values, errors=errors, inline=inline,
-                           recorded=request.args.get("recorded")), 400 if errors else 200
+                           recorded=request.args.get("recorded")), 409 if stale else (400 if errors else 200)
