@@ -36,3 +36,55 @@ def test_forwarded_headers_reach_the_app_only_behind_a_proxy(behind_proxy):
         server.close()
         thread.join(timeout=10)
     assert not thread.is_alive(), "the server did not stop"
+
+
+def test_a_body_far_over_the_upload_limit_is_refused_before_it_is_read():
+    """waitress reads a whole body before the app sees it: with the app's limit at 64 KB a 512 MB body announced by
+    its Content-Length is answered 413 at once (only headers and a first chunk sent), a body just over the app's
+    limit still reaches the app (its own 413 page), and the server goes on answering. (512 MB: waitress itself
+    refuses 1 GB and more.)"""
+    import socket
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+
+    @app.post("/upload")
+    def upload():
+        return str(len(request.get_data()))
+
+    @app.errorhandler(413)
+    def too_large(_):
+        return "app: too large", 413
+
+    server = shared_server(app, "127.0.0.1", 0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = shared_url(server)
+    try:
+        host, port = server.effective_host, server.effective_port
+        with socket.create_connection((host, port), timeout=10) as sock:
+            sock.sendall(b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (512 * 1024 ** 2))
+            sent = 0
+            answer = b""
+            sock.settimeout(0.05)
+            while sent < 64 * 1024 * 1024 and not answer:  # stop sending once answered; never the whole body
+                try:
+                    sock.sendall(b"\0" * 65536)
+                    sent += 65536
+                    answer = sock.recv(4096)
+                except TimeoutError:
+                    continue
+                except OSError:
+                    break
+            sock.settimeout(10)
+            answer = answer or sock.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+        assert sent < 64 * 1024 * 1024
+        just_over = requests.post(url + "/upload", data=b"x" * (64 * 1024 + 1), timeout=10,
+                                  headers={"Connection": "close"})
+        assert just_over.status_code == 413 and just_over.text == "app: too large"
+        fits = requests.post(url + "/upload", data=b"x" * 1000, timeout=10, headers={"Connection": "close"})
+        assert fits.status_code == 200 and fits.text == "1000"
+    finally:
+        server.close()
+        thread.join(timeout=10)

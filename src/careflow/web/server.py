@@ -67,10 +67,23 @@ def shared_server(app: Flask, host: str = "127.0.0.1", port: int = 8000, *, thre
 
     try:
         return create_server(app, host=host, port=port, threads=threads, ident="careflow",
-                             clear_untrusted_proxy_headers=not behind_proxy)
+                             clear_untrusted_proxy_headers=not behind_proxy,
+                             max_request_body_size=request_body_cap(app))
     except OSError as exc:
         raise CareflowError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", field="--port",
                             rule="serve") from None
+
+
+BODY_HEADROOM = 1024 * 1024
+
+
+def request_body_cap(app: Flask) -> int:
+    """The largest request body waitress reads for ``app``: the app's upload limit and a little headroom, so an
+    upload just over the limit still reaches the app (and gets its GOV.UK "too large" page) while a far larger one
+    is refused by waitress (a plain 413) before it is read. waitress reads a whole body, into a temporary file,
+    before the app sees the request, so without this cap anyone, signed in or not, could make the server store
+    up to 1 GB (waitress's own default) per request."""
+    return int(app.config.get("MAX_CONTENT_LENGTH") or 0) + BODY_HEADROOM
 
 
 def shared_url(server) -> str:
