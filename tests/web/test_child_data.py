@@ -186,6 +186,8 @@ def test_the_shared_fix_list_names_pseudonyms_and_the_original_rows(shared, mark
              ("notes_2024.csv", b"Author,Text\nKID-author,some notes\n")]
     report = _finish(c, _upload(c, files))
     assert report.status_code == 200
+    body = report.get_data(as_text=True)
+    assert "by the pseudonym this server gave it" in body and "They name children" not in body
     dataset_id = report.request.path.split("/")[2]
     rows = pd.read_csv(io.BytesIO(c.get(f"/data/{dataset_id}/report.csv").data), dtype=str,
                        keep_default_na=False)
