@@ -19,6 +19,7 @@ from careflow import numbers
 from careflow.errors import CareflowError
 from careflow.levers.recruitment import pipeline
 from careflow.levers.schema import Recruitment
+from careflow.workforce.staff import read_forecast_table
 
 FOSTERING = ("in_house_fostering", "ifa_fostering")
 
@@ -30,10 +31,7 @@ def fostering_demand(forecast_dir: str | Path, categories: tuple[str, ...] = FOS
     path = Path(forecast_dir) / "forecast.csv"
     if not path.exists():
         raise CareflowError("no forecast.csv in the forecast folder", file=str(path), rule="carers-forecast")
-    try:
-        df = pd.read_csv(path, dtype={"category": str, "age_band": str}, index_col=False)  # see forecast_cases
-    except (ValueError, pd.errors.ParserError) as exc:  # also a file that is not CSV text
-        raise CareflowError(f"cannot read the forecast: {exc}", file=str(path), rule="carers-forecast") from None
+    df = read_forecast_table(path, "carers-forecast")
     need = {"date", "category", "age_band", "mean", "p10", "p90"}
     if not need <= set(df.columns):
         raise CareflowError(f"forecast.csv lacks column(s) {', '.join(sorted(need - set(df.columns)))}",

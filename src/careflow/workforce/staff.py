@@ -18,8 +18,10 @@ Method (docs/workforce.md):
 from __future__ import annotations
 
 import calendar
+import csv
 import datetime as dt
 import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,12 +127,37 @@ def forecast_cases(forecast_dir: str | Path) -> pd.DataFrame:
     if not path.exists():
         raise CareflowError("no forecast.csv in the forecast folder (make one with careflow forecast)",
                             file=str(path), rule="workforce-forecast")
+    return stock_cases(read_forecast_table(path, "workforce-forecast"), path)
+
+
+def read_forecast_table(path: Path, rule: str) -> pd.DataFrame:
+    """A forecast folder's forecast.csv as a table. A row with more fields than the header is a finding naming its
+    line: pandas would drop the extra fields with only a warning (index_col=False keeps it from turning the first
+    column into the index instead)."""
     try:
-        # index_col=False: a row with more fields than the header must not turn the first column into the index
-        df = pd.read_csv(path, dtype={"category": str, "age_band": str}, index_col=False)
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise CareflowError(f"cannot read the forecast: {exc}", file=str(path), rule="workforce-forecast") from None
-    return stock_cases(df, path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(path, dtype={"category": str, "age_band": str}, index_col=False)
+    except (pd.errors.ParserWarning, ValueError, pd.errors.ParserError) as exc:  # also a file that is not CSV text
+        line, fields, header = _long_row(path)
+        if line:
+            raise CareflowError(f"the row has {fields} fields, the header {header}: fields would be lost",
+                                file=str(path), row=line, rule=rule) from None
+        raise CareflowError(f"cannot read the forecast: {exc}", file=str(path), rule=rule) from None
+
+
+def _long_row(path: Path) -> tuple[int, int, int]:
+    """The first line with more fields than the header: (line, its fields, the header's)."""
+    try:
+        with open(path, newline="", encoding="utf-8", errors="replace") as f:
+            rows = csv.reader(f)
+            header = len(next(rows, []))
+            for row in rows:
+                if len(row) > header:
+                    return rows.line_num, len(row), header
+    except csv.Error:  # not CSV text: the caller says so
+        pass
+    return 0, 0, 0
 
 
 def stock_cases(df: pd.DataFrame, path: str | Path = "<forecast>") -> pd.DataFrame:
