@@ -335,12 +335,13 @@ class Register:
                 message=f"{case.reference!r} is already in the register (version {exists[0]}); "
                         "use import --update to edit it"))
         doc = _document(case)
-        self._check_child_level(conn, case.reference, {}, {**doc, "tracking": _tracking_doc(case.tracking)})
+        written = {**doc, "tracking": _tracking_doc(case.tracking)}  # what is checked is what is audited
+        self._check_child_level(conn, case.reference, {}, written)
         case_id = conn.execute(cases_t.insert().values(
             reference=case.reference, title=case.title, status=case.status.value, version=1, document=doc,
             created_at=now, created_by=user, updated_at=now, updated_by=user)).inserted_primary_key[0]
         self._write_tracking(conn, case_id, case.tracking)
-        changes = _diff({}, {**doc, "tracking": _tracking_doc(case.tracking)})
+        changes = _diff({}, written)
         self._audit(conn, case_id, 1, now, user, action, changes or [("reference", None, case.reference)])
         return Imported(case.reference, 1, "created")
 
@@ -372,10 +373,11 @@ class Register:
             raise CareflowError(_transition_finding(case.reference, old_status, new_status))
         old = {**row["document"], "tracking": _tracking_doc(current.case.tracking)}
         new_doc = _document(case)
-        changes = _diff(old, {**new_doc, "tracking": _tracking_doc(case.tracking)})
+        written = {**new_doc, "tracking": _tracking_doc(case.tracking)}  # what is checked is what is audited
+        changes = _diff(old, written)
         if not changes:
             return Imported(case.reference, row["version"], "unchanged")
-        self._check_child_level(conn, case.reference, old, {**new_doc, "tracking": _tracking_doc(case.tracking)})
+        self._check_child_level(conn, case.reference, old, written)
         version = row["version"] + 1
         now = _now()
         done = conn.execute(cases_t.update()

@@ -96,10 +96,14 @@ def shared_mode() -> bool:
     return has_app_context() and bool(current_app.config.get("SHARED"))
 
 
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def now() -> dt.datetime:
     """The time (UTC): the app's ``CLOCK`` when it has one (tests move it on), else the real one."""
     clock = current_app.config.get("CLOCK") if has_app_context() else None
-    return (clock or (lambda: dt.datetime.now(dt.UTC)))()
+    return (clock or utc_now)()
 
 
 def create(files, *, year: str | None = None, la_name: str | None = None, limits: dict | None = None,
@@ -221,7 +225,6 @@ class _Cache:
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
         return value
-
 
     def forget(self, which) -> None:
         """Drop the items whose key ``which(key)`` is true of."""

@@ -27,10 +27,6 @@ SHARED_DEFAULT_DAYS = 90
 SWEEP_EVERY = dt.timedelta(minutes=10)
 
 
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def retention_days(app: Flask | None = None) -> int | None:
     """The app's retention in days, or None: uploads are kept."""
     return (app or current_app).config.get("RETENTION_DAYS")
@@ -67,7 +63,7 @@ def init_app(app: Flask) -> None:
     """Set the retention (shared mode's default when none is given), sweep now, then before requests."""
     if app.config.get("RETENTION_DAYS") is None:
         app.config["RETENTION_DAYS"] = SHARED_DEFAULT_DAYS if app.config.get("SHARED") else None
-    clock = app.config.get("CLOCK") or utc_now
+    clock = app.config.get("CLOCK") or datasets.utc_now
     app.jinja_env.globals["upload_deletion"] = lambda ds: deletion_time(ds, retention_days())
     days = app.config.get("RETENTION_DAYS")
     if days is None:
