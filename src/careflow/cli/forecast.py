@@ -15,6 +15,7 @@ from careflow import pipeline
 from careflow.cli.data import reading_options
 from careflow.cli.dates import parse_date
 from careflow.cli.outputs import output_folder
+from careflow.lazy import preload
 
 FORECAST_FILES = ("forecast.csv", "costs.csv", "summary.json", "fan_chart.png", "validation.json")
 
@@ -63,6 +64,7 @@ def register(group: click.Group) -> None:
         """
         output = output_folder(output, [path, categories_file, costs_file, inflation_file, read.get("columns")],
                                names=FORECAST_FILES)
+        preload("careflow.reports.charts")  # matplotlib, for the fan chart at the end, while the runs take a core
         data = load_data(path, categories_file, **read)
         result = pipeline.forecast(data, start=parse_date(start, "start") if start else None,
                                    end=parse_date(end, "end") if end else None, window_months=window_months,
