@@ -242,7 +242,7 @@ def simulate(int R, int M, int B, int C, int G, int T, int groups, int g_settled
     their ages from ``cdf_age`` [B, ages]), adding to ``held_out`` [R, M + 1, B, C] (children in care at each
     month end as stretches: its cumulative sum over months), ``entries`` [R, M, C] and ``exits`` [R, M, C, G],
     zeros on the way in. ``Hc`` is the settled cells' cumulative hazard [R * B * C, M + 1]
-    (project._Runs._tables, transposed, without its last cell)."""
+    (project._Followed._hazard_table)."""
     if (Hc.shape[0] != R * B * C or Hc.shape[1] != M + 1 or mb.shape[0] < ADULT_AGE or edges.shape[0] != B + 1
             or dur_class.shape[0] < T + 2 or run_keys.shape[0] != R or h_move.shape[0] < R * groups * C
             or share_move.shape[1] != C or share_exit.shape[1] != G or cdf_age.shape[0] != B):

@@ -796,15 +796,20 @@ class _Runs:
         self.row_run = r
         cum_days = np.r_[0.0, np.cumsum(self.days)]  # [M + 1]
         cum_exit = np.concatenate([np.zeros((R, 1)), np.cumsum(self.exit_walk * self.days, axis=1)], axis=1)
-        Hc = np.full((self.M + 1, self.trash + 1), -np.inf)
-        Hc[:, :-1] = (self.h_move[self.row_cell][None] * cum_days[:, None]
-                      + self.h_exit[self.row_cell][None] * cum_exit[r].T)
-        self.Hc = Hc
+        self.Hc = self._hazard_table(cum_days, cum_exit[r])
         with np.errstate(invalid="ignore", divide="ignore"):
             share_move = np.cumsum(self.h[..., :C], axis=-1) / self.h[..., :C].sum(axis=-1, keepdims=True)
             share_exit = np.cumsum(self.h[..., C:], axis=-1) / self.h[..., C:].sum(axis=-1, keepdims=True)
         self.share_move = np.where(np.isfinite(share_move), share_move, 1.0).reshape(R * groups * C, C)
         self.share_exit = np.where(np.isfinite(share_exit), share_exit, 1.0).reshape(R * groups * C, G)
+
+    def _hazard_table(self, cum_days: np.ndarray, cum_exit: np.ndarray) -> np.ndarray:
+        """``Hc`` [M + 1, rows + 1] from the cumulative days [M + 1] and each row's cumulative exit drift
+        [rows, M + 1]: one month's row of cells contiguous, as each month looks them all up."""
+        Hc = np.full((self.M + 1, self.trash + 1), -np.inf)
+        Hc[:, :-1] = (self.h_move[self.row_cell][None] * cum_days[:, None]
+                      + self.h_exit[self.row_cell][None] * cum_exit.T)
+        return Hc
 
     def _starting(self, S0) -> dict:
         """The starting children of every run (the stock copied into each run) as arrays of their fields; a starting
@@ -1168,6 +1173,12 @@ class _Followed(_Runs):
     so the runs are the same; without a scenario nothing makes the children of a run interact, so the
     month-by-month arrays of every child are not needed."""
 
+    def _hazard_table(self, cum_days: np.ndarray, cum_exit: np.ndarray) -> np.ndarray:
+        """``Hc`` transposed, [rows, M + 1], without the trash cell: one cell's months contiguous, as a child
+        follows its cell month by month (the same products and sums, so the same values)."""
+        return (self.h_move[self.row_cell][:, None] * cum_days[None, :]
+                + self.h_exit[self.row_cell][:, None] * cum_exit)
+
     def _start_children(self, S0):
         # the stock's children, the same in every run; the kernel gives each its seed in each run (_starting)
         q0, a0, u0, c0 = np.nonzero(S0)
@@ -1185,7 +1196,7 @@ class _Followed(_Runs):
         held = np.zeros((R, M + 1, B, C), dtype=np.int32)
         _children.simulate(
             R, M, B, C, self.G, self.T, self.h.shape[1], self.g_settled, self.adult, self.reset,
-            np.ascontiguousarray(self.Hc[:, :-1].T), self.h_move, self.h_exit, self.share_move, self.share_exit,
+            self.Hc, self.h_move, self.h_exit, self.share_move, self.share_exit,
             np.ascontiguousarray(self.exit_walk, dtype=float), np.ascontiguousarray(self.days, dtype=float),
             self.mb, self.edges.astype(np.int64), self.dur_class, self.run_keys, self.start["born"],
             self.start["cat"], self.start["dur"], self.start["phase"], arrivals,
