@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from careflow.errors import CareflowError
+from careflow.model import calibration, fit, project
 from careflow.model import episodes as epi
-from careflow.model import fit, project
 from careflow.model.calibration import PastErrors, band_factors, calibrate, month_end_totals, past_errors
-from episode_builder import random_episodes
+from episode_builder import episodes, random_episodes
 
 END = dt.date(2025, 3, 31)
 
@@ -145,6 +145,31 @@ def test_month_end_totals_match_stock_on(seed):
     ep = random_episodes(seed, n=80)
     days = [dt.date(2021, 3, 31), dt.date(2022, 9, 30), dt.date(2024, 2, 29), dt.date(2025, 3, 31)]
     assert month_end_totals(ep, days).tolist() == [len(epi.stock_on(ep, d)) for d in days]
+
+
+def test_month_end_totals_count_each_child_once_by_hand(monkeypatch):
+    # child a: two overlapping open episodes (counted once); b: leaves on 10 June 2024 (not in care at the end of
+    # that day); c: turns 18 on 20 May 2024 (in care to the 19th); d: a short break only (never counted); e: an
+    # episode recorded before the birth (counted from the day of birth)
+    ep = episodes([
+        dict(child="a", dob="2015-01-01", decom="2024-01-01", dec=None, category="in_house_fostering"),
+        dict(child="a", dob="2015-01-01", decom="2024-03-01", dec=None, category="ifa_fostering", period=1),
+        dict(child="b", dob="2012-01-01", decom="2024-02-15", dec="2024-06-10", category="in_house_fostering",
+             exit_group="return_home"),
+        dict(child="c", dob="2006-05-20", decom="2023-01-01", dec=None, category="external_residential"),
+        dict(child="d", dob="2014-01-01", decom="2024-01-01", dec=None, category="in_house_fostering",
+             short_break=True),
+        dict(child="e", dob="2024-04-05", decom="2024-04-01", dec=None, category="kinship_fostering"),
+    ])
+    days = [dt.date(2023, 12, 31), dt.date(2024, 1, 1), dt.date(2024, 3, 31), dt.date(2024, 4, 4),
+            dt.date(2024, 4, 5), dt.date(2024, 5, 19), dt.date(2024, 5, 20), dt.date(2024, 6, 9),
+            dt.date(2024, 6, 10)]
+    expected = [1, 2, 3, 3, 4, 4, 3, 3, 2]  # by hand from the comments above
+    assert month_end_totals(ep, days).tolist() == expected
+    assert [len(epi.stock_on(ep, d)) for d in days] == expected
+    assert month_end_totals(ep, []).tolist() == [] and month_end_totals(ep.iloc[:0], days).tolist() == [0] * 9
+    monkeypatch.setattr(calibration, "DAY_BLOCK", 2)  # the days counted a few at a time: the same counts
+    assert month_end_totals(ep, days).tolist() == expected
 
 
 def test_factors_do_not_dip_with_the_lead_time():
