@@ -15,6 +15,7 @@ from careflow.errors import CareflowError
 from careflow.model import calibration, fit, project
 from careflow.model import episodes as epi
 from careflow.model.calibration import PastErrors, band_factors, calibrate, month_end_totals, past_errors
+from careflow.model.rates import PreparedEpisodes
 from episode_builder import episodes, random_episodes
 
 END = dt.date(2025, 3, 31)
@@ -193,3 +194,37 @@ def test_the_last_lead_factor_holds_however_the_runs_spread_later():
     sd = np.log(totals + 0.5).std(axis=0, ddof=1)
     k = band_factors(p, errors([0.05, 0.05]))
     np.testing.assert_allclose(k, [0.05 / sd[0], 0.05 / sd[1], 0.05 / sd[1], 0.05 / sd[1]], rtol=0.02)
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 5_000))
+def test_refits_on_prepared_episodes_equal_fits_on_the_censored_episodes(seed):
+    # past_errors refits at many data ends on arrays prepared once (PreparedEpisodes, censored by masks): each
+    # refit must be the fit of the episodes censored at its data end, array for array
+    # and a child whose period has a gap between two episodes, the first with an exit reason: on 30 June 2022 its
+    # first episode is the last seen of the period (an exit), later it is a move
+    gap = episodes([dict(child="gap", dob="2010-01-01", decom="2021-01-01", dec="2022-06-20",
+                         category="in_house_fostering", exit_group="return_home"),
+                    dict(child="gap", dob="2010-01-01", decom="2022-07-10", category="ifa_fostering")])
+    ep = pd.concat([random_episodes(seed, n=90), gap], ignore_index=True)
+    prepared = PreparedEpisodes(epi.with_clocks(epi.usable(ep)))
+    for end in (dt.date(2022, 6, 30), dt.date(2023, 12, 31), END):
+        for options in ({}, {"duration": "placement", "duration_months": (1, 6)}, {"duration": None, "trend": True}):
+            a = fit(ep, data_end=end, window_months=12, **options)
+            b = fit(ep, data_end=end, window_months=12, prepared=prepared, **options)
+            for name in ("exposure", "events", "alpha", "beta", "entry_events", "entry_alpha", "entry_beta",
+                         "entry_age_pmf"):
+                assert np.array_equal(getattr(a, name), getattr(b, name)), name
+            assert (a.entry_drift, a.exit_drift, a.drift_years, a.trend_per_month, a.warnings) == (
+                b.entry_drift, b.exit_drift, b.drift_years, b.trend_per_month, b.warnings)
+
+
+def test_a_category_unknown_only_after_the_data_end_does_not_stop_an_earlier_refit():
+    ep = random_episodes(4, n=60)
+    late = ep["decom"] > pd.Timestamp("2024-06-30")
+    ep.loc[late, "category"] = "mystery"
+    prepared = PreparedEpisodes(epi.with_clocks(epi.usable(ep)))
+    early = fit(ep, data_end=dt.date(2024, 6, 30), window_months=12, prepared=prepared)
+    assert np.array_equal(early.events, fit(ep, data_end=dt.date(2024, 6, 30), window_months=12).events)
+    with pytest.raises(CareflowError, match="mystery"):
+        fit(ep, data_end=END, window_months=12, prepared=prepared)

@@ -37,7 +37,7 @@ import pandas as pd
 from careflow.errors import CareflowError
 from careflow.model import episodes as epi
 from careflow.model.project import Projection, _add_months, project
-from careflow.model.rates import fit
+from careflow.model.rates import PreparedEpisodes, fit
 from careflow.model.states import MAX_AGE_MONTHS, age_bands
 
 LEAD_MONTHS = 12  # lead times whose past errors are measured
@@ -114,7 +114,7 @@ def past_errors(episodes: pd.DataFrame, origin: dt.date, *, lead_months: int = L
     ep = epi.censor(episodes, origin)
     fit_options.setdefault("bands", None)
     fit_options["bands"] = fit_options["bands"] or age_bands()  # read once, not at each pseudo-origin
-    prepared = epi.with_clocks(epi.usable(ep))  # sorted and with clocks once; each refit censors it
+    prepared = PreparedEpisodes(epi.with_clocks(epi.usable(ep)))  # arrays once; each refit censors them
     first_valid = ep["dec"].min()
     origins, projected = [], []
     for k in range(1, pseudo_origins + 1):
