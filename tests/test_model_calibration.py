@@ -12,10 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from careflow.errors import CareflowError
+from careflow.model import calibration, fit, project
 from careflow.model import episodes as epi
-from careflow.model import fit, project
 from careflow.model.calibration import PastErrors, band_factors, calibrate, month_end_totals, past_errors
-from episode_builder import random_episodes
+from careflow.model.rates import PreparedEpisodes
+from episode_builder import episodes, random_episodes
 
 END = dt.date(2025, 3, 31)
 
@@ -147,6 +148,31 @@ def test_month_end_totals_match_stock_on(seed):
     assert month_end_totals(ep, days).tolist() == [len(epi.stock_on(ep, d)) for d in days]
 
 
+def test_month_end_totals_count_each_child_once_by_hand(monkeypatch):
+    # child a: two overlapping open episodes (counted once); b: leaves on 10 June 2024 (not in care at the end of
+    # that day); c: turns 18 on 20 May 2024 (in care to the 19th); d: a short break only (never counted); e: an
+    # episode recorded before the birth (counted from the day of birth)
+    ep = episodes([
+        dict(child="a", dob="2015-01-01", decom="2024-01-01", dec=None, category="in_house_fostering"),
+        dict(child="a", dob="2015-01-01", decom="2024-03-01", dec=None, category="ifa_fostering", period=1),
+        dict(child="b", dob="2012-01-01", decom="2024-02-15", dec="2024-06-10", category="in_house_fostering",
+             exit_group="return_home"),
+        dict(child="c", dob="2006-05-20", decom="2023-01-01", dec=None, category="external_residential"),
+        dict(child="d", dob="2014-01-01", decom="2024-01-01", dec=None, category="in_house_fostering",
+             short_break=True),
+        dict(child="e", dob="2024-04-05", decom="2024-04-01", dec=None, category="kinship_fostering"),
+    ])
+    days = [dt.date(2023, 12, 31), dt.date(2024, 1, 1), dt.date(2024, 3, 31), dt.date(2024, 4, 4),
+            dt.date(2024, 4, 5), dt.date(2024, 5, 19), dt.date(2024, 5, 20), dt.date(2024, 6, 9),
+            dt.date(2024, 6, 10)]
+    expected = [1, 2, 3, 3, 4, 4, 3, 3, 2]  # by hand from the comments above
+    assert month_end_totals(ep, days).tolist() == expected
+    assert [len(epi.stock_on(ep, d)) for d in days] == expected
+    assert month_end_totals(ep, []).tolist() == [] and month_end_totals(ep.iloc[:0], days).tolist() == [0] * 9
+    monkeypatch.setattr(calibration, "DAY_BLOCK", 2)  # the days counted a few at a time: the same counts
+    assert month_end_totals(ep, days).tolist() == expected
+
+
 def test_factors_do_not_dip_with_the_lead_time():
     rng = np.random.default_rng(2)
     totals = 100 * np.exp(rng.normal(0, 0.05, size=(400, 1))) * np.ones((1, 4))
@@ -168,3 +194,37 @@ def test_the_last_lead_factor_holds_however_the_runs_spread_later():
     sd = np.log(totals + 0.5).std(axis=0, ddof=1)
     k = band_factors(p, errors([0.05, 0.05]))
     np.testing.assert_allclose(k, [0.05 / sd[0], 0.05 / sd[1], 0.05 / sd[1], 0.05 / sd[1]], rtol=0.02)
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 5_000))
+def test_refits_on_prepared_episodes_equal_fits_on_the_censored_episodes(seed):
+    # past_errors refits at many data ends on arrays prepared once (PreparedEpisodes, censored by masks): each
+    # refit must be the fit of the episodes censored at its data end, array for array
+    # and a child whose period has a gap between two episodes, the first with an exit reason: on 30 June 2022 its
+    # first episode is the last seen of the period (an exit), later it is a move
+    gap = episodes([dict(child="gap", dob="2010-01-01", decom="2021-01-01", dec="2022-06-20",
+                         category="in_house_fostering", exit_group="return_home"),
+                    dict(child="gap", dob="2010-01-01", decom="2022-07-10", category="ifa_fostering")])
+    ep = pd.concat([random_episodes(seed, n=90), gap], ignore_index=True)
+    prepared = PreparedEpisodes(epi.with_clocks(epi.usable(ep)))
+    for end in (dt.date(2022, 6, 30), dt.date(2023, 12, 31), END):
+        for options in ({}, {"duration": "placement", "duration_months": (1, 6)}, {"duration": None, "trend": True}):
+            a = fit(ep, data_end=end, window_months=12, **options)
+            b = fit(ep, data_end=end, window_months=12, prepared=prepared, **options)
+            for name in ("exposure", "events", "alpha", "beta", "entry_events", "entry_alpha", "entry_beta",
+                         "entry_age_pmf"):
+                assert np.array_equal(getattr(a, name), getattr(b, name)), name
+            assert (a.entry_drift, a.exit_drift, a.drift_years, a.trend_per_month, a.warnings) == (
+                b.entry_drift, b.exit_drift, b.drift_years, b.trend_per_month, b.warnings)
+
+
+def test_a_category_unknown_only_after_the_data_end_does_not_stop_an_earlier_refit():
+    ep = random_episodes(4, n=60)
+    late = ep["decom"] > pd.Timestamp("2024-06-30")
+    ep.loc[late, "category"] = "mystery"
+    prepared = PreparedEpisodes(epi.with_clocks(epi.usable(ep)))
+    early = fit(ep, data_end=dt.date(2024, 6, 30), window_months=12, prepared=prepared)
+    assert np.array_equal(early.events, fit(ep, data_end=dt.date(2024, 6, 30), window_months=12).events)
+    with pytest.raises(CareflowError, match="mystery"):
+        fit(ep, data_end=END, window_months=12, prepared=prepared)

@@ -22,7 +22,7 @@ from careflow.cli import main
 from careflow.errors import CareflowError
 from careflow.ssda903 import load, validate
 from careflow.ssda903.codes import TABLE_COLUMNS
-from careflow.ssda903.dates import parse
+from careflow.ssda903.dates import DAY_FIRST, MONTH_FIRST, Evidence, parse, read_one
 from ssda903_fixtures import YEAR, base_tables, to_csv, write_return
 
 DATE_COLUMNS = ("DOB", "DECOM", "DEC", "MC_DOB", "DUC")
@@ -163,6 +163,39 @@ def test_parse_never_raises_on_far_dates():
     s = pd.Series(["31/12/2999", "9999-12-31", "0001-01-01", "13/07/2022", "99999", "", None])
     out = parse(s)
     assert out.isna().tolist() == [True, True, True, False, True, True, True]
+
+
+_DATE_TEXT = st.one_of(
+    # DD/MM/YYYY-like texts (read with numpy) with any digits, including impossible days and far years ...
+    st.builds(lambda d, m, y, s1, s2: f"{d:02d}{s1}{m:02d}{s2}{y:04d}", st.integers(0, 99), st.integers(0, 99),
+              st.integers(0, 9999), st.sampled_from("/-. "), st.sampled_from("/-.")),
+    # ... and near misses and other layouts (read one by one)
+    st.sampled_from(["29/02/1900", "29/02/2000", "29/02/2100", "31/04/2022", " 13/07/2022", "13/07/2022 00:00",
+                     "1/7/2022", "13/07/22", "2022-07-13", "13 Jul 2022", "44755", "١٣/٠٧/٢٠٢٢", "", "x" * 10]),
+    st.none())
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(_DATE_TEXT, max_size=30), month_first=st.booleans())
+def test_parse_reads_every_value_as_read_one_does(values, month_first):
+    # parse reads NN/NN/YYYY values with numpy: each must be what read_one makes of it (NaT outside 1900-2100)
+    order = MONTH_FIRST if month_first else DAY_FIRST
+    want = [read_one("" if v is None else v.strip(), order) for v in values]
+    want = [d if d is not None and 1900 <= d.year <= 2100 else None for d in want]
+    pd.testing.assert_series_equal(parse(pd.Series(values, dtype=object), order),
+                                   pd.Series(pd.to_datetime(want), dtype="datetime64[ns]"))
+
+
+def test_date_evidence_keeps_the_order_of_the_values_by_hand():
+    ev = Evidence()
+    ev.add(["5/7/2022", "13/07/2022", "2022-07-05", "05/07/2022", "07/13/2022", "13/7/2022", "05.07.2022", None])
+    assert ev.day_first == ["13/07/2022", "13/7/2022"] and ev.month_first == ["07/13/2022"]
+    assert ev.ambiguous == ["5/7/2022", "05/07/2022", "05.07.2022"]
+    # the first value of each shape is its example, whether numpy or the loop read it
+    assert ev.shapes == {"NN/NN/YYYY": "5/7/2022", "YYYY-MM-DD": "2022-07-05", "NN.NN.YYYY": "05.07.2022"}
+    ev.add(["01/01/2020", "14-01-2020"])  # a later call adds to the lists, keeps the examples seen first
+    assert ev.day_first[-1] == "14-01-2020" and ev.shapes["NN/NN/YYYY"] == "5/7/2022"
+    assert ev.shapes["NN-NN-YYYY"] == "14-01-2020"
 
 
 def _undated(tmp_path):

@@ -37,12 +37,13 @@ import pandas as pd
 from careflow.errors import CareflowError
 from careflow.model import episodes as epi
 from careflow.model.project import Projection, _add_months, project
-from careflow.model.rates import fit
+from careflow.model.rates import PreparedEpisodes, fit
 from careflow.model.states import MAX_AGE_MONTHS, age_bands
 
 LEAD_MONTHS = 12  # lead times whose past errors are measured
 PSEUDO_ORIGINS = 12  # quarterly pseudo-origins at most (three years)
 MIN_ERRORS = 4  # fewer past errors at a lead time than this: no calibration there (factor 1)
+DAY_BLOCK = 64  # days counted together by month_end_totals (memory: episodes x DAY_BLOCK booleans)
 
 
 @dataclass
@@ -80,16 +81,26 @@ def month_end_totals(episodes: pd.DataFrame, days: list[dt.date]) -> np.ndarray:
     """Children in care (under 18, short breaks left out) at the end of each day: the counts
     :func:`careflow.model.episodes.stock_on` gives, for many days at once."""
     ep = epi.usable(episodes)
-    child = pd.factorize(ep["child"])[0]
-    start = ep["decom"].to_numpy(dtype="datetime64[ns]")
-    end = ep["dec"].to_numpy(dtype="datetime64[ns]")
-    adult = (pd.DatetimeIndex(ep["dob"]) + pd.DateOffset(months=MAX_AGE_MONTHS)).to_numpy(dtype="datetime64[ns]")
-    born = ep["dob"].to_numpy(dtype="datetime64[ns]")
     out = np.zeros(len(days))
-    for i, d in enumerate(days):
-        t = np.datetime64(pd.Timestamp(d).as_unit("ns"))
-        open_ = (start <= t) & (np.isnat(end) | (end > t)) & (born <= t) & (t < adult)
-        out[i] = np.unique(child[open_]).size
+    if not len(ep) or not len(days):
+        return out
+    child = pd.factorize(ep["child"])[0]
+    born = ep["dob"].to_numpy(dtype="datetime64[ns]")
+    adult = (pd.DatetimeIndex(ep["dob"]) + pd.DateOffset(months=MAX_AGE_MONTHS)).to_numpy(dtype="datetime64[ns]")
+    end = ep["dec"].to_numpy(dtype="datetime64[ns]")
+    # an episode counts its child at the end of day t when it has started, has not ended and the child is born and
+    # under 18: lo <= t < hi (an open episode ends at 18)
+    lo = np.maximum(ep["decom"].to_numpy(dtype="datetime64[ns]"), born)
+    hi = np.where(np.isnat(end), adult, np.minimum(end, adult))
+    # a child with several episodes open counts once: its rows (together after a stable sort by child) are or-ed
+    order = np.argsort(child, kind="stable")
+    lo, hi, child = lo[order], hi[order], child[order]
+    first = np.flatnonzero(np.r_[True, child[1:] != child[:-1]])
+    t = pd.DatetimeIndex(pd.to_datetime(list(days))).as_unit("ns").to_numpy()
+    for a in range(0, len(t), DAY_BLOCK):  # [episodes, days] booleans a block of days at a time
+        tb = t[a:a + DAY_BLOCK]
+        open_ = (lo[:, None] <= tb[None, :]) & (tb[None, :] < hi[:, None])
+        out[a:a + DAY_BLOCK] = np.logical_or.reduceat(open_, first, axis=0).sum(axis=0)
     return out
 
 
@@ -103,9 +114,9 @@ def past_errors(episodes: pd.DataFrame, origin: dt.date, *, lead_months: int = L
     ep = epi.censor(episodes, origin)
     fit_options.setdefault("bands", None)
     fit_options["bands"] = fit_options["bands"] or age_bands()  # read once, not at each pseudo-origin
-    prepared = epi.with_clocks(epi.usable(ep))  # sorted and with clocks once; each refit censors it
+    prepared = PreparedEpisodes(epi.with_clocks(epi.usable(ep)))  # arrays once; each refit censors them
     first_valid = ep["dec"].min()
-    origins, rows = [], []
+    origins, projected = [], []
     for k in range(1, pseudo_origins + 1):
         o = _add_months(origin + dt.timedelta(days=1), -3 * k) - dt.timedelta(days=1)
         if pd.isna(first_valid) or pd.Timestamp(o) < first_valid + pd.DateOffset(months=12):
@@ -114,13 +125,16 @@ def past_errors(episodes: pd.DataFrame, origin: dt.date, *, lead_months: int = L
             model = fit(ep, data_end=o, prepared=prepared, **fit_options)
         except CareflowError:
             break
-        leads = min(lead_months, 3 * k)
-        proj = project(model, o, months=leads)
-        actual = month_end_totals(ep, proj.month_ends)
-        expected = proj.expected_stock.sum(axis=(1, 2))
-        row = np.full(lead_months, np.nan)
-        row[:leads] = np.log((actual + 0.5) / (expected + 0.5))
+        proj = project(model, o, months=min(lead_months, 3 * k))
         origins.append(o)
+        projected.append((proj.month_ends, proj.expected_stock.sum(axis=(1, 2))))
+    # the actual totals of every pseudo-origin's month ends in one pass over the episodes (they overlap)
+    days = sorted({d for month_ends, _ in projected for d in month_ends})
+    actual = dict(zip(days, month_end_totals(ep, days), strict=True))
+    rows = []
+    for month_ends, expected in projected:
+        row = np.full(lead_months, np.nan)
+        row[:len(month_ends)] = np.log((np.array([actual[d] for d in month_ends]) + 0.5) / (expected + 0.5))
         rows.append(row)
     errors = np.array(rows) if rows else np.zeros((0, lead_months))
     return PastErrors(origin=origin, pseudo_origins=origins, log_errors=errors)

@@ -63,11 +63,16 @@ def age_months(dob, day) -> np.ndarray:
     return (y2 - y1) * 12 + (m2 - m1) - (d2 < d1).astype(np.int64)
 
 
-def category_index(values: pd.Series, categories: tuple[str, ...]) -> np.ndarray:
+def category_index(values: pd.Series, categories: tuple[str, ...], unknown_code: int | None = None) -> np.ndarray:
+    """Each value's place in ``categories``. A value not among them (or missing) is an error naming it, or, with
+    ``unknown_code``, is given that code (for a caller that checks later which of them it uses)."""
     lookup = {c: i for i, c in enumerate(categories)}
     # Each distinct value is looked up once; missing values (code -1) are never a category.
     codes_, distinct = pd.factorize(values)
     index = np.array([lookup.get(v, -1) for v in distinct], dtype=np.int64)
+    if unknown_code is not None:
+        # the code -1 of a missing value picks the appended last entry
+        return np.r_[np.where(index < 0, unknown_code, index), unknown_code].astype(np.int64)[codes_]
     unknown = {v for v, i in zip(distinct, index, strict=True) if i < 0} | ({None} if (codes_ < 0).any() else set())
     if unknown:
         raise CareflowError(

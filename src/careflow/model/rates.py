@@ -10,6 +10,7 @@ across cells for each outcome. Prior means come from the category's pooled rate 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -151,10 +152,10 @@ class Exposure:
     """
 
     def __init__(self, ep: pd.DataFrame, bands: AgeBands, cats: tuple[str, ...], duration: str | None = None,
-                 duration_cuts: tuple[int, ...] = (12,)):
+                 duration_cuts: tuple[int, ...] = (12,), *, ci: np.ndarray | None = None):
         self.bands, self.n_cats = bands, len(cats)
         self.duration = duration
-        self.ci = epi.category_index(ep["category"], cats)
+        self.ci = epi.category_index(ep["category"], cats) if ci is None else ci
         self.start = pd.DatetimeIndex(ep["decom"]).values
         self.end = pd.DatetimeIndex(ep["dec"]).values  # NaT while open
         dob = pd.DatetimeIndex(ep["dob"])
@@ -166,6 +167,14 @@ class Exposure:
         self.hi = np.stack([birthday[m] for m in months[bands.n:]]) if len(ep) else np.zeros((bands.n, 0), "M8[ns]")
         clock = pd.DatetimeIndex(ep[f"{duration}_start"]) if duration else None
         self.cuts = [(clock + pd.DateOffset(months=c)).values for c in duration_cuts] if duration else []
+
+    def censored(self, keep: np.ndarray, end: np.ndarray) -> Exposure:
+        """The same episodes as seen at an earlier day: the ``keep`` rows only, with ends ``end`` (NaT: open)."""
+        out = copy.copy(self)
+        out.ci, out.start, out.end = self.ci[keep], self.start[keep], end[keep]
+        out.lo, out.hi = self.lo[:, keep], self.hi[:, keep]
+        out.cuts = [c[keep] for c in self.cuts]
+        return out
 
     def days(self, w0, w1) -> np.ndarray:
         """Person-days in each [group, category] inside [w0, w1] (whole days, both ends included)."""
@@ -191,16 +200,71 @@ class Exposure:
         return out
 
 
+class PreparedEpisodes:
+    """Episodes ready for fits at many data ends (the band calibration's refits): what :func:`fit` needs of each
+    episode, computed once as arrays, so that each fit censors them with numpy masks instead of re-deriving tables.
+
+    ``ep`` is :func:`careflow.model.episodes.with_clocks` of the usable episodes (sorted by child, period, start).
+    Seen at the end of day ``at`` (as :func:`careflow.model.episodes.censor` makes them), the episodes are those
+    started by then, and those ending after it are open. As the table is sorted, censoring drops rows from the end
+    of each period of care only, so what the censored table would show can be read off the whole one:
+    - an episode's next row in its period is still there when the next row started by ``at``;
+    - an episode's end, its age then and its months since its clocks are seen when it ended by ``at``;
+    - the first episode of a period (its entry) is seen when it started by ``at``;
+    - the clocks (start of the period, of the run of placements) are those of the whole table.
+    """
+
+    def __init__(self, ep: pd.DataFrame):
+        self.frame = ep
+        self.start = ep["decom"].to_numpy(dtype="datetime64[ns]")
+        self.end = ep["dec"].to_numpy(dtype="datetime64[ns]")
+        dob = pd.DatetimeIndex(ep["dob"])
+        self.adult = (dob + pd.DateOffset(months=MAX_AGE_MONTHS)).to_numpy(dtype="datetime64[ns]")
+        # the next row's relation, as epi.moves_and_exits reads it: in the same period, in another category
+        same = (ep["child"].shift(-1) == ep["child"]) & (ep["period"].shift(-1) == ep["period"])
+        self.same = same.to_numpy()
+        self.moves = (same & (ep["category"].shift(-1) != ep["category"])).to_numpy()
+        self.next_start = np.r_[self.start[1:], np.array(["NaT"], dtype="datetime64[ns]")]
+        self.has_exit_group = ep["exit_group"].notna().to_numpy()
+        self.exit_group = ep["exit_group"].astype("object").map({g: j for j, g in enumerate(EXIT_GROUPS)}).fillna(
+            len(EXIT_GROUPS) - 1).astype(int).to_numpy()  # a group not in the list counts as the last (other)
+        self.entry = ~ep.duplicated(["child", "period"]).to_numpy()  # as epi.period_starts picks them
+        self.entry_age = epi.age_months(ep["dob"], ep["decom"]) if len(ep) else np.zeros(0, dtype=np.int64)
+        # at the end of the episode (only read where it has one): age, and completed months since each clock
+        ended = ~np.isnat(self.end)
+        self.end_age = np.zeros(len(ep), dtype=np.int64)
+        self.end_months = {c: np.zeros(len(ep), dtype=np.int64) for c in ("care", "placement")}
+        if ended.any():
+            self.end_age[ended] = epi.age_months(ep["dob"][ended], ep["dec"][ended])
+            for c, months in self.end_months.items():
+                months[ended] = epi.months_between(ep[f"{c}_start"][ended], ep["dec"][ended])
+        self._codes: dict = {}
+        self._exposure: dict = {}
+
+    def category_codes(self, cats: tuple[str, ...]) -> np.ndarray:
+        """Each episode's category index in ``cats`` (-1 for one not in it: an error if a fit sees it)."""
+        if cats not in self._codes:
+            self._codes[cats] = epi.category_index(self.frame["category"], cats, unknown_code=-1)
+        return self._codes[cats]
+
+    def exposure(self, bands: AgeBands, cats: tuple[str, ...], duration: str | None,
+                 cuts: tuple[int, ...]) -> Exposure:
+        key = (bands, cats, duration, cuts)
+        if key not in self._exposure:
+            self._exposure[key] = Exposure(self.frame, bands, cats, duration, cuts, ci=self.category_codes(cats))
+        return self._exposure[key]
+
+
 def _band_of(months: np.ndarray, bands: AgeBands) -> np.ndarray:
     return bands.month_band()[np.clip(months, 0, MAX_AGE_MONTHS - 1)]
 
 
-def _group_of(events: pd.DataFrame, ages: np.ndarray, bands: AgeBands, duration: str | None,
-              cuts: tuple[int, ...]) -> np.ndarray:
+def _group_of(ages: np.ndarray, clock_months: np.ndarray | None, bands: AgeBands, cuts: tuple[int, ...]) -> np.ndarray:
+    """Hazard group of events at ``ages`` (months) and ``clock_months`` completed months since the duration clock
+    (None: time is not a factor)."""
     g = _band_of(ages, bands)
-    if duration:
-        months = epi.months_between(events[f"{duration}_start"], events["date"])
-        g = g + bands.n * np.searchsorted(np.asarray(cuts), months, side="right")
+    if clock_months is not None:
+        g = g + bands.n * np.searchsorted(np.asarray(cuts), clock_months, side="right")
     return g
 
 
@@ -288,29 +352,38 @@ def _limits(slope: float, entry_drift: float, exit_drift: float) -> tuple[float,
 def _quarter_counts(ep: pd.DataFrame, starts: pd.DataFrame, exits: pd.DataFrame, data_end: dt.date):
     """Entries, exits (not at 18) and days in care (under 18) in each 3-month quarter before ``data_end``, most
     recent first, back to DRIFT_YEARS + 1 years or to the first complete quarter after the first recorded episode
-    end (earlier quarters are incomplete in returns that hold only episodes open in their year)."""
+    end (earlier quarters are incomplete in returns that hold only episodes open in their year). ``ep``: episodes
+    (censored at ``data_end``), ``starts`` and ``exits`` as :func:`careflow.model.episodes.period_starts` and
+    :func:`~careflow.model.episodes.moves_and_exits` give them."""
+    ages = epi.age_months(exits["dob"], exits["date"]) if len(exits) else np.zeros(0, dtype=np.int64)
+    adult = (pd.DatetimeIndex(ep["dob"]) + pd.DateOffset(months=MAX_AGE_MONTHS)).to_numpy(dtype="datetime64[ns]")
+    return _quarter_totals(ep["decom"].to_numpy(dtype="datetime64[ns]"), ep["dec"].to_numpy(dtype="datetime64[ns]"),
+                           adult, starts["start"].to_numpy(dtype="datetime64[ns]"),
+                           exits["date"].to_numpy(dtype="datetime64[ns]")[ages < MAX_AGE_MONTHS - 1], data_end)
+
+
+def _quarter_totals(start: np.ndarray, end: np.ndarray, adult: np.ndarray, entry_dates: np.ndarray,
+                    exit_dates: np.ndarray, data_end: dt.date):
+    """:func:`_quarter_counts` on arrays: episodes' ``start``, ``end`` (NaT: open) and 18th birthday ``adult``, the
+    dates of entries and of exits (not at 18)."""
     stop = pd.Timestamp(data_end) + pd.Timedelta(days=1)
-    first_valid = ep["dec"].min()
+    ended = end[~np.isnat(end)]
+    first_valid = pd.Timestamp(ended.min()) if len(ended) else pd.NaT
     edges = [stop - pd.DateOffset(months=3 * k) for k in range(4 * (DRIFT_YEARS + 1) + 1)]
     Q = next((q for q in range(len(edges) - 1) if edges[q + 1] < first_valid), len(edges) - 1)
     edges = np.array(edges[:Q + 1][::-1], dtype="datetime64[ns]")  # ascending, Q quarters
     if Q == 0:
         return np.zeros(0), np.zeros(0), np.zeros(0)
 
-    def per_quarter(dates: pd.Series) -> np.ndarray:
-        q = np.searchsorted(edges, dates.to_numpy(dtype="datetime64[ns]"), side="right") - 1
+    def per_quarter(dates: np.ndarray) -> np.ndarray:
+        q = np.searchsorted(edges, dates, side="right") - 1
         return np.bincount(q[(q >= 0) & (q < Q)], minlength=Q)[::-1].astype(float)
 
-    entries = per_quarter(starts["start"])
-    ages = epi.age_months(exits["dob"], exits["date"]) if len(exits) else np.zeros(0, dtype=np.int64)
-    exits_q = per_quarter(exits["date"][ages < MAX_AGE_MONTHS - 1])
-    a = ep["decom"].to_numpy(dtype="datetime64[ns]")
-    adult = (pd.DatetimeIndex(ep["dob"]) + pd.DateOffset(months=MAX_AGE_MONTHS)).to_numpy(dtype="datetime64[ns]")
-    b = np.minimum(ep["dec"].fillna(stop).to_numpy(dtype="datetime64[ns]"), adult)
+    b = np.minimum(np.where(np.isnat(end), np.datetime64(stop.as_unit("ns")), end), adult)
     lo, hi = edges[:-1], edges[1:]
-    days = np.clip((np.minimum(b[:, None], hi[None, :]) - np.maximum(a[:, None], lo[None, :]))
+    days = np.clip((np.minimum(b[:, None], hi[None, :]) - np.maximum(start[:, None], lo[None, :]))
                    / np.timedelta64(1, "D"), 0, None).sum(axis=0)[::-1]
-    return entries, exits_q, days
+    return per_quarter(entry_dates), per_quarter(exit_dates), days
 
 
 def calibrated_drift(counts: np.ndarray, days: np.ndarray | None = None) -> tuple[float | None, int]:
@@ -340,15 +413,12 @@ def calibrated_drift(counts: np.ndarray, days: np.ndarray | None = None) -> tupl
     return float(np.clip(np.sqrt(max(var, 0.0)), 0.0, DRIFT_MAX)), len(d2)
 
 
-def _drift(ep: pd.DataFrame, starts: pd.DataFrame, exits: pd.DataFrame,
-           data_end: dt.date) -> tuple[float, float, int, tuple[float, float]]:
+def _drift(quarters: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[float, float, int, tuple[float, float]]:
     """Random-walk sd per year of the log entry rate and the log exit rate (see :func:`calibrated_drift`), from
-    the quarters of the last DRIFT_YEARS + 1 years before ``data_end``; DEFAULT_DRIFT when the data hold fewer than
-    DRIFT_MIN_QUARTERS complete quarters. Also returns how many quarterly pseudo-origins the estimate rests on
-    (0: the default was used) and the entries and exits (not at 18) of the last four quarters."""
-    if not ep["dec"].notna().any():
-        return DEFAULT_DRIFT, DEFAULT_DRIFT, 0, (0.0, 0.0)
-    entries, exits_q, days = _quarter_counts(ep, starts, exits, data_end)
+    the ``quarters`` (entries, exits and days in care of :func:`_quarter_counts`); DEFAULT_DRIFT when the data hold
+    fewer than DRIFT_MIN_QUARTERS complete quarters. Also returns how many quarterly pseudo-origins the estimate
+    rests on (0: the default was used) and the entries and exits (not at 18) of the last four quarters."""
+    entries, exits_q, days = quarters
     last_year = (float(entries[:4].sum()), float(exits_q[:4].sum()))
     if len(entries) < DRIFT_MIN_QUARTERS:
         return DEFAULT_DRIFT, DEFAULT_DRIFT, 0, last_year
@@ -393,7 +463,7 @@ def _duration_cuts(months) -> tuple[int, ...]:
 def fit(data, *, data_end: dt.date | None = None, window_months: int | None = None, bands: AgeBands | None = None,
         categories: tuple[str, ...] | None = None, trend: bool = False, duration: str | None = DEFAULT_DURATION,
         duration_months: int | tuple[int, ...] | list[int] = DEFAULT_DURATION_CUTS,
-        prepared: pd.DataFrame | None = None) -> FittedModel:
+        prepared: PreparedEpisodes | pd.DataFrame | None = None) -> FittedModel:
     """Fit the model on episodes (a DataFrame in the ``careflow.ssda903`` contract, or an ``Ssda903Data``).
 
     The reference window is the ``window_months`` months ending on ``data_end`` (default: the data's own end);
@@ -403,9 +473,10 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int | None = No
     with the months in care or in the current placement category: ``duration_months`` is one cut (12: before and
     after a year) or several in increasing order ((1, 3, 6, 12, 24): six duration classes); ``duration=None``
     makes hazards depend on age band and category only. The default, a first month in care with hazards of its
-    own, is what the backtests in docs/model.md support. ``prepared``: ``with_clocks(usable(episodes))`` when the
-    caller has it already (refits at many origins on the same episodes): it is censored at ``data_end`` here, which
-    gives the same table, since a clock starts at the first episode of its period or run.
+    own, is what the backtests in docs/model.md support. ``prepared``: :class:`PreparedEpisodes` of the episodes
+    (or ``with_clocks(usable(episodes))``) when the caller refits at many origins on the same episodes: it is
+    censored at ``data_end`` here, which gives the same table, since a clock starts at the first episode of its
+    period or run.
     """
     if duration not in (None, "care", "placement"):
         raise CareflowError(f"duration must be 'care', 'placement' or None (got {duration!r})", field="duration",
@@ -425,63 +496,74 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int | None = No
     if UNKNOWN not in cats and (episodes["category"] == UNKNOWN).any():
         cats = cats + (UNKNOWN,)  # the reader's placeholder for codes it could not map (it reports them)
     if prepared is None:
-        ep = epi.with_clocks(epi.usable(epi.censor(episodes, data_end)))
-    else:
-        ep = epi.censor(prepared, data_end).reset_index(drop=True)
-    epi.category_index(ep["category"], cats)  # unknown categories are an error, never guessed
-    first_date = ep["decom"].min() if len(ep) else pd.NaT
-    if pd.isna(first_date) or first_date > pd.Timestamp(data_end):
+        prepared = PreparedEpisodes(epi.with_clocks(epi.usable(epi.censor(episodes, data_end))))
+    elif not isinstance(prepared, PreparedEpisodes):
+        prepared = PreparedEpisodes(prepared)
+    pe = prepared
+    # the episodes as seen at the end of data_end (see PreparedEpisodes): masks over the prepared table
+    at = np.datetime64(epi.as_timestamp(data_end).as_unit("ns"))
+    seen = pe.start <= at
+    ended = seen & (pe.end <= at)  # ended by data_end (later ends are open)
+    ci = pe.category_codes(cats)
+    if (ci[seen] < 0).any():
+        epi.category_index(pe.frame["category"][seen], cats)  # unknown categories are an error, never guessed
+    if not seen.any():
         raise CareflowError(f"no episodes before {data_end}: nothing to fit", rule="model-window")
-    moves, all_exits = epi.moves_and_exits(ep, prepared=True)
-    starts = epi.period_starts(ep, prepared=True)
-    starts = starts[starts["age_months"].between(0, MAX_AGE_MONTHS - 1)]
-    entry_drift, exit_drift, drift_years, last_year = _drift(ep, starts, all_exits, data_end)
+    next_seen = pe.next_start <= at  # the next episode of the period had started by data_end
+    is_move = pe.moves & next_seen & ended
+    is_exit = ~(pe.same & next_seen) & ended & pe.has_exit_group
+    is_entry = pe.entry & seen & (pe.entry_age >= 0) & (pe.entry_age <= MAX_AGE_MONTHS - 1)
+    adult_exit = pe.end_age >= MAX_AGE_MONTHS - 1  # exits in the month before 18 are the model's own leaving at 18
+    if ended.any():
+        entry_drift, exit_drift, drift_years, last_year = _drift(_quarter_totals(
+            pe.start[seen], np.where(ended, pe.end, np.datetime64("NaT"))[seen], pe.adult[seen],
+            pe.start[is_entry], pe.end[is_exit & ~adult_exit], data_end))
+    else:
+        entry_drift, exit_drift, drift_years, last_year = DEFAULT_DRIFT, DEFAULT_DRIFT, 0, (0.0, 0.0)
     if window_months is None:
         window_months = choose_window(entry_drift, exit_drift, *last_year, drift_years)
     w0, w1 = _window(data_end, window_months)
-    E = Exposure(ep, bands, cats, duration, cuts).days(w0, w1)
+    E = pe.exposure(bands, cats, duration, cuts).censored(seen, np.where(ended, pe.end, np.datetime64("NaT"))).days(
+        w0, w1)
     D = len(cuts) + 1 if duration else 1
     if E.sum() == 0:
         raise CareflowError(f"no child was in care in the reference window {w0.date()} to {w1.date()}: "
                             "choose an origin or window inside the data", rule="model-window")
     C, G = len(cats), len(EXIT_GROUPS)
     x = np.zeros((D * bands.n, C, C + G))
-    moves = moves[(moves["date"] >= w0) & (moves["date"] <= w1)]
-    if len(moves):
-        am = epi.age_months(moves["dob"], moves["date"])
-        keep = am < MAX_AGE_MONTHS
-        b = _group_of(moves[keep], am[keep], bands, duration, cuts)
-        np.add.at(x, (b, epi.category_index(moves["from_category"][keep], cats),
-                      epi.category_index(moves["to_category"][keep], cats)), 1)
-    exits = all_exits[(all_exits["date"] >= w0) & (all_exits["date"] <= w1)]
-    if len(exits):
-        am = epi.age_months(exits["dob"], exits["date"])
-        keep = am < MAX_AGE_MONTHS - 1  # exits in the month before 18 are the model's own leaving at 18
-        gi = exits["exit_group"].map({g: j for j, g in enumerate(EXIT_GROUPS)}).fillna(G - 1).astype(int)
-        np.add.at(x, (_group_of(exits[keep], am[keep], bands, duration, cuts),
-                      epi.category_index(exits["category"][keep], cats),
-                      C + gi.to_numpy()[keep]), 1)
+    lo, hi = np.datetime64(w0.as_unit("ns")), np.datetime64(w1.as_unit("ns"))
+    in_window = (pe.end >= lo) & (pe.end <= hi)
+    clock = pe.end_months[duration] if duration else None
+
+    def group(rows: np.ndarray) -> np.ndarray:
+        return _group_of(pe.end_age[rows], None if clock is None else clock[rows], bands, cuts)
+
+    moved = is_move & in_window & (pe.end_age < MAX_AGE_MONTHS)
+    np.add.at(x, (group(moved), ci[moved], np.r_[ci[1:], -1][moved]), 1)  # to the next episode's category
+    left = is_exit & in_window & ~adult_exit
+    np.add.at(x, (group(left), ci[left], C + pe.exit_group[left]), 1)
     allowed = np.ones_like(x, dtype=bool)
     allowed[:, np.arange(C), np.arange(C)] = False
     alpha, beta = _shrink_hazards(x, E, allowed)
 
-    in_window = starts[(starts["start"] >= w0) & (starts["start"] <= w1)]
+    entered = is_entry & (pe.start >= lo) & (pe.start <= hi)
     xe = np.zeros((bands.n, C))
-    band_all = _band_of(starts["age_months"].to_numpy(), bands)
-    bw = _band_of(in_window["age_months"].to_numpy(), bands)
-    np.add.at(xe, (bw, epi.category_index(in_window["category"], cats)), 1)
+    band_all = _band_of(pe.entry_age[is_entry], bands)
+    bw = _band_of(pe.entry_age[entered], bands)
+    np.add.at(xe, (bw, ci[entered]), 1)
     days = float((w1 - w0).days + 1)
     ea, eb = _shrink_entries(xe, days)
     pmf = np.zeros((bands.n, MAX_AGE_MONTHS))
     for k in range(bands.n):
-        ages = in_window["age_months"].to_numpy()[bw == k]
+        ages = pe.entry_age[entered][bw == k]
         if len(ages) == 0:
-            ages = starts["age_months"].to_numpy()[band_all == k]
+            ages = pe.entry_age[is_entry][band_all == k]
         if len(ages):
             pmf[k] = np.bincount(ages, minlength=MAX_AGE_MONTHS)[:MAX_AGE_MONTHS]
         else:
             pmf[k, bands.months_in(k)] = 1.0
         pmf[k] /= pmf[k].sum()
+    starts = pd.DataFrame({"start": pe.start[is_entry]})
     slope, origin = _trend(starts, data_end, w0, w1) if trend else (0.0, None)
     slope, notes = _limits(slope, entry_drift, exit_drift)
     return FittedModel(age_bands=bands, categories=cats, exit_groups=EXIT_GROUPS, data_end=data_end,

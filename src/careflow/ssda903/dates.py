@@ -97,13 +97,50 @@ def out_of_range(text: str, order: str | None = DAY_FIRST, fmt: str | None = Non
     return d is not None and not MIN_YEAR <= d.year <= MAX_YEAR
 
 
+def _two_digit_dates(values) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The values written exactly ``NN/NN/YYYY`` (or with ``-`` or ``.``, the same both times; ASCII digits, nothing
+    around them), the layout of nearly every date in a return, read with numpy instead of one regular expression
+    per value: (which values, their first number, second number, year, separator). These are the values that
+    ``_NUMERIC`` matches with two-digit day and month and a four-digit year; the others are read one by one."""
+    texts = [v if type(v) is str and len(v) == 10 else "" for v in values]  # noqa: E721 (str, not a subclass)
+    n = len(texts)
+    empty = np.zeros(0, dtype=np.int64)
+    if not n:
+        return np.zeros(0, dtype=bool), empty, empty, empty, np.zeros(0, dtype=np.uint32)
+    chars = np.array(texts, dtype="<U10").view(np.uint32).reshape(n, 10)  # code points ("" is all zeros)
+    digit = (chars >= ord("0")) & (chars <= ord("9"))
+    sep = chars[:, 2]
+    ok = (digit[:, [0, 1, 3, 4, 6, 7, 8, 9]].all(axis=1) & (chars[:, 5] == sep)
+          & np.isin(sep, [ord("/"), ord("."), ord("-")]))
+    d = chars.astype(np.int64) - ord("0")
+    a = d[:, 0] * 10 + d[:, 1]
+    b = d[:, 3] * 10 + d[:, 4]
+    year = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
+    return ok, a, b, year, sep
+
+
 def parse(values: pd.Series, order: str | None = DAY_FIRST, fmt: str | None = None) -> pd.Series:
     """Each value as datetime64[ns]; NaT when blank, not a date, or outside 1900-2100 (never an exception)."""
-    out = []
-    for v in values:
+    values_ = list(values)
+    out = np.full(len(values_), np.datetime64("NaT"), dtype="datetime64[D]")
+    fast = np.zeros(len(values_), dtype=bool)
+    if fmt is None and order in (DAY_FIRST, MONTH_FIRST):
+        # DD/MM/YYYY (or MM/DD/YYYY) in numpy: a real calendar day of 1900-2100, as read_one and the check below
+        fast, a, b, year, _ = _two_digit_dates(values_)
+        day, month = (a, b) if order == DAY_FIRST else (b, a)
+        leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+        last = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)] + (
+            leap & (month == 2))
+        good = fast & (month >= 1) & (month <= 12) & (day >= 1) & (day <= last) & (year >= MIN_YEAR) & (
+            year <= MAX_YEAR)
+        out[good] = ((year[good] - 1970) * 12 + month[good] - 1).astype("datetime64[M]").astype("datetime64[D]") \
+            + (day[good] - 1)
+    for i in np.flatnonzero(~fast):
+        v = values_[i]
         d = read_one("" if v is None or v != v else str(v).strip(), order, fmt)
-        out.append(d if d is not None and MIN_YEAR <= d.year <= MAX_YEAR else None)
-    return pd.Series(np.array(out, dtype="datetime64[D]").astype("datetime64[ns]"), index=values.index)
+        if d is not None and MIN_YEAR <= d.year <= MAX_YEAR:
+            out[i] = d
+    return pd.Series(out.astype("datetime64[ns]"), index=values.index)
 
 
 @dataclass
@@ -116,27 +153,44 @@ class Evidence:
     shapes: dict[str, str] = field(default_factory=dict)  # shape -> an example value
 
     def add(self, values) -> None:
-        for v in values:
+        values = list(values)
+        # the NN/NN/YYYY values classified in numpy (_two_digit_dates), the others one by one; each list and
+        # shape example then takes its values in the order given, as a loop over all of them would
+        fast, a, b, _, sep = _two_digit_dates(values)
+        found: dict[str, list[tuple[int, str]]] = {"day_first": [], "month_first": [], "ambiguous": []}
+        shapes: list[tuple[int, str, str]] = []
+        for kind, which in (("day_first", (a > 12) & (b <= 12)), ("month_first", (b > 12) & (a <= 12)),
+                            ("ambiguous", (a != b) & (a <= 12) & (b <= 12))):
+            found[kind] = [(i, values[i]) for i in np.flatnonzero(fast & which)]
+        for s in np.unique(sep[fast]):
+            i = int(np.flatnonzero(fast & (sep == s))[0])
+            shapes.append((i, f"NN{chr(s)}NN{chr(s)}YYYY", values[i]))
+        for i in np.flatnonzero(~fast):
+            v = values[i]
             text = "" if v is None or v != v else str(v).strip()
             if not text:
                 continue
             m = _NUMERIC.match(text)
             if m:
-                a, b = int(m.group(1)), int(m.group(3))
-                sep, ylen = m.group(2), len(m.group(4))
-                self.shapes.setdefault(f"NN{sep}NN{sep}{'YYYY' if ylen == 4 else 'YY'}", text)
-                if a > 12 >= b:
-                    self.day_first.append(text)
-                elif b > 12 >= a:
-                    self.month_first.append(text)
-                elif a != b and a <= 12 and b <= 12:
-                    self.ambiguous.append(text)
+                a_, b_ = int(m.group(1)), int(m.group(3))
+                sep_, ylen = m.group(2), len(m.group(4))
+                shapes.append((i, f"NN{sep_}NN{sep_}{'YYYY' if ylen == 4 else 'YY'}", text))
+                if a_ > 12 >= b_:
+                    found["day_first"].append((i, text))
+                elif b_ > 12 >= a_:
+                    found["month_first"].append((i, text))
+                elif a_ != b_ and a_ <= 12 and b_ <= 12:
+                    found["ambiguous"].append((i, text))
             elif _ISO.match(text):
-                self.shapes.setdefault("YYYY-MM-DD", text)
+                shapes.append((i, "YYYY-MM-DD", text))
             elif _NAMED.match(text):
-                self.shapes.setdefault("DD Mon YYYY", text)
+                shapes.append((i, "DD Mon YYYY", text))
             elif _SERIAL.match(text):
-                self.shapes.setdefault("Excel serial number", text)
+                shapes.append((i, "Excel serial number", text))
+        for kind, items in found.items():
+            getattr(self, kind).extend(text for _, text in sorted(items))
+        for _, shape, text in sorted(shapes):
+            self.shapes.setdefault(shape, text)
 
     def order(self) -> str | None:
         """DAY_FIRST / MONTH_FIRST when the data settle it, "mixed" when they contradict each other, None when
