@@ -13,6 +13,8 @@ children, and a settled child costs one comparison a month until its next event 
 are counted as a stretch: +1 where it starts, -1 where it ends, summed over the months at the end).
 """
 
+import numpy as np
+
 from libc.math cimport expm1, log1p
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 
@@ -99,10 +101,13 @@ cdef inline void held(const Tables *t, int r, int m0, int m1, int64_t band, int 
     t.held[((run + m1) * t.B + band) * t.C + cat] -= 1
 
 
-cdef inline int64_t settled_row(const Tables *t, int r, int age, int cat) noexcept nogil:
-    if age >= ADULT_AGE:  # (one turning 18 now leaves at this month's end)
-        age = ADULT_AGE - 1
-    return (<int64_t>r * t.B + t.mb[age]) * t.C + cat
+cdef inline int band_at(const Tables *t, int age) noexcept nogil:
+    """The age band of a settled cell from month of age ``age`` (one turning 18 now leaves at this month's end)."""
+    return <int>t.mb[age if age < ADULT_AGE else ADULT_AGE - 1]
+
+
+cdef inline int64_t settled_row(const Tables *t, int r, int band, int cat) noexcept nogil:
+    return (<int64_t>r * t.B + band) * t.C + cat
 
 
 cdef void follow(const Tables *t, int r, int born, int cat, uint64_t seed, int dur, double phase, int m,
@@ -116,7 +121,8 @@ cdef void follow(const Tables *t, int r, int born, int cat, uint64_t seed, int d
     cdef int k, age, last, edge, band
     cdef const double *H
     if not young:  # a segment of a settled stay from this month (project._Runs._segment)
-        row = settled_row(t, r, born + m, cat)
+        band = band_at(t, born + m)
+        row = settled_row(t, r, band, cat)
         target = t.Hc[row * (t.M + 1) + m] - log1p(-careflow_uniform(seed, m, SEGMENT))
     while m < t.M:
         d = t.days[m]
@@ -146,14 +152,14 @@ cdef void follow(const Tables *t, int r, int born, int cat, uint64_t seed, int d
                 return
             if dur == t.T:  # settled from next month
                 young = False
-                row = settled_row(t, r, born + m + 1, cat)
+                band = band_at(t, born + m + 1)
+                row = settled_row(t, r, band, cat)
                 target = t.Hc[row * (t.M + 1) + m + 1] - log1p(-careflow_uniform(seed, m + 1, SEGMENT))
             held(t, r, m, m + 1, t.mb[born + m + 1], cat)
             m += 1
             continue
         # settled (project._Runs._settled_events and _rebands): its cell holds until its next event, or month
         # ``edge`` at whose end it reaches the next band's first age (a new cell) or 18 (it leaves), or the end
-        band = (row // t.C) % t.B
         edge = t.edges[band + 1] - born - 1
         last = edge if edge < t.M - 1 else t.M - 1
         H = t.Hc + row * (t.M + 1)
@@ -180,7 +186,8 @@ cdef void follow(const Tables *t, int r, int born, int cat, uint64_t seed, int d
                 dur = 0
                 phase = careflow_uniform(seed, m, PHASE) * d
             else:  # a new segment from next month, in next month's band
-                row = settled_row(t, r, born + m + 1, cat)
+                band = band_at(t, born + m + 1)
+                row = settled_row(t, r, band, cat)
                 target = t.Hc[row * (t.M + 1) + m + 1] - log1p(-careflow_uniform(seed, m + 1, SEGMENT))
         elif m < edge:  # no event, and the projection ends in this band
             held(t, r, m, m + 1, band, cat)
@@ -189,7 +196,8 @@ cdef void follow(const Tables *t, int r, int born, int cat, uint64_t seed, int d
             if born + m + 1 >= ADULT_AGE:
                 count_exit(t, r, m, cat, t.adult)
                 return
-            new = settled_row(t, r, born + m + 1, cat)  # the same hazard left before the next event
+            band = band_at(t, born + m + 1)
+            new = settled_row(t, r, band, cat)  # the same hazard left before the next event
             target += t.Hc[new * (t.M + 1) + m + 1] - H[m + 1]
             row = new
         held(t, r, m, m + 1, t.mb[born + m + 1], cat)
@@ -218,14 +226,28 @@ cdef void enter(const Tables *t, int r, int m, int band, int cat, uint64_t seed,
 
 cdef inline int age_at_entry(const double *cdf, int n, double u) noexcept nogil:
     """The first month of age whose cumulative share is at or above ``u`` (numpy's searchsorted, side left), by
-    a binary search without branches (its steps do not depend on ``u``, so the processor need not guess them)."""
-    cdef const double *base = cdf
-    cdef int half
-    while n > 1:
-        half = n >> 1
-        base = base + half if base[half] < u else base
-        n -= half
-    return <int>(base - cdf) + (base[0] < u)
+    binary search."""
+    cdef int lo = 0, hi = n, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if cdf[mid] < u:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+cdef enum:
+    GUIDE = 256  # slices of [0, 1) in an age-at-entry guide table
+
+
+cdef inline int guided_age(const double *cdf, int n, const int *guide, double u) noexcept nogil:
+    """``age_at_entry`` from a guide table (``guide[k]``: the answer for ``k / GUIDE``, at or before the answer for
+    any ``u`` in slice k), then a step or two forward: the same answer, without a search of all 216 months."""
+    cdef int i = guide[<int>(u * GUIDE)]
+    while i < n and cdf[i] < u:
+        i += 1
+    return i
 
 
 def simulate(int R, int M, int B, int C, int G, int T, int groups, int g_settled, int adult, bint reset,
@@ -264,9 +286,14 @@ def simulate(int R, int M, int B, int C, int G, int T, int groups, int g_settled
     t.dur_class = &dur_class[0]
     t.held, t.exits = &held_out[0, 0, 0, 0], &exits[0, 0, 0, 0]
     cdef Py_ssize_t i, n
-    cdef int r, m, b, c, age
+    cdef int r, m, b, c, age, k
     cdef uint64_t seed
     cdef double d
+    guides = np.empty((B, GUIDE), dtype=np.intc)
+    cdef int[:, ::1] guide = guides
+    for b in range(B):
+        for k in range(GUIDE):
+            guide[b, k] = age_at_entry(&cdf_age[b, 0], t.ages, <double>k / GUIDE)
     with nogil:
         # run by run: a run's cells and counts stay in the processor's caches while its children are followed
         for r in range(R):
@@ -282,17 +309,19 @@ def simulate(int R, int M, int B, int C, int G, int T, int groups, int g_settled
                         for i in range(n):
                             seed = careflow_seed(run_keys[r], ENTRANT | (<uint64_t>m << 40)
                                                  | (<uint64_t>(b * C + c) << 20) | <uint64_t>i)
-                            age = age_at_entry(&cdf_age[b, 0], t.ages, careflow_uniform(seed, m, AGE))
+                            age = guided_age(&cdf_age[b, 0], t.ages, &guide[b, 0], careflow_uniform(seed, m, AGE))
                             enter(&t, r, m, b, c, seed, age, careflow_uniform(seed, m, PHASE) * d)
 
 
 def ages_at_entry(const double[::1] cdf, const double[::1] u):
-    """``age_at_entry`` for each of ``u`` (for tests: it must agree with numpy's searchsorted, side left)."""
-    import numpy as np
-
+    """``guided_age`` for each of ``u`` (for tests: it must agree with numpy's searchsorted, side left)."""
     out = np.empty(u.shape[0], dtype=np.int64)
+    guide_table = np.empty(GUIDE, dtype=np.intc)
     cdef long long[::1] o = out
+    cdef int[::1] guide = guide_table
     cdef Py_ssize_t i
+    for i in range(GUIDE):
+        guide[i] = age_at_entry(&cdf[0], <int>cdf.shape[0], <double>i / GUIDE)
     for i in range(u.shape[0]):
-        o[i] = age_at_entry(&cdf[0], <int>cdf.shape[0], u[i])
+        o[i] = guided_age(&cdf[0], <int>cdf.shape[0], &guide[0], u[i])
     return out
