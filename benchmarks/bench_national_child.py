@@ -27,7 +27,10 @@ FIRST_YEAR, YEARS = 2019, 7  # collection years ending 31 March 2019 .. 2025
 def forecast_la(folder: str, runs: int, years: int) -> dict:
     """One LA: read, fit, 1,000 runs, band calibration; the total's runs [R, M] back to the parent."""
     os.environ["CAREFLOW_THREADS"] = "1"  # one process per core already
-    import careflow.model.project as project_module
+    import sys
+
+    import careflow.model.project  # noqa: F401  (the module: careflow.model exports the function project)
+    project_module = sys.modules["careflow.model.project"]
     from careflow import ssda903
     from careflow.model import calibrate, fit, past_errors, project
 
