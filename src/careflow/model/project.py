@@ -349,39 +349,53 @@ def project(model: FittedModel, start: dt.date | None = None, end: dt.date | Non
     S0 = start_state(model, start) if stock is None else _as_stock(model, stock)
     agg = np.zeros((model.age_bands.n, MAX_AGE_MONTHS))
     agg[model.age_bands.month_band(), np.arange(MAX_AGE_MONTHS)] = 1.0
-    det = _deterministic(model, S0, m_starts, m_ends, days, adjustment, agg)
+    parts: list = []
+    threaded = isinstance(adjustment, NoChange) and min(os.cpu_count() or 1, MAX_THREADS) > 1
+    with ThreadPoolExecutor(max(MAX_THREADS, 1)) as pool:
+        # a baseline's runs go first, to threads (compiled, without Python's lock), and the expected values are
+        # worked out while they run; a scenario's adjustment is asked for the expected values first, as always
+        if runs and threaded:
+            parts = _start_runs(pool, model, S0, m_starts, m_ends, days, adjustment, runs, rng,
+                                parameter_uncertainty)
+        det = _deterministic(model, S0, m_starts, m_ends, days, adjustment, agg)
+        if runs and not threaded:
+            parts = _start_runs(None, model, S0, m_starts, m_ends, days, adjustment, runs, rng,
+                                parameter_uncertainty)
+        parts = [p.result() if threaded else p for p in parts]
     proj = Projection(age_bands=model.age_bands.labels, categories=model.categories,
                       exit_groups=model.exit_groups, start=start, month_starts=m_starts, month_ends=m_ends,
                       days=days, start_stock=agg @ S0.sum(axis=(0, 2)), **det)
     if runs:
-        if rng is None:
-            raise CareflowError("Monte Carlo runs need a seeded numpy Generator (rng)", rule="model-runs")
-        if runs < 0:
-            raise CareflowError(f"runs must be 0 or more (got {runs})", field="runs", rule="model-runs")
-        # runs go in blocks, each with its own random stream, to bound memory; the block size is fixed so a seed
-        # always gives the same runs
-        blocks = [(a, min(runs, a + RUN_BLOCK)) for a in range(0, runs, RUN_BLOCK)]
-        jobs = [(b - a, block_rng, adjustment if a == 0 or isinstance(adjustment, NoChange)
-                 else RunOffset(adjustment, a))
-                for (a, b), block_rng in zip(blocks, rng.spawn(len(blocks)), strict=True)]
-
-        def run_block(job):
-            n, block_rng, adj = job
-            return _monte_carlo(model, S0, m_starts, m_ends, days, adj, n, block_rng, parameter_uncertainty)
-
-        # blocks in threads: numpy's array operations release the GIL, so two blocks use two cores. Only without
-        # a scenario adjustment, whose Python code may keep state between calls. Each block has its own random
-        # stream, so the runs are the same whichever thread runs them.
-        workers = min(len(jobs), os.cpu_count() or 1, MAX_THREADS) if isinstance(adjustment, NoChange) else 1
-        if workers > 1:
-            with ThreadPoolExecutor(workers) as pool:
-                parts = list(pool.map(run_block, jobs))
-        else:
-            parts = [run_block(job) for job in jobs]
         proj.runs = runs
         for k in parts[0]:
             setattr(proj, k, np.concatenate([p[k] for p in parts], axis=0))
     return proj
+
+
+def _start_runs(pool, model, S0, m_starts, m_ends, days, adjustment, runs, rng, parameter_uncertainty) -> list:
+    """The Monte Carlo runs in blocks: futures on ``pool``, or done here one block after another (a list of
+    results) without a pool (a scenario adjustment, whose Python code may keep state between calls, or one
+    thread)."""
+    if rng is None:
+        raise CareflowError("Monte Carlo runs need a seeded numpy Generator (rng)", rule="model-runs")
+    if runs < 0:
+        raise CareflowError(f"runs must be 0 or more (got {runs})", field="runs", rule="model-runs")
+    # runs go in blocks, each with its own random stream, to bound memory; the block size is fixed so a seed
+    # always gives the same runs
+    blocks = [(a, min(runs, a + RUN_BLOCK)) for a in range(0, runs, RUN_BLOCK)]
+    jobs = [(b - a, block_rng, adjustment if a == 0 or isinstance(adjustment, NoChange)
+             else RunOffset(adjustment, a))
+            for (a, b), block_rng in zip(blocks, rng.spawn(len(blocks)), strict=True)]
+
+    def run_block(job):
+        n, block_rng, adj = job
+        return _monte_carlo(model, S0, m_starts, m_ends, days, adj, n, block_rng, parameter_uncertainty)
+
+    # blocks in threads: the compiled engine and numpy's array operations release Python's lock, so two blocks
+    # use two cores. Each block has its own random stream, so the runs are the same whichever thread runs them.
+    if pool is not None:
+        return [pool.submit(run_block, job) for job in jobs]
+    return [run_block(job) for job in jobs]
 
 
 def check_start(model: FittedModel, start: dt.date) -> None:
