@@ -15,6 +15,7 @@ from careflow.errors import CareflowError
 from careflow.model import calibration, fit, project
 from careflow.model import episodes as epi
 from careflow.model.calibration import PastErrors, band_factors, calibrate, month_end_totals, past_errors
+from careflow.model.project import start_state
 from careflow.model.rates import PreparedEpisodes
 from episode_builder import episodes, random_episodes
 
@@ -217,6 +218,21 @@ def test_refits_on_prepared_episodes_equal_fits_on_the_censored_episodes(seed):
                 assert np.array_equal(getattr(a, name), getattr(b, name)), name
             assert (a.entry_drift, a.exit_drift, a.drift_years, a.trend_per_month, a.warnings) == (
                 b.entry_drift, b.exit_drift, b.drift_years, b.trend_per_month, b.warnings)
+            # the refit's starting children come from the prepared episodes: the same as stock_on gives
+            assert np.array_equal(start_state(b, end), start_state(b, end, ep))
+
+
+def test_starting_children_from_prepared_episodes_by_hand():
+    # two children in care on 31 March 2025; "two" has two episodes open from the same day (which one is its
+    # placement is stock_on's choice: the prepared episodes leave it to stock_on)
+    ep = episodes([dict(child="one", dob="2015-01-01", decom="2024-01-01", category="ifa_fostering"),
+                   dict(child="two", dob="2012-01-01", decom="2021-05-01", category="ifa_fostering"),
+                   dict(child="two", dob="2012-01-01", decom="2021-05-01", category="kinship_fostering", period=1)])
+    for data in (ep, ep.iloc[:2]):
+        pe = PreparedEpisodes(epi.with_clocks(epi.usable(data)))
+        got, want = pe.stock_on(END), epi.stock_on(data, END)
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
+        assert got["child"].tolist() == ["two", "one"] and got["age_months"].tolist() == [158, 122]
 
 
 def test_a_category_unknown_only_after_the_data_end_does_not_stop_an_earlier_refit():

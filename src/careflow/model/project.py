@@ -272,7 +272,9 @@ def start_state(model: FittedModel, start: dt.date, episodes: pd.DataFrame | Non
     ep = model.episodes if episodes is None else episodes
     if ep is None:
         raise CareflowError("no episodes to take the starting stock from", rule="model-input")
-    st = epi.stock_on(ep, start)
+    # a model fitted on prepared episodes (the band calibration's refits) reads its children from them: the same
+    # children, without sorting the episodes and starting their clocks again
+    st = model.prepared.stock_on(start) if episodes is None and model.prepared is not None else epi.stock_on(ep, start)
     ci = epi.category_index(st["category"], model.categories)
     U = model.duration_states
     u = np.zeros(len(st), dtype=np.int64)

@@ -68,6 +68,8 @@ class FittedModel:
     duration: str | None = None
     duration_cuts: tuple[int, ...] = (12,)
     episodes: pd.DataFrame | None = field(default=None, repr=False)
+    # ``episodes`` prepared (PreparedEpisodes), when the fit was given them: the starting children are read from it
+    prepared: PreparedEpisodes | None = field(default=None, repr=False)
     # what the fit limited: a bound (trend, drift) that bound, said in words (forecast and scenario show them)
     warnings: tuple[str, ...] = ()
 
@@ -240,12 +242,27 @@ class PreparedEpisodes:
                 months[ended] = epi.months_between(ep[f"{c}_start"][ended], ep["dec"][ended])
         self._codes: dict = {}
         self._exposure: dict = {}
+        self._stock: pd.DataFrame | None = None
 
     def category_codes(self, cats: tuple[str, ...]) -> np.ndarray:
         """Each episode's category index in ``cats`` (-1 for one not in it: an error if a fit sees it)."""
         if cats not in self._codes:
             self._codes[cats] = epi.category_index(self.frame["category"], cats, unknown_code=-1)
         return self._codes[cats]
+
+    def stock_on(self, day) -> pd.DataFrame:
+        """:func:`careflow.model.episodes.stock_on` of the episodes these were prepared from (the index aside),
+        from the sorted table with its clocks (:func:`~careflow.model.episodes.stock_of`). Where a child has two
+        episodes open that started on the same day, which one is kept depends on the sort's order of equal
+        starts, so that rare case goes through ``stock_on`` itself."""
+        if self._stock is None:
+            self._stock = self.frame[epi.STOCK_COLUMNS]
+        day = epi.as_timestamp(day)
+        at = np.datetime64(day.as_unit("ns"))
+        open_ = (self.start <= at) & (np.isnat(self.end) | (self.end > at))
+        if self._stock.loc[open_, ["child", "decom"]].duplicated().any():
+            return epi.stock_on(self.frame, day)
+        return epi.stock_of(self._stock, day)
 
     def exposure(self, bands: AgeBands, cats: tuple[str, ...], duration: str | None,
                  cuts: tuple[int, ...]) -> Exposure:
@@ -476,7 +493,8 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int | None = No
     own, is what the backtests in docs/model.md support. ``prepared``: :class:`PreparedEpisodes` of the episodes
     (or ``with_clocks(usable(episodes))``) when the caller refits at many origins on the same episodes: it is
     censored at ``data_end`` here, which gives the same table, since a clock starts at the first episode of its
-    period or run.
+    period or run. The model keeps it (``prepared``) to take its starting children from (they must be prepared
+    from ``data``).
     """
     if duration not in (None, "care", "placement"):
         raise CareflowError(f"duration must be 'care', 'placement' or None (got {duration!r})", field="duration",
@@ -495,11 +513,10 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int | None = No
     epi.check_columns(episodes)
     if UNKNOWN not in cats and (episodes["category"] == UNKNOWN).any():
         cats = cats + (UNKNOWN,)  # the reader's placeholder for codes it could not map (it reports them)
-    if prepared is None:
-        prepared = PreparedEpisodes(epi.with_clocks(epi.usable(epi.censor(episodes, data_end))))
-    elif not isinstance(prepared, PreparedEpisodes):
-        prepared = PreparedEpisodes(prepared)
-    pe = prepared
+    if prepared is None:  # of the episodes censored at data_end: not kept on the model (not its episodes)
+        pe = PreparedEpisodes(epi.with_clocks(epi.usable(epi.censor(episodes, data_end))))
+    else:
+        prepared = pe = prepared if isinstance(prepared, PreparedEpisodes) else PreparedEpisodes(prepared)
     # the episodes as seen at the end of data_end (see PreparedEpisodes): masks over the prepared table
     at = np.datetime64(epi.as_timestamp(data_end).as_unit("ns"))
     seen = pe.start <= at
@@ -572,4 +589,4 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int | None = No
                        entry_events=xe, entry_alpha=ea, entry_beta=eb, entry_age_pmf=pmf,
                        trend_per_month=slope, trend_origin=origin, entry_drift=entry_drift,
                        exit_drift=exit_drift, drift_years=drift_years, duration=duration,
-                       duration_cuts=cuts, episodes=episodes, warnings=tuple(notes))
+                       duration_cuts=cuts, episodes=episodes, prepared=prepared, warnings=tuple(notes))
