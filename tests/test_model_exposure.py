@@ -146,3 +146,16 @@ def test_clocks_by_hand():
     assert got["care_start"].dt.strftime("%Y-%m-%d").tolist() == ["2023-12-01"] * 3 + ["2023-01-01", "2024-03-01"]
     assert got["placement_start"].dt.strftime("%Y-%m-%d").tolist() == [
         "2023-12-01", "2023-12-01", "2024-02-01", "2023-01-01", "2024-03-01"]
+
+
+@settings(max_examples=50, deadline=None)
+@given(days=st.lists(st.integers(-40_000, 60_000), min_size=1, max_size=20), seconds=st.integers(0, 86_399))
+def test_calendar_fields_are_pandas_fields(days, seconds):
+    # age_months reads year, month and day with numpy's calendar units: the numbers pandas gives, before 1970 too,
+    # with a time of day, in other units, and (through pandas itself) with a time zone
+    from careflow.model.episodes import year_month_day
+
+    index = pd.DatetimeIndex(pd.to_datetime(days, unit="D") + pd.Timedelta(seconds=seconds))
+    for x in (index, index.as_unit("s"), index.tz_localize("UTC").tz_convert("Europe/London")):
+        want = [np.asarray(v, dtype=np.int64) for v in (x.year, x.month, x.day)]
+        assert all(np.array_equal(g, w) for g, w in zip(year_month_day(x), want, strict=True))
