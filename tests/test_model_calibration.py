@@ -17,7 +17,7 @@ from careflow.model import episodes as epi
 from careflow.model.calibration import PastErrors, band_factors, calibrate, month_end_totals, past_errors
 from careflow.model.project import start_state
 from careflow.model.rates import PreparedEpisodes
-from episode_builder import episodes, random_episodes
+from episode_builder import CATS, episodes, random_episodes
 
 END = dt.date(2025, 3, 31)
 
@@ -223,16 +223,24 @@ def test_refits_on_prepared_episodes_equal_fits_on_the_censored_episodes(seed):
 
 
 def test_starting_children_from_prepared_episodes_by_hand():
-    # two children in care on 31 March 2025; "two" has two episodes open from the same day (which one is its
-    # placement is stock_on's choice: the prepared episodes leave it to stock_on)
-    ep = episodes([dict(child="one", dob="2015-01-01", decom="2024-01-01", category="ifa_fostering"),
+    # two children in care on 31 March 2025, "one" since 1 January 2024 (aged 10 years 2 months, 14 months in
+    # care), "two" since 1 May 2021 (13 years 2 months, 46 months); the prepared episodes give stock_on's children
+    # ("one" also has an older episode left open, in an earlier period: stock_on keeps the latest started)
+    ep = episodes([dict(child="one", dob="2015-01-01", decom="2024-01-01", category="ifa_fostering", period=1),
+                   dict(child="one", dob="2015-01-01", decom="2023-06-01", category="kinship_fostering"),
                    dict(child="two", dob="2012-01-01", decom="2021-05-01", category="ifa_fostering"),
-                   dict(child="two", dob="2012-01-01", decom="2021-05-01", category="kinship_fostering", period=1)])
-    for data in (ep, ep.iloc[:2]):
-        pe = PreparedEpisodes(epi.with_clocks(epi.usable(data)))
-        got, want = pe.stock_on(END), epi.stock_on(data, END)
-        pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
-        assert got["child"].tolist() == ["two", "one"] and got["age_months"].tolist() == [158, 122]
+                   dict(child="old", dob="2006-01-01", decom="2021-05-01", category="ifa_fostering")])
+    got = PreparedEpisodes(epi.with_clocks(epi.usable(ep))).in_care(END, CATS)
+    st = epi.stock_on(ep, END).set_index("child").loc[["one", "two"]]  # in the prepared table's order
+    assert got["age_months"].tolist() == st["age_months"].tolist() == [122, 158]
+    assert got["months_in_care"].tolist() == st["months_in_care"].tolist() == [14, 46]
+    assert got["category"].tolist() == [CATS.index("ifa_fostering")] * 2
+    # a child with two episodes open from the same day: which one is its placement is stock_on's choice
+    two = pd.concat([ep, episodes([dict(child="two", dob="2012-01-01", decom="2021-05-01",
+                                        category="kinship_fostering", period=1)])], ignore_index=True)
+    assert PreparedEpisodes(epi.with_clocks(epi.usable(two))).in_care(END, CATS) is None
+    model = fit(two, data_end=END, window_months=12, prepared=PreparedEpisodes(epi.with_clocks(epi.usable(two))))
+    assert np.array_equal(start_state(model, END), start_state(model, END, two))
 
 
 def test_a_category_unknown_only_after_the_data_end_does_not_stop_an_earlier_refit():

@@ -134,19 +134,7 @@ def stock_on(episodes: pd.DataFrame, day) -> pd.DataFrame:
     # the clocks of the children in care that day need only their own episodes (a clock is a child's own: the
     # start of its period of care or of its run of placements), not years of other children's
     open_ = (ep["decom"] <= day) & (ep["dec"].isna() | (ep["dec"] > day))
-    return stock_of(with_clocks(ep[ep["child"].isin(ep.loc[open_, "child"].unique())]), day)
-
-
-STOCK_COLUMNS = ["child", "dob", "decom", "dec", "category", "care_start", "placement_start"]
-
-
-def stock_of(clocked: pd.DataFrame, day) -> pd.DataFrame:
-    """:func:`stock_on` from episodes that are already ``with_clocks(usable(...))`` (sorted; at least the
-    STOCK_COLUMNS). The same rows (the index aside), also when given more children's episodes than those in care
-    on ``day``: their clocks are their own, and where a child has several episodes open the one kept (the latest
-    started) is found by the same sort of the same open episodes in the same order."""
-    day = as_timestamp(day)
-    ep = clocked
+    ep = with_clocks(ep[ep["child"].isin(ep.loc[open_, "child"].unique())])
     open_ = ep[(ep["decom"] <= day) & (ep["dec"].isna() | (ep["dec"] > day))]
     open_ = open_.sort_values("decom").drop_duplicates("child", keep="last")
     out = open_[["child", "dob", "decom", "category", "care_start", "placement_start"]].copy()

@@ -227,6 +227,9 @@ class PreparedEpisodes:
         self.same = same.to_numpy()
         self.moves = (same & (ep["category"].shift(-1) != ep["category"])).to_numpy()
         self.next_start = np.r_[self.start[1:], np.array(["NaT"], dtype="datetime64[ns]")]
+        self.child = pd.factorize(ep["child"])[0]
+        self.dob = dob.values
+        self.clock = {c: ep[f"{c}_start"].to_numpy(dtype="datetime64[ns]") for c in ("care", "placement")}
         self.has_exit_group = ep["exit_group"].notna().to_numpy()
         self.exit_group = ep["exit_group"].astype("object").map({g: j for j, g in enumerate(EXIT_GROUPS)}).fillna(
             len(EXIT_GROUPS) - 1).astype(int).to_numpy()  # a group not in the list counts as the last (other)
@@ -242,7 +245,6 @@ class PreparedEpisodes:
                 months[ended] = epi.months_between(ep[f"{c}_start"][ended], ep["dec"][ended])
         self._codes: dict = {}
         self._exposure: dict = {}
-        self._stock: pd.DataFrame | None = None
 
     def category_codes(self, cats: tuple[str, ...]) -> np.ndarray:
         """Each episode's category index in ``cats`` (-1 for one not in it: an error if a fit sees it)."""
@@ -250,19 +252,33 @@ class PreparedEpisodes:
             self._codes[cats] = epi.category_index(self.frame["category"], cats, unknown_code=-1)
         return self._codes[cats]
 
-    def stock_on(self, day) -> pd.DataFrame:
-        """:func:`careflow.model.episodes.stock_on` of the episodes these were prepared from (the index aside),
-        from the sorted table with its clocks (:func:`~careflow.model.episodes.stock_of`). Where a child has two
-        episodes open that started on the same day, which one is kept depends on the sort's order of equal
-        starts, so that rare case goes through ``stock_on`` itself."""
-        if self._stock is None:
-            self._stock = self.frame[epi.STOCK_COLUMNS]
+    def in_care(self, day, cats: tuple[str, ...]) -> dict[str, np.ndarray] | None:
+        """The children in care at the end of ``day`` as :func:`careflow.model.episodes.stock_on` finds them (each
+        by its latest started open episode; born and under 18), as arrays: ``category`` (index in ``cats``),
+        ``age_months``, ``months_in_care``, ``months_in_placement``, ``care_start``, ``placement_start``. None when
+        a child has two episodes open that started on the same day: which one ``stock_on`` keeps depends on the
+        order its sort leaves equal starts in, so that rare case is left to it."""
         day = epi.as_timestamp(day)
         at = np.datetime64(day.as_unit("ns"))
-        open_ = (self.start <= at) & (np.isnat(self.end) | (self.end > at))
-        if self._stock.loc[open_, ["child", "decom"]].duplicated().any():
-            return epi.stock_on(self.frame, day)
-        return epi.stock_of(self._stock, day)
+        rows = np.flatnonzero((self.start <= at) & (np.isnat(self.end) | (self.end > at)))
+        order = np.lexsort((self.start[rows], self.child[rows]))  # by child, then start
+        rows = rows[order]
+        child, start = self.child[rows], self.start[rows]
+        same_child = child[1:] == child[:-1]
+        if (same_child & (start[1:] == start[:-1])).any():
+            return None
+        rows = rows[np.r_[~same_child, True]]  # each child's last: its latest started
+        age = epi.age_months(self.dob[rows], day) if len(rows) else np.zeros(0, dtype=np.int64)
+        keep = (age >= 0) & (age < MAX_AGE_MONTHS)
+        rows, age = rows[keep], age[keep]
+        ci = self.category_codes(cats)[rows]
+        if (ci < 0).any():
+            epi.category_index(self.frame["category"].iloc[rows], cats)  # raises, naming them
+        out = {"category": ci, "age_months": age}
+        for c in ("care", "placement"):
+            out[f"{c}_start"] = self.clock[c][rows]
+            out[f"months_in_{c}"] = epi.months_between(out[f"{c}_start"], day) if len(rows) else age[:0]
+        return out
 
     def exposure(self, bands: AgeBands, cats: tuple[str, ...], duration: str | None,
                  cuts: tuple[int, ...]) -> Exposure:
