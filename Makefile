@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint pytest clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py src/careflow/model/_children.pyx
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

@@ -56,12 +56,21 @@ from careflow.model.adjust import NO_CHANGE, Adjustment, FlowChanges, NoChange, 
 from careflow.model.rates import FittedModel
 from careflow.model.states import MAX_AGE_MONTHS
 
+try:  # compiled when careflow is installed (setup.py); without it every run takes the numpy engine (_Runs)
+    from careflow.model import _children
+except ImportError:  # pragma: no cover - a source tree used without installing
+    _children = None
+
 QUANTILES = (0.1, 0.5, 0.9)
 # A projection taking its starting children from the data may start at most this long after the data's end: the
 # children who came or left in between are not in the data (docs/model.md).
 START_GAP_DAYS = 31
 RUN_BLOCK = 200  # Monte Carlo runs simulated together (memory grows with runs x children)
 MAX_THREADS = int(os.environ.get("CAREFLOW_THREADS", "2"))  # blocks of runs simulated at once (1: one at a time)
+# Which engine runs the baseline (no scenario): "children" follows each child alone in compiled code
+# (careflow.model._children), "steps" steps all children a month at a time in numpy (_Runs, also the engine for
+# scenarios). The two give identical runs; "children" is used when it is compiled.
+ENGINE = os.environ.get("CAREFLOW_ENGINE", "children")
 # Phase of a child's clock: the number of days into each monthly step at which it completes another month since
 # its clock started (entry to care, or to the placement). The deterministic engine carries children still in the
 # duration states where it matters at whole-day nodes 0..31; node 31 also stands for a clock started on the
@@ -699,8 +708,13 @@ _FIELDS = {"run": np.int32, "born": np.int16, "cat": np.int8, "seed": np.uint64,
            "dur": np.int8, "phase": np.float64, "row": np.int64, "target": np.float64}
 
 
-def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, parameter_uncertainty=True) -> dict:
-    """``R`` Monte Carlo runs of the monthly steps (module notes), all runs at once (see :class:`_Runs`)."""
+def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, parameter_uncertainty=True,
+                 engine: str | None = None) -> dict:
+    """``R`` Monte Carlo runs of the monthly steps (module notes): without a scenario, each child followed alone in
+    compiled code (:class:`_Followed`) unless ``engine`` (default :data:`ENGINE`) is "steps" or it is not
+    compiled; otherwise all children of all runs a month at a time (:class:`_Runs`). Both give the same runs."""
+    if isinstance(adjustment, NoChange) and (engine or ENGINE) != "steps" and _children is not None:
+        return _Followed(model, S0, m_starts, m_ends, days, adjustment, R, rng, parameter_uncertainty).results()
     sim = _Runs(model, S0, m_starts, m_ends, days, adjustment, R, rng, parameter_uncertainty)
     for m in range(len(m_starts)):
         sim.step(m)
@@ -797,33 +811,45 @@ class _Runs:
         self.row_run = r
         cum_days = np.r_[0.0, np.cumsum(self.days)]  # [M + 1]
         cum_exit = np.concatenate([np.zeros((R, 1)), np.cumsum(self.exit_walk * self.days, axis=1)], axis=1)
-        Hc = np.full((self.M + 1, self.trash + 1), -np.inf)
-        Hc[:, :-1] = (self.h_move[self.row_cell][None] * cum_days[:, None]
-                      + self.h_exit[self.row_cell][None] * cum_exit[r].T)
-        self.Hc = Hc
+        self.Hc = self._hazard_table(cum_days, cum_exit[r])
         with np.errstate(invalid="ignore", divide="ignore"):
             share_move = np.cumsum(self.h[..., :C], axis=-1) / self.h[..., :C].sum(axis=-1, keepdims=True)
             share_exit = np.cumsum(self.h[..., C:], axis=-1) / self.h[..., C:].sum(axis=-1, keepdims=True)
         self.share_move = np.where(np.isfinite(share_move), share_move, 1.0).reshape(R * groups * C, C)
         self.share_exit = np.where(np.isfinite(share_exit), share_exit, 1.0).reshape(R * groups * C, G)
 
-    def _start_children(self, S0):
-        """The starting children, copied into every run; a starting child's identity is its place in the stock."""
+    def _hazard_table(self, cum_days: np.ndarray, cum_exit: np.ndarray) -> np.ndarray:
+        """``Hc`` [M + 1, rows + 1] from the cumulative days [M + 1] and each row's cumulative exit drift
+        [rows, M + 1]: one month's row of cells contiguous, as each month looks them all up."""
+        Hc = np.full((self.M + 1, self.trash + 1), -np.inf)
+        Hc[:, :-1] = (self.h_move[self.row_cell][None] * cum_days[:, None]
+                      + self.h_exit[self.row_cell][None] * cum_exit.T)
+        return Hc
+
+    def _starting(self, S0) -> dict:
+        """The starting children of every run (the stock copied into each run) as arrays of their fields; a starting
+        child's identity is its place in the stock."""
         q0, a0, u0, c0 = np.nonzero(S0)
         n0 = S0[q0, a0, u0, c0].round().astype(np.int64)
         n1 = int(n0.sum())
+        run = np.repeat(np.arange(self.R), n1)
+        return dict(run=run, born=np.tile(np.repeat(a0, n0), self.R), cat=np.tile(np.repeat(c0, n0), self.R),
+                    seed=_child_seeds(self.run_keys[run], np.tile(np.arange(n1, dtype=np.uint64), self.R)),
+                    dur=np.tile(np.repeat(u0, n0), self.R),
+                    # the day of each step on which the child's clock passes a month boundary (PHASE_NODES)
+                    phase=np.tile(np.repeat(PHASE_NODES[q0], n0), self.R))
+
+    def _start_children(self, S0):
+        """The starting children, in their places."""
+        start = self._starting(S0)
         expected_entrants = float(self.model.entry_rates.sum() * self.days.sum())
-        self.cap = max(1024, int(self.R * (n1 + 1.3 * expected_entrants + 50)))
+        self.cap = max(1024, int(self.R * (len(start["run"]) / max(self.R, 1) + 1.3 * expected_entrants + 50)))
         self.n = 0
         for name, dtype in _FIELDS.items():
             setattr(self, name, np.zeros(self.cap, dtype=dtype))
-        run = np.repeat(np.arange(self.R), n1)
-        idx = self._add(run=run, born=np.tile(np.repeat(a0, n0), self.R), cat=np.tile(np.repeat(c0, n0), self.R),
-                        seed=_child_seeds(self.run_keys[run], np.tile(np.arange(n1, dtype=np.uint64), self.R)),
-                        dur=np.tile(np.repeat(u0, n0), self.R),
-                        # the day of each step on which the child's clock passes a month boundary (PHASE_NODES)
-                        phase=np.tile(np.repeat(PHASE_NODES[q0], n0), self.R))
-        self.rc = np.bincount(run * self.C + self.cat[idx], minlength=self.R * self.C).reshape(self.R, self.C)
+        idx = self._add(**start)
+        self.rc = np.bincount(start["run"] * self.C + self.cat[idx],
+                              minlength=self.R * self.C).reshape(self.R, self.C)
         young = self.dur[idx] < self.T
         self.young[idx[young]] = True
         self.yidx = idx[young]
@@ -1023,12 +1049,13 @@ class _Runs:
         self.yidx = Y[~settled]
         self._settle(Y[settled], m + 1)
 
-    def _enter(self, m: int, mult, entry_rng, extra_rng) -> None:
-        """Entries: the baseline's entrants (Poisson counts that do not depend on the scenario), each kept with
-        probability min(multiplier, 1) by its own uniform, plus extra entrants for a multiplier above 1 from a
-        stream of their own, so an entrant of a scenario that cuts entries is always an entrant of the baseline.
-        Each arrives on a day drawn from its own uniform (its phase: its first month in care ends on that day of
-        the next) and faces the first duration class's hazards for the rest of the month."""
+    def _entrants(self, m: int, mult, entry_rng, extra_rng) -> tuple:
+        """Month ``m``'s entrants, counted in ``entries``: the baseline's (Poisson counts that do not depend on the
+        scenario), each kept with probability min(multiplier, 1) by its own uniform, plus extra entrants for a
+        multiplier above 1 from a stream of their own, so an entrant of a scenario that cuts entries is always an
+        entrant of the baseline. Returns their runs, entry age bands, categories, seeds, ages at the end of the
+        month and days of arrival (each its own uniform: its phase, its first month in care ends on that day of
+        the next)."""
         R, B, C, d = self.R, self.B, self.C, self.days[m]
         lam_m = self.lam * d * self.model.entry_multiplier(self.m_starts[m]) * self.entry_walk[:, m, None, None]
         n_base = entry_rng.poisson(lam_m)
@@ -1053,7 +1080,13 @@ class _Runs:
             sel = b_new == band
             a_new[sel] = np.searchsorted(self.cdf_age[band], u_age[sel], side="left")
         self.entries[:, m] = np.bincount(r_new * C + c_new, minlength=R * C).reshape(R, C)
-        o_new = _uniforms(id_new, m, _PHASE) * d
+        return r_new, b_new, c_new, id_new, a_new, _uniforms(id_new, m, _PHASE) * d
+
+    def _enter(self, m: int, mult, entry_rng, extra_rng) -> None:
+        """Entries (:meth:`_entrants`): each arrives on its day and faces the first duration class's hazards for
+        the rest of the month."""
+        C, d = self.C, self.days[m]
+        r_new, b_new, c_new, id_new, a_new, o_new = self._entrants(m, mult, entry_rng, extra_rng)
         cell = (r_new * self.h.shape[1] + b_new) * C + c_new  # group b_new: the first duration class in band b_new
         mv, ex = self.h_move[cell], self.exit_walk[r_new, m] * self.h_exit[cell]
         e = np.flatnonzero(_uniforms(id_new, m, _EVENT) < -np.expm1(-(mv + ex) * (d - o_new)))
@@ -1146,3 +1179,44 @@ class _Runs:
         care_days = self.days[None, :, None] * (self.start_rc + self.stock.sum(axis=2)) / 2
         return {"stock_runs": self.stock, "care_days_runs": care_days, "entries_runs": self.entries,
                 "exits_runs": self.exits, "capped_runs": self.capped}
+
+
+class _Followed(_Runs):
+    """Baseline runs (no scenario), each child followed alone from its start to leaving care or the end of the
+    projection by the compiled ``careflow.model._children``: the same rates and tables as :class:`_Runs` (its
+    methods), the same starting children, entry counts and identities, and the same monthly law and random numbers,
+    so the runs are the same; without a scenario nothing makes the children of a run interact, so the
+    month-by-month arrays of every child are not needed."""
+
+    def _hazard_table(self, cum_days: np.ndarray, cum_exit: np.ndarray) -> np.ndarray:
+        """``Hc`` transposed, [rows, M + 1], without the trash cell: one cell's months contiguous, as a child
+        follows its cell month by month (the same products and sums, so the same values)."""
+        return (self.h_move[self.row_cell][:, None] * cum_days[None, :]
+                + self.h_exit[self.row_cell][:, None] * cum_exit)
+
+    def _start_children(self, S0):
+        # the stock's children, the same in every run; the kernel gives each its seed in each run (_starting)
+        q0, a0, u0, c0 = np.nonzero(S0)
+        n0 = S0[q0, a0, u0, c0].round().astype(np.int64)
+        self.start = {"born": np.repeat(a0, n0).astype(np.int32), "cat": np.repeat(c0, n0).astype(np.int32),
+                      "dur": np.repeat(u0, n0).astype(np.int32), "phase": np.repeat(PHASE_NODES[q0], n0)}
+        self.rc = np.broadcast_to(np.bincount(self.start["cat"], minlength=self.C), (self.R, self.C))
+
+    def results(self) -> dict:
+        R, M, B, C = self.R, self.M, self.B, self.C
+        # each month's entry counts from that month's own stream, as _Runs._entrants draws them
+        arrivals = np.stack([self.step_rngs[m].spawn(2)[0].poisson(
+            self.lam * self.days[m] * self.model.entry_multiplier(self.m_starts[m])
+            * self.entry_walk[:, m, None, None]) for m in range(M)]).astype(np.int64)
+        held = np.zeros((R, M + 1, B, C), dtype=np.int32)
+        _children.simulate(
+            R, M, B, C, self.G, self.T, self.h.shape[1], self.g_settled, self.adult, self.reset,
+            self.Hc, self.h_move, self.h_exit, self.share_move, self.share_exit,
+            np.ascontiguousarray(self.exit_walk, dtype=float), np.ascontiguousarray(self.days, dtype=float),
+            self.mb, self.edges.astype(np.int64), self.dur_class, self.run_keys, self.start["born"],
+            self.start["cat"], self.start["dur"], self.start["phase"], arrivals,
+            np.ascontiguousarray(self.cdf_age, dtype=float), held, self.entries, self.exits)
+        np.cumsum(held[:, :M], axis=1, out=self.stock)
+        self.start_rc[:, 0] = self.rc
+        self.start_rc[:, 1:] = self.stock[:, :-1].sum(axis=2)
+        return super().results()

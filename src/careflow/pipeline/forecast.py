@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -188,11 +189,15 @@ def forecast(data: Data | pd.DataFrame, *, data_end: dt.date | None = None, star
         raise CareflowError("--runs must be at least 1", field="runs", rule="model-runs")
     # shares of the time each step takes (Anyshire, 200 runs: fit 0.1 s, project 3 s, calibrate 3 s, price 0.1 s)
     step(0.05, f"projecting {runs:,} Monte Carlo runs")
-    proj = project(model, start, end, runs=runs, rng=np.random.default_rng(seed))
     calibration = {"applied": False}
-    if calibrate:
-        step(0.5, "widening the bands to the model's errors at earlier dates")
-        proj, calibration = _calibrated(proj, episodes, start, window_months, categories, trend)
+    with ThreadPoolExecutor(1) as pool:
+        # the model's errors at earlier dates (for the bands) do not depend on the runs: found on another thread
+        # while the runs, compiled code that lets go of Python's lock, take the cores
+        errors = pool.submit(_past_errors, episodes, start, window_months, categories, trend) if calibrate else None
+        proj = project(model, start, end, runs=runs, rng=np.random.default_rng(seed))
+        if errors is not None:
+            step(0.5, "widening the bands to the model's errors at earlier dates")
+            proj, calibration = _calibrated(proj, errors.result())
     step(0.95, "pricing the care-days")
     result = Forecast(model=model, projection=proj, unit_costs=unit_costs, data_end=data_end, start=start, runs=runs,
                     seed=seed, trend=trend, window_chosen_from_data=window_months is None,
@@ -203,12 +208,17 @@ def forecast(data: Data | pd.DataFrame, *, data_end: dt.date | None = None, star
     return result
 
 
-def _calibrated(proj: Projection, episodes: pd.DataFrame, start: dt.date, window_months, categories, trend):
-    """The projection with its bands widened to the model's errors at earlier origins, and what was done."""
-    from careflow.model.calibration import calibrate as calibrated
+def _past_errors(episodes: pd.DataFrame, start: dt.date, window_months, categories, trend):
     from careflow.model.calibration import past_errors
 
-    errors = past_errors(episodes, start, window_months=window_months, categories=categories, trend=trend)
+    return past_errors(episodes, start, window_months=window_months, categories=categories, trend=trend)
+
+
+def _calibrated(proj: Projection, errors):
+    """The projection with its bands widened to the model's errors at earlier origins (``errors``, from
+    :func:`_past_errors`), and what was done."""
+    from careflow.model.calibration import calibrate as calibrated
+
     proj = calibrated(proj, errors)
 
     def by_lead(x):
