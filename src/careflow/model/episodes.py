@@ -74,6 +74,16 @@ def year_month_day(days: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray, np.n
             (d - month).astype(np.int64) + 1)
 
 
+def add_months(year, month, day, months) -> np.ndarray:
+    """The dates ``months`` calendar months after ``year``-``month``-``day`` (numbers or arrays) as pandas'
+    ``DateOffset(months=...)`` gives them: the same day of the month, or the month's last day when it is shorter
+    (datetime64[D], with numpy's calendar units: months since 1970, the first and the length of that month)."""
+    first = (np.asarray(year) * 12 + np.asarray(month) - 1 + np.asarray(months) - 1970 * 12).astype(
+        "datetime64[M]").astype("datetime64[D]")
+    length = ((first.astype("datetime64[M]") + 1).astype("datetime64[D]") - first).astype(np.int64)
+    return first + (np.minimum(day, length) - 1)
+
+
 def category_index(values: pd.Series, categories: tuple[str, ...], unknown_code: int | None = None) -> np.ndarray:
     """Each value's place in ``categories``. A value not among them (or missing) is an error naming it, or, with
     ``unknown_code``, is given that code (for a caller that checks later which of them it uses)."""

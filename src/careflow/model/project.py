@@ -287,11 +287,8 @@ def start_state(model: FittedModel, start: dt.date, episodes: pd.DataFrame | Non
         done = st[f"months_in_{model.duration}"]
         u = np.clip(done, 0, U - 1)
         year, month, day = epi.year_month_day(pd.DatetimeIndex(st[f"{model.duration}_start"]))
-        # the next month boundary: the clock's day of the month, u + 1 months on (the month's last day if shorter);
-        # in numpy's calendar units: months since 1970, the first and the length of that month
-        first = (year * 12 + month - 1 + done + 1 - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]")
-        length = ((first.astype("datetime64[M]") + 1).astype("datetime64[D]") - first).astype(np.int64)
-        nxt = first + (np.minimum(day, length) - 1)
+        # the next month boundary: the clock's day of the month, u + 1 months on (the month's last day if shorter)
+        nxt = epi.add_months(year, month, day, done + 1)
         offset = (nxt - np.datetime64(start + dt.timedelta(days=1), "D")).astype(np.int64)
         q = np.where(u < U - 1, np.clip(offset, 0, START_NODE), 0)
     S = np.zeros((len(PHASE_NODES), MAX_AGE_MONTHS, U, len(model.categories)))

@@ -401,10 +401,13 @@ def _quarter_totals(start: np.ndarray, end: np.ndarray, adult: np.ndarray, entry
     dates of entries and of exits (not at 18)."""
     stop = pd.Timestamp(data_end) + pd.Timedelta(days=1)
     ended = end[~np.isnat(end)]
-    first_valid = pd.Timestamp(ended.min()) if len(ended) else pd.NaT
-    edges = [stop - pd.DateOffset(months=3 * k) for k in range(4 * (DRIFT_YEARS + 1) + 1)]
-    Q = next((q for q in range(len(edges) - 1) if edges[q + 1] < first_valid), len(edges) - 1)
-    edges = np.array(edges[:Q + 1][::-1], dtype="datetime64[ns]")  # ascending, Q quarters
+    first_valid = ended.min() if len(ended) else np.datetime64("NaT")
+    # stop - DateOffset(months=3k), k = 0, 1, ... (most recent first)
+    edges = epi.add_months(stop.year, stop.month, stop.day, -3 * np.arange(4 * (DRIFT_YEARS + 1) + 1)).astype(
+        "datetime64[ns]")
+    incomplete = edges[1:] < first_valid
+    Q = int(np.argmax(incomplete)) if incomplete.any() else len(edges) - 1
+    edges = edges[:Q + 1][::-1]  # ascending, Q quarters
     if Q == 0:
         return np.zeros(0), np.zeros(0), np.zeros(0)
 
@@ -413,6 +416,9 @@ def _quarter_totals(start: np.ndarray, end: np.ndarray, adult: np.ndarray, entry
         return np.bincount(q[(q >= 0) & (q < Q)], minlength=Q)[::-1].astype(float)
 
     b = np.minimum(np.where(np.isnat(end), np.datetime64(stop.as_unit("ns")), end), adult)
+    # an episode over before the first quarter adds exact zeros to every quarter: left out (the sum over episodes
+    # adds them one after another, so the totals are the same to the last bit)
+    start, b = start[b > edges[0]], b[b > edges[0]]
     lo, hi = edges[:-1], edges[1:]
     days = np.clip((np.minimum(b[:, None], hi[None, :]) - np.maximum(start[:, None], lo[None, :]))
                    / np.timedelta64(1, "D"), 0, None).sum(axis=0)[::-1]
@@ -556,15 +562,18 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int | None = No
     if window_months is None:
         window_months = choose_window(entry_drift, exit_drift, *last_year, drift_years)
     w0, w1 = _window(data_end, window_months)
-    E = pe.exposure(bands, cats, duration, cuts).censored(seen, np.where(ended, pe.end, np.datetime64("NaT"))).days(
-        w0, w1)
+    lo, hi = np.datetime64(w0.as_unit("ns")), np.datetime64(w1.as_unit("ns"))
+    end_seen = np.where(ended, pe.end, np.datetime64("NaT"))
+    # episodes over by the window's start add exact zeros to its days: left out (bincount adds one after another,
+    # so the sums are the same to the last bit)
+    reach = seen & (np.isnat(end_seen) | (end_seen > lo))
+    E = pe.exposure(bands, cats, duration, cuts).censored(reach, end_seen).days(w0, w1)
     D = len(cuts) + 1 if duration else 1
     if E.sum() == 0:
         raise CareflowError(f"no child was in care in the reference window {w0.date()} to {w1.date()}: "
                             "choose an origin or window inside the data", rule="model-window")
     C, G = len(cats), len(EXIT_GROUPS)
     x = np.zeros((D * bands.n, C, C + G))
-    lo, hi = np.datetime64(w0.as_unit("ns")), np.datetime64(w1.as_unit("ns"))
     in_window = (pe.end >= lo) & (pe.end <= hi)
     clock = pe.end_months[duration] if duration else None
 
