@@ -151,8 +151,8 @@ def test_clocks_by_hand():
 @settings(max_examples=50, deadline=None)
 @given(days=st.lists(st.integers(-40_000, 60_000), min_size=1, max_size=20), seconds=st.integers(0, 86_399))
 def test_calendar_fields_are_pandas_fields(days, seconds):
-    # age_months reads year, month and day with numpy's calendar units: the numbers pandas gives, before 1970 too,
-    # with a time of day, in other units, and (through pandas itself) with a time zone
+    # age_months reads year, month and day from the dates' array: the numbers the index's fields give, before
+    # 1970 too, with a time of day, in other units and with a time zone
     from careflow.model.episodes import year_month_day
 
     index = pd.DatetimeIndex(pd.to_datetime(days, unit="D") + pd.Timedelta(seconds=seconds))

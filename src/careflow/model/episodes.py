@@ -64,14 +64,10 @@ def age_months(dob, day) -> np.ndarray:
 
 
 def year_month_day(days: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Calendar year, month and day as int64 arrays: with numpy's calendar units (far cheaper than pandas' fields,
-    the same numbers); a missing or time-zoned date takes pandas' fields as before."""
-    if days.tz is not None or days.hasnans:
-        return tuple(np.asarray(x, dtype=np.int64) for x in (days.year, days.month, days.day))
-    d = days.values.astype("datetime64[D]")  # whole days (a time of day is floored, as pandas' day is)
-    month = d.astype("datetime64[M]")
-    return (d.astype("datetime64[Y]").astype(np.int64) + 1970, month.astype(np.int64) % 12 + 1,
-            (d - month).astype(np.int64) + 1)
+    """Calendar year, month and day as int64 arrays: pandas' fields, read from the dates' array (the index's own
+    fields wrap each in a new Index, which costs more than the fields themselves for a few thousand dates)."""
+    values = days.array
+    return tuple(np.asarray(x, dtype=np.int64) for x in (values.year, values.month, values.day))
 
 
 def add_months(year, month, day, months) -> np.ndarray:
