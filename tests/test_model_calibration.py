@@ -15,8 +15,9 @@ from careflow.errors import CareflowError
 from careflow.model import calibration, fit, project
 from careflow.model import episodes as epi
 from careflow.model.calibration import PastErrors, band_factors, calibrate, month_end_totals, past_errors
+from careflow.model.project import start_state
 from careflow.model.rates import PreparedEpisodes
-from episode_builder import episodes, random_episodes
+from episode_builder import CATS, episodes, random_episodes
 
 END = dt.date(2025, 3, 31)
 
@@ -217,6 +218,29 @@ def test_refits_on_prepared_episodes_equal_fits_on_the_censored_episodes(seed):
                 assert np.array_equal(getattr(a, name), getattr(b, name)), name
             assert (a.entry_drift, a.exit_drift, a.drift_years, a.trend_per_month, a.warnings) == (
                 b.entry_drift, b.exit_drift, b.drift_years, b.trend_per_month, b.warnings)
+            # the refit's starting children come from the prepared episodes: the same as stock_on gives
+            assert np.array_equal(start_state(b, end), start_state(b, end, ep))
+
+
+def test_starting_children_from_prepared_episodes_by_hand():
+    # two children in care on 31 March 2025, "one" since 1 January 2024 (aged 10 years 2 months, 14 months in
+    # care), "two" since 1 May 2021 (13 years 2 months, 46 months); the prepared episodes give stock_on's children
+    # ("one" also has an older episode left open, in an earlier period: stock_on keeps the latest started)
+    ep = episodes([dict(child="one", dob="2015-01-01", decom="2024-01-01", category="ifa_fostering", period=1),
+                   dict(child="one", dob="2015-01-01", decom="2023-06-01", category="kinship_fostering"),
+                   dict(child="two", dob="2012-01-01", decom="2021-05-01", category="ifa_fostering"),
+                   dict(child="old", dob="2006-01-01", decom="2021-05-01", category="ifa_fostering")])
+    got = PreparedEpisodes(epi.with_clocks(epi.usable(ep))).in_care(END, CATS)
+    st = epi.stock_on(ep, END).set_index("child").loc[["one", "two"]]  # in the prepared table's order
+    assert got["age_months"].tolist() == st["age_months"].tolist() == [122, 158]
+    assert got["months_in_care"].tolist() == st["months_in_care"].tolist() == [14, 46]
+    assert got["category"].tolist() == [CATS.index("ifa_fostering")] * 2
+    # a child with two episodes open from the same day: which one is its placement is stock_on's choice
+    two = pd.concat([ep, episodes([dict(child="two", dob="2012-01-01", decom="2021-05-01",
+                                        category="kinship_fostering", period=1)])], ignore_index=True)
+    assert PreparedEpisodes(epi.with_clocks(epi.usable(two))).in_care(END, CATS) is None
+    model = fit(two, data_end=END, window_months=12, prepared=PreparedEpisodes(epi.with_clocks(epi.usable(two))))
+    assert np.array_equal(start_state(model, END), start_state(model, END, two))
 
 
 def test_a_category_unknown_only_after_the_data_end_does_not_stop_an_earlier_refit():

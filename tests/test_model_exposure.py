@@ -146,3 +146,29 @@ def test_clocks_by_hand():
     assert got["care_start"].dt.strftime("%Y-%m-%d").tolist() == ["2023-12-01"] * 3 + ["2023-01-01", "2024-03-01"]
     assert got["placement_start"].dt.strftime("%Y-%m-%d").tolist() == [
         "2023-12-01", "2023-12-01", "2024-02-01", "2023-01-01", "2024-03-01"]
+
+
+@settings(max_examples=50, deadline=None)
+@given(days=st.lists(st.integers(-40_000, 60_000), min_size=1, max_size=20), seconds=st.integers(0, 86_399))
+def test_calendar_fields_are_pandas_fields(days, seconds):
+    # age_months reads year, month and day from the dates' array: the numbers the index's fields give, before
+    # 1970 too, with a time of day, in other units and with a time zone
+    from careflow.model.episodes import year_month_day
+
+    index = pd.DatetimeIndex(pd.to_datetime(days, unit="D") + pd.Timedelta(seconds=seconds))
+    for x in (index, index.as_unit("s"), index.tz_localize("UTC").tz_convert("Europe/London")):
+        want = [np.asarray(v, dtype=np.int64) for v in (x.year, x.month, x.day)]
+        assert all(np.array_equal(g, w) for g, w in zip(year_month_day(x), want, strict=True))
+
+
+@settings(max_examples=50, deadline=None)
+@given(days=st.lists(st.integers(-40_000, 60_000), min_size=1, max_size=20), months=st.integers(-300, 300))
+def test_add_months_is_pandas_date_offset(days, months):
+    # the drift's quarters and the start's month boundaries step months with numpy: the dates DateOffset gives
+    # (the same day of the month, or the month's last day when it is shorter: 31 May - 3 months is 28/29 February)
+    from careflow.model.episodes import add_months, year_month_day
+
+    index = pd.DatetimeIndex(pd.to_datetime(days, unit="D"))
+    want = (index + pd.DateOffset(months=months)).values.astype("datetime64[D]")
+    assert np.array_equal(add_months(*year_month_day(index), months), want)
+    assert add_months(2024, 5, 31, -3) == np.datetime64("2024-02-29")

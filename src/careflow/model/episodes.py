@@ -58,9 +58,26 @@ def age_months(dob, day) -> np.ndarray:
     """Age in completed months on ``day`` (vectorised over ``dob`` and/or ``day``)."""
     dob = pd.DatetimeIndex(np.atleast_1d(pd.to_datetime(dob)))
     day = pd.DatetimeIndex(np.atleast_1d(pd.to_datetime(day)))
-    y1, m1, d1 = (np.asarray(x, dtype=np.int64) for x in (dob.year, dob.month, dob.day))
-    y2, m2, d2 = (np.asarray(x, dtype=np.int64) for x in (day.year, day.month, day.day))
+    y1, m1, d1 = year_month_day(dob)
+    y2, m2, d2 = year_month_day(day)
     return (y2 - y1) * 12 + (m2 - m1) - (d2 < d1).astype(np.int64)
+
+
+def year_month_day(days: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Calendar year, month and day as int64 arrays: pandas' fields, read from the dates' array (the index's own
+    fields wrap each in a new Index, which costs more than the fields themselves for a few thousand dates)."""
+    values = days.array
+    return tuple(np.asarray(x, dtype=np.int64) for x in (values.year, values.month, values.day))
+
+
+def add_months(year, month, day, months) -> np.ndarray:
+    """The dates ``months`` calendar months after ``year``-``month``-``day`` (numbers or arrays) as pandas'
+    ``DateOffset(months=...)`` gives them: the same day of the month, or the month's last day when it is shorter
+    (datetime64[D], with numpy's calendar units: months since 1970, the first and the length of that month)."""
+    first = (np.asarray(year) * 12 + np.asarray(month) - 1 + np.asarray(months) - 1970 * 12).astype(
+        "datetime64[M]").astype("datetime64[D]")
+    length = ((first.astype("datetime64[M]") + 1).astype("datetime64[D]") - first).astype(np.int64)
+    return first + (np.minimum(day, length) - 1)
 
 
 def category_index(values: pd.Series, categories: tuple[str, ...], unknown_code: int | None = None) -> np.ndarray:

@@ -278,28 +278,40 @@ def start_state(model: FittedModel, start: dt.date, episodes: pd.DataFrame | Non
     """:func:`start_stock` with the phase of each child's clock: [phase node, 216, duration_states, C]. A child
     with ``u`` completed months since its clock started completes month ``u + 1`` on some day of the first step;
     children in the last duration state (where further months change nothing) are all at node 0."""
+    st = _starting_children(model, start, episodes)
+    ci = st["category"]
+    U = model.duration_states
+    u = np.zeros(len(ci), dtype=np.int64)
+    q = np.zeros(len(ci), dtype=np.int64)
+    if model.duration and len(ci):
+        done = st[f"months_in_{model.duration}"]
+        u = np.clip(done, 0, U - 1)
+        year, month, day = epi.year_month_day(pd.DatetimeIndex(st[f"{model.duration}_start"]))
+        # the next month boundary: the clock's day of the month, u + 1 months on (the month's last day if shorter)
+        nxt = epi.add_months(year, month, day, done + 1)
+        offset = (nxt - np.datetime64(start + dt.timedelta(days=1), "D")).astype(np.int64)
+        q = np.where(u < U - 1, np.clip(offset, 0, START_NODE), 0)
+    S = np.zeros((len(PHASE_NODES), MAX_AGE_MONTHS, U, len(model.categories)))
+    np.add.at(S, (q, st["age_months"], u, ci), 1)
+    return S
+
+
+def _starting_children(model: FittedModel, start: dt.date, episodes: pd.DataFrame | None) -> dict[str, np.ndarray]:
+    """The children in care at the end of ``start`` (:func:`careflow.model.episodes.stock_on`) as arrays: category
+    index, age in months, and for each clock its start and the completed months since. A model fitted on prepared
+    episodes (the band calibration's refits) reads them from those: the same children, without sorting the
+    episodes and starting their clocks again."""
     ep = model.episodes if episodes is None else episodes
     if ep is None:
         raise CareflowError("no episodes to take the starting stock from", rule="model-input")
+    if episodes is None and model.prepared is not None:
+        found = model.prepared.in_care(start, model.categories)
+        if found is not None:
+            return found
     st = epi.stock_on(ep, start)
-    ci = epi.category_index(st["category"], model.categories)
-    U = model.duration_states
-    u = np.zeros(len(st), dtype=np.int64)
-    q = np.zeros(len(st), dtype=np.int64)
-    if model.duration and len(st):
-        done = st[f"months_in_{model.duration}"].to_numpy()
-        u = np.clip(done, 0, U - 1)
-        clock = pd.DatetimeIndex(st[f"{model.duration}_start"])
-        # the next month boundary: the clock's day of the month, u + 1 months on (the month's last day if shorter)
-        ym = clock.year.to_numpy() * 12 + clock.month.to_numpy() - 1 + done + 1
-        first = pd.to_datetime(pd.DataFrame({"year": ym // 12, "month": ym % 12 + 1, "day": 1}))
-        day = np.minimum(clock.day.to_numpy(), first.dt.days_in_month.to_numpy())
-        nxt = first + pd.to_timedelta(day - 1, unit="D")
-        offset = (nxt - pd.Timestamp(start + dt.timedelta(days=1))).dt.days.to_numpy()
-        q = np.where(u < U - 1, np.clip(offset, 0, START_NODE), 0)
-    S = np.zeros((len(PHASE_NODES), MAX_AGE_MONTHS, U, len(model.categories)))
-    np.add.at(S, (q, st["age_months"].to_numpy(), u, ci), 1)
-    return S
+    return {"category": epi.category_index(st["category"], model.categories),
+            **{c: st[c].to_numpy() for c in ("age_months", "months_in_care", "months_in_placement")},
+            **{c: st[c].to_numpy(dtype="datetime64[ns]") for c in ("care_start", "placement_start")}}
 
 
 def _as_stock(model: FittedModel, stock) -> np.ndarray:

@@ -68,6 +68,8 @@ class FittedModel:
     duration: str | None = None
     duration_cuts: tuple[int, ...] = (12,)
     episodes: pd.DataFrame | None = field(default=None, repr=False)
+    # ``episodes`` prepared (PreparedEpisodes), when the fit was given them: the starting children are read from it
+    prepared: PreparedEpisodes | None = field(default=None, repr=False)
     # what the fit limited: a bound (trend, drift) that bound, said in words (forecast and scenario show them)
     warnings: tuple[str, ...] = ()
 
@@ -225,6 +227,9 @@ class PreparedEpisodes:
         self.same = same.to_numpy()
         self.moves = (same & (ep["category"].shift(-1) != ep["category"])).to_numpy()
         self.next_start = np.r_[self.start[1:], np.array(["NaT"], dtype="datetime64[ns]")]
+        self.child = pd.factorize(ep["child"])[0]
+        self.dob = dob.values
+        self.clock = {c: ep[f"{c}_start"].to_numpy(dtype="datetime64[ns]") for c in ("care", "placement")}
         self.has_exit_group = ep["exit_group"].notna().to_numpy()
         self.exit_group = ep["exit_group"].astype("object").map({g: j for j, g in enumerate(EXIT_GROUPS)}).fillna(
             len(EXIT_GROUPS) - 1).astype(int).to_numpy()  # a group not in the list counts as the last (other)
@@ -246,6 +251,34 @@ class PreparedEpisodes:
         if cats not in self._codes:
             self._codes[cats] = epi.category_index(self.frame["category"], cats, unknown_code=-1)
         return self._codes[cats]
+
+    def in_care(self, day, cats: tuple[str, ...]) -> dict[str, np.ndarray] | None:
+        """The children in care at the end of ``day`` as :func:`careflow.model.episodes.stock_on` finds them (each
+        by its latest started open episode; born and under 18), as arrays: ``category`` (index in ``cats``),
+        ``age_months``, ``months_in_care``, ``months_in_placement``, ``care_start``, ``placement_start``. None when
+        a child has two episodes open that started on the same day: which one ``stock_on`` keeps depends on the
+        order its sort leaves equal starts in, so that rare case is left to it."""
+        day = epi.as_timestamp(day)
+        at = np.datetime64(day.as_unit("ns"))
+        rows = np.flatnonzero((self.start <= at) & (np.isnat(self.end) | (self.end > at)))
+        order = np.lexsort((self.start[rows], self.child[rows]))  # by child, then start
+        rows = rows[order]
+        child, start = self.child[rows], self.start[rows]
+        same_child = child[1:] == child[:-1]
+        if (same_child & (start[1:] == start[:-1])).any():
+            return None
+        rows = rows[np.r_[~same_child, True]]  # each child's last: its latest started
+        age = epi.age_months(self.dob[rows], day) if len(rows) else np.zeros(0, dtype=np.int64)
+        keep = (age >= 0) & (age < MAX_AGE_MONTHS)
+        rows, age = rows[keep], age[keep]
+        ci = self.category_codes(cats)[rows]
+        if (ci < 0).any():
+            epi.category_index(self.frame["category"].iloc[rows], cats)  # raises, naming them
+        out = {"category": ci, "age_months": age}
+        for c in ("care", "placement"):
+            out[f"{c}_start"] = self.clock[c][rows]
+            out[f"months_in_{c}"] = epi.months_between(out[f"{c}_start"], day) if len(rows) else age[:0]
+        return out
 
     def exposure(self, bands: AgeBands, cats: tuple[str, ...], duration: str | None,
                  cuts: tuple[int, ...]) -> Exposure:
@@ -368,10 +401,13 @@ def _quarter_totals(start: np.ndarray, end: np.ndarray, adult: np.ndarray, entry
     dates of entries and of exits (not at 18)."""
     stop = pd.Timestamp(data_end) + pd.Timedelta(days=1)
     ended = end[~np.isnat(end)]
-    first_valid = pd.Timestamp(ended.min()) if len(ended) else pd.NaT
-    edges = [stop - pd.DateOffset(months=3 * k) for k in range(4 * (DRIFT_YEARS + 1) + 1)]
-    Q = next((q for q in range(len(edges) - 1) if edges[q + 1] < first_valid), len(edges) - 1)
-    edges = np.array(edges[:Q + 1][::-1], dtype="datetime64[ns]")  # ascending, Q quarters
+    first_valid = ended.min() if len(ended) else np.datetime64("NaT")
+    # stop - DateOffset(months=3k), k = 0, 1, ... (most recent first)
+    edges = epi.add_months(stop.year, stop.month, stop.day, -3 * np.arange(4 * (DRIFT_YEARS + 1) + 1)).astype(
+        "datetime64[ns]")
+    incomplete = edges[1:] < first_valid
+    Q = int(np.argmax(incomplete)) if incomplete.any() else len(edges) - 1
+    edges = edges[:Q + 1][::-1]  # ascending, Q quarters
     if Q == 0:
         return np.zeros(0), np.zeros(0), np.zeros(0)
 
@@ -380,6 +416,9 @@ def _quarter_totals(start: np.ndarray, end: np.ndarray, adult: np.ndarray, entry
         return np.bincount(q[(q >= 0) & (q < Q)], minlength=Q)[::-1].astype(float)
 
     b = np.minimum(np.where(np.isnat(end), np.datetime64(stop.as_unit("ns")), end), adult)
+    # an episode over before the first quarter adds exact zeros to every quarter: left out (the sum over episodes
+    # adds them one after another, so the totals are the same to the last bit)
+    start, b = start[b > edges[0]], b[b > edges[0]]
     lo, hi = edges[:-1], edges[1:]
     days = np.clip((np.minimum(b[:, None], hi[None, :]) - np.maximum(start[:, None], lo[None, :]))
                    / np.timedelta64(1, "D"), 0, None).sum(axis=0)[::-1]
@@ -476,7 +515,8 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int | None = No
     own, is what the backtests in docs/model.md support. ``prepared``: :class:`PreparedEpisodes` of the episodes
     (or ``with_clocks(usable(episodes))``) when the caller refits at many origins on the same episodes: it is
     censored at ``data_end`` here, which gives the same table, since a clock starts at the first episode of its
-    period or run.
+    period or run. The model keeps it (``prepared``) to take its starting children from (they must be prepared
+    from ``data``).
     """
     if duration not in (None, "care", "placement"):
         raise CareflowError(f"duration must be 'care', 'placement' or None (got {duration!r})", field="duration",
@@ -495,11 +535,10 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int | None = No
     epi.check_columns(episodes)
     if UNKNOWN not in cats and (episodes["category"] == UNKNOWN).any():
         cats = cats + (UNKNOWN,)  # the reader's placeholder for codes it could not map (it reports them)
-    if prepared is None:
-        prepared = PreparedEpisodes(epi.with_clocks(epi.usable(epi.censor(episodes, data_end))))
-    elif not isinstance(prepared, PreparedEpisodes):
-        prepared = PreparedEpisodes(prepared)
-    pe = prepared
+    if prepared is None:  # of the episodes censored at data_end: not kept on the model (not its episodes)
+        pe = PreparedEpisodes(epi.with_clocks(epi.usable(epi.censor(episodes, data_end))))
+    else:
+        prepared = pe = prepared if isinstance(prepared, PreparedEpisodes) else PreparedEpisodes(prepared)
     # the episodes as seen at the end of data_end (see PreparedEpisodes): masks over the prepared table
     at = np.datetime64(epi.as_timestamp(data_end).as_unit("ns"))
     seen = pe.start <= at
@@ -523,15 +562,18 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int | None = No
     if window_months is None:
         window_months = choose_window(entry_drift, exit_drift, *last_year, drift_years)
     w0, w1 = _window(data_end, window_months)
-    E = pe.exposure(bands, cats, duration, cuts).censored(seen, np.where(ended, pe.end, np.datetime64("NaT"))).days(
-        w0, w1)
+    lo, hi = np.datetime64(w0.as_unit("ns")), np.datetime64(w1.as_unit("ns"))
+    end_seen = np.where(ended, pe.end, np.datetime64("NaT"))
+    # episodes over by the window's start add exact zeros to its days: left out (bincount adds one after another,
+    # so the sums are the same to the last bit)
+    reach = seen & (np.isnat(end_seen) | (end_seen > lo))
+    E = pe.exposure(bands, cats, duration, cuts).censored(reach, end_seen).days(w0, w1)
     D = len(cuts) + 1 if duration else 1
     if E.sum() == 0:
         raise CareflowError(f"no child was in care in the reference window {w0.date()} to {w1.date()}: "
                             "choose an origin or window inside the data", rule="model-window")
     C, G = len(cats), len(EXIT_GROUPS)
     x = np.zeros((D * bands.n, C, C + G))
-    lo, hi = np.datetime64(w0.as_unit("ns")), np.datetime64(w1.as_unit("ns"))
     in_window = (pe.end >= lo) & (pe.end <= hi)
     clock = pe.end_months[duration] if duration else None
 
@@ -572,4 +614,4 @@ def fit(data, *, data_end: dt.date | None = None, window_months: int | None = No
                        entry_events=xe, entry_alpha=ea, entry_beta=eb, entry_age_pmf=pmf,
                        trend_per_month=slope, trend_origin=origin, entry_drift=entry_drift,
                        exit_drift=exit_drift, drift_years=drift_years, duration=duration,
-                       duration_cuts=cuts, episodes=episodes, warnings=tuple(notes))
+                       duration_cuts=cuts, episodes=episodes, prepared=prepared, warnings=tuple(notes))
