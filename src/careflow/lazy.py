@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-import threading
 import types
 
 
@@ -40,20 +39,3 @@ def lazy_exports(package: str, where: dict[str, str]) -> list[str]:
     sys.modules[package].__class__ = LazyPackage
     return sorted(where)
 
-
-def preload(*modules: str) -> threading.Thread:
-    """Import ``modules`` on a background thread: a command that will need a slow import later (matplotlib for
-    a chart written at the end) starts it now, so it runs while the command's compiled work holds a core. An
-    import of the same module on another thread waits for this one (Python's import lock), and an error here is
-    left for that import to raise."""
-
-    def load() -> None:
-        for name in modules:
-            try:
-                importlib.import_module(name)
-            except Exception:  # noqa: BLE001 - the command's own import raises it where it is handled
-                return
-
-    thread = threading.Thread(target=load, name="careflow-preload", daemon=True)
-    thread.start()
-    return thread

@@ -15,7 +15,6 @@ from careflow import pipeline
 from careflow.cli.data import reading_options
 from careflow.cli.dates import parse_date
 from careflow.cli.outputs import output_folder
-from careflow.lazy import preload
 
 FORECAST_FILES = ("forecast.csv", "costs.csv", "summary.json", "fan_chart.png", "validation.json")
 
@@ -65,9 +64,6 @@ def register(group: click.Group) -> None:
         output = output_folder(output, [path, categories_file, costs_file, inflation_file, read.get("columns")],
                                names=FORECAST_FILES)
         data = load_data(path, categories_file, **read)
-        # matplotlib, for the fan chart at the end, imported while the runs (compiled) hold the cores; not while
-        # reading, which needs Python's lock as much as an import does
-        preload("careflow.reports.charts")
         result = pipeline.forecast(data, start=parse_date(start, "start") if start else None,
                                    end=parse_date(end, "end") if end else None, window_months=window_months,
                                    runs=runs, seed=seed, costs=costs_file, trend=trend, calibrate=calibrate,
