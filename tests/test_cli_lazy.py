@@ -45,4 +45,3 @@ def test_every_lazy_name_resolves():
     for package in (careflow.pipeline, careflow.reports):
         for name in package.__all__:
             assert getattr(package, name) is not None, f"{package.__name__}.{name}"
-

@@ -38,4 +38,3 @@ def lazy_exports(package: str, where: dict[str, str]) -> list[str]:
 
     sys.modules[package].__class__ = LazyPackage
     return sorted(where)
-
