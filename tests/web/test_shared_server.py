@@ -4,6 +4,7 @@ then trusts one proxy), so a client cannot claim HTTPS or another address by sen
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import pytest
@@ -12,6 +13,35 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from careflow.web.server import shared_server, shared_url
+
+
+@contextlib.contextmanager
+def serving(server):
+    """The server's loop on a thread, closed from this one at the end. Closing can catch the loop entering
+    select() with the listening socket just closed (EBADF): once the close was asked that is the loop's expected
+    end; any other error of the loop fails the test."""
+    failures: list[BaseException] = []
+    closing = threading.Event()
+
+    def run():
+        try:
+            server.run()
+        except OSError as exc:
+            if not closing.is_set():
+                failures.append(exc)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            failures.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        closing.set()
+        server.close()
+        thread.join(timeout=10)
+    assert not thread.is_alive(), "the server did not stop"
+    assert not failures, failures
 
 
 @pytest.mark.parametrize("behind_proxy", [False, True])
@@ -24,18 +54,12 @@ def test_forwarded_headers_reach_the_app_only_behind_a_proxy(behind_proxy):
         return f"{request.scheme} {request.remote_addr}"
 
     server = shared_server(app, "127.0.0.1", 0, threads=2, behind_proxy=behind_proxy)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         r = requests.get(shared_url(server) + "/who", timeout=10,
                          headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9",
                                   "Connection": "close"})  # no idle channel keeps the loop running
         assert r.status_code == 200 and r.headers["Server"] == "careflow"
         assert r.text == ("https 203.0.113.9" if behind_proxy else "http 127.0.0.1")
-    finally:
-        server.close()
-        thread.join(timeout=10)
-    assert not thread.is_alive(), "the server did not stop"
 
 
 def test_a_body_far_over_the_upload_limit_is_refused_before_it_is_read():
@@ -57,10 +81,8 @@ def test_a_body_far_over_the_upload_limit_is_refused_before_it_is_read():
         return "app: too large", 413
 
     server = shared_server(app, "127.0.0.1", 0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     url = shared_url(server)
-    try:
+    with serving(server):
         host, port = server.effective_host, server.effective_port
         with socket.create_connection((host, port), timeout=10) as sock:
             sock.sendall(b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (512 * 1024 ** 2))
@@ -85,6 +107,3 @@ def test_a_body_far_over_the_upload_limit_is_refused_before_it_is_read():
         assert just_over.status_code == 413 and just_over.text == "app: too large"
         fits = requests.post(url + "/upload", data=b"x" * 1000, timeout=10, headers={"Connection": "close"})
         assert fits.status_code == 200 and fits.text == "1000"
-    finally:
-        server.close()
-        thread.join(timeout=10)
