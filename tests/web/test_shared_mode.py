@@ -300,3 +300,18 @@ def test_the_real_case_edit_form_in_shared_mode_names_the_editor_and_refuses_a_v
         edits = [e for e in reg.history("A/R.1") if e.field == "assumptions"]
     assert stored.case.assumptions == "Placements move at the end of the school year." and stored.version == 2
     assert [e.user for e in edits] == ["ed"]
+
+
+def test_pages_offer_edits_only_to_roles_that_may_make_them(shared):
+    # a viewer reads the same pages without the actions the role hook would refuse it; an editor sees them
+    pages = {"/cases/": ['id="new-case"'],
+             "/cases/case/A/R.1": ['id="change-status"', 'id="change-assumptions"'],
+             "/cases/appraisal/A/R.1": ["Enter its cost and savings"],
+             "/tracking/case/A/R.1": ["Enter its cost and savings", "Add indicators"]}
+    for name in ("ed", "vic"):
+        client = shared.test_client()
+        _login(client, name)
+        for url, marks in pages.items():
+            html = client.get(url).get_data(as_text=True)
+            for mark in marks:
+                assert (mark in html) == (name == "ed"), (name, url, mark)

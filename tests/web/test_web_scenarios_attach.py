@@ -100,7 +100,15 @@ def test_in_shared_mode_a_viewer_cannot_attach_and_the_history_names_the_editor(
     form = {"csrf_token": token_in(html), "version": "1", "case": "A/R.1", "lever": "Residential contract"}
     viewer = shared.test_client()
     _login(viewer, "vic")
-    assert viewer.get(check).status_code == 200  # reading is allowed
+    # the pages offer attaching only to those who may: the result's button and the check page's form
+    attach = f'href="{result}/attach"'
+    assert attach in editor.get(result).get_data(as_text=True)
+    assert attach not in viewer.get(result).get_data(as_text=True)
+    seen = viewer.get(check)
+    assert seen.status_code == 200  # reading is allowed
+    assert 'id="attach-needs-editor"' in seen.get_data(as_text=True)
+    assert "Attach the savings to the case" not in seen.get_data(as_text=True)
+    assert "Attach the savings to the case" in html
     assert viewer.post(result + "/attach/check", data={
         **form, "csrf_token": token_in(viewer.get(check).get_data(as_text=True))}).status_code == 403
     assert editor.post(result + "/attach/check", data=form).status_code == 303

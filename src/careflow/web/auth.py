@@ -64,6 +64,15 @@ def current_account():
     return g.get("careflow_user")
 
 
+def may(permission: str | Permission) -> bool:
+    """Whether the signed-in user's role allows ``permission`` ("edit", "approve"): pages show an action only to
+    those whose request would not be refused (always, in local mode). The hook below still decides."""
+    if not current_app.config.get("SHARED"):
+        return True
+    user = current_account()
+    return user is not None and allows(user.role, Permission(permission))
+
+
 class LoginForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired("Enter your username"), Length(max=200)])
     password = PasswordField("Password", validators=[DataRequired("Enter your password"), Length(max=1024)])
@@ -242,6 +251,7 @@ def init_app(app: Flask) -> None:
     :class:`careflow.accounts.Accounts` (tests); otherwise one is opened on the workspace's register database with
     ``MFA_FOR_EVERYONE``, ``SESSION_LIFETIME`` and ``SESSION_IDLE`` (timedeltas)."""
     app.jinja_env.globals["current_account"] = current_account
+    app.jinja_env.globals["may"] = may
     app.jinja_env.globals["shared_mode"] = bool(app.config.get("SHARED"))
     if not app.config.get("SHARED"):
         return
