@@ -315,3 +315,13 @@ def test_pages_offer_edits_only_to_roles_that_may_make_them(shared):
             html = client.get(url).get_data(as_text=True)
             for mark in marks:
                 assert (mark in html) == (name == "ed"), (name, url, mark)
+
+
+def test_a_viewer_may_run_a_forecast_which_only_computes(shared):
+    # the forecast form's POST is declared READ (it changes nothing shared); a viewer's case edit is still refused
+    viewer = shared.test_client()
+    _login(viewer, "vic")
+    token = token_in(viewer.get("/forecast/").get_data(as_text=True))
+    r = viewer.post("/forecast/", data={"csrf_token": token, "years": "1", "runs": "20", "trend": "no"})
+    assert r.status_code == 303 and r.headers["Location"].startswith("/jobs/")
+    assert viewer.post("/cases/new", data={"csrf_token": token}).status_code == 403

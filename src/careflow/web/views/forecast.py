@@ -19,9 +19,11 @@ from wtforms import StringField
 from wtforms.validators import AnyOf, Optional, ValidationError
 
 from careflow import pipeline
+from careflow.accounts import Permission
 from careflow.errors import CareflowError
 from careflow.vocabulary import category_name
 from careflow.web import datasets, jobs, results
+from careflow.web.auth import requires
 from careflow.web.templating import error_list
 from careflow.web.workspace import Workspace, current_workspace
 
@@ -114,6 +116,7 @@ def run_forecast(ws: Workspace, ds, start: dt.date, end: dt.date, runs: int, win
 
 
 @bp.route("/", methods=["GET", "POST"])
+@requires(Permission.READ)  # a forecast of the selected data only computes: a viewer may run one (shared mode)
 def index():
     ds = datasets.selected()
     data, problem = _data(ds)
