@@ -65,6 +65,8 @@ def test_attach_a_levers_saving_to_a_case(client, web_app):
     assert [money["savings"][y] for y in whole_years] == [321.0] * len(whole_years)
     assert "2019-20" not in money["savings"] and money["units"] == "£k"
     assert changed[f"financials.savings.{whole_years[0]}"] == 321.0 and "financials.savings_source" in changed
+    # the source names the file the result page saves the scenario as (the name "Contract")
+    assert "(contract.yaml, built in careflow's web app)" in money["savings_source"]
     # the same page again, made from the version before: refused, nothing written
     stale = client.post(r.headers["Location"].split("?")[0], data=form)
     page = stale.get_data(as_text=True)

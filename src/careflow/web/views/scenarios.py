@@ -241,9 +241,13 @@ def remove(draft: str, index: int):
 @bp.get("/<draft>/scenario.yaml")
 def download(draft: str):
     text = _path(draft).read_text(encoding="utf-8")
-    name = re.sub(r"[^a-z0-9]+", "_", _load(draft).name.lower()).strip("_") or "scenario"
     return Response(text, mimetype="application/yaml",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.yaml"'})
+                    headers={"Content-Disposition": f'attachment; filename="{_file_stem(_load(draft).name)}.yaml"'})
+
+
+def _file_stem(name: str) -> str:
+    """A scenario's name as a file name (what its YAML is saved as)."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "scenario"
 
 
 def run_scenario(ws: Workspace, ds, text: str, runs: int, progress=None) -> dict:
@@ -251,7 +255,9 @@ def run_scenario(ws: Workspace, ds, text: str, runs: int, progress=None) -> dict
     from careflow.reports import savings_waterfall
 
     data = datasets.model_data(ds, ws)
-    scenario = Scenario.loads(text, file="scenario.yaml", categories=tuple(data.categories))
+    scenario = Scenario.loads(text, file="the scenario built in the web app", categories=tuple(data.categories))
+    # a case's savings source names the scenario's file: here, the one its result page offers to save
+    scenario.file = f"{_file_stem(scenario.name)}.yaml, built in careflow's web app"
     result = pipeline.price_scenario(scenario, data, runs=runs, seed=0, progress=progress)
     diff = result.difference()
     chart = savings_waterfall(diff, title=f"{scenario.name}: savings by lever")
@@ -302,9 +308,8 @@ def chart(job_id: str, fmt: str):
 @bp.get("/result/<job_id>/scenario.yaml")
 def result_yaml(job_id: str):
     run = _result(job_id)
-    name = re.sub(r"[^a-z0-9]+", "_", run["scenario"].name.lower()).strip("_") or "scenario"
     return Response(run["yaml"], mimetype="application/yaml",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.yaml"'})
+                    headers={"Content-Disposition": f'attachment; filename="{_file_stem(run["scenario"].name)}.yaml"'})
 
 
 # --- attach a run's savings to a business case --------------------------------------------------------------------
