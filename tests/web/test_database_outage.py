@@ -52,3 +52,21 @@ def test_a_database_error_that_is_a_bug_is_still_a_500(web_app, monkeypatch):
     web_app.config["PROPAGATE_EXCEPTIONS"] = False
     response = web_app.test_client().get("/cases/")
     assert response.status_code == 500 and "Sorry, there is a problem with careflow" in response.get_data(True)
+
+
+@pytest.mark.parametrize("message,status", [("no such table: cases", 500), ("no such column: cases.foo", 500),
+                                            ('near "SELCT": syntax error', 500), ("database is locked", 503),
+                                            ("unable to open database file", 503), ("disk I/O error", 503)])
+def test_sqlites_operational_errors_are_told_apart(web_app, monkeypatch, message, status):
+    # SQLite raises OperationalError both when its file cannot be used (an outage: 503) and for faults in
+    # careflow's own SQL or schema (a bug: 500, logged with its traceback)
+    import sqlite3
+
+    def fails(self):
+        raise sa.exc.OperationalError("SELECT ...", {}, sqlite3.OperationalError(message))
+
+    monkeypatch.setattr(Register, "list", fails)
+    web_app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = web_app.test_client().get("/cases/")
+    assert response.status_code == status
+    assert ("Retry-After" in response.headers) == (status == 503)

@@ -9,6 +9,9 @@ log one line. Nothing else is needed to recover: the engines check a pooled conn
 
 from __future__ import annotations
 
+import re
+import sqlite3
+
 import sqlalchemy as sa
 from flask import Flask, current_app, render_template
 from flask_wtf.csrf import CSRFError
@@ -31,12 +34,18 @@ RETRY_AFTER_SECONDS = 30
 # connection (OperationalError, InterfaceError; psycopg's AdminShutdown on a restart is an OperationalError), or no
 # pooled connection came free in time (TimeoutError). Other database errors (a constraint, bad SQL) are bugs: 500.
 UNAVAILABLE = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
+# SQLite raises OperationalError for faults in careflow's own SQL or schema too; those are bugs (500), not an outage
+SQLITE_BUGS = re.compile(r"no such (table|column|function|index)|syntax error|near \"|has no column named"
+                         r"|already exists|incomplete input|wrong number of arguments")
 
 
 def database_unavailable(exc: BaseException) -> bool:
     """Whether ``exc`` means the register's database cannot be reached (rather than a bug)."""
     from careflow.errors import CareflowError
 
+    if isinstance(exc, sa.exc.OperationalError) and isinstance(exc.orig, sqlite3.OperationalError) \
+            and SQLITE_BUGS.search(str(exc.orig)):
+        return False
     if isinstance(exc, UNAVAILABLE) or (isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated):
         return True
     # the register opened for the first time while the database is down (Register.__init__ says so)
