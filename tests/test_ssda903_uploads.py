@@ -162,3 +162,33 @@ def test_a_pseudonymised_workbook_is_one_csv_per_sheet_and_a_table_without_child
     assert written[0].read_text() == f"CHILD,DECOM,RNE\n{c1},01/04/2024,S\n\n{n},02/04/2024,P\n"
     assert [(f.file, f.severity) for f in p.left_out] == [("r 2024.xlsx [Notes]", "warning")]
     assert sorted(x.name for x in (tmp_path / "up").iterdir()) == ["r 2024 - Episodes.csv"]
+
+
+def test_zip_members_whose_safe_names_meet_are_both_kept(tmp_path):
+    # "a b.csv" and "a_b.csv" differ, "A;b.csv" becomes "A_b.csv": on a case-blind disk all three would be one file
+    data = _zip({"r/a_b.csv": b"x\n1\n", "r/A;b.csv": b"x\n2\n", "r/a_B.csv": b"x\n3\n"})
+    written = store_files([("r.zip", io.BytesIO(data))], tmp_path / "up")
+    assert sorted(p.read_bytes() for p in written) == [b"x\n1\n", b"x\n2\n", b"x\n3\n"]
+    assert len({str(p).lower() for p in written}) == 3
+
+
+def test_a_pseudonymised_workbooks_sheet_file_does_not_overwrite_a_member_of_that_name(tmp_path):
+    import openpyxl
+
+    from careflow.privacy import pseudonyms
+    from careflow.ssda903.uploads import Pseudonymiser
+
+    book = openpyxl.Workbook()
+    book.active.title = "Sheet1"
+    book.active.append(["CHILD", "DECOM"])
+    book.active.append(["C1", "01/04/2024"])
+    buf = io.BytesIO()
+    book.save(buf)
+    # the workbook's sheet is stored as "x - Sheet1.csv", the name of the CSV member beside it
+    for members in ({"y/x.xlsx": buf.getvalue(), "y/x - Sheet1.csv": b"CHILD,DECOM\nC2,02/04/2024\n"},
+                    {"y/x - Sheet1.csv": b"CHILD,DECOM\nC2,02/04/2024\n", "y/x.xlsx": buf.getvalue()}):
+        up = tmp_path / f"up{len(list(tmp_path.iterdir()))}"
+        written = store_files([("y.zip", io.BytesIO(_zip(members)))], up, pseudonymise=Pseudonymiser("salt"))
+        c1, c2 = pseudonyms("salt", [("", "C1"), ("", "C2")])
+        assert sorted(p.read_text() for p in written) == sorted([f"CHILD,DECOM\n{c1},01/04/2024\n",
+                                                                 f"CHILD,DECOM\n{c2},02/04/2024\n"])

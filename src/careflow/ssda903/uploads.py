@@ -132,6 +132,7 @@ def unzip(path: str | Path | BinaryIO, folder: str | Path, budget: _Budget | Lim
     except (zipfile.BadZipFile, OSError, ValueError):
         raise CareflowError(Finding(RULE, f"{name} is not a zip file that can be opened", file=name)) from None
     written: list[Path] = []
+    used: set[str] = set()  # members whose safe names, or a workbook's sheet files, would be the same file
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir() and _wanted(m.filename)]
         if not members:
@@ -146,7 +147,7 @@ def unzip(path: str | Path | BinaryIO, folder: str | Path, budget: _Budget | Lim
                                                   "refused as a zip bomb", file=name))
             budget.declare(m.file_size, where, name)
             parts = [safe_name(p) for p in PurePosixPath(m.filename.replace("\\", "/")).parts if p not in ("", ".")]
-            target = folder.joinpath(*parts)
+            target = _unique(folder.joinpath(*parts), used)
             if not target.resolve().is_relative_to(folder.resolve()):  # cannot happen after safe_name; belt and braces
                 raise CareflowError(Finding(RULE, f"{where} would be written outside the upload", file=name))
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -154,7 +155,7 @@ def unzip(path: str | Path | BinaryIO, folder: str | Path, budget: _Budget | Lim
                 with archive.open(m) as src:
                     if pseudonymise is not None:
                         data = _read(src, budget, where, expected=m.file_size, file=name)
-                        written += pseudonymise.write(data, where, target, set())
+                        written += pseudonymise.write(data, where, target, used)
                         continue
                     _copy(src, target, budget, where, expected=m.file_size, file=name)
             except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
@@ -366,12 +367,13 @@ def _write_csv(path: Path, rows: Iterable[list[str]], sep: str) -> None:
 
 
 def _unique(path: Path, used: set[str]) -> Path:
-    """``path``, or ``name-2.ext`` ... when an earlier file of the upload took the name."""
+    """``path``, or ``name-2.ext`` ... when an earlier file of the upload took that path (letter case aside: two
+    names that differ only in case are one file on Windows and macOS)."""
     candidate, k = path, 1
-    while candidate.name.lower() in used:
+    while str(candidate).lower() in used:
         k += 1
         candidate = path.with_name(f"{path.stem}-{k}{path.suffix}")
-    used.add(candidate.name.lower())
+    used.add(str(candidate).lower())
     return candidate
 
 
