@@ -719,12 +719,11 @@ _FIELDS = {"run": np.int32, "born": np.int16, "cat": np.int8, "seed": np.uint64,
            "dur": np.int8, "phase": np.float64, "row": np.int64, "target": np.float64}
 
 
-def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, parameter_uncertainty=True,
-                 engine: str | None = None) -> dict:
+def _monte_carlo(model, S0, m_starts, m_ends, days, adjustment, R, rng, parameter_uncertainty=True) -> dict:
     """``R`` Monte Carlo runs of the monthly steps (module notes): without a scenario, each child followed alone in
-    compiled code (:class:`_Followed`) unless ``engine`` (default :data:`ENGINE`) is "steps" or it is not
-    compiled; otherwise all children of all runs a month at a time (:class:`_Runs`). Both give the same runs."""
-    if isinstance(adjustment, NoChange) and (engine or ENGINE) != "steps" and _children is not None:
+    compiled code (:class:`_Followed`) unless :data:`ENGINE` is "steps" or it is not compiled; otherwise all
+    children of all runs a month at a time (:class:`_Runs`). Both give the same runs."""
+    if isinstance(adjustment, NoChange) and ENGINE != "steps" and _children is not None:
         return _Followed(model, S0, m_starts, m_ends, days, adjustment, R, rng, parameter_uncertainty).results()
     sim = _Runs(model, S0, m_starts, m_ends, days, adjustment, R, rng, parameter_uncertainty)
     for m in range(len(m_starts)):
@@ -837,18 +836,23 @@ class _Runs:
                       + self.h_exit[self.row_cell][None] * cum_exit.T)
         return Hc
 
-    def _starting(self, S0) -> dict:
-        """The starting children of every run (the stock copied into each run) as arrays of their fields; a starting
-        child's identity is its place in the stock."""
+    @staticmethod
+    def _stock_children(S0) -> dict:
+        """The stock's children, one entry each (the same in every run; a child's identity is its place here):
+        age in months at the start, category, duration state and phase, the day of each step on which its clock
+        passes a month boundary (PHASE_NODES)."""
         q0, a0, u0, c0 = np.nonzero(S0)
         n0 = S0[q0, a0, u0, c0].round().astype(np.int64)
-        n1 = int(n0.sum())
+        return {"born": np.repeat(a0, n0), "cat": np.repeat(c0, n0), "dur": np.repeat(u0, n0),
+                "phase": np.repeat(PHASE_NODES[q0], n0)}
+
+    def _starting(self, S0) -> dict:
+        """The starting children of every run (the stock copied into each run) as arrays of their fields."""
+        one = self._stock_children(S0)
+        n1 = len(one["born"])
         run = np.repeat(np.arange(self.R), n1)
-        return dict(run=run, born=np.tile(np.repeat(a0, n0), self.R), cat=np.tile(np.repeat(c0, n0), self.R),
-                    seed=_child_seeds(self.run_keys[run], np.tile(np.arange(n1, dtype=np.uint64), self.R)),
-                    dur=np.tile(np.repeat(u0, n0), self.R),
-                    # the day of each step on which the child's clock passes a month boundary (PHASE_NODES)
-                    phase=np.tile(np.repeat(PHASE_NODES[q0], n0), self.R))
+        return dict(run=run, seed=_child_seeds(self.run_keys[run], np.tile(np.arange(n1, dtype=np.uint64), self.R)),
+                    **{k: np.tile(v, self.R) for k, v in one.items()})
 
     def _start_children(self, S0):
         """The starting children, in their places."""
@@ -1206,11 +1210,8 @@ class _Followed(_Runs):
                 + self.h_exit[self.row_cell][:, None] * cum_exit)
 
     def _start_children(self, S0):
-        # the stock's children, the same in every run; the kernel gives each its seed in each run (_starting)
-        q0, a0, u0, c0 = np.nonzero(S0)
-        n0 = S0[q0, a0, u0, c0].round().astype(np.int64)
-        self.start = {"born": np.repeat(a0, n0).astype(np.int32), "cat": np.repeat(c0, n0).astype(np.int32),
-                      "dur": np.repeat(u0, n0).astype(np.int32), "phase": np.repeat(PHASE_NODES[q0], n0)}
+        # the stock's children once; the kernel copies them into each run with their seeds there (as _starting)
+        self.start = {k: v if k == "phase" else v.astype(np.int32) for k, v in self._stock_children(S0).items()}
         self.rc = np.broadcast_to(np.bincount(self.start["cat"], minlength=self.C), (self.R, self.C))
 
     def results(self) -> dict:
