@@ -137,3 +137,26 @@ def test_serve_passes_the_retention_on(monkeypatch, tmp_path):
     assert seen["RETENTION_DAYS"] == 30
     bad = CliRunner().invoke(main, ["serve", "--workspace", str(tmp_path / "ws"), "--retention-days", "0"])
     assert bad.exit_code == 2 and "--retention-days" in bad.output
+
+
+def test_a_validation_finishing_after_its_upload_was_deleted_writes_nothing(tmp_path, anyshire_returns, clock):
+    # the order a race can give: retention deletes the upload, then a validation job of it finishes; its report
+    # must not bring the folder back (without meta.json it would be listed nowhere and never deleted)
+    from careflow.errors import CareflowError
+    from careflow.web import datasets
+
+    app = _app(tmp_path, anyshire_returns, clock, RETENTION_DAYS=30)
+    r = _upload(app.test_client(), [("episodes_2024.csv", EPISODES)])
+    dataset_id = r.headers["Location"].split("/")[2]
+    ws = app.extensions["careflow.workspace"]
+    with app.app_context():
+        ds = datasets.get(dataset_id, ws)
+        folder = ds.folder(ws)
+        files = {p.name: p.read_bytes() for p in folder.iterdir()}
+        datasets.delete(ds, ws)
+        folder.mkdir(parents=True)  # the job had read its files before the deletion
+        for name, data in files.items():
+            (folder / name).write_bytes(data)
+        with pytest.raises(CareflowError, match="deleted while it was being validated"):
+            datasets.validate(ds, ws)
+    assert not datasets.report_path(ds, ws).exists() and not (ws.uploads / dataset_id / "meta.json").exists()

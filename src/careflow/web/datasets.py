@@ -32,6 +32,7 @@ from pathlib import Path
 from flask import current_app, has_app_context
 
 from careflow import pipeline
+from careflow.errors import CareflowError
 from careflow.web.workspace import ANYSHIRE, Workspace, current_workspace
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
@@ -146,12 +147,19 @@ def set_year(ds: Dataset, year: str, ws: Workspace | None = None) -> Dataset:
     return new
 
 
+# An upload's folder is deleted whole and never written into while that happens: a validation job finishing as
+# retention deletes its upload would otherwise leave its report in a folder without meta.json, listed nowhere and
+# never deleted.
+_FOLDERS = threading.Lock()
+
+
 def delete(ds: Dataset, ws: Workspace | None = None) -> None:
     """Delete an upload: its folder (files, meta.json, validation report) and its returns held in memory."""
     ws = ws or current_workspace()
     if ds.builtin or not _ID.match(ds.id):
         raise ValueError(f"not an upload: {ds.id!r}")
-    shutil.rmtree(ws.uploads / ds.id, ignore_errors=True)
+    with _FOLDERS:
+        shutil.rmtree(ws.uploads / ds.id, ignore_errors=True)
     _cache.forget(lambda key: ds.id in key)
 
 
@@ -194,8 +202,11 @@ def validate(ds: Dataset, ws: Workspace) -> dict:
             doc["summary"]["warnings"] += 1
     path = report_path(ds, ws)
     partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(doc, indent=2), encoding="utf-8")
-    os.replace(partial, path)  # a page reading the report never sees half of it
+    with _FOLDERS:
+        if not ds.builtin and not _meta(ws, ds.id).is_file():
+            raise CareflowError(f"the upload {ds.id} was deleted while it was being validated", rule="upload")
+        partial.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+        os.replace(partial, path)  # a page reading the report never sees half of it
     return doc
 
 
